@@ -1,0 +1,155 @@
+"""Configurable catalogues: sectors (with name variants and inference rules), channels, statuses, SLA."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from dashboard.names import normalize
+from dashboard.settings import get_settings
+
+DEFAULTS = Path(__file__).resolve().parent / "defaults"
+
+SOURCES: dict[str, tuple[str, str]] = {
+    "vk": ("ВКонтакте", "VK"),
+    "ok": ("Одноклассники", "OK"),
+    "telegram": ("Telegram", "Telegram"),
+    "pos": ("ПОС «Госуслуги. Решаем вместе»", "Feedback platform (POS)"),
+    "gosuslugi_widget": ("Виджет Госуслуг", "Gosuslugi widget"),
+    "email": ("Электронная почта", "E-mail"),
+    "phone": ("Телефон", "Phone"),
+    "other": ("Другое", "Other"),
+}
+SOURCE_ALIASES: dict[str, str] = {
+    "вконтакте": "vk", "вк": "vk", "vkontakte": "vk", "одноклассники": "ok", "ок": "ok",
+    "телеграм": "telegram", "тг": "telegram", "tg": "telegram", "пос": "pos",
+    "платформа обратной связи": "pos", "госуслуги. решаем вместе": "pos", "решаем вместе": "pos",
+    "виджет": "gosuslugi_widget", "виджет госуслуг": "gosuslugi_widget", "widget": "gosuslugi_widget",
+    "e-mail": "email", "почта": "email", "электронная почта": "email", "телефон": "phone",
+    "звонок": "phone", "горячая линия": "phone", "другое": "other", "прочее": "other",
+}
+
+STATUSES: dict[str, tuple[str, str]] = {
+    "new": ("Новое", "New"),
+    "in_progress": ("В работе", "In progress"),
+    "answered": ("Дан ответ", "Answered"),
+    "resolved": ("Решено", "Resolved"),
+    "rejected": ("Отклонено", "Rejected"),
+}
+STATUS_ALIASES: dict[str, str] = {
+    "новое": "new", "новый": "new", "открыто": "new", "open": "new", "зарегистрировано": "new",
+    "в работе": "in_progress", "на рассмотрении": "in_progress", "in progress": "in_progress",
+    "accepted": "in_progress", "ответ дан": "answered", "дан ответ": "answered", "отвечено": "answered",
+    "решено": "resolved", "решен": "resolved", "закрыто": "resolved", "выполнено": "resolved",
+    "closed": "resolved", "отклонено": "rejected", "отказано": "rejected", "спам": "rejected",
+}
+OPEN_STATUSES = ("new", "in_progress")
+
+
+@dataclass(frozen=True)
+class Sector:
+    code: str
+    name_ru: str
+    name_en: str
+    aliases: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    def name(self, lang: str = "ru") -> str:
+        return self.name_en if lang == "en" else self.name_ru
+
+
+@dataclass
+class SectorCatalog:
+    sectors: list[Sector]
+    _lookup: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for sector in self.sectors:
+            for variant in (sector.code, sector.name_ru, sector.name_en, *sector.aliases):
+                self._lookup[normalize(variant)] = sector.code
+
+    @property
+    def codes(self) -> list[str]:
+        return [s.code for s in self.sectors]
+
+    def get(self, code: str) -> Sector:
+        return next(s for s in self.sectors if s.code == code)
+
+    def resolve(self, value: str) -> str | None:
+        """Sector code for a code or a Russian/English name in any case; None when unknown."""
+        return self._lookup.get(normalize(value))
+
+    def infer(self, *texts: str) -> str | None:
+        """First sector whose keyword occurs in the topic or text."""
+        haystack = normalize(" ".join(t for t in texts if t))
+        if not haystack:
+            return None
+        for sector in self.sectors:
+            if any(keyword in haystack for keyword in sector.keywords):
+                return sector.code
+        return None
+
+
+@dataclass(frozen=True)
+class SlaTable:
+    default_hours: float
+    sector_hours: dict[str, float]
+    channel_hours: dict[str, float]
+
+    def hours(self, sector: str, source: str) -> float:
+        if source in self.channel_hours:
+            return self.channel_hours[source]
+        return self.sector_hours.get(sector, self.default_hours)
+
+    @property
+    def max_hours(self) -> float:
+        return max([self.default_hours, *self.sector_hours.values(), *self.channel_hours.values()])
+
+
+def _read_toml(path: Path) -> dict:
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=4)
+def load_sectors(path: Path | None = None) -> SectorCatalog:
+    path = path or get_settings().sectors_file or DEFAULTS / "sectors.toml"
+    raw = _read_toml(path)["sector"]
+    return SectorCatalog(
+        [
+            Sector(
+                code=item["code"],
+                name_ru=item["name_ru"],
+                name_en=item.get("name_en", item["name_ru"]),
+                aliases=tuple(item.get("aliases", ())),
+                keywords=tuple(normalize(k) for k in item.get("keywords", ())),
+            )
+            for item in raw
+        ]
+    )
+
+
+@lru_cache(maxsize=4)
+def load_sla(path: Path | None = None) -> SlaTable:
+    raw = _read_toml(path or get_settings().sla_file or DEFAULTS / "sla.toml")
+    return SlaTable(
+        default_hours=float(raw.get("default_hours", 24)),
+        sector_hours={k: float(v) for k, v in raw.get("sector_hours", {}).items()},
+        channel_hours={k: float(v) for k, v in raw.get("channel_hours", {}).items()},
+    )
+
+
+def resolve_source(value: str) -> str | None:
+    key = normalize(value)
+    if key in SOURCES:
+        return key
+    return SOURCE_ALIASES.get(key)
+
+
+def resolve_status(value: str) -> str | None:
+    key = normalize(value).replace("_", " ")
+    if key.replace(" ", "_") in STATUSES:
+        return key.replace(" ", "_")
+    return STATUS_ALIASES.get(key)

@@ -1,0 +1,90 @@
+"""The configured region: municipalities with OKTMO, population, boundaries and time zone."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from dashboard.names import place_key
+from dashboard.settings import get_settings
+
+
+@dataclass
+class Region:
+    id: str
+    name_ru: str
+    name_en: str
+    timezone: ZoneInfo
+    capital: str
+    folder: Path
+    municipalities: pd.DataFrame  # index: oktmo; columns: name, name_en, kind, population, ...
+    attribution: str
+
+    @property
+    def boundaries_path(self) -> Path:
+        return self.folder / "boundaries.geojson"
+
+    def name_of(self, oktmo: str, lang: str = "ru") -> str:
+        row = self.municipalities.loc[oktmo]
+        return str(row["name_en"] if lang == "en" and row["name_en"] else row["name"])
+
+    def matcher(self) -> MunicipalityMatcher:
+        return MunicipalityMatcher(self.municipalities)
+
+
+class MunicipalityMatcher:
+    """Resolves an OKTMO code (current or legacy, 8 or 11 digits) or a tolerant name to an OKTMO."""
+
+    def __init__(self, municipalities: pd.DataFrame) -> None:
+        self._codes: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        for oktmo, row in municipalities.iterrows():
+            self._codes[str(oktmo)] = str(oktmo)
+            legacy = str(row.get("legacy_oktmo") or "")
+            if legacy:
+                self._codes[legacy] = str(oktmo)
+            for name in (row["name"], row.get("osm_name"), row.get("name_en")):
+                if name:
+                    self._names[place_key(str(name))] = str(oktmo)
+
+    def resolve(self, value: str) -> str | None:
+        text = str(value).strip()
+        digits = text.replace(" ", "")
+        if digits.isdigit():
+            if len(digits) == 11:
+                digits = digits[:5] + "000" if digits[5:8] == "000" else digits[:8]
+            return self._codes.get(digits[:8]) or self._codes.get(digits[:5] + "000")
+        return self._names.get(place_key(text))
+
+
+def load_region(region_id: str, regions_dir: Path) -> Region:
+    folder = regions_dir / region_id
+    config_path = folder / "region.toml"
+    if not config_path.exists():
+        raise FileNotFoundError(f"region {region_id!r}: {config_path} not found")
+    with config_path.open("rb") as fh:
+        config = tomllib.load(fh)
+    table = pd.read_csv(folder / config.get("municipalities", "municipalities.csv"), dtype={"oktmo": str, "legacy_oktmo": str})
+    table["population"] = pd.to_numeric(table["population"], errors="coerce")
+    table = table.fillna({"name_en": "", "legacy_oktmo": "", "osm_name": ""}).set_index("oktmo")
+    return Region(
+        id=config["id"],
+        name_ru=config["name_ru"],
+        name_en=config.get("name_en", config["name_ru"]),
+        timezone=ZoneInfo(config.get("timezone", "Europe/Moscow")),
+        capital=str(config.get("capital", "")),
+        folder=folder,
+        municipalities=table,
+        attribution=config.get("attribution", "© участники OpenStreetMap, ODbL 1.0"),
+    )
+
+
+@lru_cache(maxsize=8)
+def get_region(region_id: str | None = None) -> Region:
+    settings = get_settings()
+    return load_region(region_id or settings.region, settings.regions_dir)

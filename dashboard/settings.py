@@ -1,0 +1,51 @@
+"""Settings from the environment (prefix ``TSUR_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret"  # noqa: S105 - only accepted in development mode
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TSUR_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    secret_key: str = DEV_SECRET
+    region: str = "chuvashia"
+    regions_dir: Path = PROJECT_ROOT / "geo" / "regions"
+    sectors_file: Path | None = None
+    sla_file: Path | None = None
+    language: Literal["ru", "en"] = "ru"
+    cache_type: Literal["SimpleCache", "FileSystemCache", "RedisCache", "NullCache"] = "SimpleCache"
+    cache_redis_url: str = "redis://127.0.0.1:6379/0"
+    cache_timeout: int = Field(default=300, ge=0)
+    tile_url: str | None = None
+    batch_size: int = Field(default=20_000, ge=100)
+
+    @model_validator(mode="after")
+    def _production_needs_secret(self) -> Settings:
+        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 16):
+            raise ValueError(
+                "TSUR_SECRET_KEY must be set to a random string of at least 16 characters in production"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tsur.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

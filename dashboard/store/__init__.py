@@ -1,0 +1,1 @@
+"""SQL store: schema, engine, migrations and seeding of reference tables."""

@@ -1,0 +1,101 @@
+"""Engine creation (SQLite pragmas, PostgreSQL pool), migrations and reference-data seeding."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine import make_url
+
+from dashboard.catalog import load_sectors
+from dashboard.region import Region
+from dashboard.settings import get_settings
+from dashboard.store.schema import meta, municipalities, sectors
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA temp_store=MEMORY")
+            cur.execute("PRAGMA cache_size=-65536")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True, pool_recycle=1800)
+
+
+@lru_cache(maxsize=4)
+def get_engine(url: str | None = None) -> Engine:
+    return make_engine(url or get_settings().resolved_database_url)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def seed_reference(engine: Engine, region: Region) -> None:
+    """Insert or refresh municipalities of the region and the sector catalogue."""
+    catalog = load_sectors()
+    with engine.begin() as conn:
+        existing = {r.oktmo for r in conn.execute(select(municipalities.c.oktmo))}
+        for oktmo, row in region.municipalities.iterrows():
+            values = {
+                "region": region.id,
+                "name": row["name"],
+                "name_en": row["name_en"] or None,
+                "kind": row["kind"],
+                "population": None if row["population"] != row["population"] else int(row["population"]),
+                "population_year": _int_or_none(row.get("population_year")),
+                "population_source": row.get("population_source") or None,
+            }
+            if oktmo in existing:
+                conn.execute(municipalities.update().where(municipalities.c.oktmo == oktmo).values(**values))
+            else:
+                conn.execute(municipalities.insert().values(oktmo=oktmo, **values))
+        known = {r.code for r in conn.execute(select(sectors.c.code))}
+        for sector in catalog.sectors:
+            values = {"name_ru": sector.name_ru, "name_en": sector.name_en}
+            if sector.code in known:
+                conn.execute(sectors.update().where(sectors.c.code == sector.code).values(**values))
+            else:
+                conn.execute(sectors.insert().values(code=sector.code, **values))
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def init_db(engine: Engine, region: Region) -> None:
+    migrate(engine)
+    seed_reference(engine, region)
+
+
+def data_version(engine: Engine) -> str:
+    """Changes whenever a load changes data; part of every cache key."""
+    with engine.connect() as conn:
+        value = conn.execute(select(meta.c.value).where(meta.c.key == "data_version")).scalar()
+    return value or "0"

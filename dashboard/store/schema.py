@@ -1,0 +1,136 @@
+"""SQLAlchemy Core schema, identical on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from dashboard.buckets import FIRST_RESPONSE_COLUMNS, RESOLUTION_COLUMNS
+
+metadata = MetaData()
+
+municipalities = Table(
+    "municipalities",
+    metadata,
+    Column("oktmo", String(11), primary_key=True),
+    Column("region", String(64), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("name_en", String(200)),
+    Column("kind", String(20), nullable=False),
+    Column("population", Integer),
+    Column("population_year", SmallInteger),
+    Column("population_source", Text),
+)
+
+sectors = Table(
+    "sectors",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name_ru", String(120), nullable=False),
+    Column("name_en", String(120), nullable=False),
+)
+
+load_runs = Table(
+    "load_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file", Text, nullable=False),
+    Column("checksum", String(64)),
+    Column("format", String(16)),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("rows_total", Integer, nullable=False, default=0),
+    Column("rows_new", Integer, nullable=False, default=0),
+    Column("rows_updated", Integer, nullable=False, default=0),
+    Column("rows_unchanged", Integer, nullable=False, default=0),
+    Column("rows_rejected", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False),
+    Column("error", Text),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("first_response_at", DateTime(timezone=True)),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),
+    Column("sector", String(32), nullable=False),
+    Column("topic", String(200)),
+    Column("oktmo", String(11), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("text", Text),
+    Column("agency", String(300)),
+    # derived at load time
+    Column("day", Date, nullable=False),  # created_at's date in the region's time zone
+    Column("response_hours", Float),
+    Column("resolution_hours", Float),
+    Column("sla_hours", Float, nullable=False),
+    Column("answered_in_sla", Boolean),
+    Column("content_hash", String(32), nullable=False),
+    Column("load_id", Integer, ForeignKey("load_runs.id")),
+    UniqueConstraint("source", "external_id", name="uq_messages_source_external_id"),
+)
+Index("ix_messages_day_oktmo", messages.c.day, messages.c.oktmo)
+Index("ix_messages_sector_day", messages.c.sector, messages.c.day)
+Index("ix_messages_created_at", messages.c.created_at)
+
+rejected_rows = Table(
+    "rejected_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("load_id", Integer, ForeignKey("load_runs.id"), index=True),
+    Column("file", Text, nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("reason_code", String(40), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+)
+
+_hist_columns = [Column(name, Integer, nullable=False, default=0) for name in FIRST_RESPONSE_COLUMNS]
+_hist_columns += [Column(name, Integer, nullable=False, default=0) for name in RESOLUTION_COLUMNS]
+
+rollup_daily = Table(
+    "rollup_daily",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("oktmo", String(11), primary_key=True),
+    Column("sector", String(32), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("messages", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("resolved", Integer, nullable=False),
+    Column("open_unanswered", Integer, nullable=False),
+    Column("answered_in_sla", Integer, nullable=False),
+    Column("response_hours_sum", Float, nullable=False),
+    *_hist_columns,
+)
+Index("ix_rollup_daily_oktmo_day", rollup_daily.c.oktmo, rollup_daily.c.day)
+Index("ix_rollup_daily_sector_day", rollup_daily.c.sector, rollup_daily.c.day)
+
+rollup_dirty = Table("rollup_dirty", metadata, Column("day", Date, primary_key=True))
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Boundaries: loading, validation, simplification, point-in-polygon and figure-ready GeoJSON."""
