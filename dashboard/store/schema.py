@@ -83,6 +83,8 @@ messages = Table(
     Column("day", Date, nullable=False),  # created_at's date in the region's time zone
     Column("response_hours", Float),
     Column("resolution_hours", Float),
+    Column("response_bucket", SmallInteger),
+    Column("resolution_bucket", SmallInteger),
     Column("sla_hours", Float, nullable=False),
     Column("answered_in_sla", Boolean),
     Column("content_hash", String(32), nullable=False),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:09:21.507660
+Create Date: 2026-11-22
 """
 
 from alembic import op
@@ -217,6 +217,8 @@ def upgrade() -> None:
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('response_hours', sa.Float(), nullable=True),
     sa.Column('resolution_hours', sa.Float(), nullable=True),
+    sa.Column('response_bucket', sa.SmallInteger(), nullable=True),
+    sa.Column('resolution_bucket', sa.SmallInteger(), nullable=True),
     sa.Column('sla_hours', sa.Float(), nullable=False),
     sa.Column('answered_in_sla', sa.Boolean(), nullable=True),
     sa.Column('content_hash', sa.String(length=32), nullable=False),

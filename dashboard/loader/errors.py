@@ -1,0 +1,25 @@
+"""Rejection reasons (stable codes for the rejected table) and fatal read errors."""
+
+from __future__ import annotations
+
+REASONS: dict[str, str] = {
+    "bad_row": "строка не разобрана: {detail}",
+    "missing_external_id": "нет идентификатора сообщения (external_id)",
+    "unknown_source": "неизвестный канал: «{value}»",
+    "bad_created_at": "дата создания не распознана: «{value}»",
+    "future_date": "дата создания в будущем: «{value}»",
+    "bad_first_response_at": "дата первого ответа не распознана: «{value}»",
+    "bad_resolved_at": "дата решения не распознана: «{value}»",
+    "answer_before_question": "ответ раньше обращения: ответ {value}",
+    "resolved_before_created": "решение раньше обращения: {value}",
+    "unknown_status": "неизвестный статус: «{value}»",
+    "unknown_sector": "отрасль не распознана: «{value}»",
+    "bad_coordinates": "координаты не распознаны или вне допустимого диапазона: «{value}»",
+    "point_outside_region": "точка вне границ региона: {value}",
+    "unknown_municipality": "муниципалитет не распознан: «{value}»",
+    "duplicate_in_file": "повтор в файле: та же пара (source, external_id) встречается ниже",
+}
+
+
+class LoadError(Exception):
+    """The file cannot be read at all (missing, empty, wrong format, no recognisable columns)."""

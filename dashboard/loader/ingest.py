@@ -1,0 +1,250 @@
+"""Load a file (or a frame) into the store: batches upserted in transactions, rejected rows kept."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, tuple_, update
+
+from dashboard import rollups
+from dashboard.catalog import load_sectors, load_sla
+from dashboard.loader.errors import LoadError
+from dashboard.loader.mapping import REQUIRED_ANY, Mapping
+from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defaults, prepare_open311, read_chunks
+from dashboard.loader.validate import Context, check
+from dashboard.region import Region, get_region
+from dashboard.settings import get_settings
+from dashboard.store.schema import load_runs, messages, rejected_rows
+from geo.locate import locator_for
+
+MESSAGE_COLUMNS = [
+    "source", "external_id", "created_at", "first_response_at", "resolved_at", "status", "sector", "topic",
+    "oktmo", "lat", "lon", "text", "agency", "day", "response_hours", "resolution_hours", "response_bucket",
+    "resolution_bucket", "sla_hours", "answered_in_sla", "content_hash",
+]
+LOOKUP_SIZE = 5_000
+
+Progress = Callable[[int, int], None]  # (rows processed, bytes read)
+
+
+@dataclass
+class LoadSummary:
+    file: str
+    format: str
+    load_id: int = 0
+    rows_total: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def loaded(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file, "format": self.format, "load_id": self.load_id, "rows": self.rows_total,
+            "new": self.new, "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected,
+            "top_reasons": self.reasons.most_common(5), "seconds": round(self.seconds, 3),
+        }
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Ingestor:
+    """Validates and upserts chunks for one load run."""
+
+    def __init__(self, engine: Engine, label: str, fmt: str, mapping: Mapping, region: Region | None = None,
+                 now: datetime | None = None, checksum: str | None = None) -> None:
+        self.engine = engine
+        self.region = region or get_region()
+        self.mapping = mapping
+        self.summary = LoadSummary(file=label, format=fmt)
+        self.checksum = checksum
+        self.context = Context(
+            matcher=self.region.matcher(),
+            locator=locator_for(self.region.boundaries_path),
+            sectors=load_sectors(),
+            sla=load_sla(),
+            timezone=self.region.timezone,
+            now=now or datetime.now(UTC),
+            dayfirst=mapping.dayfirst,
+        )
+        self._started = time.perf_counter()
+        with engine.begin() as conn:
+            self.summary.load_id = conn.execute(
+                insert(load_runs).values(file=label, checksum=checksum, format=fmt, started_at=datetime.now(UTC),
+                                         status="running", rows_total=0, rows_new=0, rows_updated=0,
+                                         rows_unchanged=0, rows_rejected=0)
+            ).inserted_primary_key[0]
+            if checksum:
+                # a re-load of the same file replaces the rejected rows recorded by earlier runs
+                earlier = select(load_runs.c.id).where(load_runs.c.checksum == checksum, load_runs.c.id != self.summary.load_id)
+                conn.execute(delete(rejected_rows).where(rejected_rows.c.load_id.in_(earlier)))
+
+    def process(self, chunk: RawChunk) -> None:
+        raw = chunk.frame
+        rejected_parts = []
+        if chunk.broken:
+            rejected_parts.append(pd.DataFrame(
+                [{"row": r, "reason_code": "bad_row", "reason": f"строка не разобрана: {d}", "raw": txt} for r, txt, d in chunk.broken]
+            ))
+        good = pd.DataFrame()
+        if len(raw):
+            if self.summary.format == "open311":
+                raw = prepare_open311(raw)
+            mapped = self.mapping.apply(raw.drop(columns=[ROW]))
+            checked = check(mapped, raw[ROW], raw, self.context)
+            good = checked.good
+            rejected_parts.append(checked.rejected)
+        rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame()
+        with self.engine.begin() as conn:
+            new, updated, unchanged = self._upsert(conn, good) if len(good) else (0, 0, 0)
+            if len(rejected):
+                conn.execute(insert(rejected_rows), [
+                    {"load_id": self.summary.load_id, "file": self.summary.file, "row_number": int(r.row),
+                     "reason_code": r.reason_code, "reason": r.reason, "raw": r.raw}
+                    for r in rejected.itertuples()
+                ])
+        s = self.summary
+        s.rows_total += len(good) + len(rejected)
+        s.new += new
+        s.updated += updated
+        s.unchanged += unchanged
+        s.rejected += len(rejected)
+        if len(rejected):
+            s.reasons.update(rejected["reason_code"].tolist())
+
+    def _upsert(self, conn: Connection, good: pd.DataFrame) -> tuple[int, int, int]:
+        existing = self._existing(conn, good)
+        merged = good.merge(existing, how="left", on=["source", "external_id"])
+        is_new = merged["id"].isna()
+        changed = ~is_new & (merged["content_hash"] != merged["old_hash"])
+        records = _records(merged.loc[is_new, MESSAGE_COLUMNS], self.summary.load_id)
+        if records:
+            conn.execute(insert(messages), records)
+        if changed.any():
+            rows = merged.loc[changed, [*MESSAGE_COLUMNS, "id"]].rename(columns={"id": "_id"})
+            values = {c: bindparam(c) for c in MESSAGE_COLUMNS if c not in ("source", "external_id")}
+            values["load_id"] = bindparam("load_id")
+            conn.execute(update(messages).where(messages.c.id == bindparam("_id")).values(**values),
+                         _records(rows, self.summary.load_id, id_column="_id"))
+        dirty = set(merged.loc[is_new | changed, "day"]) | set(merged.loc[changed, "old_day"])
+        rollups.mark_dirty(conn, dirty)
+        return int(is_new.sum()), int(changed.sum()), int((~is_new & ~changed).sum())
+
+    def _existing(self, conn: Connection, good: pd.DataFrame) -> pd.DataFrame:
+        pairs = list(zip(good["source"], good["external_id"], strict=True))
+        found = []
+        for start in range(0, len(pairs), LOOKUP_SIZE):
+            part = pairs[start : start + LOOKUP_SIZE]
+            found += conn.execute(
+                select(messages.c.id, messages.c.source, messages.c.external_id,
+                       messages.c.content_hash.label("old_hash"), messages.c.day.label("old_day"))
+                .where(tuple_(messages.c.source, messages.c.external_id).in_(part))
+            ).all()
+        return pd.DataFrame(found, columns=["id", "source", "external_id", "old_hash", "old_day"])
+
+    def finish(self, status: str = "done", error: str | None = None) -> LoadSummary:
+        rollups.refresh(self.engine)
+        s = self.summary
+        s.seconds = time.perf_counter() - self._started
+        with self.engine.begin() as conn:
+            conn.execute(update(load_runs).where(load_runs.c.id == s.load_id).values(
+                finished_at=datetime.now(UTC), status=status, error=error, rows_total=s.rows_total,
+                rows_new=s.new, rows_updated=s.updated, rows_unchanged=s.unchanged, rows_rejected=s.rejected))
+        return s
+
+
+def _records(frame: pd.DataFrame, load_id: int, id_column: str | None = None) -> list[dict]:
+    """Plain Python values for the DB driver: None for every missing value, datetimes, ints."""
+    columns: dict[str, list] = {}
+    for name in frame.columns:
+        col = frame[name]
+        missing = col.isna().to_numpy()
+        if name in ("created_at", "first_response_at", "resolved_at"):
+            values = pd.Series(col.dt.to_pydatetime(), dtype=object).to_numpy(copy=True)
+        elif name in ("response_bucket", "resolution_bucket", id_column):
+            values = col.fillna(-1).astype("int64").to_numpy(dtype=object, copy=True)
+        else:
+            values = col.to_numpy(dtype=object, copy=True)
+        values[missing] = None
+        columns[name] = values.tolist()
+    n = len(frame)
+    columns["load_id"] = [load_id] * n
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*(columns[c] for c in names), strict=True)]
+
+
+def load_file(path: Path, engine: Engine, fmt: str = "auto", mapping_path: Path | None = None,
+              region: Region | None = None, progress: Progress | None = None, now: datetime | None = None) -> LoadSummary:
+    """Load one export. Raises LoadError when the file cannot be read at all."""
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(f"файл не найден: {path}")
+    if path.stat().st_size == 0:
+        raise LoadError(f"файл пуст: {path}")
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    mapping = Mapping.load(mapping_path)
+    if fmt == "open311":
+        mapping = mapping.merged(open311_defaults())
+    chunks = read_chunks(path, fmt, get_settings().batch_size)
+    first = next(chunks, None)
+    if first is None:
+        raise LoadError(f"в файле нет строк с данными: {path}")
+    columns = [c for c in first.frame.columns if c != ROW]
+    recognised = mapping.recognised(columns)
+    if len(first.frame) and not set(REQUIRED_ANY) <= set(recognised):
+        raise LoadError(
+            "не найдены обязательные столбцы (external_id, created_at). "
+            f"В файле: {', '.join(columns[:12])}. Укажите файл сопоставления --mapping."
+        )
+    ingestor = Ingestor(engine, str(path), fmt, mapping, region, now, file_checksum(path))
+    try:
+        for chunk in _chain(first, chunks):
+            ingestor.process(chunk)
+            if progress:
+                progress(ingestor.summary.rows_total, chunk.bytes_read)
+    except LoadError as exc:
+        ingestor.finish("failed", str(exc))
+        raise
+    except Exception as exc:
+        ingestor.finish("failed", repr(exc))
+        raise
+    return ingestor.finish()
+
+
+def _chain(first: RawChunk, rest):  # noqa: ANN001, ANN202
+    yield first
+    yield from rest
+
+
+def load_frame(frame: pd.DataFrame, engine: Engine, label: str, region: Region | None = None,
+               now: datetime | None = None, batch_size: int | None = None,
+               progress: Progress | None = None) -> LoadSummary:
+    """Load contract-shaped records (strings) through the same validation as files (used by the demo)."""
+    ingestor = Ingestor(engine, label, "frame", Mapping(), region, now)
+    size = batch_size or get_settings().batch_size
+    for start in range(0, len(frame), size):
+        part = frame.iloc[start : start + size].copy()
+        part[ROW] = range(start + 1, start + 1 + len(part))
+        ingestor.process(RawChunk(part.reset_index(drop=True)))
+        if progress:
+            progress(ingestor.summary.rows_total, 0)
+    return ingestor.finish()

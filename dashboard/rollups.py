@@ -1,0 +1,84 @@
+"""Rollups: day × municipality × sector × source aggregates, rebuilt for the days a load touched.
+
+A load marks days dirty in the same transaction that changes messages, so a crash never leaves a
+rollup silently stale: the next load (or ``tsur rollups``) rebuilds every dirty day.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, select
+
+from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
+from dashboard.catalog import OPEN_STATUSES
+from dashboard.store.schema import messages, meta, rollup_daily, rollup_dirty
+
+DAYS_PER_STATEMENT = 64
+
+
+def mark_dirty(conn: Connection, days: Iterable[date]) -> None:
+    days = set(days)
+    if not days:
+        return
+    known = {r.day for r in conn.execute(select(rollup_dirty.c.day).where(rollup_dirty.c.day.in_(days)))}
+    fresh = [{"day": d} for d in sorted(days - known)]
+    if fresh:
+        conn.execute(insert(rollup_dirty), fresh)
+
+
+def _aggregate(days: list[date]):  # noqa: ANN202 - a SQLAlchemy Select
+    m = messages.c
+    count_if = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+    columns = [
+        m.day, m.oktmo, m.sector, m.source,
+        func.count().label("messages"),
+        func.count(m.first_response_at).label("answered"),
+        func.count(m.resolved_at).label("resolved"),
+        count_if(m.first_response_at.is_(None) & m.status.in_(OPEN_STATUSES)).label("open_unanswered"),
+        count_if(m.answered_in_sla.is_(True)).label("answered_in_sla"),
+        func.coalesce(func.sum(m.response_hours), literal(0.0)).label("response_hours_sum"),
+    ]
+    columns += [count_if(m.response_bucket == k).label(FIRST_RESPONSE_COLUMNS[k]) for k in range(N_BUCKETS)]
+    columns += [count_if(m.resolution_bucket == k).label(RESOLUTION_COLUMNS[k]) for k in range(N_BUCKETS)]
+    return select(*columns).where(m.day.in_(days)).group_by(m.day, m.oktmo, m.sector, m.source)
+
+
+def rebuild_days(conn: Connection, days: list[date]) -> None:
+    names = ["day", "oktmo", "sector", "source", "messages", "answered", "resolved", "open_unanswered",
+             "answered_in_sla", "response_hours_sum", *FIRST_RESPONSE_COLUMNS, *RESOLUTION_COLUMNS]
+    for start in range(0, len(days), DAYS_PER_STATEMENT):
+        part = days[start : start + DAYS_PER_STATEMENT]
+        conn.execute(delete(rollup_daily).where(rollup_daily.c.day.in_(part)))
+        conn.execute(insert(rollup_daily).from_select([rollup_daily.c[n] for n in names], _aggregate(part)))
+        conn.execute(delete(rollup_dirty).where(rollup_dirty.c.day.in_(part)))
+
+
+def refresh(engine: Engine) -> int:
+    """Rebuild every dirty day; returns how many days were rebuilt."""
+    with engine.begin() as conn:
+        days = [r.day for r in conn.execute(select(rollup_dirty.c.day).order_by(rollup_dirty.c.day))]
+        if days:
+            rebuild_days(conn, days)
+            bump_data_version(conn)
+    return len(days)
+
+
+def rebuild_all(engine: Engine) -> int:
+    with engine.begin() as conn:
+        days = [r.day for r in conn.execute(select(messages.c.day).distinct())]
+        conn.execute(delete(rollup_daily))
+        conn.execute(delete(rollup_dirty))
+        rebuild_days(conn, sorted(days))
+        bump_data_version(conn)
+    return len(days)
+
+
+def bump_data_version(conn: Connection) -> str:
+    version = str(time.time_ns())
+    updated = conn.execute(meta.update().where(meta.c.key == "data_version").values(value=version)).rowcount
+    if not updated:
+        conn.execute(insert(meta).values(key="data_version", value=version))
+    return version
