@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 
 from dashboard import rollups
 from dashboard.catalog import load_sectors, load_sla
@@ -21,6 +21,7 @@ from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defau
 from dashboard.loader.validate import Context, check
 from dashboard.region import Region, get_region
 from dashboard.settings import get_settings
+from dashboard.store.bulk import insert_frame
 from dashboard.store.schema import load_runs, messages, rejected_rows
 from geo.locate import locator_for
 
@@ -136,9 +137,9 @@ class Ingestor:
         merged = good.merge(existing, how="left", on=["source", "external_id"])
         is_new = merged["id"].isna()
         changed = ~is_new & (merged["content_hash"] != merged["old_hash"])
-        records = _records(merged.loc[is_new, MESSAGE_COLUMNS], self.summary.load_id)
-        if records:
-            conn.execute(insert(messages), records)
+        fresh = merged.loc[is_new, MESSAGE_COLUMNS].copy()
+        fresh["load_id"] = self.summary.load_id
+        insert_frame(conn, messages, fresh)
         if changed.any():
             rows = merged.loc[changed, [*MESSAGE_COLUMNS, "id"]].rename(columns={"id": "_id"})
             values = {c: bindparam(c) for c in MESSAGE_COLUMNS if c not in ("source", "external_id")}
@@ -157,9 +158,10 @@ class Ingestor:
             found += conn.execute(
                 select(messages.c.id, messages.c.source, messages.c.external_id,
                        messages.c.content_hash.label("old_hash"), messages.c.day.label("old_day"))
-                .where(tuple_(messages.c.source, messages.c.external_id).in_(part))
+                .where(messages.c.external_id.in_({e for _, e in part}))
             ).all()
-        return pd.DataFrame(found, columns=["id", "source", "external_id", "old_hash", "old_day"])
+        frame = pd.DataFrame(found, columns=["id", "source", "external_id", "old_hash", "old_day"])
+        return frame.drop_duplicates(["source", "external_id"])
 
     def finish(self, status: str = "done", error: str | None = None) -> LoadSummary:
         rollups.refresh(self.engine)

@@ -68,6 +68,12 @@ def parse_datetimes(values: pd.Series, tz: ZoneInfo, dayfirst: bool = True) -> p
     return result
 
 
+def _lookup(values: pd.Series, resolve) -> pd.Series:  # noqa: ANN001
+    """Apply a per-value resolver once per distinct value (exports repeat the same few values)."""
+    table = {v: (resolve(v) if v else None) for v in values.unique()}
+    return values.map(table)
+
+
 def _to_float(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str).str.strip().str.replace(",", ".", regex=False)
     return pd.to_numeric(text.where(text != "", None), errors="coerce")
@@ -87,7 +93,7 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     ext = mapped["external_id"].astype(str).str.strip()
     flag(ext.eq("").to_numpy(), "missing_external_id")
 
-    source = mapped["source"].map(lambda v: resolve_source(v) if v else None)
+    source = _lookup(mapped["source"], resolve_source)
     flag(source.isna().to_numpy(), "unknown_source", mapped["source"].to_numpy())
 
     created = parse_datetimes(mapped["created_at"], ctx.timezone, ctx.dayfirst)
@@ -102,10 +108,10 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     flag((first < created).to_numpy(), "answer_before_question", mapped["first_response_at"].to_numpy())
     flag((resolved < created).to_numpy(), "resolved_before_created", mapped["resolved_at"].to_numpy())
 
-    status = mapped["status"].map(lambda v: resolve_status(v) if v else None)
+    status = _lookup(mapped["status"], resolve_status)
     flag(status.isna().to_numpy(), "unknown_status", mapped["status"].to_numpy())
 
-    sector = mapped["sector"].map(lambda v: ctx.sectors.resolve(v) if v else None)
+    sector = _lookup(mapped["sector"], ctx.sectors.resolve)
     need = sector.isna() & mapped["sector"].eq("")
     if need.any():
         sector[need] = [ctx.sectors.infer(t, x) for t, x in zip(mapped["topic"][need], mapped["text"][need], strict=True)]
@@ -117,7 +123,7 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     bad_coords = given_coords & (lat.isna() | lon.isna() | ~lat.between(-90, 90) | ~lon.between(-180, 180))
     flag(bad_coords.to_numpy(), "bad_coordinates", (mapped["lat"] + ", " + mapped["lon"]).to_numpy())
 
-    oktmo = mapped["municipality"].map(lambda v: ctx.matcher.resolve(v) if v else None)
+    oktmo = _lookup(mapped["municipality"], ctx.matcher.resolve)
     from_point = pd.Series(ctx.locator.locate(lon.to_numpy(), lat.to_numpy()), index=mapped.index)
     oktmo = oktmo.where(oktmo.notna(), from_point)
     no_name = mapped["municipality"].eq("")
@@ -168,9 +174,10 @@ def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, 
     good["resolution_hours"] = (good["resolved_at"] - good["created_at"]).dt.total_seconds() / 3600
     good["response_bucket"] = bucket_of(good["response_hours"].to_numpy())
     good["resolution_bucket"] = bucket_of(good["resolution_hours"].to_numpy())
-    good["sla_hours"] = [ctx.sla.hours(s, c) for s, c in zip(good["sector"], good["source"], strict=True)]
+    pairs = good["sector"] + "\x1f" + good["source"]
+    good["sla_hours"] = _lookup(pairs, lambda p: ctx.sla.hours(*p.split("\x1f"))).astype(float)
     answered = good["response_hours"].notna()
     good["answered_in_sla"] = np.where(answered, good["response_hours"] <= good["sla_hours"], None)
-    hashed = pd.util.hash_pandas_object(good.drop(columns=["day", "response_bucket", "resolution_bucket"]).astype(str), index=False)
-    good["content_hash"] = hashed.map(lambda h: f"{h:016x}")
+    hashed = pd.util.hash_pandas_object(good.drop(columns=["day", "response_bucket", "resolution_bucket"]), index=False)
+    good["content_hash"] = np.char.mod("%016x", hashed.to_numpy())
     return good

@@ -89,7 +89,7 @@ messages = Table(
     Column("answered_in_sla", Boolean),
     Column("content_hash", String(32), nullable=False),
     Column("load_id", Integer, ForeignKey("load_runs.id")),
-    UniqueConstraint("source", "external_id", name="uq_messages_source_external_id"),
+    UniqueConstraint("external_id", "source", name="uq_messages_source_external_id"),
 )
 Index("ix_messages_day_oktmo", messages.c.day, messages.c.oktmo)
 Index("ix_messages_sector_day", messages.c.sector, messages.c.day)

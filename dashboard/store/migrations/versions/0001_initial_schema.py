@@ -225,7 +225,7 @@ def upgrade() -> None:
     sa.Column('load_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['load_id'], ['load_runs.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('source', 'external_id', name='uq_messages_source_external_id')
+    sa.UniqueConstraint('external_id', 'source', name='uq_messages_source_external_id')
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_created_at', ['created_at'], unique=False)

@@ -1,0 +1,68 @@
+"""Filters shared by the dashboard, the API and the URL: period, sectors, municipalities, channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+PRESETS: dict[str, int | None] = {"today": 1, "7d": 7, "30d": 30, "quarter": 91, "year": 365, "custom": None}
+DEFAULT_PRESET = "30d"
+
+
+class FilterError(ValueError):
+    """A filter value the user sent cannot be understood."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date
+    date_to: date
+    sectors: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> Filters:
+        """The equal-length period right before this one."""
+        return replace(self, date_from=self.date_from - timedelta(days=self.days), date_to=self.date_from - timedelta(days=1))
+
+
+def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:
+    return (now or datetime.now(tz)).astimezone(tz).date()
+
+
+def preset_range(preset: str, today: date) -> tuple[date, date]:
+    days = PRESETS.get(preset) or PRESETS[DEFAULT_PRESET]
+    return today - timedelta(days=days - 1), today
+
+
+def parse_date(value: str) -> date:
+    value = value.strip()
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise FilterError(f"дата не распознана: «{value}» (ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)")
+
+
+def build_filters(date_from: str | None, date_to: str | None, sectors: list[str], municipalities: list[str],
+                  sources: list[str], today: date, known_sectors: set[str], known_oktmo: set[str],
+                  known_sources: set[str]) -> Filters:
+    """Validated filters; unknown codes raise FilterError with a message for the user."""
+    end = parse_date(date_to) if date_to else today
+    start = parse_date(date_from) if date_from else end - timedelta(days=PRESETS[DEFAULT_PRESET] - 1)
+    if start > end:
+        raise FilterError("начало периода позже его конца")
+    if (end - start).days > 3 * 366:
+        raise FilterError("период длиннее трёх лет")
+    for values, known, what in ((sectors, known_sectors, "отрасль"), (municipalities, known_oktmo, "муниципалитет (ОКТМО)"),
+                                (sources, known_sources, "канал")):
+        unknown = [v for v in values if v not in known]
+        if unknown:
+            raise FilterError(f"неизвестный {what}: {', '.join(unknown)}")
+    return Filters(start, end, tuple(sorted(set(sectors))), tuple(sorted(set(municipalities))), tuple(sorted(set(sources))))
