@@ -60,9 +60,10 @@ def build_filters(date_from: str | None, date_to: str | None, sectors: list[str]
         raise FilterError("начало периода позже его конца")
     if (end - start).days > 3 * 366:
         raise FilterError("период длиннее трёх лет")
-    for values, known, what in ((sectors, known_sectors, "отрасль"), (municipalities, known_oktmo, "муниципалитет (ОКТМО)"),
-                                (sources, known_sources, "канал")):
+    for values, known, what in ((sectors, known_sectors, "неизвестная отрасль"),
+                                (municipalities, known_oktmo, "неизвестный муниципалитет (ОКТМО)"),
+                                (sources, known_sources, "неизвестный канал")):
         unknown = [v for v in values if v not in known]
         if unknown:
-            raise FilterError(f"неизвестный {what}: {', '.join(unknown)}")
+            raise FilterError(f"{what}: {', '.join(unknown)}")
     return Filters(start, end, tuple(sorted(set(sectors))), tuple(sorted(set(municipalities))), tuple(sorted(set(sources))))

@@ -1,0 +1,71 @@
+"""Dash application factory; ``gunicorn app:server`` serves the module-level ``server``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from dash import Dash
+from flask import Flask
+
+from callbacks import register_all
+from dashboard.api import api
+from dashboard.catalog import load_sectors
+from dashboard.i18n import t
+from dashboard.region import get_region
+from dashboard.service import DashboardService, cache
+from dashboard.settings import Settings, get_settings
+from dashboard.store.db import get_engine, init_db
+from layouts.shell import shell
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+def create_app(settings: Settings | None = None, service: DashboardService | None = None) -> Dash:
+    settings = settings or get_settings()
+    region = get_region(settings.region)
+    if service is None:
+        engine = get_engine(settings.resolved_database_url)
+        init_db(engine, region)
+        service = DashboardService(engine, region)
+    server = Flask(__name__)
+    server.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
+    server.json.ensure_ascii = False  # type: ignore[attr-defined]
+    cache_config = {"CACHE_TYPE": settings.cache_type, "CACHE_DEFAULT_TIMEOUT": settings.cache_timeout}
+    if settings.cache_type == "RedisCache":
+        cache_config["CACHE_REDIS_URL"] = settings.cache_redis_url
+    elif settings.cache_type == "FileSystemCache":
+        cache_config["CACHE_DIR"] = str(settings.data_dir / "cache")
+    cache.init_app(server, config=cache_config)
+    server.extensions["tsur"] = service
+    server.register_blueprint(api)
+    app = Dash(
+        __name__,
+        server=server,
+        title=t("title", settings.language),
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        update_title=None,
+        suppress_callback_exceptions=False,
+    )
+    app.layout = shell(region, load_sectors(), settings.language)
+    register_all(app, service)
+    return app
+
+
+@lru_cache(maxsize=1)
+def default_app() -> Dash:
+    return create_app()
+
+
+def __getattr__(name: str) -> object:
+    """``app`` and ``server`` are built on first use, so importing this module stays cheap."""
+    if name == "app":
+        return default_app()
+    if name == "server":
+        return default_app().server
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    default_app().run(debug=False)

@@ -1,0 +1,14 @@
+"""Callbacks: read inputs → call the service → build what is drawn. One module per panel."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from dashboard.service import DashboardService
+
+
+def register_all(app: Dash, service: DashboardService) -> None:
+    from callbacks import kpis, state
+
+    state.register(app, service)
+    kpis.register(app, service)

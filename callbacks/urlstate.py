@@ -1,0 +1,52 @@
+"""The dashboard's filter state in the URL query string: a copied link reopens the same view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import parse_qs, urlencode
+
+from dashboard.filters import DEFAULT_PRESET, PRESETS, FilterError, parse_date, preset_range
+
+
+@dataclass
+class ViewState:
+    preset: str = DEFAULT_PRESET
+    date_from: str | None = None  # ISO dates, only for the custom period
+    date_to: str | None = None
+    sectors: list[str] = field(default_factory=list)
+    municipalities: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    def dates(self, today: date) -> tuple[date, date]:
+        if self.preset == "custom" and self.date_from and self.date_to:
+            try:
+                return parse_date(self.date_from), parse_date(self.date_to)
+            except FilterError:
+                pass
+        return preset_range(self.preset if self.preset != "custom" else DEFAULT_PRESET, today)
+
+
+def parse_search(search: str | None) -> ViewState:
+    query = parse_qs((search or "").lstrip("?"))
+    preset = (query.get("period") or [DEFAULT_PRESET])[0]
+    if preset not in PRESETS:
+        preset = DEFAULT_PRESET
+    return ViewState(
+        preset=preset,
+        date_from=(query.get("from") or [None])[0],
+        date_to=(query.get("to") or [None])[0],
+        sectors=query.get("sector", []),
+        municipalities=query.get("municipality", []),
+        sources=query.get("source", []),
+    )
+
+
+def to_search(state: ViewState) -> str:
+    params: list[tuple[str, str]] = [("period", state.preset)]
+    if state.preset == "custom" and state.date_from and state.date_to:
+        params += [("from", state.date_from), ("to", state.date_to)]
+    params += [("sector", s) for s in state.sectors]
+    params += [("municipality", m) for m in state.municipalities]
+    params += [("source", s) for s in state.sources]
+    return "?" + urlencode(params)

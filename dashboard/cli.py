@@ -1,0 +1,170 @@
+"""Command line: ``tsur init-db | load | demo | stats | rollups | serve``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from dashboard.loader.errors import REASONS, LoadError
+from dashboard.loader.ingest import LoadSummary, load_file, load_frame
+from dashboard.loader.readers import FORMATS
+from dashboard.region import get_region
+from dashboard.settings import get_settings
+from dashboard.store.db import get_engine, init_db
+from dashboard.store.schema import messages, rejected_rows
+
+app = typer.Typer(help="ЦУР: панель обращений граждан — загрузка данных и запуск.", no_args_is_help=True,
+                  add_completion=False)
+console = Console()
+
+
+def _engine():  # noqa: ANN202
+    engine = get_engine()
+    init_db(engine, get_region())
+    return engine
+
+
+def _print_summary(s: LoadSummary) -> None:
+    table = Table(title=f"Загрузка: {s.file}", show_header=False)
+    table.add_row("формат", s.format)
+    table.add_row("строк прочитано", f"{s.rows_total:,}".replace(",", " "))
+    table.add_row("новых", f"{s.new:,}".replace(",", " "))
+    table.add_row("обновлено", f"{s.updated:,}".replace(",", " "))
+    table.add_row("без изменений", f"{s.unchanged:,}".replace(",", " "))
+    table.add_row("отклонено", f"{s.rejected:,}".replace(",", " "))
+    table.add_row("время, с", f"{s.seconds:.1f}")
+    console.print(table)
+    if s.reasons:
+        reasons = Table(title="Причины отклонения (частые)")
+        reasons.add_column("код")
+        reasons.add_column("строк", justify="right")
+        reasons.add_column("что не так")
+        for code, count in s.reasons.most_common(5):
+            reasons.add_row(code, str(count), REASONS.get(code, code).split(":")[0])
+        console.print(reasons)
+        console.print("Отклонённые строки с причинами: таблица rejected_rows (tsur stats --json).")
+
+
+@app.command("init-db")
+def init_db_command() -> None:
+    """Создать или обновить схему базы данных и справочники (идемпотентно)."""
+    engine = _engine()
+    console.print(f"База готова: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="Файлы выгрузки: CSV, XLSX, JSON, JSONL, Open311 requests.json")],
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Файл сопоставления (TOML или YAML)")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"auto или один из: {', '.join(FORMATS)}")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Итог в JSON")] = False,
+) -> None:
+    """Загрузить выгрузки обращений. Повторная загрузка того же файла ничего не удваивает."""
+    if fmt != "auto" and fmt not in FORMATS:
+        console.print(f"[red]Неизвестный формат {fmt}[/red]; допустимы: auto, {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    engine = _engine()
+    failed = False
+    results = []
+    for path in files:
+        size = path.stat().st_size if path.exists() else 0
+        with Progress(TextColumn("{task.description}"), BarColumn(), TransferSpeedColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.fields[rows]} строк"), console=console, transient=True,
+                      disable=as_json or size < 5_000_000) as progress:
+            task = progress.add_task(path.name, total=size or None, rows=0)
+            try:
+                summary = load_file(path, engine, fmt, mapping,
+                                    progress=lambda rows, done, t=task: progress.update(t, completed=done or None, rows=rows))
+            except LoadError as exc:
+                failed = True
+                if as_json:
+                    results.append({"file": str(path), "error": str(exc)})
+                else:
+                    console.print(f"[red]Файл не загружен:[/red] {exc}")
+                continue
+        results.append(summary.as_dict()) if as_json else _print_summary(summary)
+    if as_json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    count: Annotated[int, typer.Option("--messages", "-n", help="Сколько сообщений создать")] = 250_000,
+    days: Annotated[int, typer.Option("--days", "-d", help="За сколько дней до сегодня")] = 365,
+    seed: Annotated[int, typer.Option("--seed", help="Зерно генератора (повторяемость)")] = 7,
+) -> None:
+    """Создать правдоподобные демо-данные региона и загрузить их через проверки загрузчика."""
+    from dashboard.demo import generate
+
+    region = get_region()
+    engine = _engine()
+    with console.status("Генерация демо-данных…"):
+        frame = generate(region, messages=count, days=days, seed=seed)
+    with Progress(TextColumn("Загрузка"), BarColumn(), TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("demo", total=len(frame))
+        summary = load_frame(frame, engine, f"demo(seed={seed})", region,
+                             progress=lambda rows, _b: progress.update(task, completed=rows))
+    _print_summary(summary)
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Вывести JSON")] = False) -> None:
+    """Сколько сообщений и отклонённых строк в базе, с разбивкой."""
+    engine = _engine()
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(messages)).scalar() or 0
+        rejected = conn.execute(select(func.count()).select_from(rejected_rows)).scalar() or 0
+        by = {
+            name: dict(conn.execute(select(col, func.count()).group_by(col).order_by(func.count().desc())).all())
+            for name, col in (("by_source", messages.c.source), ("by_sector", messages.c.sector),
+                              ("by_status", messages.c.status), ("by_municipality", messages.c.oktmo))
+        }
+        reasons = dict(conn.execute(select(rejected_rows.c.reason_code, func.count()).group_by(rejected_rows.c.reason_code)).all())
+        span = conn.execute(select(func.min(messages.c.day), func.max(messages.c.day))).one()
+    data = {"messages": int(total), "rejected": int(rejected), "first_day": str(span[0]) if span[0] else None,
+            "last_day": str(span[1]) if span[1] else None, **by, "rejected_by_reason": reasons}
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    console.print(f"Сообщений: {total:,}".replace(",", " "), f"  отклонённых строк: {rejected:,}".replace(",", " "))
+    console.print(f"Период: {data['first_day']} — {data['last_day']}")
+    for name in ("by_source", "by_sector", "by_status"):
+        console.print(name, by[name])
+
+
+@app.command()
+def rollups(full: Annotated[bool, typer.Option("--full", help="Перестроить все дни")] = False) -> None:
+    """Перестроить агрегаты (после сбоя загрузки или смены SLA в настройках)."""
+    from dashboard import rollups as rollup_module
+
+    engine = _engine()
+    days = rollup_module.rebuild_all(engine) if full else rollup_module.refresh(engine)
+    console.print(f"Перестроено дней: {days}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Адрес")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Порт")] = 8050,
+    debug: Annotated[bool, typer.Option(help="Режим отладки Dash")] = False,
+) -> None:
+    """Запустить панель (сервер разработки; в эксплуатации — gunicorn app:server)."""
+    from app import create_app
+
+    settings = get_settings()
+    dash_app = create_app()
+    console.print(f"Панель: http://{host}:{port}/  (база: {settings.resolved_database_url})")
+    dash_app.run(host=host, port=port, debug=debug)
+
+
+if __name__ == "__main__":
+    app()

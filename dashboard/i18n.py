@@ -1,0 +1,41 @@
+"""Interface texts: Russian first, English as the second language."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "title": {"ru": "ЦУР · обращения граждан", "en": "Regional management centre · citizens' messages"},
+    "period": {"ru": "Период", "en": "Period"},
+    "today": {"ru": "Сегодня", "en": "Today"},
+    "7d": {"ru": "7 дней", "en": "7 days"},
+    "30d": {"ru": "30 дней", "en": "30 days"},
+    "quarter": {"ru": "Квартал", "en": "Quarter"},
+    "year": {"ru": "Год", "en": "Year"},
+    "custom": {"ru": "Свой период", "en": "Custom"},
+    "sector": {"ru": "Отрасль", "en": "Sector"},
+    "municipality": {"ru": "Муниципалитет", "en": "Municipality"},
+    "source": {"ru": "Канал", "en": "Channel"},
+    "all": {"ru": "Все", "en": "All"},
+    "kpi_messages": {"ru": "Сообщений", "en": "Messages"},
+    "kpi_answered": {"ru": "Доля отвеченных", "en": "Answered"},
+    "kpi_median": {"ru": "Медиана первого ответа", "en": "Median first response"},
+    "kpi_overdue": {"ru": "Просрочено сейчас", "en": "Overdue now"},
+    "vs_previous": {"ru": "к предыдущему периоду", "en": "vs previous period"},
+    "p90": {"ru": "90-й перцентиль", "en": "90th percentile"},
+    "within_sla": {"ru": "в срок", "en": "within target"},
+    "no_data": {"ru": "нет данных за период", "en": "no data for the period"},
+    "db_down": {"ru": "База данных недоступна — показаны последние данные, повтор через минуту",
+                "en": "Database unavailable — showing the last data, retrying in a minute"},
+    "attribution": {"ru": "Границы: © участники OpenStreetMap, ODbL", "en": "Boundaries: © OpenStreetMap contributors, ODbL"},
+    "select_all": {"ru": "Выбрать все", "en": "Select all"},
+    "deselect_all": {"ru": "Снять выбор", "en": "Deselect all"},
+    "search": {"ru": "Поиск", "en": "Search"},
+    "nothing_found": {"ru": "Ничего не найдено", "en": "Nothing found"},
+    "selected_count": {"ru": "выбрано: {num_selected}", "en": "{num_selected} selected"},
+    "clear": {"ru": "Очистить", "en": "Clear"},
+    "period_label": {"ru": "{start} — {end}, {days} дн.", "en": "{start} — {end}, {days} days"},
+}
+
+
+def t(key: str, lang: str = "ru", **kwargs: object) -> str:
+    text = TEXTS[key].get(lang) or TEXTS[key]["ru"]
+    return text.format(**kwargs) if kwargs else text

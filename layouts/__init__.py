@@ -1,0 +1,1 @@
+"""Layouts: pure functions that build components; they never touch the database."""

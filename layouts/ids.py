@@ -1,0 +1,12 @@
+"""Component ids shared by layouts and callbacks."""
+
+URL = "url"
+PERIOD = "period-preset"
+DATES = "period-dates"
+SECTOR = "filter-sector"
+MUNICIPALITY = "filter-municipality"
+SOURCE = "filter-source"
+PERIOD_LABEL = "period-label"
+KPIS = "kpi-tiles"
+STATUS = "status-banner"
+REFRESH = "refresh-interval"
