@@ -51,8 +51,13 @@ def detect_format(path: Path) -> str:
 
 
 def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel «Unicode text») or cp1251."""
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if b"\x00" in sample:
+        raise LoadError("файл не похож на текст: неизвестная кодировка или двоичные данные (нужен UTF-8 или cp1251)")
     try:
         sample.decode("utf-8")
         return "utf-8"
@@ -282,7 +287,7 @@ def open311_defaults() -> dict[str, dict[str, str]]:
             "external_id": "service_request_id",
             "created_at": "requested_datetime",
             "status": "status",
-            "sector": "service_name",
+            "sector": "service_code",
             "topic": "service_name",
             "text": "description",
             "lat": "lat",

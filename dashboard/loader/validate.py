@@ -112,9 +112,11 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     flag(status.isna().to_numpy(), "unknown_status", mapped["status"].to_numpy())
 
     sector = _lookup(mapped["sector"], ctx.sectors.resolve)
-    need = sector.isna() & mapped["sector"].eq("")
+    # a missing or unrecognised sector is inferred from keywords of the sector value, topic and text
+    need = sector.isna()
     if need.any():
-        sector[need] = [ctx.sectors.infer(t, x) for t, x in zip(mapped["topic"][need], mapped["text"][need], strict=True)]
+        sector[need] = [ctx.sectors.infer(s, t, x) for s, t, x in
+                        zip(mapped["sector"][need], mapped["topic"][need], mapped["text"][need], strict=True)]
     flag(sector.isna().to_numpy(), "unknown_sector", mapped["sector"].to_numpy())
 
     lat = _to_float(mapped["lat"])
@@ -172,8 +174,8 @@ def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, 
     good["day"] = good["created_at"].dt.tz_convert(ctx.timezone).dt.date
     good["response_hours"] = (good["first_response_at"] - good["created_at"]).dt.total_seconds() / 3600
     good["resolution_hours"] = (good["resolved_at"] - good["created_at"]).dt.total_seconds() / 3600
-    good["response_bucket"] = bucket_of(good["response_hours"].to_numpy())
-    good["resolution_bucket"] = bucket_of(good["resolution_hours"].to_numpy())
+    good["response_bucket"] = pd.array(bucket_of(good["response_hours"].to_numpy()), dtype="Float64").astype("Int64")
+    good["resolution_bucket"] = pd.array(bucket_of(good["resolution_hours"].to_numpy()), dtype="Float64").astype("Int64")
     pairs = good["sector"] + "\x1f" + good["source"]
     good["sla_hours"] = _lookup(pairs, lambda p: ctx.sla.hours(*p.split("\x1f"))).astype(float)
     answered = good["response_hours"].notna()

@@ -1,0 +1,85 @@
+"""Shared fixtures: a migrated store on SQLite and on the local PostgreSQL server, a fixed clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.chrome.options import Options
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from dashboard.region import Region, get_region
+from dashboard.store.db import init_db, make_engine
+
+PG_URL = os.environ.get("TSUR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("TSUR_REQUIRE_PG") == "1"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+DATA = Path(__file__).parent / "data"
+
+
+def pytest_setup_options() -> Options:
+    """Browser options dash.testing asks for: headless Chromium from Debian's package."""
+    options = Options()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                "--window-size=1920,1080"):
+        options.add_argument(arg)
+    options.binary_location = os.environ.get("TSUR_CHROMIUM", "/usr/bin/chromium")
+    return options
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = create_engine(PG_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means "not here"
+        return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}"
+
+
+_PG_PROBLEM = _pg_available()
+
+
+@pytest.fixture(scope="session")
+def region() -> Region:
+    return get_region("chuvashia")
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path, region: Region) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    init_db(engine, region)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_engine(region: Region) -> Iterator[Engine]:
+    if _PG_PROBLEM:
+        if REQUIRE_PG:
+            pytest.fail(_PG_PROBLEM)
+        pytest.skip(_PG_PROBLEM)
+    schema = f"tsur_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    init_db(engine, region)
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """The same test on both stores."""
+    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")

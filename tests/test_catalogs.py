@@ -1,0 +1,71 @@
+"""Name matching of municipalities, sectors, channels and statuses."""
+
+import pytest
+
+from dashboard.catalog import load_sectors, resolve_source, resolve_status
+from dashboard.names import place_key
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Чебоксары", "97701000"),
+        ("г. Чебоксары", "97701000"),
+        ("г.Чебоксары", "97701000"),
+        ("город Чебоксары", "97701000"),
+        ("ЧЕБОКСАРЫ", "97701000"),
+        ("Чебоксарский район", "97544000"),
+        ("Чебоксарский муниципальный округ", "97544000"),
+        ("Чебоксарский р-н", "97544000"),
+        ("Цивильский округ", "97541000"),
+        ("Мариинско-Посадский муниципальный район", "97529000"),
+        ("Новочебоксарск", "97710000"),
+        ("97541000", "97541000"),
+        ("97641000", "97541000"),  # OKTMO of the district before the 2023 reform
+        ("97701000001", "97701000"),  # 11-digit settlement code of the city
+        ("Alatyr", "97704000"),
+        ("Москва", None),
+        ("", None),
+    ],
+)
+def test_municipality_names(region, value, expected):
+    assert region.matcher().resolve(value) == expected
+
+
+def test_yo_and_e_are_the_same():
+    assert place_key("Ёлкинский район") == place_key("елкинский муниципальный округ")
+
+
+def test_city_and_district_of_the_same_stem_stay_apart(region):
+    m = region.matcher()
+    assert m.resolve("Канаш") != m.resolve("Канашский район")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("zhkh", "zhkh"), ("ЖКХ", "zhkh"), ("жилищно-коммунальное хозяйство", "zhkh"),
+        ("Жилищно-коммунальное хозяйство", "zhkh"), ("ЗДРАВООХРАНЕНИЕ", "health"), ("Health", "health"),
+        ("Госуслуги. МФЦ. Связь", "gosuslugi"), ("ТКО", "waste"), ("благоустройство", "improvement"),
+        ("космос", None),
+    ],
+)
+def test_sector_names(value, expected):
+    assert load_sectors().resolve(value) == expected
+
+
+def test_sector_inferred_from_topic_or_text():
+    catalog = load_sectors()
+    assert catalog.infer("Отопление", "") == "zhkh"
+    assert catalog.infer("", "На дороге огромные ямы") == "roads"
+    assert catalog.infer("", "") is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [("ВКонтакте", "vk"), ("tg", "telegram"), ("ПОС", "pos"), ("fax", None)])
+def test_sources(value, expected):
+    assert resolve_source(value) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [("в работе", "in_progress"), ("Решено", "resolved"), ("in_progress", "in_progress"), ("?", None)])
+def test_statuses(value, expected):
+    assert resolve_status(value) == expected

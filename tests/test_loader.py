@@ -1,0 +1,210 @@
+"""Loader rules on both stores: every rejection reason, reloads, updates, formats, bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select, text
+
+from dashboard.loader.errors import LoadError
+from dashboard.loader.ingest import load_file
+from dashboard.store.schema import messages, rejected_rows, rollup_daily
+from tests.conftest import NOW
+
+HEADER = "external_id,source,created_at,first_response_at,resolved_at,status,sector,topic,municipality,lat,lon,text\n"
+GOOD = [
+    "a1,vk,2026-11-01T10:00:00+03:00,2026-11-01T12:00:00+03:00,,answered,zhkh,Отопление,Чебоксары,,,Холодно",
+    "a2,telegram,02.11.2026 09:00,,,new,,Ямы на дорогах,,56.13,47.25,Яма",  # sector inferred, place from point
+    "a3,pos,2026-11-03 08:00,2026-11-03 09:00,2026-11-05 10:00,resolved,Здравоохранение,,Цивильский район,,,",
+]
+
+
+def write(tmp_path: Path, name: str, body: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(body.encode(encoding))
+    return path
+
+
+def count(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar()
+
+
+def reasons(engine) -> dict[int, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(rejected_rows.c.row_number, rejected_rows.c.reason_code)).all())
+
+
+BAD = {
+    "missing_external_id": ",vk,2026-11-01 10:00,,,new,zhkh,,Чебоксары,,,",
+    "unknown_source": "b1,fax,2026-11-01 10:00,,,new,zhkh,,Чебоксары,,,",
+    "bad_created_at": "b2,vk,вчера,,,new,zhkh,,Чебоксары,,,",
+    "future_date": "b3,vk,2031-01-01 10:00,,,new,zhkh,,Чебоксары,,,",
+    "bad_first_response_at": "b4,vk,2026-11-01 10:00,скоро,,answered,zhkh,,Чебоксары,,,",
+    "bad_resolved_at": "b5,vk,2026-11-01 10:00,,никогда,resolved,zhkh,,Чебоксары,,,",
+    "answer_before_question": "b6,vk,2026-11-02 10:00,2026-11-01 10:00,,answered,zhkh,,Чебоксары,,,",
+    "resolved_before_created": "b7,vk,2026-11-02 10:00,,2026-11-01 10:00,resolved,zhkh,,Чебоксары,,,",
+    "unknown_status": "b8,vk,2026-11-01 10:00,,,потеряно,zhkh,,Чебоксары,,,",
+    "unknown_sector": "b9,vk,2026-11-01 10:00,,,new,Космос,,Чебоксары,,,",
+    "bad_coordinates": "b10,vk,2026-11-01 10:00,,,new,zhkh,,Чебоксары,95.5,47.2,",
+    "point_outside_region": "b11,vk,2026-11-01 10:00,,,new,zhkh,,,55.75,37.62,",
+    "unknown_municipality": "b12,vk,2026-11-01 10:00,,,new,zhkh,,Москва,,,",
+    "duplicate_in_file": "a1,vk,2026-11-01T10:00:00+03:00,,,new,zhkh,,Чебоксары,,,",
+}
+
+
+def test_every_rejection_reason_is_recorded_and_good_rows_load(engine, tmp_path):
+    # the duplicate of a1 comes first, so the later a1 row wins and the earlier one is rejected
+    rows = [BAD["duplicate_in_file"], *GOOD, *[v for k, v in BAD.items() if k != "duplicate_in_file"],
+            "b13,vk,2026-11-01 10:00,too,many,fields,here,x,y,z,w,v,u"]
+    path = write(tmp_path, "mixed.csv", HEADER + "\n".join(rows) + "\n")
+    summary = load_file(path, engine, now=NOW)
+    assert summary.new == 3
+    assert summary.rejected == len(BAD) + 1
+    assert summary.rows_total == summary.loaded + summary.rejected == len(rows)
+    found = set(reasons(engine).values())
+    assert found == set(BAD) | {"bad_row"}
+    assert reasons(engine)[2] == "duplicate_in_file"  # row 2 = first data line
+    with engine.connect() as conn:
+        got = dict(conn.execute(select(messages.c.external_id, messages.c.sector)).all())
+        places = dict(conn.execute(select(messages.c.external_id, messages.c.oktmo)).all())
+    assert got == {"a1": "zhkh", "a2": "roads", "a3": "health"}
+    assert places == {"a1": "97701000", "a2": "97701000", "a3": "97541000"}
+
+
+def test_reloading_the_same_file_changes_nothing(engine, tmp_path):
+    path = write(tmp_path, "good.csv", HEADER + "\n".join([*GOOD, BAD["unknown_sector"]]) + "\n")
+    first = load_file(path, engine, now=NOW)
+    with engine.connect() as conn:
+        rollup_before = conn.execute(select(func.sum(rollup_daily.c.messages))).scalar()
+    second = load_file(path, engine, now=NOW)
+    assert (first.new, first.rejected) == (3, 1)
+    assert (second.new, second.updated, second.unchanged, second.rejected) == (0, 0, 3, 1)
+    assert count(engine, messages) == 3
+    assert count(engine, rejected_rows) == 1  # the re-load's rejected rows replace the first run's
+    with engine.connect() as conn:
+        assert conn.execute(select(func.sum(rollup_daily.c.messages))).scalar() == rollup_before == 3
+
+
+def test_newer_export_updates_messages_and_rollups(engine, tmp_path):
+    load_file(write(tmp_path, "v1.csv", HEADER + "\n".join(GOOD) + "\n"), engine, now=NOW)
+    newer = GOOD[1].replace(",,,new,", ",2026-11-02 10:30,,answered,")
+    summary = load_file(write(tmp_path, "v2.csv", HEADER + "\n".join([GOOD[0], newer]) + "\n"), engine, now=NOW)
+    assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 1)
+    with engine.connect() as conn:
+        status = conn.execute(select(messages.c.status).where(messages.c.external_id == "a2")).scalar()
+        answered = conn.execute(select(func.sum(rollup_daily.c.answered))).scalar()
+    assert status == "answered"
+    assert answered == 3
+
+
+def test_cp1251_semicolon_csv_with_quoted_multiline_field(engine, tmp_path):
+    body = ("Номер;Канал;Дата обращения;Статус;Отрасль;Муниципалитет;Текст\r\n"
+            "c1;ВКонтакте;01.11.2026 10:00;Новое;ЖКХ;г. Новочебоксарск;\"Первая строка;\r\nвторая строка\"\r\n"
+            "c2;Телеграм;01.11.2026 11:00;в работе;Дороги;Канашский район;Ямы\r\n")
+    summary = load_file(write(tmp_path, "export.csv", body, "cp1251"), engine, now=NOW)
+    assert (summary.new, summary.rejected) == (2, 0)
+    with engine.connect() as conn:
+        text_value = conn.execute(select(messages.c.text).where(messages.c.external_id == "c1")).scalar()
+    assert text_value == "Первая строка;\r\nвторая строка"
+
+
+def test_utf8_bom_csv(engine, tmp_path):
+    path = write(tmp_path, "bom.csv", "\ufeff" + HEADER + GOOD[0] + "\n")
+    assert load_file(path, engine, now=NOW).new == 1
+
+
+def test_excel(engine, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "Канал", "Дата создания", "Статус", "Сфера", "Район"])
+    ws.append(["x1", "vk", "2026-11-01 10:00", "новое", "ЖКХ", "Ядринский район"])
+    ws.append([2, "ok", "05.11.2026", "решено", "дороги", "97558000"])
+    ws.append(["x3", "vk", "2026-11-01 10:00", "новое", "ЖКХ", "Атлантида"])
+    path = tmp_path / "export.xlsx"
+    wb.save(path)
+    summary = load_file(path, engine, now=NOW)
+    assert (summary.new, summary.rejected) == (2, 1)
+    assert set(reasons(engine).values()) == {"unknown_municipality"}
+
+
+def test_open311_georeport_v2(engine, tmp_path):
+    requests = [
+        {"service_request_id": "638344", "status": "closed", "service_name": "Ямы на дорогах", "service_code": "roads",
+         "description": "Большая яма", "requested_datetime": "2026-11-01T10:00:00+03:00",
+         "updated_datetime": "2026-11-03T10:00:00+03:00", "address": "", "lat": 56.12, "long": 47.27,
+         "agency_responsible": "Минтранс"},
+        {"service_request_id": "638345", "status": "open", "service_name": "Вывоз мусора",
+         "requested_datetime": "2026-11-02T10:00:00+03:00", "address": "Алатырь", "lat": None, "long": None},
+        {"service_request_id": "638346", "status": "open", "service_name": "Вывоз мусора",
+         "requested_datetime": "2026-11-02T10:00:00+03:00", "lat": 59.9, "long": 30.3},
+    ]
+    path = write(tmp_path, "requests.json", json.dumps(requests, ensure_ascii=False))
+    mapping = write(tmp_path, "open311.toml", '[defaults]\nsource = "pos"\n')
+    summary = load_file(path, engine, mapping_path=mapping, now=NOW)
+    assert summary.format == "open311"
+    assert (summary.new, summary.rejected) == (2, 1)
+    with engine.connect() as conn:
+        row = conn.execute(select(messages).where(messages.c.external_id == "638344")).mappings().one()
+    assert (row["status"], row["sector"], row["source"], row["oktmo"]) == ("resolved", "roads", "pos", "97701000")
+    assert row["resolved_at"] is not None
+
+
+def test_json_lines_with_a_broken_line(engine, tmp_path):
+    lines = [json.dumps({"external_id": "j1", "source": "vk", "created_at": "2026-11-01T10:00:00", "status": "new",
+                         "sector": "zhkh", "municipality": "Шумерля"}, ensure_ascii=False), "{not json", "[1,2]"]
+    summary = load_file(write(tmp_path, "m.jsonl", "\n".join(lines) + "\n"), engine, now=NOW)
+    assert (summary.new, summary.rejected) == (1, 2)
+    assert set(reasons(engine)) == {2, 3}
+
+
+@pytest.mark.parametrize("suffix", ["toml", "yaml"])
+def test_mapping_file_maps_foreign_columns_and_values(engine, tmp_path, suffix):
+    body = "Рег. номер|Откуда|Когда|Этап|Категория обращения|Территория\nm1|Соцсеть ВК|2026-11-01 10:00|Принято|Коммуналка|Канаш\n"
+    if suffix == "toml":
+        mapping = ('[columns]\nexternal_id = "Рег. номер"\nsource = "Откуда"\ncreated_at = "Когда"\nstatus = "Этап"\n'
+                   'sector = "Категория обращения"\nmunicipality = "Территория"\n'
+                   '[values.source]\n"Соцсеть ВК" = "vk"\n[values.status]\n"Принято" = "new"\n[values.sector]\n"Коммуналка" = "zhkh"\n')
+    else:
+        mapping = ("columns:\n  external_id: Рег. номер\n  source: Откуда\n  created_at: Когда\n  status: Этап\n"
+                   "  sector: Категория обращения\n  municipality: Территория\nvalues:\n  source: {Соцсеть ВК: vk}\n"
+                   "  status: {Принято: new}\n  sector: {Коммуналка: zhkh}\n")
+    summary = load_file(write(tmp_path, "foreign.csv", body), engine, mapping_path=write(tmp_path, f"m.{suffix}", mapping), now=NOW)
+    assert (summary.new, summary.rejected) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        ("empty.csv", b"", "пуст"),
+        ("header_only.csv", b"external_id,created_at\n", "нет строк"),
+        ("nothing.csv", "колонка1,колонка2\nx,y\n".encode(), "обязательные столбцы"),
+        ("bad.json", b"{not json", "JSON"),
+        ("binary.csv", bytes(range(256)) * 4, "кодировк"),
+    ],
+)
+def test_unreadable_files_raise_a_clear_error(sqlite_engine, tmp_path, name, body, message):
+    path = tmp_path / name
+    path.write_bytes(body)
+    with pytest.raises(LoadError, match=message):
+        load_file(path, sqlite_engine, now=NOW)
+
+
+def test_utf16_excel_unicode_text_export(sqlite_engine, tmp_path):
+    body = "external_id\tsource\tcreated_at\tstatus\tsector\tmunicipality\nu1\tvk\t2026-11-01 10:00\tnew\tЖКХ\tКанаш\n"
+    assert load_file(write(tmp_path, "unicode.txt", body, "utf-16"), sqlite_engine, now=NOW).new == 1
+
+
+def test_missing_file(sqlite_engine, tmp_path):
+    with pytest.raises(LoadError, match="не найден"):
+        load_file(tmp_path / "nope.csv", sqlite_engine, now=NOW)
+
+
+def test_load_run_is_recorded(engine, tmp_path):
+    load_file(write(tmp_path, "good.csv", HEADER + "\n".join(GOOD) + "\n"), engine, now=NOW)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT status, rows_new, rows_rejected, checksum FROM load_runs")).one()
+    assert row[0] == "done" and row[1] == 3 and row[2] == 0 and len(row[3]) == 64
