@@ -24,24 +24,40 @@ def register(app: Dash, service: DashboardService) -> None:
         Input(ids.URL, "search"),
         Input(ids.REFRESH, "n_intervals"),
     )
-    def update(search, _tick):  # noqa: ANN001, ANN202
+    def update(search, _tick):
         state = parse_search(search)
         first, last = state.dates(service.today())
         try:
-            filters = service.filters(first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources)
+            filters = service.filters(
+                first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources
+            )
             data = service.summary(filters)
         except FilterError as exc:
             return no_update, no_update, html.Div(str(exc), className="banner warn")
         except SQLAlchemyError:
             return no_update, no_update, html.Div(t("db_down", LANG), className="banner error")
         cur, change = data["current"], data["change_pct"]
-        label = t("period_label", LANG, start=fmt.day(filters.date_from), end=fmt.day(filters.date_to), days=filters.days)
+        label = t(
+            "period_label", LANG, start=fmt.day(filters.date_from), end=fmt.day(filters.date_to), days=filters.days
+        )
         tiles = [
             kpi_tile("messages", fmt.number(cur["messages"]), change["messages"], "neither", lang=LANG),
-            kpi_tile("answered", fmt.share(cur["answered_share"]), change["answered_share"], "up",
-                     note=f"{t('within_sla', LANG)}: {fmt.share(cur['within_sla_share'])}", lang=LANG),
-            kpi_tile("median", fmt.hours(cur["median_first_response_hours"]), change["median_first_response_hours"], "down",
-                     note=f"{t('p90', LANG)}: {fmt.hours(cur['p90_first_response_hours'])}", lang=LANG),
+            kpi_tile(
+                "answered",
+                fmt.share(cur["answered_share"]),
+                change["answered_share"],
+                "up",
+                note=f"{t('within_sla', LANG)}: {fmt.share(cur['within_sla_share'])}",
+                lang=LANG,
+            ),
+            kpi_tile(
+                "median",
+                fmt.hours(cur["median_first_response_hours"]),
+                change["median_first_response_hours"],
+                "down",
+                note=f"{t('p90', LANG)}: {fmt.hours(cur['p90_first_response_hours'])}",
+                lang=LANG,
+            ),
             kpi_tile("overdue", fmt.number(cur["overdue"]), change["overdue"], "down", lang=LANG),
         ]
         if not cur["messages"]:

@@ -26,16 +26,24 @@ def register(app: Dash, service: DashboardService) -> None:
         Input(ids.MUNICIPALITY, "value"),
         Input(ids.SOURCE, "value"),
     )
-    def sync(search, preset, start, end, sectors, municipalities, sources):  # noqa: ANN001, ANN202, PLR0913
+    def sync(search, preset, start, end, sectors, municipalities, sources):
         today = service.today()
         trigger = ctx.triggered_id
         if trigger in (None, ids.URL):
             state = parse_search(search)
             first, last = state.dates(today)
-            return (no_update, state.preset, first.isoformat(), last.isoformat(), state.sectors,
-                    state.municipalities, state.sources)
-        state = ViewState(preset=preset or "30d", sectors=sectors or [], municipalities=municipalities or [],
-                          sources=sources or [])
+            return (
+                no_update,
+                state.preset,
+                first.isoformat(),
+                last.isoformat(),
+                state.sectors,
+                state.municipalities,
+                state.sources,
+            )
+        state = ViewState(
+            preset=preset or "30d", sectors=sectors or [], municipalities=municipalities or [], sources=sources or []
+        )
         if trigger == ids.DATES:
             state.preset, state.date_from, state.date_to = "custom", (start or "")[:10], (end or "")[:10]
             return to_search(state), "custom", no_update, no_update, no_update, no_update, no_update

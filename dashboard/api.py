@@ -16,10 +16,11 @@ def service() -> DashboardService:
     return current_app.extensions["tsur"]
 
 
-def _filters():  # noqa: ANN202
+def _filters():
     args = request.args
-    return service().filters(args.get("from"), args.get("to"), args.getlist("sector"),
-                             args.getlist("municipality"), args.getlist("source"))
+    return service().filters(
+        args.get("from"), args.get("to"), args.getlist("sector"), args.getlist("municipality"), args.getlist("source")
+    )
 
 
 @api.errorhandler(FilterError)
@@ -50,7 +51,11 @@ def summary() -> Response:
     cur = data["current"]
     return jsonify(
         period=data["period"],
-        filters={"sector": list(filters.sectors), "municipality": list(filters.municipalities), "source": list(filters.sources)},
+        filters={
+            "sector": list(filters.sectors),
+            "municipality": list(filters.municipalities),
+            "source": list(filters.sources),
+        },
         messages=cur["messages"],
         answered=cur["answered"],
         answered_share=cur["answered_share"],
@@ -63,8 +68,7 @@ def summary() -> Response:
     )
 
 
-@api.app_errorhandler(404)
-def _not_found(_exc: Exception) -> tuple[Response, int] | Response:
-    if request.path.startswith("/api/"):
-        return jsonify(error=f"нет такого адреса: {request.path}"), 404
-    return Response("Страница не найдена", status=404, mimetype="text/plain; charset=utf-8")
+@api.route("/api/<path:rest>")
+def unknown(rest: str) -> tuple[Response, int]:
+    """Without this, Dash's catch-all page route would answer unknown API paths with HTML."""
+    return jsonify(error=f"нет такого адреса: /api/{rest}"), 404

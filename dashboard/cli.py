@@ -20,12 +20,13 @@ from dashboard.settings import get_settings
 from dashboard.store.db import get_engine, init_db
 from dashboard.store.schema import messages, rejected_rows
 
-app = typer.Typer(help="ЦУР: панель обращений граждан — загрузка данных и запуск.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="ЦУР: панель обращений граждан — загрузка данных и запуск.", no_args_is_help=True, add_completion=False
+)
 console = Console()
 
 
-def _engine():  # noqa: ANN202
+def _engine():
     engine = get_engine()
     init_db(engine, get_region())
     return engine
@@ -75,13 +76,25 @@ def load(
     results = []
     for path in files:
         size = path.stat().st_size if path.exists() else 0
-        with Progress(TextColumn("{task.description}"), BarColumn(), TransferSpeedColumn(), TimeElapsedColumn(),
-                      TextColumn("{task.fields[rows]} строк"), console=console, transient=True,
-                      disable=as_json or size < 5_000_000) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TransferSpeedColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[rows]} строк"),
+            console=console,
+            transient=True,
+            disable=as_json or size < 5_000_000,
+        ) as progress:
             task = progress.add_task(path.name, total=size or None, rows=0)
             try:
-                summary = load_file(path, engine, fmt, mapping,
-                                    progress=lambda rows, done, t=task: progress.update(t, completed=done or None, rows=rows))
+                summary = load_file(
+                    path,
+                    engine,
+                    fmt,
+                    mapping,
+                    progress=lambda rows, done, t=task: progress.update(t, completed=done or None, rows=rows),
+                )
             except LoadError as exc:
                 failed = True
                 if as_json:
@@ -109,10 +122,13 @@ def demo(
     engine = _engine()
     with console.status("Генерация демо-данных…"):
         frame = generate(region, messages=count, days=days, seed=seed)
-    with Progress(TextColumn("Загрузка"), BarColumn(), TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("Загрузка"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as progress:
         task = progress.add_task("demo", total=len(frame))
-        summary = load_frame(frame, engine, f"demo(seed={seed})", region,
-                             progress=lambda rows, _b: progress.update(task, completed=rows))
+        summary = load_frame(
+            frame, engine, f"demo(seed={seed})", region, progress=lambda rows, _b: progress.update(task, completed=rows)
+        )
     _print_summary(summary)
 
 
@@ -125,13 +141,25 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Вывести J
         rejected = conn.execute(select(func.count()).select_from(rejected_rows)).scalar() or 0
         by = {
             name: dict(conn.execute(select(col, func.count()).group_by(col).order_by(func.count().desc())).all())
-            for name, col in (("by_source", messages.c.source), ("by_sector", messages.c.sector),
-                              ("by_status", messages.c.status), ("by_municipality", messages.c.oktmo))
+            for name, col in (
+                ("by_source", messages.c.source),
+                ("by_sector", messages.c.sector),
+                ("by_status", messages.c.status),
+                ("by_municipality", messages.c.oktmo),
+            )
         }
-        reasons = dict(conn.execute(select(rejected_rows.c.reason_code, func.count()).group_by(rejected_rows.c.reason_code)).all())
+        reasons = dict(
+            conn.execute(select(rejected_rows.c.reason_code, func.count()).group_by(rejected_rows.c.reason_code)).all()
+        )
         span = conn.execute(select(func.min(messages.c.day), func.max(messages.c.day))).one()
-    data = {"messages": int(total), "rejected": int(rejected), "first_day": str(span[0]) if span[0] else None,
-            "last_day": str(span[1]) if span[1] else None, **by, "rejected_by_reason": reasons}
+    data = {
+        "messages": int(total),
+        "rejected": int(rejected),
+        "first_day": str(span[0]) if span[0] else None,
+        "last_day": str(span[1]) if span[1] else None,
+        **by,
+        "rejected_by_reason": reasons,
+    }
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

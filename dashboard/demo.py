@@ -22,15 +22,68 @@ from dashboard.region import Region
 SOURCES = np.array(["vk", "ok", "telegram", "pos", "gosuslugi_widget", "email", "phone"])
 SOURCE_SHARE = np.array([0.34, 0.12, 0.14, 0.22, 0.08, 0.04, 0.06])
 # median hours to the first answer and the log-normal spread (long tails) per channel
-RESPONSE = {"vk": (2.5, 1.0), "ok": (3.5, 1.0), "telegram": (2.0, 1.0), "pos": (18.0, 0.9),
-            "gosuslugi_widget": (16.0, 0.9), "email": (36.0, 0.8), "phone": (0.4, 1.2)}
-WEEKEND_FACTOR = {"vk": 0.8, "ok": 0.85, "telegram": 0.8, "pos": 0.55, "gosuslugi_widget": 0.55, "email": 0.35, "phone": 0.4}
-HOUR_WEIGHTS = np.array([0.4, 0.25, 0.15, 0.1, 0.1, 0.2, 0.5, 1.0, 1.6, 2.0, 2.1, 2.0, 1.8, 1.9, 1.9, 1.8,
-                         1.7, 1.7, 1.8, 1.9, 1.8, 1.5, 1.1, 0.7])
+RESPONSE = {
+    "vk": (2.5, 1.0),
+    "ok": (3.5, 1.0),
+    "telegram": (2.0, 1.0),
+    "pos": (18.0, 0.9),
+    "gosuslugi_widget": (16.0, 0.9),
+    "email": (36.0, 0.8),
+    "phone": (0.4, 1.2),
+}
+WEEKEND_FACTOR = {
+    "vk": 0.8,
+    "ok": 0.85,
+    "telegram": 0.8,
+    "pos": 0.55,
+    "gosuslugi_widget": 0.55,
+    "email": 0.35,
+    "phone": 0.4,
+}
+HOUR_WEIGHTS = np.array(
+    [
+        0.4,
+        0.25,
+        0.15,
+        0.1,
+        0.1,
+        0.2,
+        0.5,
+        1.0,
+        1.6,
+        2.0,
+        2.1,
+        2.0,
+        1.8,
+        1.9,
+        1.9,
+        1.8,
+        1.7,
+        1.7,
+        1.8,
+        1.9,
+        1.8,
+        1.5,
+        1.1,
+        0.7,
+    ]
+)
 
-SECTOR_BASE = {"zhkh": 0.24, "roads": 0.12, "improvement": 0.12, "health": 0.09, "waste": 0.07, "transport": 0.07,
-               "social": 0.06, "education": 0.05, "energy": 0.04, "gosuslugi": 0.04, "ecology": 0.03, "safety": 0.03,
-               "other": 0.04}
+SECTOR_BASE = {
+    "zhkh": 0.24,
+    "roads": 0.12,
+    "improvement": 0.12,
+    "health": 0.09,
+    "waste": 0.07,
+    "transport": 0.07,
+    "social": 0.06,
+    "education": 0.05,
+    "energy": 0.04,
+    "gosuslugi": 0.04,
+    "ecology": 0.03,
+    "safety": 0.03,
+    "other": 0.04,
+}
 # multiplicative seasonal factor by month (1..12)
 SEASON = {
     "zhkh": [1.6, 1.5, 1.2, 0.9, 0.7, 0.7, 0.7, 0.8, 1.0, 1.6, 1.6, 1.7],
@@ -56,16 +109,30 @@ TOPICS = {
     "other": ["Другое"],
 }
 AGENCIES = {
-    "zhkh": "Минстрой Чувашии", "roads": "Минтранс Чувашии", "improvement": "Администрация муниципалитета",
-    "health": "Минздрав Чувашии", "waste": "Региональный оператор ТКО", "transport": "Минтранс Чувашии",
-    "social": "Минтруд Чувашии", "education": "Минобразования Чувашии", "energy": "Минпромэнерго Чувашии",
-    "gosuslugi": "Минцифры Чувашии", "ecology": "Минприроды Чувашии", "safety": "Администрация муниципалитета",
+    "zhkh": "Минстрой Чувашии",
+    "roads": "Минтранс Чувашии",
+    "improvement": "Администрация муниципалитета",
+    "health": "Минздрав Чувашии",
+    "waste": "Региональный оператор ТКО",
+    "transport": "Минтранс Чувашии",
+    "social": "Минтруд Чувашии",
+    "education": "Минобразования Чувашии",
+    "energy": "Минпромэнерго Чувашии",
+    "gosuslugi": "Минцифры Чувашии",
+    "ecology": "Минприроды Чувашии",
+    "safety": "Администрация муниципалитета",
     "other": "Администрация Главы Чувашской Республики",
 }
 OPENINGS = ["Здравствуйте!", "Добрый день.", "Прошу помочь.", "Обращаюсь уже не первый раз.", "Уважаемые специалисты!"]
 CLOSINGS = ["Примите меры.", "Когда это исправят?", "Прошу разобраться.", "Жду ответа.", "Сколько можно ждать?"]
-NAMES = ["Иванов Сергей Петрович", "Петрова Анна Викторовна", "Николаев Олег Иванович", "Смирнова Елена",
-         "Васильев Андрей", "Григорьева Марина Сергеевна"]
+NAMES = [
+    "Иванов Сергей Петрович",
+    "Петрова Анна Викторовна",
+    "Николаев Олег Иванович",
+    "Смирнова Елена",
+    "Васильев Андрей",
+    "Григорьева Марина Сергеевна",
+]
 
 
 @dataclass(frozen=True)
@@ -134,8 +201,9 @@ def _texts(rng: np.random.Generator, topics: np.ndarray, places: np.ndarray) -> 
     return out
 
 
-def generate(region: Region, messages: int = 200_000, days: int = 365, seed: int = 7,
-             now: datetime | None = None) -> pd.DataFrame:
+def generate(
+    region: Region, messages: int = 200_000, days: int = 365, seed: int = 7, now: datetime | None = None
+) -> pd.DataFrame:
     """Contract-shaped records (strings, as a file would give them)."""
     rng = np.random.default_rng(seed)
     now = (now or datetime.now(UTC)).astimezone(region.timezone)
@@ -152,7 +220,7 @@ def generate(region: Region, messages: int = 200_000, days: int = 365, seed: int
             season[:, j] = np.array(SEASON[s])[months - 1]
     weekday = dates.weekday.to_numpy()
     day_weight = np.where(weekday >= 5, 0.7, 1.0) * (1 + 0.1 * rng.standard_normal(len(dates))).clip(0.6, 1.4)
-    cell = (day_weight[:, None, None] * unit_weight[None, :, None] * (base[None, None, :] * season[:, None, :]))
+    cell = day_weight[:, None, None] * unit_weight[None, :, None] * (base[None, None, :] * season[:, None, :])
     # planted incidents: a multiplicative spike on one cell for a few days
     order = np.argsort(-unit_weight)
     incident_topic = {}
@@ -190,8 +258,13 @@ def generate(region: Region, messages: int = 200_000, days: int = 365, seed: int
     resolved_at = created + pd.to_timedelta(resolve_h, unit="h")
     resolved = answered & (resolved_at <= now) & (rng.random(n) < 0.8)
     rejected = answered & ~resolved & (rng.random(n) < 0.05)
-    status = np.where(resolved, "resolved", np.where(rejected, "rejected", np.where(answered, "answered",
-                      np.where(rng.random(n) < 0.5, "in_progress", "new"))))
+    status = np.where(
+        resolved,
+        "resolved",
+        np.where(
+            rejected, "rejected", np.where(answered, "answered", np.where(rng.random(n) < 0.5, "in_progress", "new"))
+        ),
+    )
     topic = _topics(rng, sectors, s_idx)
     for (u, j), (first_day, last_day, name) in incident_topic.items():
         hit = (u_idx == u) & (s_idx == j) & (d_idx >= first_day) & (d_idx < last_day) & (rng.random(n) < 0.8)
@@ -210,21 +283,23 @@ def generate(region: Region, messages: int = 200_000, days: int = 365, seed: int
     # some exports name the municipality instead of giving the code
     municipality = np.where(rng.random(n) < 0.7, oktmo[u_idx], names[u_idx])
     fmt = "%Y-%m-%dT%H:%M:%S%z"
-    frame = pd.DataFrame({
-        "external_id": [f"demo-{seed}-{i:08d}" for i in range(n)],
-        "source": source,
-        "created_at": created.strftime(fmt),
-        "first_response_at": np.where(answered, first.strftime(fmt), ""),
-        "resolved_at": np.where(resolved, resolved_at.strftime(fmt), ""),
-        "status": status,
-        "sector": sectors[s_idx],
-        "topic": topic,
-        "municipality": municipality,
-        "lat": np.where(has_point, np.round(lat, 5).astype(str), ""),
-        "lon": np.where(has_point, np.round(lon, 5).astype(str), ""),
-        "text": _texts(rng, topic, names[u_idx]),
-        "agency": np.vectorize(AGENCIES.get)(sectors[s_idx]),
-    })
+    frame = pd.DataFrame(
+        {
+            "external_id": [f"demo-{seed}-{i:08d}" for i in range(n)],
+            "source": source,
+            "created_at": created.strftime(fmt),
+            "first_response_at": np.where(answered, first.strftime(fmt), ""),
+            "resolved_at": np.where(resolved, resolved_at.strftime(fmt), ""),
+            "status": status,
+            "sector": sectors[s_idx],
+            "topic": topic,
+            "municipality": municipality,
+            "lat": np.where(has_point, np.round(lat, 5).astype(str), ""),
+            "lon": np.where(has_point, np.round(lon, 5).astype(str), ""),
+            "text": _texts(rng, topic, names[u_idx]),
+            "agency": np.vectorize(AGENCIES.get)(sectors[s_idx]),
+        }
+    )
     return frame[keep].sort_values("created_at", kind="stable").reset_index(drop=True)
 
 

@@ -28,7 +28,9 @@ class Filters:
 
     def previous(self) -> Filters:
         """The equal-length period right before this one."""
-        return replace(self, date_from=self.date_from - timedelta(days=self.days), date_to=self.date_from - timedelta(days=1))
+        return replace(
+            self, date_from=self.date_from - timedelta(days=self.days), date_to=self.date_from - timedelta(days=1)
+        )
 
 
 def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:
@@ -50,9 +52,17 @@ def parse_date(value: str) -> date:
     raise FilterError(f"дата не распознана: «{value}» (ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)")
 
 
-def build_filters(date_from: str | None, date_to: str | None, sectors: list[str], municipalities: list[str],
-                  sources: list[str], today: date, known_sectors: set[str], known_oktmo: set[str],
-                  known_sources: set[str]) -> Filters:
+def build_filters(
+    date_from: str | None,
+    date_to: str | None,
+    sectors: list[str],
+    municipalities: list[str],
+    sources: list[str],
+    today: date,
+    known_sectors: set[str],
+    known_oktmo: set[str],
+    known_sources: set[str],
+) -> Filters:
     """Validated filters; unknown codes raise FilterError with a message for the user."""
     end = parse_date(date_to) if date_to else today
     start = parse_date(date_from) if date_from else end - timedelta(days=PRESETS[DEFAULT_PRESET] - 1)
@@ -60,10 +70,14 @@ def build_filters(date_from: str | None, date_to: str | None, sectors: list[str]
         raise FilterError("начало периода позже его конца")
     if (end - start).days > 3 * 366:
         raise FilterError("период длиннее трёх лет")
-    for values, known, what in ((sectors, known_sectors, "неизвестная отрасль"),
-                                (municipalities, known_oktmo, "неизвестный муниципалитет (ОКТМО)"),
-                                (sources, known_sources, "неизвестный канал")):
+    for values, known, what in (
+        (sectors, known_sectors, "неизвестная отрасль"),
+        (municipalities, known_oktmo, "неизвестный муниципалитет (ОКТМО)"),
+        (sources, known_sources, "неизвестный канал"),
+    ):
         unknown = [v for v in values if v not in known]
         if unknown:
             raise FilterError(f"{what}: {', '.join(unknown)}")
-    return Filters(start, end, tuple(sorted(set(sectors))), tuple(sorted(set(municipalities))), tuple(sorted(set(sources))))
+    return Filters(
+        start, end, tuple(sorted(set(sectors))), tuple(sorted(set(municipalities))), tuple(sorted(set(sources)))
+    )

@@ -23,9 +23,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "p90": {"ru": "90-й перцентиль", "en": "90th percentile"},
     "within_sla": {"ru": "в срок", "en": "within target"},
     "no_data": {"ru": "нет данных за период", "en": "no data for the period"},
-    "db_down": {"ru": "База данных недоступна — показаны последние данные, повтор через минуту",
-                "en": "Database unavailable — showing the last data, retrying in a minute"},
-    "attribution": {"ru": "Границы: © участники OpenStreetMap, ODbL", "en": "Boundaries: © OpenStreetMap contributors, ODbL"},
+    "db_down": {
+        "ru": "База данных недоступна — показаны последние данные, повтор через минуту",
+        "en": "Database unavailable — showing the last data, retrying in a minute",
+    },
+    "attribution": {
+        "ru": "Границы: © участники OpenStreetMap, ODbL",
+        "en": "Boundaries: © OpenStreetMap contributors, ODbL",
+    },
     "select_all": {"ru": "Выбрать все", "en": "Select all"},
     "deselect_all": {"ru": "Снять выбор", "en": "Deselect all"},
     "search": {"ru": "Поиск", "en": "Search"},

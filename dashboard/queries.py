@@ -15,7 +15,7 @@ from dashboard.region import Region
 from dashboard.store.schema import messages, rollup_daily
 
 
-def _where(table, filters: Filters, date_from=None, date_to=None):  # noqa: ANN001, ANN202
+def _where(table, filters: Filters, date_from=None, date_to=None):
     c = table.c
     clauses = [c.day >= (date_from or filters.date_from), c.day <= (date_to or filters.date_to)]
     if filters.sectors:
@@ -29,8 +29,11 @@ def _where(table, filters: Filters, date_from=None, date_to=None):  # noqa: ANN0
 
 def _totals(engine: Engine, filters: Filters) -> dict:
     r = rollup_daily.c
-    columns = [func.coalesce(func.sum(r.messages), 0), func.coalesce(func.sum(r.answered), 0),
-               func.coalesce(func.sum(r.answered_in_sla), 0)]
+    columns = [
+        func.coalesce(func.sum(r.messages), 0),
+        func.coalesce(func.sum(r.answered), 0),
+        func.coalesce(func.sum(r.answered_in_sla), 0),
+    ]
     columns += [func.coalesce(func.sum(r[name]), 0) for name in FIRST_RESPONSE_COLUMNS]
     with engine.connect() as conn:
         row = conn.execute(select(*columns).where(_where(rollup_daily, filters))).one()
@@ -50,16 +53,21 @@ def overdue_count(engine: Engine, filters: Filters, now: datetime, region: Regio
     with engine.connect() as conn:
         if filters.date_from < cutoff:
             old_to = min(filters.date_to, cutoff - timedelta(days=1))
-            total += int(conn.execute(
-                select(func.coalesce(func.sum(rollup_daily.c.open_unanswered), 0))
-                .where(_where(rollup_daily, filters, date_to=old_to))
-            ).scalar())
+            total += int(
+                conn.execute(
+                    select(func.coalesce(func.sum(rollup_daily.c.open_unanswered), 0)).where(
+                        _where(rollup_daily, filters, date_to=old_to)
+                    )
+                ).scalar()
+            )
         if filters.date_to >= cutoff:
             m = messages.c
             recent = conn.execute(
                 select(m.created_at, m.sla_hours).where(
                     _where(messages, filters, date_from=max(filters.date_from, cutoff)),
-                    m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES))
+                    m.first_response_at.is_(None),
+                    m.status.in_(OPEN_STATUSES),
+                )
             ).all()
             if recent:
                 frame = pd.DataFrame(recent, columns=["created_at", "sla_hours"])
@@ -77,7 +85,9 @@ def _change(current: float | None, previous: float | None) -> float | None:
 
 def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
     """KPI figures for the period and the previous equal period, with changes in percent."""
-    result: dict = {"period": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days}}
+    result: dict = {
+        "period": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days}
+    }
     for key, f in (("current", filters), ("previous", filters.previous())):
         t = _totals(engine, f)
         median = percentile(t["hist"], 0.5)
@@ -92,6 +102,7 @@ def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
             "overdue": overdue_count(engine, f, now, region),
         }
     cur, prev = result["current"], result["previous"]
-    result["change_pct"] = {k: _change(cur[k], prev[k]) for k in
-                            ("messages", "answered_share", "median_first_response_hours", "overdue")}
+    result["change_pct"] = {
+        k: _change(cur[k], prev[k]) for k in ("messages", "answered_share", "median_first_response_hours", "overdue")
+    }
     return result

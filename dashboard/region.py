@@ -69,7 +69,9 @@ def load_region(region_id: str, regions_dir: Path) -> Region:
         raise FileNotFoundError(f"region {region_id!r}: {config_path} not found")
     with config_path.open("rb") as fh:
         config = tomllib.load(fh)
-    table = pd.read_csv(folder / config.get("municipalities", "municipalities.csv"), dtype={"oktmo": str, "legacy_oktmo": str})
+    table = pd.read_csv(
+        folder / config.get("municipalities", "municipalities.csv"), dtype={"oktmo": str, "legacy_oktmo": str}
+    )
     table["population"] = pd.to_numeric(table["population"], errors="coerce")
     table = table.fillna({"name_en": "", "legacy_oktmo": "", "osm_name": ""}).set_index("oktmo")
     return Region(

@@ -29,11 +29,14 @@ def mark_dirty(conn: Connection, days: Iterable[date]) -> None:
         conn.execute(insert(rollup_dirty), fresh)
 
 
-def _aggregate(days: list[date]):  # noqa: ANN202 - a SQLAlchemy Select
+def _aggregate(days: list[date]):
     m = messages.c
     count_if = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
     columns = [
-        m.day, m.oktmo, m.sector, m.source,
+        m.day,
+        m.oktmo,
+        m.sector,
+        m.source,
         func.count().label("messages"),
         func.count(m.first_response_at).label("answered"),
         func.count(m.resolved_at).label("resolved"),
@@ -47,8 +50,20 @@ def _aggregate(days: list[date]):  # noqa: ANN202 - a SQLAlchemy Select
 
 
 def rebuild_days(conn: Connection, days: list[date]) -> None:
-    names = ["day", "oktmo", "sector", "source", "messages", "answered", "resolved", "open_unanswered",
-             "answered_in_sla", "response_hours_sum", *FIRST_RESPONSE_COLUMNS, *RESOLUTION_COLUMNS]
+    names = [
+        "day",
+        "oktmo",
+        "sector",
+        "source",
+        "messages",
+        "answered",
+        "resolved",
+        "open_unanswered",
+        "answered_in_sla",
+        "response_hours_sum",
+        *FIRST_RESPONSE_COLUMNS,
+        *RESOLUTION_COLUMNS,
+    ]
     for start in range(0, len(days), DAYS_PER_STATEMENT):
         part = days[start : start + DAYS_PER_STATEMENT]
         conn.execute(delete(rollup_daily).where(rollup_daily.c.day.in_(part)))

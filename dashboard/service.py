@@ -30,13 +30,28 @@ class DashboardService:
     def now(self) -> datetime:
         return self.clock()
 
-    def today(self):  # noqa: ANN201
+    def today(self):
         return today_in(self.region.timezone, self.now())
 
-    def filters(self, date_from: str | None = None, date_to: str | None = None, sectors: list[str] | None = None,
-                municipalities: list[str] | None = None, sources: list[str] | None = None) -> Filters:
-        return build_filters(date_from, date_to, sectors or [], municipalities or [], sources or [], self.today(),
-                             set(load_sectors().codes), set(self.region.municipalities.index), set(SOURCES))
+    def filters(
+        self,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        sectors: list[str] | None = None,
+        municipalities: list[str] | None = None,
+        sources: list[str] | None = None,
+    ) -> Filters:
+        return build_filters(
+            date_from,
+            date_to,
+            sectors or [],
+            municipalities or [],
+            sources or [],
+            self.today(),
+            set(load_sectors().codes),
+            set(self.region.municipalities.index),
+            set(SOURCES),
+        )
 
     def _key(self) -> tuple[str, str]:
         return data_version(self.engine), self.now().strftime("%Y%m%d%H%M")

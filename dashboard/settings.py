@@ -34,9 +34,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
         if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 16):
-            raise ValueError(
-                "TSUR_SECRET_KEY must be set to a random string of at least 16 characters in production"
-            )
+            raise ValueError("TSUR_SECRET_KEY must be set to a random string of at least 16 characters in production")
         return self
 
     @property

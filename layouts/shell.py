@@ -14,9 +14,12 @@ from layouts import ids
 
 def _dropdown_labels(lang: str) -> dict[str, str]:
     return {
-        "select_all": t("select_all", lang), "deselect_all": t("deselect_all", lang),
-        "selected_count": t("selected_count", lang), "search": t("search", lang),
-        "clear_search": t("clear", lang), "clear_selection": t("clear", lang),
+        "select_all": t("select_all", lang),
+        "deselect_all": t("deselect_all", lang),
+        "selected_count": t("selected_count", lang),
+        "search": t("search", lang),
+        "clear_search": t("clear", lang),
+        "clear_selection": t("clear", lang),
         "no_options_found": t("nothing_found", lang),
     }
 
@@ -26,30 +29,74 @@ def filter_bar(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html
     return html.Div(
         className="filters",
         children=[
-            html.Div(className="filter filter-period", children=[
-                html.Label(t("period", lang), htmlFor=ids.PERIOD),
-                dcc.RadioItems(id=ids.PERIOD, className="presets", inline=True, value="30d",
-                               options=[{"label": t(p, lang), "value": p} for p in PRESETS]),
-                dcc.DatePickerRange(id=ids.DATES, display_format="DD.MM.YYYY", first_day_of_week=1,
-                                    className="dates", clearable=False),
-            ]),
-            html.Div(className="filter", children=[
-                html.Label(t("sector", lang), htmlFor=ids.SECTOR),
-                dcc.Dropdown(id=ids.SECTOR, multi=True, placeholder=t("all", lang), labels=_dropdown_labels(lang),
-                             options=[{"label": s.name(lang), "value": s.code} for s in sectors.sectors]),
-            ]),
-            html.Div(className="filter", children=[
-                html.Label(t("municipality", lang), htmlFor=ids.MUNICIPALITY),
-                dcc.Dropdown(id=ids.MUNICIPALITY, multi=True, placeholder=t("all", lang), labels=_dropdown_labels(lang),
-                             options=[{"label": row["name_en"] if lang == "en" and row["name_en"] else row["name"], "value": oktmo}
-                                      for oktmo, row in municipalities.iterrows()]),
-            ]),
-            html.Div(className="filter", children=[
-                html.Label(t("source", lang), htmlFor=ids.SOURCE),
-                dcc.Dropdown(id=ids.SOURCE, multi=True, placeholder=t("all", lang), labels=_dropdown_labels(lang),
-                             options=[{"label": names[0] if lang == "ru" else names[1], "value": code}
-                                      for code, names in SOURCES.items()]),
-            ]),
+            html.Div(
+                className="filter filter-period",
+                children=[
+                    html.Label(t("period", lang), htmlFor=ids.PERIOD),
+                    dcc.RadioItems(
+                        id=ids.PERIOD,
+                        className="presets",
+                        inline=True,
+                        value="30d",
+                        options=[{"label": t(p, lang), "value": p} for p in PRESETS],
+                    ),
+                    dcc.DatePickerRange(
+                        id=ids.DATES,
+                        display_format="DD.MM.YYYY",
+                        first_day_of_week=1,
+                        className="dates",
+                        clearable=False,
+                    ),
+                ],
+            ),
+            html.Div(
+                className="filter",
+                children=[
+                    html.Label(t("sector", lang), htmlFor=ids.SECTOR),
+                    dcc.Dropdown(
+                        id=ids.SECTOR,
+                        multi=True,
+                        placeholder=t("all", lang),
+                        labels=_dropdown_labels(lang),
+                        options=[{"label": s.name(lang), "value": s.code} for s in sectors.sectors],
+                    ),
+                ],
+            ),
+            html.Div(
+                className="filter",
+                children=[
+                    html.Label(t("municipality", lang), htmlFor=ids.MUNICIPALITY),
+                    dcc.Dropdown(
+                        id=ids.MUNICIPALITY,
+                        multi=True,
+                        placeholder=t("all", lang),
+                        labels=_dropdown_labels(lang),
+                        options=[
+                            {
+                                "label": row["name_en"] if lang == "en" and row["name_en"] else row["name"],
+                                "value": oktmo,
+                            }
+                            for oktmo, row in municipalities.iterrows()
+                        ],
+                    ),
+                ],
+            ),
+            html.Div(
+                className="filter",
+                children=[
+                    html.Label(t("source", lang), htmlFor=ids.SOURCE),
+                    dcc.Dropdown(
+                        id=ids.SOURCE,
+                        multi=True,
+                        placeholder=t("all", lang),
+                        labels=_dropdown_labels(lang),
+                        options=[
+                            {"label": names[0] if lang == "ru" else names[1], "value": code}
+                            for code, names in SOURCES.items()
+                        ],
+                    ),
+                ],
+            ),
         ],
     )
 
@@ -62,28 +109,49 @@ def kpi_tile(key: str, value: str, change: float | None, good_when: str, note: s
         tone = "good"
     else:
         tone = "bad"
-    return html.Div(className="kpi", id=f"kpi-{key}", children=[
-        html.Div(t(f"kpi_{key}", lang), className="kpi-label"),
-        html.Div(value, className="kpi-value"),
-        html.Div([html.Span(fmt_change(change, lang), className=f"kpi-change {tone}"),
-                  html.Span(" " + t("vs_previous", lang), className="kpi-vs")]),
-        html.Div(note, className="kpi-note"),
-    ])
+    return html.Div(
+        className="kpi",
+        id=f"kpi-{key}",
+        children=[
+            html.Div(t(f"kpi_{key}", lang), className="kpi-label"),
+            html.Div(value, className="kpi-value"),
+            html.Div(
+                [
+                    html.Span(fmt_change(change, lang), className=f"kpi-change {tone}"),
+                    html.Span(" " + t("vs_previous", lang), className="kpi-vs"),
+                ]
+            ),
+            html.Div(note, className="kpi-note"),
+        ],
+    )
 
 
 def shell(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
     name = region.name_ru if lang == "ru" else region.name_en
-    return html.Div(className="page", children=[
-        dcc.Location(id=ids.URL, refresh=False),
-        dcc.Interval(id=ids.REFRESH, interval=5 * 60 * 1000),
-        html.Header(className="topbar", children=[
-            html.Div([html.H1(t("title", lang)), html.Div(name, className="region-name")], className="brand"),
-            html.Div(id=ids.PERIOD_LABEL, className="period-label"),
-        ]),
-        filter_bar(region, sectors, lang),
-        html.Div(id=ids.STATUS, className="status", role="status"),
-        html.Main(className="content", children=[
-            dcc.Loading(html.Section(id=ids.KPIS, className="kpis", **{"aria-live": "polite"}), type="dot", delay_show=300),
-        ]),
-        html.Footer(className="footer", children=[html.Span(t("attribution", lang))]),
-    ])
+    return html.Div(
+        className="page",
+        children=[
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Interval(id=ids.REFRESH, interval=5 * 60 * 1000),
+            html.Header(
+                className="topbar",
+                children=[
+                    html.Div([html.H1(t("title", lang)), html.Div(name, className="region-name")], className="brand"),
+                    html.Div(id=ids.PERIOD_LABEL, className="period-label"),
+                ],
+            ),
+            filter_bar(region, sectors, lang),
+            html.Div(id=ids.STATUS, className="status", role="status"),
+            html.Main(
+                className="content",
+                children=[
+                    dcc.Loading(
+                        html.Section(id=ids.KPIS, className="kpis", **{"aria-live": "polite"}),
+                        type="dot",
+                        delay_show=300,
+                    ),
+                ],
+            ),
+            html.Footer(className="footer", children=[html.Span(t("attribution", lang))]),
+        ],
+    )

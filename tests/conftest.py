@@ -25,9 +25,16 @@ DATA = Path(__file__).parent / "data"
 def pytest_setup_options() -> Options:
     """Browser options dash.testing asks for: headless Chromium from Debian's package."""
     options = Options()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                "--window-size=1920,1080"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1920,1080",
+    ):
         options.add_argument(arg)
     options.binary_location = os.environ.get("TSUR_CHROMIUM", "/usr/bin/chromium")
     return options

@@ -44,9 +44,15 @@ def test_city_and_district_of_the_same_stem_stay_apart(region):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("zhkh", "zhkh"), ("ЖКХ", "zhkh"), ("жилищно-коммунальное хозяйство", "zhkh"),
-        ("Жилищно-коммунальное хозяйство", "zhkh"), ("ЗДРАВООХРАНЕНИЕ", "health"), ("Health", "health"),
-        ("Госуслуги. МФЦ. Связь", "gosuslugi"), ("ТКО", "waste"), ("благоустройство", "improvement"),
+        ("zhkh", "zhkh"),
+        ("ЖКХ", "zhkh"),
+        ("жилищно-коммунальное хозяйство", "zhkh"),
+        ("Жилищно-коммунальное хозяйство", "zhkh"),
+        ("ЗДРАВООХРАНЕНИЕ", "health"),
+        ("Health", "health"),
+        ("Госуслуги. МФЦ. Связь", "gosuslugi"),
+        ("ТКО", "waste"),
+        ("благоустройство", "improvement"),
         ("космос", None),
     ],
 )
@@ -61,11 +67,16 @@ def test_sector_inferred_from_topic_or_text():
     assert catalog.infer("", "") is None
 
 
-@pytest.mark.parametrize(("value", "expected"), [("ВКонтакте", "vk"), ("tg", "telegram"), ("ПОС", "pos"), ("fax", None)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("ВКонтакте", "vk"), ("tg", "telegram"), ("ПОС", "pos"), ("fax", None)]
+)
 def test_sources(value, expected):
     assert resolve_source(value) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [("в работе", "in_progress"), ("Решено", "resolved"), ("in_progress", "in_progress"), ("?", None)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("в работе", "in_progress"), ("Решено", "resolved"), ("in_progress", "in_progress"), ("?", None)],
+)
 def test_statuses(value, expected):
     assert resolve_status(value) == expected

@@ -58,8 +58,12 @@ BAD = {
 
 def test_every_rejection_reason_is_recorded_and_good_rows_load(engine, tmp_path):
     # the duplicate of a1 comes first, so the later a1 row wins and the earlier one is rejected
-    rows = [BAD["duplicate_in_file"], *GOOD, *[v for k, v in BAD.items() if k != "duplicate_in_file"],
-            "b13,vk,2026-11-01 10:00,too,many,fields,here,x,y,z,w,v,u"]
+    rows = [
+        BAD["duplicate_in_file"],
+        *GOOD,
+        *[v for k, v in BAD.items() if k != "duplicate_in_file"],
+        "b13,vk,2026-11-01 10:00,too,many,fields,here,x,y,z,w,v,u",
+    ]
     path = write(tmp_path, "mixed.csv", HEADER + "\n".join(rows) + "\n")
     summary = load_file(path, engine, now=NOW)
     assert summary.new == 3
@@ -102,9 +106,11 @@ def test_newer_export_updates_messages_and_rollups(engine, tmp_path):
 
 
 def test_cp1251_semicolon_csv_with_quoted_multiline_field(engine, tmp_path):
-    body = ("Номер;Канал;Дата обращения;Статус;Отрасль;Муниципалитет;Текст\r\n"
-            "c1;ВКонтакте;01.11.2026 10:00;Новое;ЖКХ;г. Новочебоксарск;\"Первая строка;\r\nвторая строка\"\r\n"
-            "c2;Телеграм;01.11.2026 11:00;в работе;Дороги;Канашский район;Ямы\r\n")
+    body = (
+        "Номер;Канал;Дата обращения;Статус;Отрасль;Муниципалитет;Текст\r\n"
+        'c1;ВКонтакте;01.11.2026 10:00;Новое;ЖКХ;г. Новочебоксарск;"Первая строка;\r\nвторая строка"\r\n'
+        "c2;Телеграм;01.11.2026 11:00;в работе;Дороги;Канашский район;Ямы\r\n"
+    )
     summary = load_file(write(tmp_path, "export.csv", body, "cp1251"), engine, now=NOW)
     assert (summary.new, summary.rejected) == (2, 0)
     with engine.connect() as conn:
@@ -133,14 +139,36 @@ def test_excel(engine, tmp_path):
 
 def test_open311_georeport_v2(engine, tmp_path):
     requests = [
-        {"service_request_id": "638344", "status": "closed", "service_name": "Ямы на дорогах", "service_code": "roads",
-         "description": "Большая яма", "requested_datetime": "2026-11-01T10:00:00+03:00",
-         "updated_datetime": "2026-11-03T10:00:00+03:00", "address": "", "lat": 56.12, "long": 47.27,
-         "agency_responsible": "Минтранс"},
-        {"service_request_id": "638345", "status": "open", "service_name": "Вывоз мусора",
-         "requested_datetime": "2026-11-02T10:00:00+03:00", "address": "Алатырь", "lat": None, "long": None},
-        {"service_request_id": "638346", "status": "open", "service_name": "Вывоз мусора",
-         "requested_datetime": "2026-11-02T10:00:00+03:00", "lat": 59.9, "long": 30.3},
+        {
+            "service_request_id": "638344",
+            "status": "closed",
+            "service_name": "Ямы на дорогах",
+            "service_code": "roads",
+            "description": "Большая яма",
+            "requested_datetime": "2026-11-01T10:00:00+03:00",
+            "updated_datetime": "2026-11-03T10:00:00+03:00",
+            "address": "",
+            "lat": 56.12,
+            "long": 47.27,
+            "agency_responsible": "Минтранс",
+        },
+        {
+            "service_request_id": "638345",
+            "status": "open",
+            "service_name": "Вывоз мусора",
+            "requested_datetime": "2026-11-02T10:00:00+03:00",
+            "address": "Алатырь",
+            "lat": None,
+            "long": None,
+        },
+        {
+            "service_request_id": "638346",
+            "status": "open",
+            "service_name": "Вывоз мусора",
+            "requested_datetime": "2026-11-02T10:00:00+03:00",
+            "lat": 59.9,
+            "long": 30.3,
+        },
     ]
     path = write(tmp_path, "requests.json", json.dumps(requests, ensure_ascii=False))
     mapping = write(tmp_path, "open311.toml", '[defaults]\nsource = "pos"\n')
@@ -154,8 +182,21 @@ def test_open311_georeport_v2(engine, tmp_path):
 
 
 def test_json_lines_with_a_broken_line(engine, tmp_path):
-    lines = [json.dumps({"external_id": "j1", "source": "vk", "created_at": "2026-11-01T10:00:00", "status": "new",
-                         "sector": "zhkh", "municipality": "Шумерля"}, ensure_ascii=False), "{not json", "[1,2]"]
+    lines = [
+        json.dumps(
+            {
+                "external_id": "j1",
+                "source": "vk",
+                "created_at": "2026-11-01T10:00:00",
+                "status": "new",
+                "sector": "zhkh",
+                "municipality": "Шумерля",
+            },
+            ensure_ascii=False,
+        ),
+        "{not json",
+        "[1,2]",
+    ]
     summary = load_file(write(tmp_path, "m.jsonl", "\n".join(lines) + "\n"), engine, now=NOW)
     assert (summary.new, summary.rejected) == (1, 2)
     assert set(reasons(engine)) == {2, 3}
@@ -163,16 +204,26 @@ def test_json_lines_with_a_broken_line(engine, tmp_path):
 
 @pytest.mark.parametrize("suffix", ["toml", "yaml"])
 def test_mapping_file_maps_foreign_columns_and_values(engine, tmp_path, suffix):
-    body = "Рег. номер|Откуда|Когда|Этап|Категория обращения|Территория\nm1|Соцсеть ВК|2026-11-01 10:00|Принято|Коммуналка|Канаш\n"
+    body = (
+        "Рег. номер|Откуда|Когда|Этап|Категория обращения|Территория\n"
+        "m1|Соцсеть ВК|2026-11-01 10:00|Принято|Коммуналка|Канаш\n"
+    )
     if suffix == "toml":
-        mapping = ('[columns]\nexternal_id = "Рег. номер"\nsource = "Откуда"\ncreated_at = "Когда"\nstatus = "Этап"\n'
-                   'sector = "Категория обращения"\nmunicipality = "Территория"\n'
-                   '[values.source]\n"Соцсеть ВК" = "vk"\n[values.status]\n"Принято" = "new"\n[values.sector]\n"Коммуналка" = "zhkh"\n')
+        mapping = (
+            '[columns]\nexternal_id = "Рег. номер"\nsource = "Откуда"\ncreated_at = "Когда"\nstatus = "Этап"\n'
+            'sector = "Категория обращения"\nmunicipality = "Территория"\n'
+            '[values.source]\n"Соцсеть ВК" = "vk"\n[values.status]\n"Принято" = "new"\n'
+            '[values.sector]\n"Коммуналка" = "zhkh"\n'
+        )
     else:
-        mapping = ("columns:\n  external_id: Рег. номер\n  source: Откуда\n  created_at: Когда\n  status: Этап\n"
-                   "  sector: Категория обращения\n  municipality: Территория\nvalues:\n  source: {Соцсеть ВК: vk}\n"
-                   "  status: {Принято: new}\n  sector: {Коммуналка: zhkh}\n")
-    summary = load_file(write(tmp_path, "foreign.csv", body), engine, mapping_path=write(tmp_path, f"m.{suffix}", mapping), now=NOW)
+        mapping = (
+            "columns:\n  external_id: Рег. номер\n  source: Откуда\n  created_at: Когда\n  status: Этап\n"
+            "  sector: Категория обращения\n  municipality: Территория\nvalues:\n  source: {Соцсеть ВК: vk}\n"
+            "  status: {Принято: new}\n  sector: {Коммуналка: zhkh}\n"
+        )
+    summary = load_file(
+        write(tmp_path, "foreign.csv", body), engine, mapping_path=write(tmp_path, f"m.{suffix}", mapping), now=NOW
+    )
     assert (summary.new, summary.rejected) == (1, 0)
 
 

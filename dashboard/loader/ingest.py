@@ -26,9 +26,27 @@ from dashboard.store.schema import load_runs, messages, rejected_rows
 from geo.locate import locator_for
 
 MESSAGE_COLUMNS = [
-    "source", "external_id", "created_at", "first_response_at", "resolved_at", "status", "sector", "topic",
-    "oktmo", "lat", "lon", "text", "agency", "day", "response_hours", "resolution_hours", "response_bucket",
-    "resolution_bucket", "sla_hours", "answered_in_sla", "content_hash",
+    "source",
+    "external_id",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "status",
+    "sector",
+    "topic",
+    "oktmo",
+    "lat",
+    "lon",
+    "text",
+    "agency",
+    "day",
+    "response_hours",
+    "resolution_hours",
+    "response_bucket",
+    "resolution_bucket",
+    "sla_hours",
+    "answered_in_sla",
+    "content_hash",
 ]
 LOOKUP_SIZE = 5_000
 
@@ -54,9 +72,16 @@ class LoadSummary:
 
     def as_dict(self) -> dict:
         return {
-            "file": self.file, "format": self.format, "load_id": self.load_id, "rows": self.rows_total,
-            "new": self.new, "updated": self.updated, "unchanged": self.unchanged, "rejected": self.rejected,
-            "top_reasons": self.reasons.most_common(5), "seconds": round(self.seconds, 3),
+            "file": self.file,
+            "format": self.format,
+            "load_id": self.load_id,
+            "rows": self.rows_total,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "top_reasons": self.reasons.most_common(5),
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -71,8 +96,16 @@ def file_checksum(path: Path) -> str:
 class Ingestor:
     """Validates and upserts chunks for one load run."""
 
-    def __init__(self, engine: Engine, label: str, fmt: str, mapping: Mapping, region: Region | None = None,
-                 now: datetime | None = None, checksum: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        label: str,
+        fmt: str,
+        mapping: Mapping,
+        region: Region | None = None,
+        now: datetime | None = None,
+        checksum: str | None = None,
+    ) -> None:
         self.engine = engine
         self.region = region or get_region()
         self.mapping = mapping
@@ -90,22 +123,38 @@ class Ingestor:
         self._started = time.perf_counter()
         with engine.begin() as conn:
             self.summary.load_id = conn.execute(
-                insert(load_runs).values(file=label, checksum=checksum, format=fmt, started_at=datetime.now(UTC),
-                                         status="running", rows_total=0, rows_new=0, rows_updated=0,
-                                         rows_unchanged=0, rows_rejected=0)
+                insert(load_runs).values(
+                    file=label,
+                    checksum=checksum,
+                    format=fmt,
+                    started_at=datetime.now(UTC),
+                    status="running",
+                    rows_total=0,
+                    rows_new=0,
+                    rows_updated=0,
+                    rows_unchanged=0,
+                    rows_rejected=0,
+                )
             ).inserted_primary_key[0]
             if checksum:
                 # a re-load of the same file replaces the rejected rows recorded by earlier runs
-                earlier = select(load_runs.c.id).where(load_runs.c.checksum == checksum, load_runs.c.id != self.summary.load_id)
+                earlier = select(load_runs.c.id).where(
+                    load_runs.c.checksum == checksum, load_runs.c.id != self.summary.load_id
+                )
                 conn.execute(delete(rejected_rows).where(rejected_rows.c.load_id.in_(earlier)))
 
     def process(self, chunk: RawChunk) -> None:
         raw = chunk.frame
         rejected_parts = []
         if chunk.broken:
-            rejected_parts.append(pd.DataFrame(
-                [{"row": r, "reason_code": "bad_row", "reason": f"строка не разобрана: {d}", "raw": txt} for r, txt, d in chunk.broken]
-            ))
+            rejected_parts.append(
+                pd.DataFrame(
+                    [
+                        {"row": r, "reason_code": "bad_row", "reason": f"строка не разобрана: {d}", "raw": txt}
+                        for r, txt, d in chunk.broken
+                    ]
+                )
+            )
         good = pd.DataFrame()
         if len(raw):
             if self.summary.format == "open311":
@@ -118,11 +167,20 @@ class Ingestor:
         with self.engine.begin() as conn:
             new, updated, unchanged = self._upsert(conn, good) if len(good) else (0, 0, 0)
             if len(rejected):
-                conn.execute(insert(rejected_rows), [
-                    {"load_id": self.summary.load_id, "file": self.summary.file, "row_number": int(r.row),
-                     "reason_code": r.reason_code, "reason": r.reason, "raw": r.raw}
-                    for r in rejected.itertuples()
-                ])
+                conn.execute(
+                    insert(rejected_rows),
+                    [
+                        {
+                            "load_id": self.summary.load_id,
+                            "file": self.summary.file,
+                            "row_number": int(r.row),
+                            "reason_code": r.reason_code,
+                            "reason": r.reason,
+                            "raw": r.raw,
+                        }
+                        for r in rejected.itertuples()
+                    ],
+                )
         s = self.summary
         s.rows_total += len(good) + len(rejected)
         s.new += new
@@ -144,8 +202,10 @@ class Ingestor:
             rows = merged.loc[changed, [*MESSAGE_COLUMNS, "id"]].rename(columns={"id": "_id"})
             values = {c: bindparam(c) for c in MESSAGE_COLUMNS if c not in ("source", "external_id")}
             values["load_id"] = bindparam("load_id")
-            conn.execute(update(messages).where(messages.c.id == bindparam("_id")).values(**values),
-                         _records(rows, self.summary.load_id, id_column="_id"))
+            conn.execute(
+                update(messages).where(messages.c.id == bindparam("_id")).values(**values),
+                _records(rows, self.summary.load_id, id_column="_id"),
+            )
         dirty = set(merged.loc[is_new | changed, "day"]) | set(merged.loc[changed, "old_day"])
         rollups.mark_dirty(conn, dirty)
         return int(is_new.sum()), int(changed.sum()), int((~is_new & ~changed).sum())
@@ -156,9 +216,13 @@ class Ingestor:
         for start in range(0, len(pairs), LOOKUP_SIZE):
             part = pairs[start : start + LOOKUP_SIZE]
             found += conn.execute(
-                select(messages.c.id, messages.c.source, messages.c.external_id,
-                       messages.c.content_hash.label("old_hash"), messages.c.day.label("old_day"))
-                .where(messages.c.external_id.in_({e for _, e in part}))
+                select(
+                    messages.c.id,
+                    messages.c.source,
+                    messages.c.external_id,
+                    messages.c.content_hash.label("old_hash"),
+                    messages.c.day.label("old_day"),
+                ).where(messages.c.external_id.in_({e for _, e in part}))
             ).all()
         frame = pd.DataFrame(found, columns=["id", "source", "external_id", "old_hash", "old_day"])
         return frame.drop_duplicates(["source", "external_id"])
@@ -168,9 +232,20 @@ class Ingestor:
         s = self.summary
         s.seconds = time.perf_counter() - self._started
         with self.engine.begin() as conn:
-            conn.execute(update(load_runs).where(load_runs.c.id == s.load_id).values(
-                finished_at=datetime.now(UTC), status=status, error=error, rows_total=s.rows_total,
-                rows_new=s.new, rows_updated=s.updated, rows_unchanged=s.unchanged, rows_rejected=s.rejected))
+            conn.execute(
+                update(load_runs)
+                .where(load_runs.c.id == s.load_id)
+                .values(
+                    finished_at=datetime.now(UTC),
+                    status=status,
+                    error=error,
+                    rows_total=s.rows_total,
+                    rows_new=s.new,
+                    rows_updated=s.updated,
+                    rows_unchanged=s.unchanged,
+                    rows_rejected=s.rejected,
+                )
+            )
         return s
 
 
@@ -194,8 +269,15 @@ def _records(frame: pd.DataFrame, load_id: int, id_column: str | None = None) ->
     return [dict(zip(names, row, strict=True)) for row in zip(*(columns[c] for c in names), strict=True)]
 
 
-def load_file(path: Path, engine: Engine, fmt: str = "auto", mapping_path: Path | None = None,
-              region: Region | None = None, progress: Progress | None = None, now: datetime | None = None) -> LoadSummary:
+def load_file(
+    path: Path,
+    engine: Engine,
+    fmt: str = "auto",
+    mapping_path: Path | None = None,
+    region: Region | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> LoadSummary:
     """Load one export. Raises LoadError when the file cannot be read at all."""
     path = Path(path)
     if not path.exists():
@@ -232,14 +314,20 @@ def load_file(path: Path, engine: Engine, fmt: str = "auto", mapping_path: Path 
     return ingestor.finish()
 
 
-def _chain(first: RawChunk, rest):  # noqa: ANN001, ANN202
+def _chain(first: RawChunk, rest):
     yield first
     yield from rest
 
 
-def load_frame(frame: pd.DataFrame, engine: Engine, label: str, region: Region | None = None,
-               now: datetime | None = None, batch_size: int | None = None,
-               progress: Progress | None = None) -> LoadSummary:
+def load_frame(
+    frame: pd.DataFrame,
+    engine: Engine,
+    label: str,
+    region: Region | None = None,
+    now: datetime | None = None,
+    batch_size: int | None = None,
+    progress: Progress | None = None,
+) -> LoadSummary:
     """Load contract-shaped records (strings) through the same validation as files (used by the demo)."""
     ingestor = Ingestor(engine, label, "frame", Mapping(), region, now)
     size = batch_size or get_settings().batch_size

@@ -148,7 +148,7 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001
+    def readinto(self, buffer) -> int:
         n = self.raw.readinto(buffer) or 0
         self.count += n
         return n
@@ -218,7 +218,11 @@ def _cell(value: object) -> str:
 def _records_frame(records: list[dict], numbers: list[int]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records)
     frame = frame.astype(object).where(frame.notna(), "")
-    frame = frame.map(lambda v: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v))
+    frame = frame.map(
+        lambda v: (
+            v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)
+        )
+    )
     frame[ROW] = numbers
     return frame
 
@@ -306,5 +310,3 @@ def prepare_open311(frame: pd.DataFrame) -> pd.DataFrame:
         closed = frame["status"].astype(str).str.lower().eq("closed")
         frame["__open311_resolved_at"] = frame["updated_datetime"].where(closed, "")
     return frame
-
-

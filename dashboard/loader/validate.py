@@ -68,7 +68,7 @@ def parse_datetimes(values: pd.Series, tz: ZoneInfo, dayfirst: bool = True) -> p
     return result
 
 
-def _lookup(values: pd.Series, resolve) -> pd.Series:  # noqa: ANN001
+def _lookup(values: pd.Series, resolve) -> pd.Series:
     """Apply a per-value resolver once per distinct value (exports repeat the same few values)."""
     table = {v: (resolve(v) if v else None) for v in values.unique()}
     return values.map(table)
@@ -102,9 +102,15 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     flag((created > now + FUTURE_TOLERANCE).to_numpy(), "future_date", mapped["created_at"].to_numpy())
 
     first = parse_datetimes(mapped["first_response_at"], ctx.timezone, ctx.dayfirst)
-    flag((first.isna() & mapped["first_response_at"].ne("")).to_numpy(), "bad_first_response_at", mapped["first_response_at"].to_numpy())
+    flag(
+        (first.isna() & mapped["first_response_at"].ne("")).to_numpy(),
+        "bad_first_response_at",
+        mapped["first_response_at"].to_numpy(),
+    )
     resolved = parse_datetimes(mapped["resolved_at"], ctx.timezone, ctx.dayfirst)
-    flag((resolved.isna() & mapped["resolved_at"].ne("")).to_numpy(), "bad_resolved_at", mapped["resolved_at"].to_numpy())
+    flag(
+        (resolved.isna() & mapped["resolved_at"].ne("")).to_numpy(), "bad_resolved_at", mapped["resolved_at"].to_numpy()
+    )
     flag((first < created).to_numpy(), "answer_before_question", mapped["first_response_at"].to_numpy())
     flag((resolved < created).to_numpy(), "resolved_before_created", mapped["resolved_at"].to_numpy())
 
@@ -115,8 +121,10 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     # a missing or unrecognised sector is inferred from keywords of the sector value, topic and text
     need = sector.isna()
     if need.any():
-        sector[need] = [ctx.sectors.infer(s, t, x) for s, t, x in
-                        zip(mapped["sector"][need], mapped["topic"][need], mapped["text"][need], strict=True)]
+        sector[need] = [
+            ctx.sectors.infer(s, t, x)
+            for s, t, x in zip(mapped["sector"][need], mapped["topic"][need], mapped["text"][need], strict=True)
+        ]
     flag(sector.isna().to_numpy(), "unknown_sector", mapped["sector"].to_numpy())
 
     lat = _to_float(mapped["lat"])
@@ -130,7 +138,11 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     oktmo = oktmo.where(oktmo.notna(), from_point)
     no_name = mapped["municipality"].eq("")
     outside = oktmo.isna() & no_name & lat.notna() & lon.notna()
-    flag(outside.to_numpy(), "point_outside_region", (lat.round(5).astype(str) + ", " + lon.round(5).astype(str)).to_numpy())
+    flag(
+        outside.to_numpy(),
+        "point_outside_region",
+        (lat.round(5).astype(str) + ", " + lon.round(5).astype(str)).to_numpy(),
+    )
     flag(oktmo.isna().to_numpy(), "unknown_municipality", mapped["municipality"].to_numpy())
 
     key = source.fillna("") + "\x1f" + ext
@@ -142,15 +154,33 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
         {
             "row": rows.to_numpy()[~ok],
             "reason_code": reason[~ok],
-            "reason": [REASONS[c].format(value=str(v)[:200], detail=str(v)[:200]) for c, v in zip(reason[~ok], detail[~ok], strict=True)],
-            "raw": [json.dumps(r, ensure_ascii=False) for r in raw.loc[~ok].drop(columns="__row__", errors="ignore").to_dict("records")],
+            "reason": [
+                REASONS[c].format(value=str(v)[:200], detail=str(v)[:200])
+                for c, v in zip(reason[~ok], detail[~ok], strict=True)
+            ],
+            "raw": [
+                json.dumps(r, ensure_ascii=False)
+                for r in raw.loc[~ok].drop(columns="__row__", errors="ignore").to_dict("records")
+            ],
         }
     )
-    good = _normalise(mapped[ok], source[ok], created[ok], first[ok], resolved[ok], status[ok], sector[ok], oktmo[ok], lat[ok], lon[ok], ctx)
+    good = _normalise(
+        mapped[ok],
+        source[ok],
+        created[ok],
+        first[ok],
+        resolved[ok],
+        status[ok],
+        sector[ok],
+        oktmo[ok],
+        lat[ok],
+        lon[ok],
+        ctx,
+    )
     return Checked(good=good, rejected=rejected)
 
 
-def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, lat, lon, ctx: Context) -> pd.DataFrame:  # noqa: ANN001, PLR0913
+def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, lat, lon, ctx: Context) -> pd.DataFrame:
     # a resolved message without a recorded first answer was first answered when it was resolved
     first = first.where(first.notna(), resolved)
     good = pd.DataFrame(
@@ -175,7 +205,9 @@ def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, 
     good["response_hours"] = (good["first_response_at"] - good["created_at"]).dt.total_seconds() / 3600
     good["resolution_hours"] = (good["resolved_at"] - good["created_at"]).dt.total_seconds() / 3600
     good["response_bucket"] = pd.array(bucket_of(good["response_hours"].to_numpy()), dtype="Float64").astype("Int64")
-    good["resolution_bucket"] = pd.array(bucket_of(good["resolution_hours"].to_numpy()), dtype="Float64").astype("Int64")
+    good["resolution_bucket"] = pd.array(bucket_of(good["resolution_hours"].to_numpy()), dtype="Float64").astype(
+        "Int64"
+    )
     pairs = good["sector"] + "\x1f" + good["source"]
     good["sla_hours"] = _lookup(pairs, lambda p: ctx.sla.hours(*p.split("\x1f"))).astype(float)
     answered = good["response_hours"].notna()

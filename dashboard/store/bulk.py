@@ -17,7 +17,11 @@ def _column_values(series: pd.Series, dialect: str) -> list:
     missing = series.isna().to_numpy()
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
         if dialect == "sqlite":
-            utc = series.dt.tz_convert("UTC").dt.tz_localize(None) if isinstance(series.dtype, pd.DatetimeTZDtype) else series
+            utc = (
+                series.dt.tz_convert("UTC").dt.tz_localize(None)
+                if isinstance(series.dtype, pd.DatetimeTZDtype)
+                else series
+            )
             values = utc.dt.strftime(_SQLITE_DATETIME).to_numpy(dtype=object, copy=True)
         else:
             values = pd.Series(series.dt.to_pydatetime(), dtype=object).to_numpy(copy=True)

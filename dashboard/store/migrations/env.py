@@ -28,7 +28,7 @@ def run_online() -> None:
         _run(conn)
 
 
-def _run(connection) -> None:  # noqa: ANN001 - alembic passes a Connection
+def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,39 @@
+# ЦУР dashboard — the two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_MESSAGES ?= 250000
+PORT ?= 8050
+
+.PHONY: run test setup demo lint bench clean
+
+$(BIN)/tsur: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+setup: $(BIN)/tsur
+
+# Runs the dashboard on the embedded default (SQLite + Chuvashia demo data), http://127.0.0.1:$(PORT)/
+run: setup
+	@if [ ! -f data/tsur.db ]; then $(BIN)/tsur demo --messages $(DEMO_MESSAGES); fi
+	$(BIN)/tsur serve --port $(PORT)
+
+demo: setup
+	$(BIN)/tsur demo --messages $(DEMO_MESSAGES)
+
+# Lint plus the whole suite: unit, SQLite and PostgreSQL integration, API, headless-browser tests.
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 --headless
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+bench: setup
+	$(BIN)/python benchmarks/bench_load.py --messages 1000000
+
+clean:
+	rm -rf data .pytest_cache .ruff_cache

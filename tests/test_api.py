@@ -1,0 +1,65 @@
+"""The JSON API: health, summary with filters, errors as JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from dashboard.loader.ingest import load_file
+from dashboard.service import DashboardService
+from dashboard.settings import Settings
+from tests.conftest import NOW
+from tests.test_queries import ROWS
+
+
+@pytest.fixture
+def client(engine, region, tmp_path):
+    path = tmp_path / "hand.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    load_file(path, engine, now=NOW)
+    settings = Settings(data_dir=tmp_path, cache_type="NullCache")
+    app = create_app(settings, DashboardService(engine, region, clock=lambda: NOW))
+    return app.server.test_client()
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_summary_with_filters(client):
+    data = client.get("/api/v1/summary?from=2026-11-11&to=20.11.2026&sector=zhkh&sector=roads").get_json()
+    assert data["messages"] == 4
+    assert data["answered_share"] == 0.75
+    assert data["overdue"] == 1
+    assert data["period"] == {"from": "2026-11-11", "to": "2026-11-20", "days": 10}
+    assert data["filters"]["sector"] == ["roads", "zhkh"]
+    assert set(data) >= {"median_first_response_hours", "previous", "change_pct", "within_sla_share"}
+
+
+def test_summary_by_municipality_and_source(client):
+    data = client.get("/api/v1/summary?from=2026-11-11&to=2026-11-20&municipality=97707000&source=vk").get_json()
+    assert data["messages"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ("sector=space", "неизвестная отрасль"),
+        ("municipality=123", "муниципалитет"),
+        ("source=fax", "канал"),
+        ("from=2026-13-01", "дата не распознана"),
+        ("from=2026-11-20&to=2026-11-01", "позже"),
+    ],
+)
+def test_bad_filters_are_json_errors(client, query, fragment):
+    response = client.get(f"/api/v1/summary?{query}")
+    assert response.status_code == 400
+    assert fragment in response.get_json()["error"]
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/v1/nothing")
+    assert response.status_code == 404
+    assert "error" in response.get_json()

@@ -1,0 +1,75 @@
+"""The dashboard in headless Chromium: KPI tiles from real data, filters, URL state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from app import create_app
+from dashboard.loader.ingest import load_file
+from dashboard.service import DashboardService
+from dashboard.settings import Settings
+from tests.conftest import NOW
+from tests.test_queries import ROWS
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+VIEW = "/?period=custom&from=2026-11-11&to=2026-11-20"
+
+
+@pytest.fixture
+def dashboard(sqlite_engine, region, tmp_path):
+    path = tmp_path / "hand.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    load_file(path, sqlite_engine, now=NOW)
+    settings = Settings(data_dir=tmp_path, cache_type="SimpleCache")
+    return create_app(settings, DashboardService(sqlite_engine, region, clock=lambda: NOW))
+
+
+def kpi(dash_duo, key: str) -> str:
+    return dash_duo.find_element(f"#kpi-{key} .kpi-value").text
+
+
+def test_kpi_tiles_show_the_period(dash_duo, dashboard):
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.get(dash_duo.server_url + VIEW)
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "6", timeout=10)
+    assert kpi(dash_duo, "answered").replace("\u00a0", " ") == "50,0 %"
+    assert kpi(dash_duo, "overdue") == "1"
+    assert kpi(dash_duo, "median").endswith("ч")
+    assert "11.11.2026 — 20.11.2026" in dash_duo.find_element("#period-label").text
+    assert dash_duo.get_logs() == [], "browser console has errors"
+
+
+def test_sector_filter_updates_tiles_and_url_and_the_link_reopens_it(dash_duo, dashboard):
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.get(dash_duo.server_url + VIEW)
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "6", timeout=10)
+    dash_duo.find_element("#filter-sector").click()
+    search = dash_duo.wait_for_element("input.dash-dropdown-search", timeout=10)
+    search.send_keys("ЖКХ")
+    search.send_keys(Keys.ENTER)
+    search.send_keys(Keys.ESCAPE)
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "3", timeout=10)
+    url = dash_duo.driver.current_url
+    assert "sector=zhkh" in url and "from=2026-11-11" in url
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "shell-sector-filter-1920x1080.png"))
+    # a copied link reopens the same view
+    dash_duo.driver.get(url)
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "3", timeout=10)
+    assert "ЖКХ" in dash_duo.find_element("#filter-sector").text
+
+
+def test_period_preset_changes_dates_and_url(dash_duo, dashboard):
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.get(dash_duo.server_url + VIEW)
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "6", timeout=10)
+    presets = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#period-preset input")
+    presets[1].click()  # «7 дней» ending today (20.11.2026 by the fixed clock)
+    dash_duo.wait_for_contains_text("#period-label", "14.11.2026 — 20.11.2026", timeout=10)
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "3", timeout=10)
+    assert "period=7d" in dash_duo.driver.current_url

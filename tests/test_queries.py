@@ -1,0 +1,70 @@
+"""Figures on a small hand-made dataset, on both stores: counts, shares, median, overdue, change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard import queries
+from dashboard.filters import Filters
+from dashboard.loader.ingest import load_file
+from tests.conftest import NOW
+
+ROWS = """external_id,source,created_at,first_response_at,status,sector,municipality
+q1,vk,2026-11-10 10:00,2026-11-10 11:00,answered,zhkh,Чебоксары
+q2,vk,2026-11-11 10:00,2026-11-11 13:00,answered,zhkh,Чебоксары
+q3,pos,2026-11-12 10:00,2026-11-13 10:00,answered,roads,Канаш
+q4,vk,2026-11-12 10:00,,new,zhkh,Канаш
+q5,telegram,2026-11-20 10:00,,new,health,Канаш
+q6,vk,2026-11-14 10:00,2026-11-14 15:00,answered,zhkh,Чебоксары
+q7,vk,2026-11-15 10:00,,rejected,other,Чебоксары
+"""
+PERIOD = Filters(date(2026, 11, 11), date(2026, 11, 20))
+
+
+@pytest.fixture
+def loaded(engine, tmp_path):
+    path = tmp_path / "hand.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    assert load_file(path, engine, now=NOW).new == 7
+    return engine
+
+
+def test_summary_counts_shares_median_and_overdue(loaded, region):
+    data = queries.summary(loaded, PERIOD, NOW, region)
+    cur = data["current"]
+    assert cur["messages"] == 6
+    assert cur["answered"] == 3
+    assert cur["answered_share"] == pytest.approx(0.5)
+    assert cur["median_first_response_hours"] == pytest.approx(5.0, rel=0.12)  # answers after 3, 5 and 24 h
+    # q4 (ЖКХ, 8 h target) is past its deadline; q5 is 5 h old with an 8 h target; q7 was rejected as spam
+    assert cur["overdue"] == 1
+    assert data["previous"]["messages"] == 1
+    assert data["change_pct"]["messages"] == pytest.approx(500.0)
+
+
+def test_filters_by_sector_municipality_and_source(loaded, region):
+    def messages(**kw):
+        return queries.summary(loaded, Filters(PERIOD.date_from, PERIOD.date_to, **kw), NOW, region)["current"][
+            "messages"
+        ]
+
+    assert messages(sectors=("zhkh",)) == 3
+    assert messages(municipalities=("97707000",)) == 3
+    assert messages(sources=("vk",)) == 4
+    assert messages(sectors=("zhkh",), municipalities=("97707000",)) == 1
+
+
+def test_overdue_old_days_come_from_rollups(loaded, region):
+    # a long time later every still-open message is overdue, counted from rollups
+    from datetime import timedelta
+
+    assert queries.overdue_count(loaded, PERIOD, NOW + timedelta(days=30), region) == 2
+
+
+def test_empty_period_has_zero_and_no_median(loaded, region):
+    data = queries.summary(loaded, Filters(date(2025, 1, 1), date(2025, 1, 31)), NOW, region)
+    assert data["current"]["messages"] == 0
+    assert data["current"]["median_first_response_hours"] is None
+    assert data["change_pct"]["messages"] is None
