@@ -218,7 +218,7 @@ def generate(
     for j, s in enumerate(sectors):
         if s in SEASON:
             season[:, j] = np.array(SEASON[s])[months - 1]
-    weekday = dates.weekday.to_numpy()
+    weekday = dates.day_of_week.to_numpy()
     day_weight = np.where(weekday >= 5, 0.7, 1.0) * (1 + 0.1 * rng.standard_normal(len(dates))).clip(0.6, 1.4)
     cell = day_weight[:, None, None] * unit_weight[None, :, None] * (base[None, None, :] * season[:, None, :])
     # planted incidents: a multiplicative spike on one cell for a few days
