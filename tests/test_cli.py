@@ -1,0 +1,68 @@
+"""The command line: exit codes, summaries and stats as a user sees them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from dashboard.cli import app
+from dashboard.region import get_region
+from dashboard.settings import get_settings
+from dashboard.store.db import get_engine
+from tests.test_loader import BAD, GOOD, HEADER
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("TSUR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("TSUR_DATABASE_URL", raising=False)
+    for cached in (get_settings, get_engine, get_region):
+        cached.cache_clear()
+    yield tmp_path
+    for cached in (get_settings, get_engine, get_region):
+        cached.cache_clear()
+
+
+def test_load_prints_summary_and_exits_zero_with_rejected_rows(env):
+    path = env / "export.csv"
+    path.write_text(HEADER + "\n".join([*GOOD, BAD["unknown_sector"]]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["load", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "новых" in result.output and "unknown_sector" in result.output
+    stats = json.loads(runner.invoke(app, ["stats", "--json"]).output)
+    assert stats["messages"] == 3
+    assert stats["rejected"] == 1
+    assert stats["rejected_by_reason"] == {"unknown_sector": 1}
+
+
+def test_unreadable_file_exits_non_zero(env):
+    result = runner.invoke(app, ["load", str(env / "missing.csv")])
+    assert result.exit_code == 1
+    assert "не найден" in result.output
+
+
+def test_load_json_summary(env):
+    path = env / "export.csv"
+    path.write_text(HEADER + GOOD[0] + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["load", "--json", str(path)])
+    assert result.exit_code == 0
+    assert json.loads(result.output)[0]["new"] == 1
+
+
+def test_demo_command(env):
+    result = runner.invoke(app, ["demo", "--messages", "3000", "--days", "30", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(runner.invoke(app, ["stats", "--json"]).output)
+    assert 2800 < stats["messages"] <= 3000
+    assert stats["rejected"] == 0
+
+
+@pytest.mark.parametrize("command", ["init-db", "load", "demo", "stats", "rollups", "serve"])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
