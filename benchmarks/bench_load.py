@@ -39,8 +39,10 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     region = get_region()
-    print(f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores; Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}")
+    print(
+        f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores; Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}"
+    )
 
     t0 = time.perf_counter()
     frame = generate(region, messages=args.messages, days=args.days, seed=7)
@@ -58,8 +60,10 @@ def main() -> None:
     t_load = time.perf_counter() - t0
     engine.dispose()
     mb = size_mb(db)
-    print(f"loader: {summary.new:,} new, {summary.rejected} rejected in {t_load:.1f} s = {n / t_load:,.0f} rows/s "
-          f"(validation, geocoding, upsert, rollups); database {mb:.0f} MB")
+    print(
+        f"loader: {summary.new:,} new, {summary.rejected} rejected in {t_load:.1f} s = {n / t_load:,.0f} rows/s "
+        f"(validation, geocoding, upsert, rollups); database {mb:.0f} MB"
+    )
     print(f"tsur demo wall time (generate + load): {t_gen + t_load:.1f} s")
 
     plain = args.out / "bench_to_sql.db"

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, Integer, and_, func, select
 
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, percentile
 from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
+from dashboard.masking import mask
 from dashboard.region import Region
 from dashboard.store.schema import messages, rollup_daily
 
@@ -41,40 +42,49 @@ def _totals(engine: Engine, filters: Filters) -> dict:
     return {"messages": int(row[0]), "answered": int(row[1]), "answered_in_sla": int(row[2]), "hist": hist}
 
 
-def overdue_count(engine: Engine, filters: Filters, now: datetime, region: Region) -> int:
-    """Messages of the period still unanswered past their SLA target at ``now``.
+def overdue_by(engine: Engine, filters: Filters, now: datetime, region: Region, key: str | None = None) -> pd.Series:
+    """Messages of the period still unanswered past their SLA target at ``now``, optionally per ``key``.
 
     Days that ended at least the longest SLA ago are read from rollups (every open message there is
     overdue); the last few days are checked message by message against their own target.
     """
     now_local = now.astimezone(region.timezone)
     cutoff = (now_local - timedelta(hours=load_sla().max_hours)).date()
-    total = 0
+    parts: list[pd.Series] = []
     with engine.connect() as conn:
         if filters.date_from < cutoff:
             old_to = min(filters.date_to, cutoff - timedelta(days=1))
-            total += int(
-                conn.execute(
-                    select(func.coalesce(func.sum(rollup_daily.c.open_unanswered), 0)).where(
-                        _where(rollup_daily, filters, date_to=old_to)
-                    )
-                ).scalar()
-            )
+            r = rollup_daily.c
+            group = [r[key]] if key else []
+            rows = conn.execute(
+                select(*group, func.coalesce(func.sum(r.open_unanswered), 0))
+                .where(_where(rollup_daily, filters, date_to=old_to))
+                .group_by(*group)
+            ).all()
+            parts.append(pd.Series({(row[0] if key else "all"): int(row[-1]) for row in rows}, dtype="int64"))
         if filters.date_to >= cutoff:
             m = messages.c
+            group = [m[key]] if key else []
             recent = conn.execute(
-                select(m.created_at, m.sla_hours).where(
+                select(m.created_at, m.sla_hours, *group).where(
                     _where(messages, filters, date_from=max(filters.date_from, cutoff)),
                     m.first_response_at.is_(None),
                     m.status.in_(OPEN_STATUSES),
                 )
             ).all()
             if recent:
-                frame = pd.DataFrame(recent, columns=["created_at", "sla_hours"])
+                frame = pd.DataFrame(recent, columns=["created_at", "sla_hours", *(["key"] if key else [])])
                 created = pd.to_datetime(frame["created_at"], utc=True)
-                deadline = created + pd.to_timedelta(frame["sla_hours"], unit="h")
-                total += int((deadline < pd.Timestamp(now).tz_convert("UTC")).sum())
-    return total
+                late = created + pd.to_timedelta(frame["sla_hours"], unit="h") < pd.Timestamp(now).tz_convert("UTC")
+                keys = frame["key"] if key else pd.Series("all", index=frame.index)
+                parts.append(late.groupby(keys).sum().astype("int64"))
+    if not parts:
+        return pd.Series(dtype="int64")
+    return pd.concat(parts).groupby(level=0).sum()
+
+
+def overdue_count(engine: Engine, filters: Filters, now: datetime, region: Region) -> int:
+    return int(overdue_by(engine, filters, now, region).sum())
 
 
 def _change(current: float | None, previous: float | None) -> float | None:
@@ -106,3 +116,112 @@ def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
         k: _change(cur[k], prev[k]) for k in ("messages", "answered_share", "median_first_response_hours", "overdue")
     }
     return result
+
+
+def _by_municipality(engine: Engine, filters: Filters) -> pd.DataFrame:
+    r = rollup_daily.c
+    columns = [r.oktmo, func.sum(r.messages).label("messages"), func.sum(r.answered).label("answered")]
+    columns += [func.sum(r[name]).label(name) for name in FIRST_RESPONSE_COLUMNS]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*columns).where(_where(rollup_daily, filters)).group_by(r.oktmo)).all()
+    return pd.DataFrame(rows, columns=["oktmo", "messages", "answered", *FIRST_RESPONSE_COLUMNS]).set_index("oktmo")
+
+
+def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> pd.DataFrame:
+    """One row per municipality of the region (zeros included) with the map's metrics."""
+    table = region.municipalities
+    current = _by_municipality(engine, filters).reindex(table.index, fill_value=0)
+    previous = _by_municipality(engine, filters.previous())["messages"].reindex(table.index, fill_value=0)
+    overdue = overdue_by(engine, filters, now, region, key="oktmo").reindex(table.index, fill_value=0)
+    hist = current[FIRST_RESPONSE_COLUMNS].to_numpy(dtype=float)
+    population = table["population"]
+    out = pd.DataFrame(index=table.index)
+    out["name"] = table["name"]
+    out["population"] = population
+    out["messages"] = current["messages"].astype(int)
+    out["per_10k"] = (out["messages"] / population * 10_000).round(2)
+    out["previous_messages"] = previous.astype(int)
+    out["change_pct"] = ((out["messages"] - previous) / previous.where(previous > 0) * 100).round(1)
+    out["answered_share"] = (current["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
+    out["median_first_response_hours"] = [None if (m := percentile(h, 0.5)) is None else round(m, 2) for h in hist]
+    out["overdue"] = overdue.astype(int)
+    out["overdue_share"] = (out["overdue"] / out["messages"].where(out["messages"] > 0)).round(4)
+    out.index.name = "oktmo"
+    return out
+
+
+def point_density(
+    engine: Engine, filters: Filters, bounds: tuple[float, float, float, float], max_cells: int = 20_000
+) -> pd.DataFrame:
+    """Messages with coordinates binned on the server into a grid of at most ``max_cells`` cells.
+
+    Returns cell centres and counts, so the browser gets a bounded number of marks whatever the data size.
+    """
+    minx, miny, maxx, maxy = bounds
+    step = max(((maxx - minx) * (maxy - miny) / max_cells) ** 0.5, 1e-4)
+    m = messages.c
+    # shifted to positive values so CAST truncation equals floor on both SQLite and PostgreSQL
+    gx = func.cast((m.lon + 180.0) / step, Integer).label("gx")
+    gy = func.cast((m.lat + 90.0) / step, Integer).label("gy")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(gx, gy, func.count().label("n"))
+            .where(_where(messages, filters), m.lat.is_not(None), m.lon.is_not(None))
+            .group_by(gx, gy)
+        ).all()
+    frame = pd.DataFrame(rows, columns=["gx", "gy", "count"])
+    frame["lon"] = (frame["gx"] + 0.5) * step - 180.0
+    frame["lat"] = (frame["gy"] + 0.5) * step - 90.0
+    return frame[["lat", "lon", "count"]]
+
+
+def by_sector(engine: Engine, filters: Filters) -> pd.DataFrame:
+    r = rollup_daily.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(r.sector, func.sum(r.messages).label("messages"))
+            .where(_where(rollup_daily, filters))
+            .group_by(r.sector)
+            .order_by(func.sum(r.messages).desc())
+        ).all()
+    return pd.DataFrame(rows, columns=["sector", "messages"])
+
+
+def daily_counts(engine: Engine, filters: Filters) -> pd.DataFrame:
+    r = rollup_daily.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(r.day, func.sum(r.messages)).where(_where(rollup_daily, filters)).group_by(r.day).order_by(r.day)
+        ).all()
+    days = pd.date_range(filters.date_from, filters.date_to, freq="D").date
+    series = pd.Series({pd.Timestamp(d).date(): int(n) for d, n in rows}, dtype="int64")
+    return pd.DataFrame({"day": days, "messages": series.reindex(days, fill_value=0).to_numpy()})
+
+
+def top_topics(engine: Engine, filters: Filters, limit: int = 5) -> pd.DataFrame:
+    m = messages.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(m.topic, func.count().label("n"))
+            .where(_where(messages, filters), m.topic.is_not(None))
+            .group_by(m.topic)
+            .order_by(func.count().desc())
+            .limit(limit)
+        ).all()
+    return pd.DataFrame(rows, columns=["topic", "messages"])
+
+
+def latest_messages(engine: Engine, filters: Filters, limit: int = 8) -> pd.DataFrame:
+    """The newest messages of the filter, text masked (personal data never leaves the server)."""
+    m = messages.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(m.created_at, m.source, m.sector, m.topic, m.status, m.text)
+            .where(_where(messages, filters))
+            .order_by(m.created_at.desc())
+            .limit(limit)
+        ).all()
+    frame = pd.DataFrame(rows, columns=["created_at", "source", "sector", "topic", "status", "text"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["text"] = frame["text"].map(mask)
+    return frame

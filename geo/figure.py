@@ -1,0 +1,53 @@
+"""Figure-ready geometry of a region, built once per process: GeoJSON, outline, labels, view."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import shapely
+from shapely.geometry import shape
+
+
+@dataclass(frozen=True)
+class RegionGeometry:
+    geojson: dict
+    outline_lon: tuple[float | None, ...]
+    outline_lat: tuple[float | None, ...]
+    label_points: dict[str, tuple[float, float]]  # oktmo → (lon, lat) inside the polygon
+    bounds: tuple[float, float, float, float]
+
+    def view(self, width_px: int = 1000, height_px: int = 640) -> tuple[dict[str, float], float]:
+        """Centre and zoom that fit the region into a map of the given size (web Mercator)."""
+        minx, miny, maxx, maxy = self.bounds
+
+        def merc(lat: float) -> float:
+            return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+        span_x = (maxx - minx) * 1.08
+        span_y = (merc(maxy) - merc(miny)) * 1.08
+        zoom = min(math.log2(width_px * 360 / (256 * span_x)), math.log2(height_px * 360 / (256 * span_y)))
+        centre = {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}
+        return centre, round(zoom, 2)
+
+
+@lru_cache(maxsize=8)
+def region_geometry(path: Path) -> RegionGeometry:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    geoms = [shape(f["geometry"]) for f in data["features"]]
+    union = shapely.union_all(geoms)
+    lon: list[float | None] = []
+    lat: list[float | None] = []
+    polygons = getattr(union, "geoms", [union])
+    for polygon in polygons:
+        xs, ys = polygon.exterior.coords.xy
+        lon += [*xs, None]
+        lat += [*ys, None]
+    labels = {}
+    for feature, geom in zip(data["features"], geoms, strict=True):
+        point = geom.representative_point()
+        labels[str(feature["id"])] = (point.x, point.y)
+    return RegionGeometry(data, tuple(lon), tuple(lat), labels, tuple(union.bounds))

@@ -1,0 +1,190 @@
+"""The regional heat map figure: municipal polygons (no tiles needed), outline, town labels, density."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import formatting as fmt
+from geo.figure import RegionGeometry
+
+METRICS: dict[str, dict] = {
+    "per_10k": {"ru": "На 10 000 жителей", "en": "Per 10,000 residents", "unit": "на 10 тыс.", "scale": "YlOrRd"},
+    "messages": {"ru": "Сообщений", "en": "Messages", "unit": "сообщ.", "scale": "YlOrRd"},
+    "change_pct": {
+        "ru": "Изменение к прошлому периоду",
+        "en": "Change vs previous period",
+        "unit": "%",
+        "scale": "RdBu_r",
+    },
+    "median_first_response_hours": {
+        "ru": "Медиана первого ответа",
+        "en": "Median first response",
+        "unit": "ч",
+        "scale": "Purples",
+    },
+    "overdue_share": {"ru": "Доля просроченных", "en": "Overdue share", "unit": "%", "scale": "Reds"},
+}
+DEFAULT_METRIC = "per_10k"
+NO_DATA_COLOUR = "#d5d9de"
+
+
+def _hover(frame: pd.DataFrame, lang: str) -> list[list[str]]:
+    rows = []
+    for oktmo, r in frame.iterrows():
+        rows.append(
+            [
+                r["name"],
+                fmt.number(r["messages"], lang),
+                "нет данных о населении" if pd.isna(r["per_10k"]) else fmt.number(r["per_10k"], lang, 1),
+                fmt.change(None if pd.isna(r["change_pct"]) else r["change_pct"], lang),
+                fmt.hours(
+                    None if pd.isna(r["median_first_response_hours"]) else r["median_first_response_hours"], lang
+                ),
+                fmt.share(None if pd.isna(r["overdue_share"]) else r["overdue_share"], lang),
+                str(oktmo),
+            ]
+        )
+    return rows
+
+
+HOVER = (
+    "<b>%{customdata[0]}</b><br>Сообщений: %{customdata[1]}<br>На 10 000 жителей: %{customdata[2]}"
+    "<br>К прошлому периоду: %{customdata[3]}<br>Медиана ответа: %{customdata[4]}"
+    "<br>Просрочено: %{customdata[5]}<extra></extra>"
+)
+
+
+def map_figure(
+    frame: pd.DataFrame,
+    geometry: RegionGeometry,
+    metric: str = DEFAULT_METRIC,
+    density: pd.DataFrame | None = None,
+    selected: str | None = None,
+    labels: dict[str, str] | None = None,
+    attribution: str = "",
+    tile_url: str | None = None,
+    lang: str = "ru",
+    height: int = 640,
+) -> go.Figure:
+    """Choropleth of ``frame`` (one row per municipality, index OKTMO) coloured by ``metric``."""
+    spec = METRICS[metric]
+    values = frame[metric].astype(float)
+    if metric == "overdue_share":
+        values = values * 100
+    custom = _hover(frame, lang)
+    has = values.notna().to_numpy()
+    fig = go.Figure()
+    if (~has).any():
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geometry.geojson,
+                locations=frame.index[~has],
+                z=np.zeros((~has).sum()),
+                colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+                showscale=False,
+                customdata=[c for c, h in zip(custom, has, strict=True) if not h],
+                hovertemplate=HOVER,
+                marker={"line": {"color": "#ffffff", "width": 1}},
+                name="нет данных",
+            )
+        )
+    colour = {"colorscale": spec["scale"]}
+    if metric == "change_pct":
+        bound = float(np.nanmax(np.abs(values))) if has.any() else 100.0
+        bound = min(max(bound, 10.0), 300.0)
+        colour.update(zmid=0, zmin=-bound, zmax=bound)
+    fig.add_trace(
+        go.Choroplethmap(
+            geojson=geometry.geojson,
+            locations=frame.index[has],
+            z=values[has],
+            customdata=[c for c, h in zip(custom, has, strict=True) if h],
+            hovertemplate=HOVER,
+            marker={"line": {"color": "#ffffff", "width": 1}, "opacity": 0.55 if density is not None else 0.9},
+            colorbar={
+                "title": {"text": f"{spec[lang]}<br>({spec['unit']})", "side": "top"},
+                "thickness": 14,
+                "len": 0.8,
+                "tickformat": ",.0f" if metric in ("messages",) else ",.1f",
+            },
+            name=spec[lang],
+            **colour,
+        )
+    )
+    if selected and selected in frame.index:
+        fig.add_trace(
+            go.Choroplethmap(
+                geojson=geometry.geojson,
+                locations=[selected],
+                z=[0],
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                hoverinfo="skip",
+                marker={"line": {"color": "#111111", "width": 3}},
+            )
+        )
+    if density is not None and len(density):
+        fig.add_trace(
+            go.Densitymap(
+                lat=density["lat"],
+                lon=density["lon"],
+                z=density["count"],
+                radius=12,
+                colorscale="Hot",
+                reversescale=True,
+                showscale=False,
+                hoverinfo="skip",
+                opacity=0.75,
+                name="плотность",
+            )
+        )
+    fig.add_trace(
+        go.Scattermap(
+            lon=list(geometry.outline_lon),
+            lat=list(geometry.outline_lat),
+            mode="lines",
+            line={"color": "#2b3440", "width": 2},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    if labels:
+        points = [geometry.label_points[k] for k in labels if k in geometry.label_points]
+        fig.add_trace(
+            go.Scattermap(
+                lon=[p[0] for p in points],
+                lat=[p[1] for p in points],
+                mode="text",
+                text=list(labels.values()),
+                textfont={"size": 13, "color": "#111111"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    centre, zoom = geometry.view(1000, height)
+    layers = [{"sourcetype": "raster", "source": [tile_url], "below": "traces"}] if tile_url else []
+    fig.update_layout(
+        map={"style": "white-bg", "center": centre, "zoom": zoom, "layers": layers},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=height,
+        showlegend=False,
+        paper_bgcolor="rgba(0,0,0,0)",
+        annotations=[
+            {
+                "text": attribution,
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 1,
+                "y": 0,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "font": {"size": 10, "color": "#5a6675"},
+                "bgcolor": "rgba(255,255,255,0.7)",
+            }
+        ],
+        uirevision="map",
+    )
+    return fig
