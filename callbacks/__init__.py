@@ -7,8 +7,9 @@ from dash import Dash
 from dashboard.service import DashboardService
 
 
-def register_all(app: Dash, service: DashboardService) -> None:
-    from callbacks import kpis, state
+def register_all(app: Dash, service: DashboardService, tile_url: str | None = None) -> None:
+    from callbacks import heatmap, kpis, state
 
     state.register(app, service)
     kpis.register(app, service)
+    heatmap.register(app, service, tile_url)

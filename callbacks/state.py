@@ -8,27 +8,30 @@ from callbacks.urlstate import ViewState, parse_search, to_search
 from dashboard.service import DashboardService
 from layouts import ids
 
+# controls whose value is copied straight between the URL and the page
+CONTROLS = [
+    (ids.PERIOD, "value"),
+    (ids.DATES, "start_date"),
+    (ids.DATES, "end_date"),
+    (ids.SECTOR, "value"),
+    (ids.MUNICIPALITY, "value"),
+    (ids.SOURCE, "value"),
+    (ids.MAP_METRIC, "value"),
+    (ids.MAP_DENSITY, "value"),
+]
+
 
 def register(app: Dash, service: DashboardService) -> None:
     @app.callback(
         Output(ids.URL, "search"),
-        Output(ids.PERIOD, "value"),
-        Output(ids.DATES, "start_date"),
-        Output(ids.DATES, "end_date"),
-        Output(ids.SECTOR, "value"),
-        Output(ids.MUNICIPALITY, "value"),
-        Output(ids.SOURCE, "value"),
+        *[Output(cid, prop) for cid, prop in CONTROLS],
         Input(ids.URL, "search"),
-        Input(ids.PERIOD, "value"),
-        Input(ids.DATES, "start_date"),
-        Input(ids.DATES, "end_date"),
-        Input(ids.SECTOR, "value"),
-        Input(ids.MUNICIPALITY, "value"),
-        Input(ids.SOURCE, "value"),
+        *[Input(cid, prop) for cid, prop in CONTROLS],
     )
-    def sync(search, preset, start, end, sectors, municipalities, sources):
+    def sync(search, preset, start, end, sectors, municipalities, sources, metric, density):
         today = service.today()
         trigger = ctx.triggered_id
+        untouched = [no_update] * len(CONTROLS)
         if trigger in (None, ids.URL):
             state = parse_search(search)
             first, last = state.dates(today)
@@ -40,19 +43,23 @@ def register(app: Dash, service: DashboardService) -> None:
                 state.sectors,
                 state.municipalities,
                 state.sources,
+                state.metric,
+                ["on"] if state.density else [],
             )
         state = ViewState(
-            preset=preset or "30d", sectors=sectors or [], municipalities=municipalities or [], sources=sources or []
+            preset=preset or "30d",
+            sectors=sectors or [],
+            municipalities=municipalities or [],
+            sources=sources or [],
+            metric=metric or ViewState.metric,
+            density="on" in (density or []),
         )
         if trigger == ids.DATES:
             state.preset, state.date_from, state.date_to = "custom", (start or "")[:10], (end or "")[:10]
-            return to_search(state), "custom", no_update, no_update, no_update, no_update, no_update
-        if trigger == ids.PERIOD:
-            if state.preset == "custom":
-                state.date_from, state.date_to = (start or "")[:10], (end or "")[:10]
-                return to_search(state), no_update, no_update, no_update, no_update, no_update, no_update
+            return to_search(state), "custom", *untouched[1:]
+        if trigger == ids.PERIOD and state.preset != "custom":
             first, last = state.dates(today)
-            return to_search(state), no_update, first.isoformat(), last.isoformat(), no_update, no_update, no_update
+            return to_search(state), no_update, first.isoformat(), last.isoformat(), *untouched[3:]
         if state.preset == "custom":
             state.date_from, state.date_to = (start or "")[:10], (end or "")[:10]
-        return to_search(state), no_update, no_update, no_update, no_update, no_update, no_update
+        return to_search(state), *untouched

@@ -7,6 +7,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.filters import DEFAULT_PRESET, PRESETS, FilterError, parse_date, preset_range
+from layouts.map_figure import DEFAULT_METRIC, METRICS
 
 
 @dataclass
@@ -17,6 +18,8 @@ class ViewState:
     sectors: list[str] = field(default_factory=list)
     municipalities: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    metric: str = DEFAULT_METRIC
+    density: bool = False
 
     def dates(self, today: date) -> tuple[date, date]:
         if self.preset == "custom" and self.date_from and self.date_to:
@@ -30,6 +33,7 @@ class ViewState:
 def parse_search(search: str | None) -> ViewState:
     query = parse_qs((search or "").lstrip("?"))
     preset = (query.get("period") or [DEFAULT_PRESET])[0]
+    metric = (query.get("metric") or [DEFAULT_METRIC])[0]
     if preset not in PRESETS:
         preset = DEFAULT_PRESET
     return ViewState(
@@ -39,6 +43,8 @@ def parse_search(search: str | None) -> ViewState:
         sectors=query.get("sector", []),
         municipalities=query.get("municipality", []),
         sources=query.get("source", []),
+        metric=metric if metric in METRICS else DEFAULT_METRIC,
+        density=(query.get("density") or ["0"])[0] == "1",
     )
 
 
@@ -49,4 +55,8 @@ def to_search(state: ViewState) -> str:
     params += [("sector", s) for s in state.sectors]
     params += [("municipality", m) for m in state.municipalities]
     params += [("source", s) for s in state.sources]
+    if state.metric != DEFAULT_METRIC:
+        params.append(("metric", state.metric))
+    if state.density:
+        params.append(("density", "1"))
     return "?" + urlencode(params)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -65,6 +68,46 @@ def summary() -> Response:
         overdue=cur["overdue"],
         previous=data["previous"],
         change_pct=data["change_pct"],
+    )
+
+
+def _number(value: object) -> float | int | None:
+    """JSON-safe scalar: NaN and missing become null."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    return value  # type: ignore[return-value]
+
+
+@api.get("/api/v1/heatmap")
+def heatmap() -> Response:
+    """One item per municipality of the region, zeros included (the municipality filter narrows the items)."""
+    filters = _filters()
+    frame = service().heatmap(filters)
+    if filters.municipalities:
+        frame = frame.loc[list(filters.municipalities)]
+    fields = (
+        "messages",
+        "previous_messages",
+        "population",
+        "per_10k",
+        "change_pct",
+        "answered_share",
+        "median_first_response_hours",
+        "overdue",
+        "overdue_share",
+    )
+    items = [
+        {"oktmo": str(oktmo), "name": row["name"], **{key: _number(row[key]) for key in fields}}
+        for oktmo, row in frame.iterrows()
+    ]
+    return jsonify(
+        period={"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days},
+        filters={"sector": list(filters.sectors), "source": list(filters.sources)},
+        items=items,
     )
 
 

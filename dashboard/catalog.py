@@ -22,6 +22,13 @@ SOURCES: dict[str, tuple[str, str]] = {
     "phone": ("Телефон", "Phone"),
     "other": ("Другое", "Other"),
 }
+
+
+def source_name(code: str, lang: str = "ru") -> str:
+    names = SOURCES.get(code)
+    return code if names is None else names[0 if lang == "ru" else 1]
+
+
 SOURCE_ALIASES: dict[str, str] = {
     "вконтакте": "vk",
     "вк": "vk",
@@ -108,6 +115,11 @@ class SectorCatalog:
 
     def get(self, code: str) -> Sector:
         return next(s for s in self.sectors if s.code == code)
+
+    def name_of(self, code: str, lang: str = "ru") -> str:
+        """Display name of a sector code; the code itself for one no longer in the catalogue."""
+        sector = next((s for s in self.sectors if s.code == code), None)
+        return sector.name(lang) if sector else code
 
     def resolve(self, value: str) -> str | None:
         """Sector code for a code or a Russian/English name in any case; None when unknown."""

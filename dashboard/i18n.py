@@ -37,6 +37,28 @@ TEXTS: dict[str, dict[str, str]] = {
     "nothing_found": {"ru": "Ничего не найдено", "en": "Nothing found"},
     "selected_count": {"ru": "выбрано: {num_selected}", "en": "{num_selected} selected"},
     "clear": {"ru": "Очистить", "en": "Clear"},
+    "map_title": {"ru": "Карта обращений", "en": "Message map"},
+    "density": {"ru": "Точки (плотность)", "en": "Points (density)"},
+    "ranking": {"ru": "Рейтинг муниципалитетов", "en": "Municipalities ranked"},
+    "click_hint": {
+        "ru": "Щёлкните по муниципалитету на карте или в списке, чтобы открыть его карточку",
+        "en": "Click a municipality on the map or in the list to open its card",
+    },
+    "no_data_grey": {
+        "ru": "Серым — нет данных (нет сообщений или численности населения)",
+        "en": "Grey: no data (no messages or no population figure)",
+    },
+    "back_to_region": {"ru": "← Весь регион", "en": "← Whole region"},
+    "population": {"ru": "Население", "en": "Population"},
+    "no_population": {"ru": "нет данных", "en": "no data"},
+    "here": {"ru": "Здесь", "en": "Here"},
+    "region": {"ru": "Регион", "en": "Region"},
+    "per_10k": {"ru": "На 10 000 жителей", "en": "Per 10,000 residents"},
+    "overdue_share": {"ru": "Доля просроченных", "en": "Overdue share"},
+    "trend": {"ru": "Динамика по дням", "en": "Daily trend"},
+    "top_sectors": {"ru": "Главные отрасли", "en": "Top sectors"},
+    "top_topics": {"ru": "Частые темы", "en": "Frequent topics"},
+    "latest": {"ru": "Последние сообщения", "en": "Latest messages"},
     "period_label": {"ru": "{start} — {end}, {days} дн.", "en": "{start} — {end}, {days} days"},
 }
 

@@ -19,8 +19,9 @@ FULL_NAME = re.compile(
 SIGNED = re.compile(rf"((?:С уважением|Подпись|Заявитель|Меня зовут|ФИО)[,:]?\s+){_CAP}(?:\s+{_CAP}){{1,2}}")
 
 
-def mask(text: str | None) -> str:
-    if not text:
+def mask(text: object) -> str:
+    """Text with personal data replaced; empty for a missing text (None or NaN)."""
+    if not isinstance(text, str) or not text:
         return ""
     text = PHONE.sub("+7 *** ***-**-**", text)
     text = EMAIL.sub("***@***", text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -211,8 +212,9 @@ def top_topics(engine: Engine, filters: Filters, limit: int = 5) -> pd.DataFrame
     return pd.DataFrame(rows, columns=["topic", "messages"])
 
 
-def latest_messages(engine: Engine, filters: Filters, limit: int = 8) -> pd.DataFrame:
-    """The newest messages of the filter, text masked (personal data never leaves the server)."""
+def latest_messages(engine: Engine, filters: Filters, region: Region, limit: int = 8) -> pd.DataFrame:
+    """The newest messages of the filter in the region's time, text masked (personal data never leaves the
+    server)."""
     m = messages.c
     with engine.connect() as conn:
         rows = conn.execute(
@@ -222,6 +224,52 @@ def latest_messages(engine: Engine, filters: Filters, limit: int = 8) -> pd.Data
             .limit(limit)
         ).all()
     frame = pd.DataFrame(rows, columns=["created_at", "source", "sector", "topic", "status", "text"])
-    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).dt.tz_convert(region.timezone)
     frame["text"] = frame["text"].map(mask)
     return frame
+
+
+def municipality_card(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
+    """Everything the drill-down card shows for one municipality (``filters`` holds exactly one)."""
+    (oktmo,) = filters.municipalities
+    whole = summary(engine, replace(filters, municipalities=()), now, region)
+    own = summary(engine, filters, now, region)
+    population = region.municipalities["population"]
+    own_population = population.get(oktmo)
+    total_population = population.sum(min_count=1)
+
+    def per_10k(count: int, people: float | None) -> float | None:
+        return None if people is None or pd.isna(people) or not people else round(count / people * 10_000, 2)
+
+    def overdue_share(block: dict) -> float | None:
+        return round(block["overdue"] / block["messages"], 4) if block["messages"] else None
+
+    cur, reg = own["current"], whole["current"]
+    # the region's rate uses only municipalities with a known population, so both sides compare alike
+    known = population.dropna().index
+    region_known = _by_municipality(engine, replace(filters, municipalities=tuple(known)))["messages"].sum()
+    return {
+        "oktmo": oktmo,
+        "name": region.name_of(oktmo),
+        "population": None if own_population is None or pd.isna(own_population) else int(own_population),
+        "summary": own,
+        "region": {
+            "messages": reg["messages"],
+            "per_10k": per_10k(int(region_known), total_population),
+            "median_first_response_hours": reg["median_first_response_hours"],
+            "overdue_share": overdue_share(reg),
+            "answered_share": reg["answered_share"],
+        },
+        "own": {
+            "messages": cur["messages"],
+            "per_10k": per_10k(cur["messages"], own_population),
+            "median_first_response_hours": cur["median_first_response_hours"],
+            "overdue_share": overdue_share(cur),
+            "answered_share": cur["answered_share"],
+            "share_of_region": round(cur["messages"] / reg["messages"], 4) if reg["messages"] else None,
+        },
+        "sectors": by_sector(engine, filters).head(5),
+        "topics": top_topics(engine, filters, limit=5),
+        "daily": daily_counts(engine, filters),
+        "latest": latest_messages(engine, filters, region, limit=6),
+    }

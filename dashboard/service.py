@@ -7,8 +7,10 @@ Cache keys hold the filters, the data version (changed by every load) and the cu
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import pandas as pd
 from flask_caching import Cache
 from sqlalchemy import Engine
 
@@ -17,6 +19,7 @@ from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
 from dashboard.region import Region
 from dashboard.store.db import data_version
+from geo.figure import region_geometry
 
 cache = Cache()
 
@@ -56,14 +59,41 @@ class DashboardService:
     def _key(self) -> tuple[str, str]:
         return data_version(self.engine), self.now().strftime("%Y%m%d%H%M")
 
-    def summary(self, filters: Filters) -> dict:
+    def _cached(self, name: str, filters: Filters, *args: object):
         version, minute = self._key()
-        return _cached_summary(self, filters, version, minute)
+        return _cached_query(self, name, filters, version, minute, *args)
+
+    def summary(self, filters: Filters) -> dict:
+        return self._cached("summary", filters)
+
+    def heatmap(self, filters: Filters) -> pd.DataFrame:
+        """Map metrics for every municipality; the municipality filter does not narrow the map."""
+        return self._cached("heatmap", replace(filters, municipalities=()))
+
+    def density(self, filters: Filters) -> pd.DataFrame:
+        bounds = region_geometry(self.region.boundaries_path).bounds
+        return self._cached("point_density", replace(filters, municipalities=()), bounds)
+
+    def municipality_card(self, filters: Filters, oktmo: str) -> dict:
+        return self._cached("municipality_card", replace(filters, municipalities=(oktmo,)), oktmo)
 
     def __repr__(self) -> str:  # part of memoize keys: one entry per database and region
         return f"DashboardService({self.engine.url.render_as_string(hide_password=True)}, {self.region.id})"
 
 
+def _run(service: DashboardService, name: str, filters: Filters, *args: object):
+    if name == "summary":
+        return queries.summary(service.engine, filters, service.now(), service.region)
+    if name == "heatmap":
+        return queries.heatmap(service.engine, filters, service.now(), service.region)
+    if name == "point_density":
+        return queries.point_density(service.engine, filters, *args)
+    if name == "municipality_card":
+        return queries.municipality_card(service.engine, filters, service.now(), service.region)
+    raise ValueError(name)
+
+
 @cache.memoize()
-def _cached_summary(service: DashboardService, filters: Filters, version: str, minute: str) -> dict:
-    return queries.summary(service.engine, filters, service.now(), service.region)
+def _cached_query(service: DashboardService, name: str, filters: Filters, version: str, minute: str, *args: object):
+    """Memoized by every argument: the filters, the data version and the minute are all in the key."""
+    return _run(service, name, filters, *args)

@@ -24,6 +24,25 @@ from dashboard.names import place_key
 COORD_DECIMALS = 4
 
 
+def resolve_overlaps(geoms: list) -> list:
+    """Give any area claimed by two units to the one listed first, so the coverage has no overlaps.
+
+    OpenStreetMap extracts have small slivers (in Chuvashia: Батыревский/Комсомольский, ~1.6 km²);
+    the coverage simplification needs a valid coverage to keep shared borders shared.
+    """
+    fixed: list = []
+    for geom in geoms:
+        taken = [g for g in fixed if g.intersects(geom)]
+        if taken:
+            geom = shapely.make_valid(geom.difference(shapely.union_all(taken)))
+            geom = shapely.get_parts(geom)
+            geom = shapely.multipolygons([p for p in geom if p.geom_type == "Polygon" and p.area > 0])
+            if len(geom.geoms) == 1:
+                geom = geom.geoms[0]
+        fixed.append(geom)
+    return fixed
+
+
 def build(source: Path, municipalities: Path, out: Path, tolerance: float) -> int:
     raw = json.loads(source.read_text(encoding="utf-8"))
     table = pd.read_csv(municipalities, dtype=str).fillna("")
@@ -39,6 +58,7 @@ def build(source: Path, municipalities: Path, out: Path, tolerance: float) -> in
     missing = set(table.oktmo) - {r.oktmo for r in rows}
     if missing:
         raise SystemExit(f"municipalities without a boundary: {sorted(missing)}")
+    geoms = resolve_overlaps(geoms)
     simplified = shapely.coverage_simplify(geoms, tolerance) if tolerance > 0 else geoms
     features = []
     for geom, row in zip(simplified, rows, strict=True):

@@ -21,7 +21,8 @@ class RegionGeometry:
     bounds: tuple[float, float, float, float]
 
     def view(self, width_px: int = 1000, height_px: int = 640) -> tuple[dict[str, float], float]:
-        """Centre and zoom that fit the region into a map of the given size (web Mercator)."""
+        """Centre and zoom that fit the region into a map of the given size (web Mercator, MapLibre's 512 px
+        world at zoom 0)."""
         minx, miny, maxx, maxy = self.bounds
 
         def merc(lat: float) -> float:
@@ -29,8 +30,12 @@ class RegionGeometry:
 
         span_x = (maxx - minx) * 1.08
         span_y = (merc(maxy) - merc(miny)) * 1.08
-        zoom = min(math.log2(width_px * 360 / (256 * span_x)), math.log2(height_px * 360 / (256 * span_y)))
-        centre = {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}
+        zoom = min(math.log2(width_px * 360 / (512 * span_x)), math.log2(height_px * 360 / (512 * span_y)))
+        mid = (merc(miny) + merc(maxy)) / 2
+        centre = {
+            "lon": (minx + maxx) / 2,
+            "lat": math.degrees(2 * math.atan(math.exp(math.radians(mid))) - math.pi / 2),
+        }
         return centre, round(zoom, 2)
 
 

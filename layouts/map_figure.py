@@ -30,6 +30,26 @@ DEFAULT_METRIC = "per_10k"
 NO_DATA_COLOUR = "#d5d9de"
 
 
+def offline_style(tile_url: str | None = None) -> dict:
+    """A MapLibre style that needs no internet: plain background, local glyphs, optional own tile server."""
+    # Plotly drops empty objects when it updates a figure, and MapLibre requires "sources": keep one source
+    sources: dict = {"blank": {"type": "geojson", "data": {"type": "Point", "coordinates": [0, 0]}}}
+    layers: list[dict] = [{"id": "background", "type": "background", "paint": {"background-color": "#f7f9fb"}}]
+    if tile_url:
+        sources["tiles"] = {"type": "raster", "tiles": [tile_url], "tileSize": 256}
+        layers.append({"id": "tiles", "type": "raster", "source": "tiles"})
+    return {"version": 8, "sources": sources, "layers": layers}
+
+
+def town_labels(municipalities: pd.DataFrame, lang: str = "ru") -> list[tuple[str, float, float]]:
+    """The capital and the towns (city okrugs) with their coordinates, for labels on the map."""
+    towns = municipalities[(municipalities["kind"] == "city") & municipalities["lat"].notna()]
+    return [
+        (str(row["name_en"] if lang == "en" and row["name_en"] else row["name"]), float(row["lon"]), float(row["lat"]))
+        for _, row in towns.iterrows()
+    ]
+
+
 def _hover(frame: pd.DataFrame, lang: str) -> list[list[str]]:
     rows = []
     for oktmo, r in frame.iterrows():
@@ -62,11 +82,11 @@ def map_figure(
     metric: str = DEFAULT_METRIC,
     density: pd.DataFrame | None = None,
     selected: str | None = None,
-    labels: dict[str, str] | None = None,
+    labels: list[tuple[str, float, float]] | None = None,
     attribution: str = "",
     tile_url: str | None = None,
     lang: str = "ru",
-    height: int = 640,
+    size: tuple[int, int] = (1000, 640),
 ) -> go.Figure:
     """Choropleth of ``frame`` (one row per municipality, index OKTMO) coloured by ``metric``."""
     spec = METRICS[metric]
@@ -107,7 +127,7 @@ def map_figure(
                 "title": {"text": f"{spec[lang]}<br>({spec['unit']})", "side": "top"},
                 "thickness": 14,
                 "len": 0.8,
-                "tickformat": ",.0f" if metric in ("messages",) else ",.1f",
+                "tickformat": ",.0f" if not has.any() or np.nanmax(np.abs(values)) >= 20 else ",.1f",
             },
             name=spec[lang],
             **colour,
@@ -151,24 +171,25 @@ def map_figure(
         )
     )
     if labels:
-        points = [geometry.label_points[k] for k in labels if k in geometry.label_points]
         fig.add_trace(
             go.Scattermap(
-                lon=[p[0] for p in points],
-                lat=[p[1] for p in points],
-                mode="text",
-                text=list(labels.values()),
-                textfont={"size": 13, "color": "#111111"},
+                lon=[lon for _, lon, _ in labels],
+                lat=[lat for _, _, lat in labels],
+                mode="markers+text",
+                marker={"size": 6, "color": "#111111"},
+                text=[name for name, _, _ in labels],
+                textposition="top center",
+                textfont={"size": 13, "color": "#111111", "weight": 600},
                 hoverinfo="skip",
                 showlegend=False,
             )
         )
-    centre, zoom = geometry.view(1000, height)
-    layers = [{"sourcetype": "raster", "source": [tile_url], "below": "traces"}] if tile_url else []
+    centre, zoom = geometry.view(*size)
     fig.update_layout(
-        map={"style": "white-bg", "center": centre, "zoom": zoom, "layers": layers},
+        map={"style": offline_style(tile_url), "center": centre, "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        height=height,
+        autosize=True,
+        separators=", " if lang == "ru" else ".,",
         showlegend=False,
         paper_bgcolor="rgba(0,0,0,0)",
         annotations=[

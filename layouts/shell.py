@@ -10,6 +10,7 @@ from dashboard.formatting import change as fmt_change
 from dashboard.i18n import t
 from dashboard.region import Region
 from layouts import ids
+from layouts.map_panel import map_panel
 
 
 def _dropdown_labels(lang: str) -> dict[str, str]:
@@ -150,6 +151,7 @@ def shell(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
                         type="dot",
                         delay_show=300,
                     ),
+                    map_panel(lang),
                 ],
             ),
             html.Footer(className="footer", children=[html.Span(t("attribution", lang))]),

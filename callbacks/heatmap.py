@@ -1,0 +1,92 @@
+"""Heat map: figure from the URL state, side panel (ranking or card), clicks that drill down and back."""
+
+from __future__ import annotations
+
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from sqlalchemy.exc import SQLAlchemyError
+
+from callbacks.urlstate import parse_search
+from dashboard.catalog import load_sectors
+from dashboard.filters import FilterError
+from dashboard.i18n import t
+from dashboard.service import DashboardService
+from geo.figure import region_geometry
+from layouts import ids
+from layouts.map_figure import map_figure, town_labels
+from layouts.map_panel import municipality_card, ranking
+
+LANG = "ru"
+
+
+def register(app: Dash, service: DashboardService, tile_url: str | None = None) -> None:
+    region = service.region
+    labels = town_labels(region.municipalities, LANG)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="tsur", function_name="mapSize"),
+        Output(ids.MAP_SIZE, "data"),
+        Input(ids.URL, "pathname"),
+    )
+
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        Output(ids.MAP_SIDE, "children"),
+        Input(ids.URL, "search"),
+        Input(ids.MAP_SIZE, "data"),
+        Input(ids.REFRESH, "n_intervals"),
+    )
+    def draw(search, size, _tick):
+        state = parse_search(search)
+        first, last = state.dates(service.today())
+        try:
+            filters = service.filters(
+                first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources
+            )
+            frame = service.heatmap(filters)
+            density = service.density(filters) if state.density else None
+            selected = state.municipalities[0] if len(state.municipalities) == 1 else None
+            card = service.municipality_card(filters, selected) if selected else None
+        except (FilterError, SQLAlchemyError):
+            return no_update, no_update  # the KPI callback shows the message banner
+        figure = map_figure(
+            frame,
+            region_geometry(region.boundaries_path),
+            metric=state.metric,
+            density=density,
+            selected=selected,
+            labels=labels,
+            attribution=t("attribution", LANG),
+            tile_url=tile_url,
+            lang=LANG,
+            size=tuple(size) if size else (1000, 640),
+        )
+        if card is not None:
+            side = municipality_card(card, load_sectors(), LANG)
+        else:
+            side = ranking(frame, state.metric, state.municipalities, LANG)
+        return figure, side
+
+    @app.callback(
+        Output(ids.MUNICIPALITY, "value", allow_duplicate=True),
+        Input(ids.MAP, "clickData"),
+        Input({"type": ids.RANK_ITEM, "oktmo": ALL}, "n_clicks"),
+        Input({"type": ids.MAP_BACK, "index": ALL}, "n_clicks"),
+        State(ids.MUNICIPALITY, "value"),
+        prevent_initial_call=True,
+    )
+    def drill(click, _ranked, _back, current):
+        """A click on the map or the ranking filters the dashboard to that place; «back» clears it."""
+        trigger = ctx.triggered_id
+        if trigger == ids.MAP:
+            points = (click or {}).get("points") or []
+            oktmo = points[0].get("location") if points else None
+            if oktmo and oktmo in region.municipalities.index:
+                return [oktmo]
+            return no_update
+        if not any(item["value"] for item in ctx.triggered):  # buttons just re-rendered, nobody clicked
+            return no_update
+        if isinstance(trigger, dict) and trigger.get("type") == ids.RANK_ITEM:
+            return [trigger["oktmo"]]
+        if isinstance(trigger, dict) and trigger.get("type") == ids.MAP_BACK:
+            return []
+        return no_update

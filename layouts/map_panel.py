@@ -1,0 +1,228 @@
+"""The heat-map panel: metric switch, density switch, the map and its side panel (ranking or card)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import formatting as fmt
+from dashboard.catalog import SectorCatalog, source_name
+from dashboard.i18n import t
+from layouts import ids
+from layouts.map_figure import DEFAULT_METRIC, METRICS
+
+
+def map_panel(lang: str = "ru") -> html.Section:
+    return html.Section(
+        className="panel map-panel",
+        children=[
+            html.Div(
+                className="panel-head",
+                children=[
+                    html.H2(t("map_title", lang)),
+                    dcc.RadioItems(
+                        id=ids.MAP_METRIC,
+                        className="segmented",
+                        inline=True,
+                        value=DEFAULT_METRIC,
+                        options=[{"label": spec[lang], "value": key} for key, spec in METRICS.items()],
+                    ),
+                    dcc.Checklist(
+                        id=ids.MAP_DENSITY,
+                        className="switch",
+                        options=[{"label": t("density", lang), "value": "on"}],
+                        value=[],
+                    ),
+                ],
+            ),
+            dcc.Store(id=ids.MAP_SIZE),
+            html.Div(
+                className="map-body",
+                children=[
+                    html.Div(
+                        className="map-wrap",
+                        children=[
+                            dcc.Loading(
+                                dcc.Graph(
+                                    id=ids.MAP,
+                                    className="map-graph",
+                                    config={"displaylogo": False, "scrollZoom": True, "locale": lang},
+                                    style={"height": "100%"},
+                                ),
+                                type="circle",
+                                delay_show=400,
+                                parent_style={"height": "100%"},
+                            ),
+                            html.P(t("no_data_grey", lang), className="map-note"),
+                        ],
+                    ),
+                    html.Aside(id=ids.MAP_SIDE, className="map-side", **{"aria-live": "polite"}),
+                ],
+            ),
+        ],
+    )
+
+
+def ranking(frame: pd.DataFrame, metric: str, selected: list[str], lang: str = "ru", limit: int = 12) -> html.Div:
+    """Municipalities ordered by the map's metric, each a button that opens its card."""
+    spec = METRICS[metric]
+    ordered = frame.sort_values(metric, ascending=False, na_position="last").head(limit)
+    rows = []
+    for oktmo, row in ordered.iterrows():
+        value = row[metric]
+        if pd.isna(value):
+            shown = "—"
+        elif metric == "overdue_share":
+            shown = fmt.share(value, lang)
+        elif metric == "change_pct":
+            shown = fmt.change(value, lang)
+        elif metric == "median_first_response_hours":
+            shown = fmt.hours(value, lang)
+        else:
+            shown = fmt.number(value, lang, 0 if metric == "messages" else 1)
+        rows.append(
+            html.Button(
+                id={"type": ids.RANK_ITEM, "oktmo": str(oktmo)},
+                className="rank-item" + (" selected" if oktmo in selected else ""),
+                n_clicks=0,
+                children=[html.Span(row["name"], className="rank-name"), html.Span(shown, className="rank-value")],
+            )
+        )
+    return html.Div(
+        className="ranking",
+        children=[
+            html.H3(f"{t('ranking', lang)}: {spec[lang].lower()}"),
+            html.Div(rows, className="rank-list"),
+            html.P(t("click_hint", lang), className="hint"),
+        ],
+    )
+
+
+def _compare(label: str, own: str, region: str, lang: str) -> html.Tr:
+    return html.Tr([html.Th(label), html.Td(own, className="num"), html.Td(region, className="num muted")])
+
+
+def _bar_list(frame: pd.DataFrame, label_of, lang: str) -> html.Ul:
+    if frame.empty:
+        return html.P(t("no_data", lang), className="muted")
+    top = max(int(frame["messages"].max()), 1)
+    return html.Ul(
+        className="bars",
+        children=[
+            html.Li(
+                [
+                    html.Span(label_of(row), className="bar-label"),
+                    html.Span(className="bar", style={"width": f"{row['messages'] / top * 100:.0f}%"}),
+                    html.Span(fmt.number(row["messages"], lang), className="bar-value"),
+                ]
+            )
+            for _, row in frame.iterrows()
+        ],
+    )
+
+
+def _sparkline(daily: pd.DataFrame) -> dcc.Graph:
+    return dcc.Graph(
+        className="sparkline",
+        config={"displayModeBar": False, "staticPlot": True},
+        figure={
+            "data": [
+                {
+                    "type": "scatter",
+                    "x": [d.isoformat() for d in daily["day"]],
+                    "y": daily["messages"].tolist(),
+                    "mode": "lines",
+                    "line": {"color": "#1f5fa8", "width": 2},
+                    "fill": "tozeroy",
+                    "fillcolor": "rgba(31,95,168,0.12)",
+                }
+            ],
+            "layout": {
+                "height": 90,
+                "margin": {"l": 30, "r": 6, "t": 4, "b": 20},
+                "xaxis": {"showgrid": False, "tickformat": "%d.%m", "nticks": 5},
+                "yaxis": {"showgrid": False, "nticks": 3, "rangemode": "tozero"},
+                "paper_bgcolor": "rgba(0,0,0,0)",
+                "plot_bgcolor": "rgba(0,0,0,0)",
+            },
+        },
+    )
+
+
+def municipality_card(card: dict, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
+    """Drill-down card of one municipality: KPIs against the region, sectors, topics, trend, latest messages."""
+    own, region = card["own"], card["region"]
+    change = card["summary"]["change_pct"]["messages"]
+    population = card["population"]
+    latest = card["latest"]
+    return html.Div(
+        className="card",
+        id="municipality-card",
+        children=[
+            html.Button(t("back_to_region", lang), id={"type": ids.MAP_BACK, "index": 0}, className="back", n_clicks=0),
+            html.H3(card["name"], className="card-title"),
+            html.Div(
+                f"{t('population', lang)}: {fmt.number(population, lang) if population else t('no_population', lang)}",
+                className="muted",
+            ),
+            html.Table(
+                className="compare",
+                children=[
+                    html.Thead(html.Tr([html.Th(""), html.Th(t("here", lang)), html.Th(t("region", lang))])),
+                    html.Tbody(
+                        [
+                            _compare(
+                                t("kpi_messages", lang),
+                                f"{fmt.number(own['messages'], lang)} ({fmt.change(change, lang)})",
+                                fmt.number(region["messages"], lang),
+                                lang,
+                            ),
+                            _compare(
+                                t("per_10k", lang),
+                                fmt.number(own["per_10k"], lang, 1),
+                                fmt.number(region["per_10k"], lang, 1),
+                                lang,
+                            ),
+                            _compare(
+                                t("kpi_median", lang),
+                                fmt.hours(own["median_first_response_hours"], lang),
+                                fmt.hours(region["median_first_response_hours"], lang),
+                                lang,
+                            ),
+                            _compare(
+                                t("overdue_share", lang),
+                                fmt.share(own["overdue_share"], lang),
+                                fmt.share(region["overdue_share"], lang),
+                                lang,
+                            ),
+                        ]
+                    ),
+                ],
+            ),
+            html.H4(t("trend", lang)),
+            _sparkline(card["daily"]),
+            html.H4(t("top_sectors", lang)),
+            _bar_list(card["sectors"], lambda row: sectors.name_of(row["sector"], lang), lang),
+            html.H4(t("top_topics", lang)),
+            _bar_list(card["topics"], lambda row: row["topic"], lang),
+            html.H4(t("latest", lang)),
+            html.Ul(
+                className="latest",
+                children=[
+                    html.Li(
+                        [
+                            html.Div(
+                                f"{row['created_at'].strftime('%d.%m %H:%M')} · "
+                                f"{sectors.name_of(row['sector'], lang)} · "
+                                f"{source_name(row['source'], lang)}",
+                                className="meta",
+                            ),
+                            html.Div(row["text"], className="text"),
+                        ]
+                    )
+                    for _, row in latest.iterrows()
+                ]
+                or [html.Li(t("no_data", lang), className="muted")],
+            ),
+        ],
+    )

@@ -1,0 +1,198 @@
+"""The heat map on a small hand-made dataset: per-capita rates, change, median, zero rows, card, API, density."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import shape
+
+from app import create_app
+from dashboard import queries
+from dashboard.filters import Filters
+from dashboard.loader.ingest import load_file
+from dashboard.service import DashboardService
+from dashboard.settings import Settings
+from geo.figure import region_geometry
+from layouts.map_figure import map_figure, town_labels
+from tests.conftest import NOW
+from tests.test_queries import PERIOD, ROWS
+
+CHEB, KANASH, YANTIKOVO = "97701000", "97707000", "97558000"
+
+POINTS = """external_id,source,created_at,first_response_at,status,sector,municipality,lat,lon,text
+p1,vk,2026-11-12 09:00,2026-11-12 10:00,answered,zhkh,,56.1322,47.2519,"Нет отопления, звоните +7 917 123-45-67"
+p2,vk,2026-11-12 09:30,,new,zhkh,,56.1330,47.2530,"Пишет Иванов Сергей Петрович, mail ivanov@example.ru"
+p3,pos,2026-11-13 09:00,,new,roads,,55.5069,47.4914,Яма на дороге
+"""
+
+
+@pytest.fixture
+def loaded(engine, tmp_path):
+    path = tmp_path / "hand.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    load_file(path, engine, now=NOW)
+    return engine
+
+
+def test_every_municipality_has_a_row_with_zeros(loaded, region):
+    frame = queries.heatmap(loaded, PERIOD, NOW, region)
+    assert list(frame.index) == list(region.municipalities.index)
+    empty = frame.drop(index=[CHEB, KANASH])
+    assert (empty["messages"] == 0).all()
+    assert (empty["overdue"] == 0).all()
+    assert empty["median_first_response_hours"].isna().all()
+    assert empty["change_pct"].isna().all()  # 0 now and 0 before: no change to speak of
+    assert math.isnan(frame.loc[YANTIKOVO, "per_10k"])  # population unknown: no rate, not a zero rate
+
+
+def test_per_capita_change_median_and_overdue_share(loaded, region):
+    frame = queries.heatmap(loaded, PERIOD, NOW, region)
+    cheb, kanash = frame.loc[CHEB], frame.loc[KANASH]
+    # Чебоксары: q2, q6, q7 in the period, q1 in the previous ten days
+    assert cheb["messages"] == 3
+    assert cheb["previous_messages"] == 1
+    assert cheb["change_pct"] == pytest.approx(200.0)
+    assert cheb["per_10k"] == pytest.approx(3 / 506_186 * 10_000, abs=0.005)
+    # answers after 3 and 5 h: any value between them is a median; the histogram gives the top of 3 h's bucket
+    assert 3.0 <= cheb["median_first_response_hours"] <= 3.0 * 1.2
+    assert cheb["overdue_share"] == 0  # q7 was closed as rejected, nothing waits
+    # Канаш: q3 answered after 24 h, q4 open past its 8 h target, q5 still within target
+    assert kanash["messages"] == 3
+    assert math.isnan(kanash["change_pct"])  # nothing in the previous period: no percentage
+    assert kanash["per_10k"] == pytest.approx(3 / 44_354 * 10_000, abs=0.005)
+    assert kanash["median_first_response_hours"] == pytest.approx(24.0, rel=0.12)
+    assert kanash["overdue"] == 1
+    assert kanash["overdue_share"] == pytest.approx(1 / 3, abs=1e-4)
+
+
+def test_sector_filter_narrows_the_map(loaded, region):
+    frame = queries.heatmap(loaded, Filters(PERIOD.date_from, PERIOD.date_to, sectors=("roads",)), NOW, region)
+    assert frame["messages"].sum() == 1
+    assert frame.loc[KANASH, "messages"] == 1
+
+
+def test_boundary_ids_match_municipality_ids(region):
+    data = json.loads(region.boundaries_path.read_text(encoding="utf-8"))
+    ids = [str(f["id"]) for f in data["features"]]
+    assert sorted(ids) == sorted(region.municipalities.index)
+    assert len(set(ids)) == len(ids)
+    for feature in data["features"]:
+        geom = shape(feature["geometry"])
+        assert geom.is_valid and not geom.is_empty, feature["id"]
+
+
+def test_simplified_borders_stay_shared(region):
+    """Neighbours touch without gaps or overlaps: the simplification kept the coverage topology."""
+    data = json.loads(region.boundaries_path.read_text(encoding="utf-8"))
+    geoms = [shape(f["geometry"]) for f in data["features"]]
+    union = shapely.union_all(geoms)
+    total = sum(g.area for g in geoms)
+    assert total == pytest.approx(union.area, rel=1e-6)  # no overlaps (the source had two; geo.build resolves them)
+    holes = [shapely.Polygon(ring) for p in getattr(union, "geoms", [union]) for ring in p.interiors]
+    # the OpenStreetMap extract has a few slivers between units; they stay below 0.1 % of the area
+    assert sum(h.area for h in holes) < 0.001 * union.area
+
+
+def test_map_figure_traces_cover_all_municipalities(loaded, region):
+    frame = queries.heatmap(loaded, PERIOD, NOW, region)
+    figure = map_figure(frame, region_geometry(region.boundaries_path), labels=town_labels(region.municipalities))
+    located = [loc for trace in figure.data if trace.type == "choroplethmap" for loc in trace.locations]
+    assert sorted(set(located)) == sorted(region.municipalities.index)
+    assert "fonts.openmaptiles.org" not in figure.to_json()  # no outside font or tile server
+    assert figure.layout.map.style["layers"][0]["type"] == "background"
+    texts = [t for trace in figure.data if trace.type == "scattermap" and trace.text for t in trace.text]
+    assert "Чебоксары" in texts and "Новочебоксарск" in texts
+
+
+def test_change_metric_uses_a_diverging_scale_centred_on_zero(loaded, region):
+    frame = queries.heatmap(loaded, PERIOD, NOW, region)
+    figure = map_figure(frame, region_geometry(region.boundaries_path), metric="change_pct")
+    coloured = next(t for t in figure.data if t.type == "choroplethmap" and t.showscale is not False)
+    assert coloured.zmid == 0 and coloured.zmin == -coloured.zmax
+
+
+def test_tile_server_is_used_only_when_configured(region):
+    frame = pd.DataFrame(
+        {"name": ["x"], "messages": [0], "per_10k": [None], "change_pct": [None]}, index=["97701000"]
+    ).assign(median_first_response_hours=None, overdue_share=None)
+    figure = map_figure(frame, region_geometry(region.boundaries_path), tile_url="http://tiles.local/{z}/{x}/{y}.png")
+    assert figure.layout.map.style["sources"]["tiles"]["tiles"] == ["http://tiles.local/{z}/{x}/{y}.png"]
+
+
+def test_density_is_binned_and_bounded(engine, region, tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text(POINTS, encoding="utf-8")
+    load_file(path, engine, now=NOW)
+    bounds = region_geometry(region.boundaries_path).bounds
+    grid = queries.point_density(engine, PERIOD, bounds, max_cells=20_000)
+    assert grid["count"].sum() == 3
+    assert len(grid) == 2  # p1 and p2 are 100 m apart: one cell; p3 in Канаш: another
+    coarse = queries.point_density(engine, PERIOD, bounds, max_cells=4)
+    assert coarse["count"].sum() == 3 and len(coarse) <= 4
+
+
+def test_municipality_card(engine, region, tmp_path):
+    for name, rows in (("hand.csv", ROWS), ("points.csv", POINTS)):
+        (tmp_path / name).write_text(rows, encoding="utf-8")
+        load_file(tmp_path / name, engine, now=NOW)
+    card = queries.municipality_card(
+        engine, Filters(PERIOD.date_from, PERIOD.date_to, municipalities=(CHEB,)), NOW, region
+    )
+    assert card["name"] == "Чебоксары"
+    assert card["own"]["messages"] == 5
+    assert card["region"]["messages"] == 9
+    assert card["own"]["share_of_region"] == pytest.approx(5 / 9, abs=1e-4)
+    assert card["sectors"].iloc[0].to_dict() == {"sector": "zhkh", "messages": 4}
+    assert card["daily"]["messages"].sum() == 5 and len(card["daily"]) == 10
+    texts = " ".join(card["latest"]["text"])
+    assert "917" not in texts and "ivanov@example.ru" not in texts and "Иванов Сергей" not in texts
+    assert "[ФИО скрыто]" in texts and "***@***" in texts
+
+
+@pytest.fixture
+def client(loaded, region, tmp_path):
+    settings = Settings(data_dir=tmp_path, cache_type="NullCache")
+    app = create_app(settings, DashboardService(loaded, region, clock=lambda: NOW))
+    return app.server.test_client()
+
+
+def test_api_heatmap_lists_every_municipality(client, region):
+    response = client.get("/api/v1/heatmap?from=2026-11-11&to=2026-11-20")
+    assert response.status_code == 200
+    data = response.get_json()
+    items = {item["oktmo"]: item for item in data["items"]}
+    assert set(items) == set(region.municipalities.index)
+    kanash = items[KANASH]
+    assert kanash["name"] == "Канаш"
+    assert kanash["messages"] == 3 and kanash["overdue"] == 1
+    assert kanash["change_pct"] is None
+    assert kanash["per_10k"] == pytest.approx(0.68, abs=0.01)
+    assert items[CHEB]["change_pct"] == pytest.approx(200.0)
+    assert items[YANTIKOVO]["per_10k"] is None and items[YANTIKOVO]["messages"] == 0
+    for item in data["items"]:
+        assert {
+            "oktmo",
+            "name",
+            "messages",
+            "per_10k",
+            "change_pct",
+            "median_first_response_hours",
+            "overdue_share",
+        } <= set(item)
+
+
+def test_api_heatmap_filters_and_errors(client):
+    one = client.get(f"/api/v1/heatmap?from=2026-11-11&to=2026-11-20&municipality={KANASH}&sector=zhkh").get_json()
+    assert [(i["oktmo"], i["messages"]) for i in one["items"]] == [(KANASH, 1)]
+    bad = client.get("/api/v1/heatmap?sector=nonsense")
+    assert bad.status_code == 400 and "nonsense" in bad.get_json()["error"]
+
+
+def test_period_before_any_data_is_all_zero(loaded, region):
+    frame = queries.heatmap(loaded, Filters(date(2025, 1, 1), date(2025, 1, 31)), NOW, region)
+    assert frame["messages"].sum() == 0
