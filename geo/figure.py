@@ -20,6 +20,14 @@ class RegionGeometry:
     label_points: dict[str, tuple[float, float]]  # oktmo → (lon, lat) inside the polygon
     bounds: tuple[float, float, float, float]
 
+    def subset(self, ids: list[str]) -> dict:
+        """A FeatureCollection of just these features (each trace ships only what it draws)."""
+        wanted = set(ids)
+        return {
+            "type": "FeatureCollection",
+            "features": [f for f in self.geojson["features"] if str(f["id"]) in wanted],
+        }
+
     def view(self, width_px: int = 1000, height_px: int = 640) -> tuple[dict[str, float], float]:
         """Centre and zoom that fit the region into a map of the given size (web Mercator, MapLibre's 512 px
         world at zoom 0)."""
@@ -55,4 +63,8 @@ def region_geometry(path: Path) -> RegionGeometry:
     for feature, geom in zip(data["features"], geoms, strict=True):
         point = geom.representative_point()
         labels[str(feature["id"])] = (point.x, point.y)
-    return RegionGeometry(data, tuple(lon), tuple(lat), labels, tuple(union.bounds))
+    slim = {  # only what plotly needs: the id it matches ``locations`` against, and the shape
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "id": str(f["id"]), "geometry": f["geometry"]} for f in data["features"]],
+    }
+    return RegionGeometry(slim, tuple(lon), tuple(lat), labels, tuple(union.bounds))

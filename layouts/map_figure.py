@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard import formatting as fmt
 from geo.figure import RegionGeometry
@@ -87,112 +86,123 @@ def map_figure(
     tile_url: str | None = None,
     lang: str = "ru",
     size: tuple[int, int] = (1000, 640),
-) -> go.Figure:
-    """Choropleth of ``frame`` (one row per municipality, index OKTMO) coloured by ``metric``."""
+) -> dict:
+    """Choropleth of ``frame`` (one row per municipality, index OKTMO) coloured by ``metric``.
+
+    Returns a plain figure dict: building it skips plotly's validation of the embedded GeoJSON (~10× faster),
+    and each trace carries only the features it draws, so the boundaries travel to the browser once.
+    """
     spec = METRICS[metric]
     values = frame[metric].astype(float)
     if metric == "overdue_share":
         values = values * 100
     custom = _hover(frame, lang)
     has = values.notna().to_numpy()
-    fig = go.Figure()
+    line = {"color": "#ffffff", "width": 1}
+    traces: list[dict] = []
     if (~has).any():
-        fig.add_trace(
-            go.Choroplethmap(
-                geojson=geometry.geojson,
-                locations=frame.index[~has],
-                z=np.zeros((~has).sum()),
-                colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
-                showscale=False,
-                customdata=[c for c, h in zip(custom, has, strict=True) if not h],
-                hovertemplate=HOVER,
-                marker={"line": {"color": "#ffffff", "width": 1}},
-                name="нет данных",
-            )
+        missing = [str(k) for k in frame.index[~has]]
+        traces.append(
+            {
+                "type": "choroplethmap",
+                "geojson": geometry.subset(missing),
+                "locations": missing,
+                "z": [0] * len(missing),
+                "colorscale": [[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+                "showscale": False,
+                "customdata": [c for c, h in zip(custom, has, strict=True) if not h],
+                "hovertemplate": HOVER,
+                "marker": {"line": line},
+                "name": "нет данных",
+            }
         )
-    colour = {"colorscale": spec["scale"]}
+    present = [str(k) for k in frame.index[has]]
+    coloured = {
+        "type": "choroplethmap",
+        "geojson": geometry.subset(present),
+        "locations": present,
+        "z": [round(float(v), 3) for v in values[has]],
+        "customdata": [c for c, h in zip(custom, has, strict=True) if h],
+        "hovertemplate": HOVER,
+        "marker": {"line": line, "opacity": 0.55 if density is not None else 0.9},
+        "colorscale": spec["scale"],
+        "colorbar": {
+            "title": {"text": f"{spec[lang]}<br>({spec['unit']})", "side": "top"},
+            "thickness": 14,
+            "len": 0.8,
+            "tickformat": ",.0f" if not has.any() or np.nanmax(np.abs(values)) >= 20 else ",.1f",
+        },
+        "name": spec[lang],
+    }
     if metric == "change_pct":
         bound = float(np.nanmax(np.abs(values))) if has.any() else 100.0
         bound = min(max(bound, 10.0), 300.0)
-        colour.update(zmid=0, zmin=-bound, zmax=bound)
-    fig.add_trace(
-        go.Choroplethmap(
-            geojson=geometry.geojson,
-            locations=frame.index[has],
-            z=values[has],
-            customdata=[c for c, h in zip(custom, has, strict=True) if h],
-            hovertemplate=HOVER,
-            marker={"line": {"color": "#ffffff", "width": 1}, "opacity": 0.55 if density is not None else 0.9},
-            colorbar={
-                "title": {"text": f"{spec[lang]}<br>({spec['unit']})", "side": "top"},
-                "thickness": 14,
-                "len": 0.8,
-                "tickformat": ",.0f" if not has.any() or np.nanmax(np.abs(values)) >= 20 else ",.1f",
-            },
-            name=spec[lang],
-            **colour,
-        )
-    )
+        coloured.update(zmid=0, zmin=-bound, zmax=bound)
+    traces.append(coloured)
     if selected and selected in frame.index:
-        fig.add_trace(
-            go.Choroplethmap(
-                geojson=geometry.geojson,
-                locations=[selected],
-                z=[0],
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                showscale=False,
-                hoverinfo="skip",
-                marker={"line": {"color": "#111111", "width": 3}},
-            )
+        traces.append(
+            {
+                "type": "choroplethmap",
+                "geojson": geometry.subset([selected]),
+                "locations": [selected],
+                "z": [0],
+                "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                "showscale": False,
+                "hoverinfo": "skip",
+                "marker": {"line": {"color": "#111111", "width": 3}},
+            }
         )
     if density is not None and len(density):
-        fig.add_trace(
-            go.Densitymap(
-                lat=density["lat"],
-                lon=density["lon"],
-                z=density["count"],
-                radius=12,
-                colorscale="Hot",
-                reversescale=True,
-                showscale=False,
-                hoverinfo="skip",
-                opacity=0.75,
-                name="плотность",
-            )
+        traces.append(
+            {
+                "type": "densitymap",
+                "lat": density["lat"].round(5).tolist(),
+                "lon": density["lon"].round(5).tolist(),
+                "z": density["count"].tolist(),
+                "radius": 12,
+                "colorscale": "Hot",
+                "reversescale": True,
+                "showscale": False,
+                "hoverinfo": "skip",
+                "opacity": 0.75,
+                "name": "плотность",
+            }
         )
-    fig.add_trace(
-        go.Scattermap(
-            lon=list(geometry.outline_lon),
-            lat=list(geometry.outline_lat),
-            mode="lines",
-            line={"color": "#2b3440", "width": 2},
-            hoverinfo="skip",
-            showlegend=False,
-        )
+    traces.append(
+        {
+            "type": "scattermap",
+            "lon": list(geometry.outline_lon),
+            "lat": list(geometry.outline_lat),
+            "mode": "lines",
+            "line": {"color": "#2b3440", "width": 2},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
     )
     if labels:
-        fig.add_trace(
-            go.Scattermap(
-                lon=[lon for _, lon, _ in labels],
-                lat=[lat for _, _, lat in labels],
-                mode="markers+text",
-                marker={"size": 6, "color": "#111111"},
-                text=[name for name, _, _ in labels],
-                textposition="top center",
-                textfont={"size": 13, "color": "#111111", "weight": 600},
-                hoverinfo="skip",
-                showlegend=False,
-            )
+        traces.append(
+            {
+                "type": "scattermap",
+                "lon": [lon for _, lon, _ in labels],
+                "lat": [lat for _, _, lat in labels],
+                "mode": "markers+text",
+                "marker": {"size": 6, "color": "#111111"},
+                "text": [name for name, _, _ in labels],
+                "textposition": "top center",
+                "textfont": {"size": 13, "color": "#111111", "weight": 600},
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
         )
     centre, zoom = geometry.view(*size)
-    fig.update_layout(
-        map={"style": offline_style(tile_url), "center": centre, "zoom": zoom},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        autosize=True,
-        separators=", " if lang == "ru" else ".,",
-        showlegend=False,
-        paper_bgcolor="rgba(0,0,0,0)",
-        annotations=[
+    layout = {
+        "map": {"style": offline_style(tile_url), "center": centre, "zoom": zoom},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "autosize": True,
+        "separators": ", " if lang == "ru" else ".,",
+        "showlegend": False,
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "annotations": [
             {
                 "text": attribution,
                 "showarrow": False,
@@ -206,6 +216,6 @@ def map_figure(
                 "bgcolor": "rgba(255,255,255,0.7)",
             }
         ],
-        uirevision="map",
-    )
-    return fig
+        "uirevision": "map",
+    }
+    return {"data": traces, "layout": layout}

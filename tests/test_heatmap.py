@@ -7,6 +7,7 @@ import math
 from datetime import date
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 import shapely
 from shapely.geometry import shape
@@ -101,19 +102,24 @@ def test_simplified_borders_stay_shared(region):
 def test_map_figure_traces_cover_all_municipalities(loaded, region):
     frame = queries.heatmap(loaded, PERIOD, NOW, region)
     figure = map_figure(frame, region_geometry(region.boundaries_path), labels=town_labels(region.municipalities))
-    located = [loc for trace in figure.data if trace.type == "choroplethmap" for loc in trace.locations]
-    assert sorted(set(located)) == sorted(region.municipalities.index)
-    assert "fonts.openmaptiles.org" not in figure.to_json()  # no outside font or tile server
-    assert figure.layout.map.style["layers"][0]["type"] == "background"
-    texts = [t for trace in figure.data if trace.type == "scattermap" and trace.text for t in trace.text]
+    go.Figure(figure)  # a valid plotly figure: raises on any unknown property
+    choropleths = [trace for trace in figure["data"] if trace["type"] == "choroplethmap"]
+    located = [loc for trace in choropleths for loc in trace["locations"]]
+    assert sorted(located) == sorted(region.municipalities.index)  # each exactly once
+    for trace in choropleths:  # every trace carries exactly the features it draws
+        assert sorted(f["id"] for f in trace["geojson"]["features"]) == sorted(trace["locations"])
+    payload = json.dumps(figure)
+    assert "openmaptiles" not in payload and "http" not in payload  # no outside font or tile server
+    assert figure["layout"]["map"]["style"]["layers"][0]["type"] == "background"
+    texts = [t for trace in figure["data"] if trace["type"] == "scattermap" for t in trace.get("text", [])]
     assert "Чебоксары" in texts and "Новочебоксарск" in texts
 
 
 def test_change_metric_uses_a_diverging_scale_centred_on_zero(loaded, region):
     frame = queries.heatmap(loaded, PERIOD, NOW, region)
     figure = map_figure(frame, region_geometry(region.boundaries_path), metric="change_pct")
-    coloured = next(t for t in figure.data if t.type == "choroplethmap" and t.showscale is not False)
-    assert coloured.zmid == 0 and coloured.zmin == -coloured.zmax
+    coloured = next(t for t in figure["data"] if t["type"] == "choroplethmap" and t.get("showscale") is not False)
+    assert coloured["zmid"] == 0 and coloured["zmin"] == -coloured["zmax"]
 
 
 def test_tile_server_is_used_only_when_configured(region):
@@ -121,7 +127,7 @@ def test_tile_server_is_used_only_when_configured(region):
         {"name": ["x"], "messages": [0], "per_10k": [None], "change_pct": [None]}, index=["97701000"]
     ).assign(median_first_response_hours=None, overdue_share=None)
     figure = map_figure(frame, region_geometry(region.boundaries_path), tile_url="http://tiles.local/{z}/{x}/{y}.png")
-    assert figure.layout.map.style["sources"]["tiles"]["tiles"] == ["http://tiles.local/{z}/{x}/{y}.png"]
+    assert figure["layout"]["map"]["style"]["sources"]["tiles"]["tiles"] == ["http://tiles.local/{z}/{x}/{y}.png"]
 
 
 def test_density_is_binned_and_bounded(engine, region, tmp_path):
