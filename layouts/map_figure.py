@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from plotly.colors import get_colorscale
 
 from dashboard import formatting as fmt
 from geo.figure import RegionGeometry
@@ -27,6 +28,13 @@ METRICS: dict[str, dict] = {
 }
 DEFAULT_METRIC = "per_10k"
 NO_DATA_COLOUR = "#d5d9de"
+# cool colours over the warm choropleth, transparent where there is nothing
+DENSITY_SCALE = [
+    [0.0, "rgba(33,102,172,0)"],
+    [0.2, "rgba(33,102,172,0.45)"],
+    [0.6, "rgba(84,39,143,0.75)"],
+    [1.0, "rgba(45,0,75,0.95)"],
+]
 
 
 def offline_style(tile_url: str | None = None) -> dict:
@@ -93,6 +101,7 @@ def map_figure(
     and each trace carries only the features it draws, so the boundaries travel to the browser once.
     """
     spec = METRICS[metric]
+    big = 1.7 if size[0] >= 1800 else 1.0  # type scale for 4K screens (the page zooms its other panels alike)
     values = frame[metric].astype(float)
     if metric == "overdue_share":
         values = values * 100
@@ -125,11 +134,12 @@ def map_figure(
         "customdata": [c for c, h in zip(custom, has, strict=True) if h],
         "hovertemplate": HOVER,
         "marker": {"line": line, "opacity": 0.55 if density is not None else 0.9},
-        "colorscale": spec["scale"],
+        "colorscale": get_colorscale(spec["scale"]),  # resolved here: plotly.js's own "YlOrRd" runs the other way
         "colorbar": {
-            "title": {"text": f"{spec[lang]}<br>({spec['unit']})", "side": "top"},
-            "thickness": 14,
+            "title": {"text": f"{spec[lang]}<br>({spec['unit']})", "side": "top", "font": {"size": round(13 * big)}},
+            "thickness": round(14 * big),
             "len": 0.8,
+            "tickfont": {"size": round(12 * big)},
             "tickformat": ",.0f" if not has.any() or np.nanmax(np.abs(values)) >= 20 else ",.1f",
         },
         "name": spec[lang],
@@ -159,9 +169,8 @@ def map_figure(
                 "lat": density["lat"].round(5).tolist(),
                 "lon": density["lon"].round(5).tolist(),
                 "z": density["count"].tolist(),
-                "radius": 12,
-                "colorscale": "Hot",
-                "reversescale": True,
+                "radius": 14,
+                "colorscale": DENSITY_SCALE,
                 "showscale": False,
                 "hoverinfo": "skip",
                 "opacity": 0.75,
@@ -186,10 +195,10 @@ def map_figure(
                 "lon": [lon for _, lon, _ in labels],
                 "lat": [lat for _, _, lat in labels],
                 "mode": "markers+text",
-                "marker": {"size": 6, "color": "#111111"},
+                "marker": {"size": round(6 * big), "color": "#111111"},
                 "text": [name for name, _, _ in labels],
                 "textposition": "top center",
-                "textfont": {"size": 13, "color": "#111111", "weight": 600},
+                "textfont": {"size": round(13 * big), "color": "#111111", "weight": 600},
                 "hoverinfo": "skip",
                 "showlegend": False,
             }
@@ -201,6 +210,7 @@ def map_figure(
         "autosize": True,
         "separators": ", " if lang == "ru" else ".,",
         "showlegend": False,
+        "hoverlabel": {"font": {"size": round(13 * big)}},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "annotations": [
             {
@@ -212,7 +222,7 @@ def map_figure(
                 "y": 0,
                 "xanchor": "right",
                 "yanchor": "bottom",
-                "font": {"size": 10, "color": "#5a6675"},
+                "font": {"size": round(10 * big), "color": "#5a6675"},
                 "bgcolor": "rgba(255,255,255,0.7)",
             }
         ],

@@ -103,6 +103,8 @@ def test_map_figure_traces_cover_all_municipalities(loaded, region):
     frame = queries.heatmap(loaded, PERIOD, NOW, region)
     figure = map_figure(frame, region_geometry(region.boundaries_path), labels=town_labels(region.municipalities))
     go.Figure(figure)  # a valid plotly figure: raises on any unknown property
+    coloured = next(t for t in figure["data"] if t["type"] == "choroplethmap" and t.get("showscale") is not False)
+    assert coloured["colorscale"][0][1] == "rgb(255,255,204)"  # low values light yellow, high dark red
     choropleths = [trace for trace in figure["data"] if trace["type"] == "choroplethmap"]
     located = [loc for trace in choropleths for loc in trace["locations"]]
     assert sorted(located) == sorted(region.municipalities.index)  # each exactly once
