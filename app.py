@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         suppress_callback_exceptions=False,
     )
     app.layout = shell(region, load_sectors(), settings.language)
-    register_all(app, service, settings.tile_url)
+    register_all(app, service, settings.tile_url, settings.region_links)
     return app
 
 

@@ -7,9 +7,11 @@ from dash import Dash
 from dashboard.service import DashboardService
 
 
-def register_all(app: Dash, service: DashboardService, tile_url: str | None = None) -> None:
+def register_all(
+    app: Dash, service: DashboardService, tile_url: str | None = None, region_links: dict[str, str] | None = None
+) -> None:
     from callbacks import heatmap, kpis, state
 
     state.register(app, service)
     kpis.register(app, service)
-    heatmap.register(app, service, tile_url)
+    heatmap.register(app, service, tile_url, region_links)

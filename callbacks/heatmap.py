@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -10,17 +11,23 @@ from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError
 from dashboard.i18n import t
 from dashboard.service import DashboardService
+from geo.federal import FEDERAL_MAP, federal_regions, region_of
 from geo.figure import region_geometry
 from layouts import ids
 from layouts.map_figure import map_figure, town_labels
-from layouts.map_panel import municipality_card, ranking
+from layouts.map_panel import federal_ranking, municipality_card, ranking
 
 LANG = "ru"
 
 
-def register(app: Dash, service: DashboardService, tile_url: str | None = None) -> None:
+def register(
+    app: Dash, service: DashboardService, tile_url: str | None = None, region_links: dict[str, str] | None = None
+) -> None:
     region = service.region
     labels = town_labels(region.municipalities, LANG)
+    links = region_links or {}
+    federal_ids = list(federal_regions().index)
+    own_prefix = region_of(pd.Series([region.capital]), federal_ids).iloc[0]
 
     app.clientside_callback(
         ClientsideFunction(namespace="tsur", function_name="mapSize"),
@@ -42,6 +49,8 @@ def register(app: Dash, service: DashboardService, tile_url: str | None = None) 
             filters = service.filters(
                 first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources
             )
+            if state.view == "federal":
+                return draw_federal(filters, state.metric, size)
             frame = service.heatmap(filters)
             density = service.density(filters) if state.density else None
             selected = state.municipalities[0] if len(state.municipalities) == 1 else None
@@ -66,27 +75,57 @@ def register(app: Dash, service: DashboardService, tile_url: str | None = None) 
             side = ranking(frame, state.metric, state.municipalities, LANG)
         return figure, side
 
+    def draw_federal(filters, metric: str, size):
+        frame = service.federal(filters)
+        figure = map_figure(
+            frame,
+            region_geometry(FEDERAL_MAP),
+            metric=metric,
+            selected=own_prefix,
+            attribution=t("attribution", LANG),
+            tile_url=tile_url,
+            lang=LANG,
+            size=tuple(size) if size else (1000, 640),
+        )
+        return figure, federal_ranking(frame, metric, links, LANG)
+
     @app.callback(
         Output(ids.MUNICIPALITY, "value", allow_duplicate=True),
+        Output(ids.MAP_VIEW, "value", allow_duplicate=True),
+        Output(ids.NAVIGATE, "href"),
         Input(ids.MAP, "clickData"),
         Input({"type": ids.RANK_ITEM, "oktmo": ALL}, "n_clicks"),
         Input({"type": ids.MAP_BACK, "index": ALL}, "n_clicks"),
-        State(ids.MUNICIPALITY, "value"),
+        Input({"type": ids.FEDERAL_ITEM, "prefix": ALL}, "n_clicks"),
+        State(ids.MAP_VIEW, "value"),
         prevent_initial_call=True,
     )
-    def drill(click, _ranked, _back, current):
-        """A click on the map or the ranking filters the dashboard to that place; «back» clears it."""
+    def drill(click, _ranked, _back, _federal, view):
+        """A click on a municipality filters the dashboard to it («back» clears it); on the federal map a
+        click on this region opens its municipalities, on another region its own dashboard when linked."""
         trigger = ctx.triggered_id
         if trigger == ids.MAP:
             points = (click or {}).get("points") or []
-            oktmo = points[0].get("location") if points else None
-            if oktmo and oktmo in region.municipalities.index:
-                return [oktmo]
-            return no_update
+            place = points[0].get("location") if points else None
+            if view == "federal":
+                return open_region(place)
+            if place and place in region.municipalities.index:
+                return [place], no_update, no_update
+            return no_update, no_update, no_update
         if not any(item["value"] for item in ctx.triggered):  # buttons just re-rendered, nobody clicked
-            return no_update
+            return no_update, no_update, no_update
         if isinstance(trigger, dict) and trigger.get("type") == ids.RANK_ITEM:
-            return [trigger["oktmo"]]
+            return [trigger["oktmo"]], no_update, no_update
         if isinstance(trigger, dict) and trigger.get("type") == ids.MAP_BACK:
-            return []
-        return no_update
+            return [], no_update, no_update
+        if isinstance(trigger, dict) and trigger.get("type") == ids.FEDERAL_ITEM:
+            return open_region(trigger["prefix"])
+        return no_update, no_update, no_update
+
+    def open_region(prefix: str | None):
+        if prefix == own_prefix:
+            return [], "region", no_update
+        slug = federal_regions()["slug"].get(prefix) if prefix else None
+        if slug and slug in links:
+            return no_update, no_update, links[slug]
+        return no_update, no_update, no_update

@@ -18,6 +18,7 @@ CONTROLS = [
     (ids.SOURCE, "value"),
     (ids.MAP_METRIC, "value"),
     (ids.MAP_DENSITY, "value"),
+    (ids.MAP_VIEW, "value"),
 ]
 
 
@@ -28,7 +29,7 @@ def register(app: Dash, service: DashboardService) -> None:
         Input(ids.URL, "search"),
         *[Input(cid, prop) for cid, prop in CONTROLS],
     )
-    def sync(search, preset, start, end, sectors, municipalities, sources, metric, density):
+    def sync(search, preset, start, end, sectors, municipalities, sources, metric, density, view):
         today = service.today()
         trigger = ctx.triggered_id
         untouched = [no_update] * len(CONTROLS)
@@ -45,6 +46,7 @@ def register(app: Dash, service: DashboardService) -> None:
                 state.sources,
                 state.metric,
                 ["on"] if state.density else [],
+                state.view,
             )
         state = ViewState(
             preset=preset or "30d",
@@ -53,6 +55,7 @@ def register(app: Dash, service: DashboardService) -> None:
             sources=sources or [],
             metric=metric or ViewState.metric,
             density="on" in (density or []),
+            view=view or "region",
         )
         if trigger == ids.DATES:
             state.preset, state.date_from, state.date_to = "custom", (start or "")[:10], (end or "")[:10]

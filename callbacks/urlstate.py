@@ -20,6 +20,7 @@ class ViewState:
     sources: list[str] = field(default_factory=list)
     metric: str = DEFAULT_METRIC
     density: bool = False
+    view: str = "region"
 
     def dates(self, today: date) -> tuple[date, date]:
         if self.preset == "custom" and self.date_from and self.date_to:
@@ -45,6 +46,7 @@ def parse_search(search: str | None) -> ViewState:
         sources=query.get("source", []),
         metric=metric if metric in METRICS else DEFAULT_METRIC,
         density=(query.get("density") or ["0"])[0] == "1",
+        view="federal" if (query.get("view") or [""])[0] == "federal" else "region",
     )
 
 
@@ -59,4 +61,6 @@ def to_search(state: ViewState) -> str:
         params.append(("metric", state.metric))
     if state.density:
         params.append(("density", "1"))
+    if state.view == "federal":
+        params.append(("view", "federal"))
     return "?" + urlencode(params)

@@ -14,7 +14,8 @@ from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
 from dashboard.masking import mask
 from dashboard.region import Region
-from dashboard.store.schema import messages, rollup_daily
+from dashboard.store.schema import messages, municipalities, rollup_daily
+from geo.federal import federal_regions, region_of
 
 
 def _where(table, filters: Filters, date_from=None, date_to=None):
@@ -273,3 +274,51 @@ def municipality_card(engine: Engine, filters: Filters, now: datetime, region: R
         "daily": daily_counts(engine, filters),
         "latest": latest_messages(engine, filters, region, limit=6),
     }
+
+
+def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> pd.DataFrame:
+    """One row per region of the federal map (zeros included) with the same metrics as the municipal map.
+
+    A message belongs to the region whose OKTMO prefix its municipality's code starts with; the rate per
+    10 000 uses the population of the municipalities loaded with a known figure.
+    """
+    regions = federal_regions()
+    current = _by_municipality(engine, filters)
+    previous = _by_municipality(engine, filters.previous())["messages"]
+    overdue = overdue_by(engine, filters, now, region, key="oktmo")
+    with engine.connect() as conn:
+        people = pd.DataFrame(
+            conn.execute(select(municipalities.c.oktmo, municipalities.c.population)).all(),
+            columns=["oktmo", "population"],
+        ).set_index("oktmo")["population"]
+    codes = current.index.union(previous.index).union(people.index)
+    per_unit = pd.DataFrame(index=codes)
+    per_unit["messages"] = current["messages"].reindex(codes, fill_value=0)
+    per_unit["answered"] = current["answered"].reindex(codes, fill_value=0)
+    per_unit["previous"] = previous.reindex(codes, fill_value=0)
+    per_unit["overdue"] = overdue.reindex(codes, fill_value=0)
+    per_unit["population"] = pd.to_numeric(people.reindex(codes), errors="coerce")
+    per_unit["counted"] = per_unit["messages"].where(per_unit["population"].notna(), 0)
+    hist = current[FIRST_RESPONSE_COLUMNS].reindex(codes, fill_value=0)
+    keys = region_of(pd.Series(codes, index=codes), list(regions.index))
+    per_unit, hist = per_unit[keys.notna()], hist[keys.notna()]
+    keys = keys.dropna()
+    grouped = per_unit.groupby(keys).sum(min_count=1).reindex(regions.index)
+    hists = hist.groupby(keys).sum().reindex(regions.index, fill_value=0)
+    out = pd.DataFrame(index=regions.index)
+    out["name"] = regions["name"]
+    out["messages"] = grouped["messages"].fillna(0).astype(int)
+    out["population"] = grouped["population"]
+    out["per_10k"] = (grouped["counted"] / grouped["population"] * 10_000).round(2)
+    out["previous_messages"] = grouped["previous"].fillna(0).astype(int)
+    out["change_pct"] = (
+        (out["messages"] - out["previous_messages"]) / grouped["previous"].where(grouped["previous"] > 0) * 100
+    ).round(1)
+    out["answered_share"] = (grouped["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
+    out["median_first_response_hours"] = [
+        None if (m := percentile(h, 0.5)) is None else round(m, 2) for h in hists.to_numpy(dtype=float)
+    ]
+    out["overdue"] = grouped["overdue"].fillna(0).astype(int)
+    out["overdue_share"] = (out["overdue"] / out["messages"].where(out["messages"] > 0)).round(4)
+    out.index.name = "prefix"
+    return out

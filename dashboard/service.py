@@ -77,6 +77,10 @@ class DashboardService:
     def municipality_card(self, filters: Filters, oktmo: str) -> dict:
         return self._cached("municipality_card", replace(filters, municipalities=(oktmo,)), oktmo)
 
+    def federal(self, filters: Filters) -> pd.DataFrame:
+        """Russia by region (the municipality filter does not apply to the overview)."""
+        return self._cached("federal", replace(filters, municipalities=()))
+
     def __repr__(self) -> str:  # part of memoize keys: one entry per database and region
         return f"DashboardService({self.engine.url.render_as_string(hide_password=True)}, {self.region.id})"
 
@@ -88,6 +92,8 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         return queries.heatmap(service.engine, filters, service.now(), service.region)
     if name == "point_density":
         return queries.point_density(service.engine, filters, *args)
+    if name == "federal":
+        return queries.federal(service.engine, filters, service.now(), service.region)
     if name == "municipality_card":
         return queries.municipality_card(service.engine, filters, service.now(), service.region)
     raise ValueError(name)

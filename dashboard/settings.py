@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     cache_redis_url: str = "redis://127.0.0.1:6379/0"
     cache_timeout: int = Field(default=300, ge=0)
     tile_url: str | None = None
+    # federal view: other regions' dashboards, by federal map slug, e.g. {"kaluga-region": "https://…/"}
+    region_links: dict[str, str] = Field(default_factory=dict)
     batch_size: int = Field(default=20_000, ge=100)
 
     @model_validator(mode="after")

@@ -17,3 +17,6 @@ MAP_SIDE = "map-side"
 MAP_BACK = "map-back"
 RANK_ITEM = "rank-item"  # pattern-matching id type: {"type": RANK_ITEM, "oktmo": ...}
 MAP_SIZE = "map-size"  # dcc.Store: the map container's size in pixels, measured in the browser
+MAP_VIEW = "map-view"  # "region" (municipalities) or "federal" (Russia by region)
+FEDERAL_ITEM = "federal-item"
+NAVIGATE = "navigate"  # dcc.Location that leaves the page (another region's dashboard)

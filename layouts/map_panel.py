@@ -21,6 +21,16 @@ def map_panel(lang: str = "ru") -> html.Section:
                 children=[
                     html.H2(t("map_title", lang)),
                     dcc.RadioItems(
+                        id=ids.MAP_VIEW,
+                        className="segmented view-switch",
+                        inline=True,
+                        value="region",
+                        options=[
+                            {"label": t("view_region", lang), "value": "region"},
+                            {"label": t("view_federal", lang), "value": "federal"},
+                        ],
+                    ),
+                    dcc.RadioItems(
                         id=ids.MAP_METRIC,
                         className="segmented",
                         inline=True,
@@ -36,6 +46,7 @@ def map_panel(lang: str = "ru") -> html.Section:
                 ],
             ),
             dcc.Store(id=ids.MAP_SIZE),
+            dcc.Location(id=ids.NAVIGATE, refresh=True),
             html.Div(
                 className="map-body",
                 children=[
@@ -94,6 +105,38 @@ def ranking(frame: pd.DataFrame, metric: str, selected: list[str], lang: str = "
             html.H3(f"{t('ranking', lang)}: {spec[lang].lower()}"),
             html.Div(rows, className="rank-list"),
             html.P(t("click_hint", lang), className="hint"),
+        ],
+    )
+
+
+def federal_ranking(frame: pd.DataFrame, metric: str, links: dict[str, str], lang: str = "ru") -> html.Div:
+    """Regions with data, ordered by the metric; a region with its own dashboard links to it."""
+    spec = METRICS[metric]
+    shown = frame[frame["messages"] > 0].sort_values(metric, ascending=False, na_position="last")
+    rows = []
+    for prefix, row in shown.iterrows():
+        value = row[metric]
+        text = "—" if pd.isna(value) else fmt.number(value * 100 if metric == "overdue_share" else value, lang, 1)
+        rows.append(
+            html.Button(
+                id={"type": ids.FEDERAL_ITEM, "prefix": str(prefix)},
+                className="rank-item",
+                n_clicks=0,
+                children=[html.Span(row["name"], className="rank-name"), html.Span(text, className="rank-value")],
+            )
+        )
+    return html.Div(
+        className="ranking",
+        children=[
+            html.H3(f"{t('federal_ranking', lang)}: {spec[lang].lower()}"),
+            html.Div(rows or [html.P(t("no_data", lang), className="muted")], className="rank-list"),
+            html.P(t("federal_hint", lang), className="hint"),
+            html.Ul(
+                [html.Li(html.A(f"{t('open_dashboard', lang)}: {slug}", href=url)) for slug, url in links.items()],
+                className="links",
+            )
+            if links
+            else None,
         ],
     )
 

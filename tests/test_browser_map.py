@@ -94,3 +94,17 @@ def test_ranking_opens_a_card_and_metric_switch_goes_into_the_url(dash_duo, dash
     first.click()
     dash_duo.wait_for_element("#municipality-card", timeout=10)
     assert "municipality=" in dash_duo.driver.current_url and "metric=messages" in dash_duo.driver.current_url
+
+
+def test_federal_view_opens_the_region_on_click(dash_duo, dashboard):  # noqa: F811
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.get(dash_duo.server_url + VIEW + "&view=federal")
+    dash_duo.wait_for_contains_text(".ranking h3", "Регионы с данными", timeout=15)
+    assert [e.text for e in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".rank-name")] == [
+        "Чувашская Республика - Чувашия"
+    ]
+    dash_duo.wait_for_element("#heat-map .maplibregl-canvas", timeout=15)
+    click_on_map(dash_duo, 47.1, 55.5)  # the middle of Chuvashia
+    dash_duo.wait_for_contains_text(".ranking h3", "Рейтинг муниципалитетов", timeout=10)
+    assert "view=federal" not in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []

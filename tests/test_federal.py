@@ -1,0 +1,47 @@
+"""The federal overview: Russia by region from the same store, keyed by OKTMO prefix."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from dashboard import queries
+from dashboard.loader.ingest import load_file
+from geo.federal import FEDERAL_MAP, federal_regions, region_of
+from tests.conftest import NOW
+from tests.test_queries import PERIOD, ROWS
+
+
+def test_federal_map_has_every_region_once():
+    features = json.loads(FEDERAL_MAP.read_text(encoding="utf-8"))["features"]
+    ids = [str(f["id"]) for f in features]
+    assert len(ids) == 80 and len(set(ids)) == 80
+    assert {"97", "29", "68", "118", "718", "719"} <= set(ids)
+    lons = [x for f in features for ring in _rings(f["geometry"]) for x, _ in ring]
+    assert min(lons) > 19 and max(lons) < 200  # Chukotka kept east of the antimeridian, in one piece
+
+
+def _rings(geometry):
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    return [ring for polygon in polygons for ring in polygon]
+
+
+def test_longest_prefix_wins():
+    codes = pd.Series(["11811000", "11701000", "71871000", "71951000", "71701000", "97701000", "00000000"])
+    assert list(region_of(codes, list(federal_regions().index))) == ["118", "11", "718", "719", "71", "97", pd.NA]
+
+
+def test_federal_figures_add_up_to_the_region(engine, region, tmp_path):
+    path = tmp_path / "hand.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    load_file(path, engine, now=NOW)
+    frame = queries.federal(engine, PERIOD, NOW, region)
+    assert len(frame) == 80
+    chuvashia = frame.loc["97"]
+    assert chuvashia["messages"] == 6 and chuvashia["previous_messages"] == 1
+    assert chuvashia["change_pct"] == 500.0
+    assert chuvashia["overdue"] == 1
+    # the rate uses the population of the municipalities with a known figure (Янтиковский has none)
+    assert chuvashia["per_10k"] == round(6 / chuvashia["population"] * 10_000, 2)
+    assert frame.drop(index="97")["messages"].sum() == 0
