@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("--wait-for", default="#heat-map .maplibregl-canvas")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds to let the map finish drawing")
     parser.add_argument("--scale", type=float, default=1.0, help="device pixel ratio")
+    parser.add_argument("--scroll-to", help="CSS selector to scroll into view before the shot")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     options = webdriver.ChromeOptions()
@@ -37,6 +38,9 @@ def main() -> None:
             expected_conditions.presence_of_element_located((By.CSS_SELECTOR, args.wait_for))
         )
         time.sleep(args.settle)
+        if args.scroll_to:
+            driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", args.scroll_to)
+            time.sleep(1)
         driver.save_screenshot(args.out)
         logs = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         for entry in logs:

@@ -10,8 +10,9 @@ from dashboard.service import DashboardService
 def register_all(
     app: Dash, service: DashboardService, tile_url: str | None = None, region_links: dict[str, str] | None = None
 ) -> None:
-    from callbacks import heatmap, kpis, state
+    from callbacks import heatmap, kpis, response, state
 
     state.register(app, service)
     kpis.register(app, service)
     heatmap.register(app, service, tile_url, region_links)
+    response.register(app, service)

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.filters import FilterError
+from dashboard.response_times import granularity
 from dashboard.service import DashboardService
 
 api = Blueprint("api", __name__)
@@ -108,6 +109,33 @@ def heatmap() -> Response:
         period={"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days},
         filters={"sector": list(filters.sectors), "source": list(filters.sources)},
         items=items,
+    )
+
+
+@api.get("/api/v1/response-times")
+def response_times_api() -> Response:
+    """First-response (or ``measure=resolution``) times: period totals and a series by day or week."""
+    filters = _filters()
+    measure = request.args.get("measure", "first")
+    if measure not in ("first", "resolution"):
+        raise FilterError(f"неизвестная мера {measure!r}: first или resolution")
+    total = service().response_totals(filters, measure)
+    series = service().response_trend(filters, "none", measure)
+    return jsonify(
+        period={"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days},
+        measure=measure,
+        granularity=granularity(filters),
+        total={key: _number(value) for key, value in total.items()},
+        series=[
+            {
+                "period_start": row["period_start"].date().isoformat(),
+                **{
+                    key: _number(row[key])
+                    for key in ("messages", "answered", "median_hours", "p90_hours", "within_sla_share")
+                },
+            }
+            for _, row in series.iterrows()
+        ],
     )
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from flask_caching import Cache
 from sqlalchemy import Engine
 
-from dashboard import queries
+from dashboard import queries, response_times
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
 from dashboard.region import Region
@@ -81,22 +81,42 @@ class DashboardService:
         """Russia by region (the municipality filter does not apply to the overview)."""
         return self._cached("federal", replace(filters, municipalities=()))
 
+    def response_trend(self, filters: Filters, split: str = "none", measure: str = "first") -> pd.DataFrame:
+        return self._cached("response_trend", filters, split, measure)
+
+    def response_totals(self, filters: Filters, measure: str = "first") -> dict:
+        return self._cached("response_totals", filters, measure)
+
+    def backlog(self, filters: Filters) -> pd.DataFrame:
+        return self._cached("backlog", filters)
+
+    def oldest_overdue(self, filters: Filters) -> pd.DataFrame:
+        return self._cached("oldest_overdue", filters)
+
+    def response_table(self, filters: Filters, by: str) -> pd.DataFrame:
+        return self._cached("table_by_agency" if by == "agency" else "table_by_sector", filters)
+
     def __repr__(self) -> str:  # part of memoize keys: one entry per database and region
         return f"DashboardService({self.engine.url.render_as_string(hide_password=True)}, {self.region.id})"
 
 
 def _run(service: DashboardService, name: str, filters: Filters, *args: object):
-    if name == "summary":
-        return queries.summary(service.engine, filters, service.now(), service.region)
-    if name == "heatmap":
-        return queries.heatmap(service.engine, filters, service.now(), service.region)
-    if name == "point_density":
-        return queries.point_density(service.engine, filters, *args)
-    if name == "federal":
-        return queries.federal(service.engine, filters, service.now(), service.region)
-    if name == "municipality_card":
-        return queries.municipality_card(service.engine, filters, service.now(), service.region)
-    raise ValueError(name)
+    """The query behind each cached name; ``engine, filters`` first, then what the query needs."""
+    e, now, region = service.engine, service.now(), service.region
+    runners = {
+        "summary": lambda: queries.summary(e, filters, now, region),
+        "heatmap": lambda: queries.heatmap(e, filters, now, region),
+        "point_density": lambda: queries.point_density(e, filters, *args),
+        "federal": lambda: queries.federal(e, filters, now, region),
+        "municipality_card": lambda: queries.municipality_card(e, filters, now, region),
+        "response_trend": lambda: response_times.trend(e, filters, *args),
+        "response_totals": lambda: response_times.totals(e, filters, *args),
+        "backlog": lambda: response_times.backlog(e, filters, now, region),
+        "oldest_overdue": lambda: response_times.oldest_overdue(e, filters, now, region),
+        "table_by_sector": lambda: response_times.table_by_sector(e, filters, now, region),
+        "table_by_agency": lambda: response_times.table_by_agency(e, filters, now),
+    }
+    return runners[name]()
 
 
 @cache.memoize()

@@ -11,6 +11,7 @@ from dashboard.i18n import t
 from dashboard.region import Region
 from layouts import ids
 from layouts.map_panel import map_panel
+from layouts.response_panel import response_panel
 
 
 def _dropdown_labels(lang: str) -> dict[str, str]:
@@ -152,6 +153,7 @@ def shell(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
                         delay_show=300,
                     ),
                     map_panel(lang),
+                    response_panel(lang),
                 ],
             ),
             html.Footer(className="footer", children=[html.Span(t("attribution", lang))]),

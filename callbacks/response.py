@@ -1,0 +1,91 @@
+"""Response-times panel: trend, SLA and backlog, table with exports, oldest overdue."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from dash import Dash, Input, Output, State, dcc, no_update
+from sqlalchemy.exc import SQLAlchemyError
+
+from callbacks.urlstate import parse_search
+from dashboard.catalog import load_sectors
+from dashboard.filters import FilterError, Filters
+from dashboard.holidays import holidays_between
+from dashboard.i18n import t
+from dashboard.service import DashboardService
+from layouts import ids
+from layouts.response_panel import oldest_items, sla_figure, table_columns, table_records, trend_figure
+
+LANG = "ru"
+
+
+def register(app: Dash, service: DashboardService) -> None:
+    def filters_from(search: str | None) -> Filters:
+        state = parse_search(search)
+        first, last = state.dates(service.today())
+        return service.filters(first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources)
+
+    @app.callback(
+        Output(ids.RESP_TREND, "figure"),
+        Output(ids.RESP_SLA, "figure"),
+        Output(ids.RESP_OLDEST, "children"),
+        Input(ids.URL, "search"),
+        Input(ids.RESP_MEASURE, "value"),
+        Input(ids.RESP_SPLIT, "value"),
+        Input(ids.REFRESH, "n_intervals"),
+    )
+    def charts(search, measure, split, _tick):
+        try:
+            filters = filters_from(search)
+            current = service.response_trend(filters, split, measure)
+            previous = service.response_trend(filters.previous(), "none", measure) if split == "none" else None
+            total = current if split == "none" else service.response_trend(filters, "none", measure)
+            backlog = service.backlog(filters)
+            oldest = service.oldest_overdue(filters)
+        except (FilterError, SQLAlchemyError):
+            return no_update, no_update, no_update  # the KPI callback shows the message banner
+        sectors = load_sectors()
+        holidays = holidays_between(filters.date_from, filters.date_to)
+        trend = trend_figure(current, previous if previous is not None else current.iloc[0:0], split, holidays, sectors)
+        return trend, sla_figure(total, backlog, LANG), oldest_items(oldest, sectors, LANG)
+
+    @app.callback(
+        Output(ids.RESP_TABLE, "data"),
+        Output(ids.RESP_TABLE, "columns"),
+        Input(ids.URL, "search"),
+        Input(ids.RESP_TABLE_BY, "value"),
+        Input(ids.REFRESH, "n_intervals"),
+    )
+    def table(search, by, _tick):
+        try:
+            frame = service.response_table(filters_from(search), by)
+        except (FilterError, SQLAlchemyError):
+            return no_update, no_update
+        return table_records(frame, by, load_sectors(), LANG), table_columns(by, LANG)
+
+    @app.callback(
+        Output(ids.RESP_DOWNLOAD, "data"),
+        Input(ids.RESP_EXPORT_CSV, "n_clicks"),
+        Input(ids.RESP_EXPORT_XLSX, "n_clicks"),
+        State(ids.URL, "search"),
+        State(ids.RESP_TABLE_BY, "value"),
+        prevent_initial_call=True,
+    )
+    def export(csv_clicks, xlsx_clicks, search, by):
+        from dash import ctx
+
+        filters = filters_from(search)
+        records = table_records(service.response_table(filters, by), by, load_sectors(), LANG)
+        columns = table_columns(by, LANG)
+        frame = pd.DataFrame(records, columns=[c["id"] for c in columns]).rename(
+            columns={c["id"]: c["name"] for c in columns}
+        )
+        stem = f"время-ответа-{by}-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
+        if ctx.triggered_id == ids.RESP_EXPORT_XLSX:
+            buffer = io.BytesIO()
+            with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+                frame.to_excel(writer, index=False, sheet_name=t("resp_title", LANG)[:31])
+            return dcc.send_bytes(buffer.getvalue(), f"{stem}.xlsx")
+        # UTF-8 with BOM and ";" so Excel in a Russian locale opens it as a table
+        return dcc.send_string(frame.to_csv(index=False, sep=";", decimal=","), f"{stem}.csv", type="text/csv")

@@ -1,0 +1,294 @@
+"""Response-times panel: trend of median and p90, SLA share with the overdue backlog, tables, oldest overdue."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+from dash import dash_table, dcc, html
+from dash.dash_table.Format import Format, Scheme
+
+from dashboard import formatting as fmt
+from dashboard.catalog import SectorCatalog, source_name
+from dashboard.i18n import t
+from layouts import ids
+
+PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207", "#4d7c0f"]
+MAX_LINES = 6
+FONT = '"Inter", "Segoe UI", "Roboto", "Helvetica Neue", Arial, sans-serif'  # DataTable does not inherit it
+
+
+def response_panel(lang: str = "ru") -> html.Section:
+    def radio(id_, options, value):
+        return dcc.RadioItems(
+            id=id_,
+            className="segmented",
+            inline=True,
+            value=value,
+            options=[{"label": t(label, lang), "value": v} for v, label in options],
+        )
+
+    return html.Section(
+        className="panel resp-panel",
+        children=[
+            html.Div(
+                className="panel-head",
+                children=[
+                    html.H2(t("resp_title", lang)),
+                    radio(
+                        ids.RESP_MEASURE, [("first", "measure_first"), ("resolution", "measure_resolution")], "first"
+                    ),
+                    radio(
+                        ids.RESP_SPLIT,
+                        [("none", "split_none"), ("source", "split_source"), ("sector", "split_sector")],
+                        "none",
+                    ),
+                ],
+            ),
+            html.Div(
+                className="resp-charts",
+                children=[
+                    dcc.Graph(id=ids.RESP_TREND, config={"displaylogo": False}, className="resp-graph"),
+                    dcc.Graph(id=ids.RESP_SLA, config={"displaylogo": False}, className="resp-graph"),
+                ],
+            ),
+            html.Div(
+                className="resp-bottom",
+                children=[
+                    html.Div(
+                        className="resp-table-box",
+                        children=[
+                            html.Div(
+                                className="panel-head",
+                                children=[
+                                    radio(
+                                        ids.RESP_TABLE_BY, [("sector", "by_sector"), ("agency", "by_agency")], "sector"
+                                    ),
+                                    html.Button(t("export_csv", lang), id=ids.RESP_EXPORT_CSV, className="back"),
+                                    html.Button(t("export_xlsx", lang), id=ids.RESP_EXPORT_XLSX, className="back"),
+                                    dcc.Download(id=ids.RESP_DOWNLOAD),
+                                ],
+                            ),
+                            dash_table.DataTable(
+                                id=ids.RESP_TABLE,
+                                sort_action="native",
+                                page_action="none",
+                                style_table={"maxHeight": "420px", "overflowY": "auto"},
+                                style_cell={"fontFamily": FONT, "fontSize": 14, "padding": "4px 8px"},
+                                style_header={"fontWeight": 600, "backgroundColor": "#f4f6f9"},
+                                style_cell_conditional=[{"if": {"column_id": "key"}, "textAlign": "left"}],
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="resp-oldest",
+                        children=[html.H3(t("oldest_title", lang)), html.Ul(id=ids.RESP_OLDEST, className="latest")],
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
+def table_columns(by: str, lang: str = "ru") -> list[dict]:
+    delimiters = {"decimal_delimiter": ",", "group_delimiter": "\u00a0"} if lang == "ru" else {}
+
+    def number(digits: int) -> dict:
+        return {"type": "numeric", "format": Format(precision=digits, scheme=Scheme.fixed, group=True, **delimiters)}
+
+    return [
+        {"id": "key", "name": t(f"col_key_{by}", lang)},
+        {"id": "messages", "name": t("col_messages", lang), **number(0)},
+        {"id": "median_hours", "name": t("col_median", lang), **number(1)},
+        {"id": "p90_hours", "name": t("col_p90", lang), **number(1)},
+        {"id": "within_sla_pct", "name": t("col_sla", lang), **number(1)},
+        {"id": "overdue_now", "name": t("col_overdue", lang), **number(0)},
+    ]
+
+
+def table_records(frame: pd.DataFrame, by: str, sectors: SectorCatalog, lang: str = "ru") -> list[dict]:
+    """Rows for the table and the exports: sector names in the interface language, shares in percent."""
+    out = frame.copy()
+    if by == "sector":
+        out["key"] = out["key"].map(lambda code: sectors.name_of(code, lang))
+    out["within_sla_pct"] = (out["within_sla_share"].astype(float) * 100).round(1)
+    out = out[["key", "messages", "median_hours", "p90_hours", "within_sla_pct", "overdue_now"]]
+    return out.astype(object).where(out.notna(), None).to_dict("records")
+
+
+def _label(key: str, split: str, sectors: SectorCatalog, lang: str) -> str:
+    if split == "source":
+        return source_name(key, lang)
+    if split == "sector":
+        return sectors.name_of(key, lang)
+    return t("median", lang)
+
+
+def trend_figure(
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    split: str,
+    holidays: dict[date, str],
+    sectors: SectorCatalog,
+    lang: str = "ru",
+) -> dict:
+    """Median (and p90 for the total) by day or week; the previous period dashed, shifted onto this one."""
+    traces: list[dict] = []
+    keys = current.groupby("key")["messages"].sum().sort_values(ascending=False).index[:MAX_LINES]
+    for i, key in enumerate(keys):
+        rows = current[current["key"] == key]
+        colour = PALETTE[i % len(PALETTE)]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": rows["period_start"].dt.strftime("%Y-%m-%d").tolist(),
+                "y": rows["median_hours"].tolist(),
+                "name": _label(key, split, sectors, lang),
+                "line": {"color": colour, "width": 2.5},
+                "marker": {"size": 4},
+                "hovertemplate": "%{x|%d.%m.%Y}: %{y:.1f} ч<extra>%{fullData.name}</extra>",
+            }
+        )
+    if split == "none" and len(current):
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": current["period_start"].dt.strftime("%Y-%m-%d").tolist(),
+                "y": current["p90_hours"].tolist(),
+                "name": t("p90_short", lang),
+                "line": {"color": "#c2410c", "width": 1.5},
+                "hovertemplate": "%{x|%d.%m.%Y}: %{y:.1f} ч<extra>%{fullData.name}</extra>",
+            }
+        )
+        if len(previous) and len(current):
+            shift = current["period_start"].min() - previous["period_start"].min()
+            for column, name, colour in (("median_hours", "median", "#1f5fa8"), ("p90_hours", "p90_short", "#c2410c")):
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "x": (previous["period_start"] + shift).dt.strftime("%Y-%m-%d").tolist(),
+                        "y": previous[column].tolist(),
+                        "name": f"{t(name, lang)}, {t('previous_period', lang)}",
+                        "line": {"color": colour, "width": 1.2, "dash": "dash"},
+                        "opacity": 0.7,
+                        "hoverinfo": "skip",
+                    }
+                )
+    shapes, annotations = [], []
+    for day in holidays:
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": f"{day.isoformat()}T00:00",
+                "x1": f"{day.isoformat()}T23:59",
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "rgba(120,120,120,0.12)",
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+    for day, name in holidays.items():  # one label per holiday run
+        if day - timedelta(days=1) not in holidays:
+            annotations.append(
+                {
+                    "x": day.isoformat(),
+                    "y": 1,
+                    "xref": "x",
+                    "yref": "paper",
+                    "text": name,
+                    "showarrow": False,
+                    "yanchor": "bottom",
+                    "font": {"size": 11, "color": "#5a6675"},
+                }
+            )
+    return {
+        "data": traces,
+        "layout": {
+            "height": 340,
+            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
+            "yaxis": {"title": {"text": t("hours_axis", lang)}, "rangemode": "tozero", "gridcolor": "#e5e9ef"},
+            "xaxis": {"tickformat": "%d.%m", "gridcolor": "#f0f2f5"},
+            "legend": {"orientation": "h", "y": -0.18},
+            "separators": ", " if lang == "ru" else ".,",
+            "shapes": shapes,
+            "annotations": annotations,
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+        },
+    }
+
+
+def sla_figure(total: pd.DataFrame, backlog: pd.DataFrame, lang: str = "ru") -> dict:
+    """Share answered within target per day/week (bars) and the overdue backlog at each day's end (line)."""
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": total["period_start"].dt.strftime("%Y-%m-%d").tolist(),
+                "y": (total["within_sla_share"].astype(float) * 100).round(1).tolist(),
+                "name": t("within_sla_axis", lang),
+                "marker": {"color": "#93b5de"},
+                "hovertemplate": "%{x|%d.%m.%Y}: %{y:.1f} %<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [d.isoformat() for d in backlog["day"]],
+                "y": backlog["overdue"].tolist(),
+                "name": t("backlog_axis", lang),
+                "yaxis": "y2",
+                "line": {"color": "#b3261e", "width": 2.5},
+                "hovertemplate": "%{x|%d.%m.%Y}: %{y:,} <extra>%{fullData.name}</extra>",
+            },
+        ],
+        "layout": {
+            "height": 340,
+            "margin": {"l": 50, "r": 60, "t": 30, "b": 40},
+            "yaxis": {"title": {"text": t("within_sla_axis", lang)}, "range": [0, 100], "gridcolor": "#e5e9ef"},
+            "yaxis2": {
+                "title": {"text": t("backlog_axis", lang)},
+                "overlaying": "y",
+                "side": "right",
+                "rangemode": "tozero",
+            },
+            "xaxis": {"tickformat": "%d.%m"},
+            "legend": {"orientation": "h", "y": -0.18},
+            "separators": ", " if lang == "ru" else ".,",
+            "bargap": 0.15,
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+        },
+    }
+
+
+def oldest_items(frame: pd.DataFrame, sectors: SectorCatalog, lang: str = "ru") -> list:
+    if frame.empty:
+        return [html.Li(t("no_data", lang), className="muted")]
+    return [
+        html.Li(
+            [
+                html.Div(
+                    " · ".join(
+                        part
+                        for part in (
+                            row["created_at"].strftime("%d.%m.%Y %H:%M"),
+                            f"{t('age', lang)} {fmt.hours(row['age_hours'], lang)}",
+                            sectors.name_of(row["sector"], lang),
+                            row["municipality"],
+                            row["agency"] or "",
+                        )
+                        if part
+                    ),
+                    className="meta",
+                ),
+                html.Div(row["text"], className="text"),
+            ]
+        )
+        for _, row in frame.iterrows()
+    ]

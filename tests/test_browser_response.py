@@ -1,0 +1,42 @@
+"""The response-times panel in headless Chromium: charts drawn from data, a sortable table, the split switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from tests.test_browser import VIEW, dashboard  # noqa: F401 - the fixture is shared
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def figure(dash_duo, graph_id: str) -> list[dict]:
+    return dash_duo.driver.execute_script(f"return document.querySelector('#{graph_id} .js-plotly-plot').data;")
+
+
+def test_response_panel_draws_trend_sla_table_and_oldest(dash_duo, dashboard):  # noqa: F811
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.get(dash_duo.server_url + VIEW)
+    dash_duo.wait_for_element("#resp-table td", timeout=15)
+    dash_duo.wait_for_element("#resp-trend .js-plotly-plot .scatterlayer .trace", timeout=15)
+    trend = figure(dash_duo, "resp-trend")
+    names = [trace["name"] for trace in trend]
+    assert names[:2] == ["Медиана", "90-й перцентиль"] and any("прошлый период" in n for n in names)
+    assert len(trend[0]["x"]) == 10  # ten days, one point each
+    sla = figure(dash_duo, "resp-sla")
+    assert [t["type"] for t in sla] == ["bar", "scatter"] and max(sla[1]["y"]) == 1
+    rows = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#resp-table tr")
+    assert "ЖКХ" in rows[1].text  # most messages first
+    assert "Канаш" in dash_duo.find_element("#resp-oldest").text
+
+    dash_duo.driver.execute_script("document.querySelector('.resp-panel').scrollIntoView()")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "response-times-1920x1080.png"))
+
+    splits = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#resp-split label")
+    next(s for s in splits if s.text == "По каналам").click()
+    dash_duo.wait_for_contains_text("#resp-trend .legend", "ВКонтакте", timeout=10)
+    assert dash_duo.get_logs() == []
