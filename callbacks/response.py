@@ -51,8 +51,8 @@ def register(app: Dash, service: DashboardService) -> None:
         return trend, sla_figure(total, backlog, LANG), oldest_items(oldest, sectors, LANG)
 
     @app.callback(
-        Output(ids.RESP_TABLE, "data"),
-        Output(ids.RESP_TABLE, "columns"),
+        Output(ids.RESP_TABLE, "rowData"),
+        Output(ids.RESP_TABLE, "columnDefs"),
         Input(ids.URL, "search"),
         Input(ids.RESP_TABLE_BY, "value"),
         Input(ids.REFRESH, "n_intervals"),
@@ -78,8 +78,8 @@ def register(app: Dash, service: DashboardService) -> None:
         filters = filters_from(search)
         records = table_records(service.response_table(filters, by), by, load_sectors(), LANG)
         columns = table_columns(by, LANG)
-        frame = pd.DataFrame(records, columns=[c["id"] for c in columns]).rename(
-            columns={c["id"]: c["name"] for c in columns}
+        frame = pd.DataFrame(records, columns=[c["field"] for c in columns]).rename(
+            columns={c["field"]: c["headerName"] for c in columns}
         )
         stem = f"время-ответа-{by}-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
         if ctx.triggered_id == ids.RESP_EXPORT_XLSX:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from dashboard.holidays import holidays_between
 from dashboard.names import normalize
 from dashboard.settings import get_settings
 
@@ -137,19 +142,67 @@ class SectorCatalog:
 
 
 @dataclass(frozen=True)
+class Target:
+    """A response target: ``amount`` calendar hours (unit "h") or working days (unit "wd")."""
+
+    amount: float
+    unit: str = "h"
+
+    @classmethod
+    def parse(cls, value: object) -> Target:
+        """24 or "24h" → 24 calendar hours; "1wd" → by the end of the next working day (production calendar)."""
+        text = str(value).strip().lower()
+        if text.endswith("wd"):
+            return cls(float(text[:-2]), "wd")
+        return cls(float(text.removesuffix("h")), "h")
+
+    @property
+    def longest_hours(self) -> float:
+        """An upper bound in hours (working days may stretch over the ten-day New Year holidays)."""
+        return self.amount if self.unit == "h" else (self.amount + 12) * 24
+
+
+@dataclass(frozen=True)
 class SlaTable:
-    default_hours: float
-    sector_hours: dict[str, float]
-    channel_hours: dict[str, float]
+    default: Target
+    sector: dict[str, Target]
+    channel: dict[str, Target]
+
+    def target(self, sector: str, source: str) -> Target:
+        """A channel override wins over the sector's target, which wins over the default."""
+        if source in self.channel:
+            return self.channel[source]
+        return self.sector.get(sector, self.default)
 
     def hours(self, sector: str, source: str) -> float:
-        if source in self.channel_hours:
-            return self.channel_hours[source]
-        return self.sector_hours.get(sector, self.default_hours)
+        """Calendar-hour target (for working-day targets use ``deadline_hours``)."""
+        return self.target(sector, source).longest_hours
 
     @property
     def max_hours(self) -> float:
-        return max([self.default_hours, *self.sector_hours.values(), *self.channel_hours.values()])
+        return max(t.longest_hours for t in [self.default, *self.sector.values(), *self.channel.values()])
+
+    def deadline_hours(self, created_local: pd.Series, sector: pd.Series, source: pd.Series) -> pd.Series:
+        """Hours from creation to the deadline of each message, working days following the production calendar.
+
+        "N wd" means by the end of the N-th working day after the day the message came in (a message of a
+        Saturday or a holiday counts from the working day before it, so "1wd" is still the next working day).
+        """
+        pairs = sector.astype(str) + "\x1f" + source.astype(str)
+        table = {pair: self.target(*pair.split("\x1f")) for pair in pairs.unique()}
+        targets = pairs.map(table)
+        hours = targets.map(lambda t: t.amount if t.unit == "h" else np.nan).astype(float)
+        working = targets.map(lambda t: t.unit == "wd").astype(bool)
+        if working.any():
+            created = created_local[working]
+            days = created.dt.tz_localize(None).dt.normalize().to_numpy(dtype="datetime64[D]")
+            first, last = days.min().astype(object), days.max().astype(object)
+            off = np.array(sorted(holidays_between(first, last + timedelta(days=60))), dtype="datetime64[D]")
+            counts = targets[working].map(lambda t: int(t.amount)).to_numpy()
+            due = np.busday_offset(days, counts, roll="backward", holidays=off) + np.timedelta64(1, "D")
+            end = pd.DatetimeIndex(due).tz_localize(created.dt.tz)
+            hours[working] = (end - pd.DatetimeIndex(created)).total_seconds() / 3600
+        return hours
 
 
 def _read_toml(path: Path) -> dict:
@@ -179,9 +232,9 @@ def load_sectors(path: Path | None = None) -> SectorCatalog:
 def load_sla(path: Path | None = None) -> SlaTable:
     raw = _read_toml(path or get_settings().sla_file or DEFAULTS / "sla.toml")
     return SlaTable(
-        default_hours=float(raw.get("default_hours", 24)),
-        sector_hours={k: float(v) for k, v in raw.get("sector_hours", {}).items()},
-        channel_hours={k: float(v) for k, v in raw.get("channel_hours", {}).items()},
+        default=Target.parse(raw.get("default_hours", 24)),
+        sector={k: Target.parse(v) for k, v in raw.get("sector_hours", {}).items()},
+        channel={k: Target.parse(v) for k, v in raw.get("channel_hours", {}).items()},
     )
 
 

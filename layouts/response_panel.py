@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import dash_ag_grid as dag
 import pandas as pd
-from dash import dash_table, dcc, html
-from dash.dash_table.Format import Format, Scheme
+from dash import dcc, html
 
 from dashboard import formatting as fmt
 from dashboard.catalog import SectorCatalog, source_name
@@ -15,7 +15,7 @@ from layouts import ids
 
 PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207", "#4d7c0f"]
 MAX_LINES = 6
-FONT = '"Inter", "Segoe UI", "Roboto", "Helvetica Neue", Arial, sans-serif'  # DataTable does not inherit it
+GRID_TEXT = {"ru": {"noRowsToShow": "Нет данных за период", "loadingOoo": "Загрузка…"}}
 
 
 def response_panel(lang: str = "ru") -> html.Section:
@@ -69,14 +69,17 @@ def response_panel(lang: str = "ru") -> html.Section:
                                     dcc.Download(id=ids.RESP_DOWNLOAD),
                                 ],
                             ),
-                            dash_table.DataTable(
+                            dag.AgGrid(
                                 id=ids.RESP_TABLE,
-                                sort_action="native",
-                                page_action="none",
-                                style_table={"maxHeight": "420px", "overflowY": "auto"},
-                                style_cell={"fontFamily": FONT, "fontSize": 14, "padding": "4px 8px"},
-                                style_header={"fontWeight": 600, "backgroundColor": "#f4f6f9"},
-                                style_cell_conditional=[{"if": {"column_id": "key"}, "textAlign": "left"}],
+                                className="ag-theme-alpine resp-grid",
+                                columnSize="responsiveSizeToFit",
+                                defaultColDef={"sortable": True, "resizable": True, "filter": False},
+                                dashGridOptions={
+                                    "domLayout": "autoHeight",
+                                    "animateRows": False,
+                                    "localeText": GRID_TEXT.get(lang, {}),
+                                },
+                                style={"width": "100%"},
                             ),
                         ],
                     ),
@@ -91,18 +94,23 @@ def response_panel(lang: str = "ru") -> html.Section:
 
 
 def table_columns(by: str, lang: str = "ru") -> list[dict]:
-    delimiters = {"decimal_delimiter": ",", "group_delimiter": "\u00a0"} if lang == "ru" else {}
+    """AG Grid column definitions; numbers stay numbers (sorting) and are shown in the interface's locale."""
+    locale = "ru-RU" if lang == "ru" else "en-GB"
 
     def number(digits: int) -> dict:
-        return {"type": "numeric", "format": Format(precision=digits, scheme=Scheme.fixed, group=True, **delimiters)}
+        shown = (
+            f"params.value == null ? '—' : params.value.toLocaleString('{locale}', "
+            f"{{minimumFractionDigits: {digits}, maximumFractionDigits: {digits}}})"
+        )
+        return {"type": "rightAligned", "valueFormatter": {"function": shown}, "sortingOrder": ["desc", "asc", None]}
 
     return [
-        {"id": "key", "name": t(f"col_key_{by}", lang)},
-        {"id": "messages", "name": t("col_messages", lang), **number(0)},
-        {"id": "median_hours", "name": t("col_median", lang), **number(1)},
-        {"id": "p90_hours", "name": t("col_p90", lang), **number(1)},
-        {"id": "within_sla_pct", "name": t("col_sla", lang), **number(1)},
-        {"id": "overdue_now", "name": t("col_overdue", lang), **number(0)},
+        {"field": "key", "headerName": t(f"col_key_{by}", lang), "minWidth": 220},
+        {"field": "messages", "headerName": t("col_messages", lang), **number(0)},
+        {"field": "median_hours", "headerName": t("col_median", lang), **number(1)},
+        {"field": "p90_hours", "headerName": t("col_p90", lang), **number(1)},
+        {"field": "within_sla_pct", "headerName": t("col_sla", lang), **number(1)},
+        {"field": "overdue_now", "headerName": t("col_overdue", lang), **number(0)},
     ]
 
 
@@ -256,6 +264,10 @@ def sla_figure(total: pd.DataFrame, backlog: pd.DataFrame, lang: str = "ru") -> 
                 "overlaying": "y",
                 "side": "right",
                 "rangemode": "tozero",
+                "tickformat": ",.0f",
+                "nticks": 6,
+                "showgrid": False,
+                **({"dtick": 1} if int(backlog["overdue"].max() or 0) <= 6 else {}),  # counts: whole ticks only
             },
             "xaxis": {"tickformat": "%d.%m"},
             "legend": {"orientation": "h", "y": -0.18},

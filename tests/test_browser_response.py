@@ -20,7 +20,7 @@ def figure(dash_duo, graph_id: str) -> list[dict]:
 def test_response_panel_draws_trend_sla_table_and_oldest(dash_duo, dashboard):  # noqa: F811
     dash_duo.start_server(dashboard)
     dash_duo.driver.get(dash_duo.server_url + VIEW)
-    dash_duo.wait_for_element("#resp-table td", timeout=15)
+    dash_duo.wait_for_element("#resp-table .ag-row", timeout=15)
     dash_duo.wait_for_element("#resp-trend .js-plotly-plot .scatterlayer .trace", timeout=15)
     trend = figure(dash_duo, "resp-trend")
     names = [trace["name"] for trace in trend]
@@ -28,8 +28,13 @@ def test_response_panel_draws_trend_sla_table_and_oldest(dash_duo, dashboard):  
     assert len(trend[0]["x"]) == 10  # ten days, one point each
     sla = figure(dash_duo, "resp-sla")
     assert [t["type"] for t in sla] == ["bar", "scatter"] and max(sla[1]["y"]) == 1
-    rows = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#resp-table tr")
-    assert "ЖКХ" in rows[1].text  # most messages first
+    first_row = dash_duo.find_element("#resp-table .ag-center-cols-container .ag-row[row-index='0']")
+    assert "ЖКХ" in first_row.text and "3" in first_row.text  # most messages first
+    header = dash_duo.find_element("#resp-table .ag-header-cell[col-id='median_hours']")
+    header.click()  # sort by median, highest first
+    dash_duo.wait_for_contains_text(
+        "#resp-table .ag-center-cols-container .ag-row[row-index='0']", "Дороги", timeout=10
+    )
     assert "Канаш" in dash_duo.find_element("#resp-oldest").text
 
     dash_duo.driver.execute_script("document.querySelector('.resp-panel').scrollIntoView()")

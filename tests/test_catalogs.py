@@ -80,3 +80,26 @@ def test_sources(value, expected):
 )
 def test_statuses(value, expected):
     assert resolve_status(value) == expected
+
+
+def test_sla_targets_in_working_days_follow_the_production_calendar():
+    import pandas as pd
+
+    from dashboard.catalog import SlaTable, Target
+
+    table = SlaTable(default=Target(24), sector={"zhkh": Target.parse("8h")}, channel={"pos": Target.parse("1wd")})
+    created = pd.Series(
+        pd.to_datetime(
+            [
+                "2026-11-13 10:00",  # Friday → end of Monday 16.11
+                "2026-11-03 15:00",  # Tuesday before 4 November (a holiday) → end of Thursday 05.11
+                "2026-11-14 12:00",  # Saturday → end of Monday 16.11
+                "2026-11-13 10:00",  # ЖКХ by VK: 8 calendar hours
+            ]
+        ).tz_localize("Europe/Moscow")
+    )
+    sector = pd.Series(["roads", "roads", "roads", "zhkh"])
+    source = pd.Series(["pos", "pos", "pos", "vk"])
+    hours = table.deadline_hours(created, sector, source).tolist()
+    assert hours == [3 * 24 + 14, 2 * 24 + 9, 2 * 24 + 12, 8]
+    assert Target.parse("10wd").longest_hours == 22 * 24 and table.max_hours == 13 * 24

@@ -208,8 +208,9 @@ def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, 
     good["resolution_bucket"] = pd.array(bucket_of(good["resolution_hours"].to_numpy()), dtype="Float64").astype(
         "Int64"
     )
-    pairs = good["sector"] + "\x1f" + good["source"]
-    good["sla_hours"] = _lookup(pairs, lambda p: ctx.sla.hours(*p.split("\x1f"))).astype(float)
+    good["sla_hours"] = ctx.sla.deadline_hours(
+        good["created_at"].dt.tz_convert(ctx.timezone), good["sector"], good["source"]
+    ).round(4)
     answered = good["response_hours"].notna()
     good["answered_in_sla"] = np.where(answered, good["response_hours"] <= good["sla_hours"], None)
     hashed = pd.util.hash_pandas_object(good.drop(columns=["day", "response_bucket", "resolution_bucket"]), index=False)
