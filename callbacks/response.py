@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from dash import Dash, Input, Output, State, dcc, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import parse_search
@@ -73,8 +73,6 @@ def register(app: Dash, service: DashboardService) -> None:
         prevent_initial_call=True,
     )
     def export(csv_clicks, xlsx_clicks, search, by):
-        from dash import ctx
-
         filters = filters_from(search)
         records = table_records(service.response_table(filters, by), by, load_sectors(), LANG)
         columns = table_columns(by, LANG)
