@@ -1,7 +1,7 @@
 """The service the web layer talks to: validated filters in, cached query results out.
 
-Cache keys hold the filters, the data version (changed by every load) and the current minute
-(overdue counts move with the clock), so a load invalidates exactly what it changed.
+Cache keys hold the filters, the data version (changed by every load) and, for figures that move with
+the clock (overdue now), a five-minute slot — so a load invalidates what it changed and time alone only those.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from dashboard.store.db import data_version
 from geo.figure import region_geometry
 
 cache = Cache()
+CLOCK_STEP_MINUTES = 5  # overdue-now figures may be this old; the page refreshes every 5 minutes anyway
+CLOCK_FREE = {"point_density", "response_trend", "response_totals"}  # results that do not depend on "now"
 
 
 class DashboardService:
@@ -56,12 +58,12 @@ class DashboardService:
             set(SOURCES),
         )
 
-    def _key(self) -> tuple[str, str]:
-        return data_version(self.engine), self.now().strftime("%Y%m%d%H%M")
-
     def _cached(self, name: str, filters: Filters, *args: object):
-        version, minute = self._key()
-        return _cached_query(self, name, filters, version, minute, *args)
+        """Results keyed by the data version; figures that move with the clock (overdue "now") also by a
+        CLOCK_STEP_MINUTES slot, so a load invalidates everything and time alone only the clock-bound ones."""
+        now = self.now()
+        slot = "" if name in CLOCK_FREE else now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}"
+        return _cached_query(self, name, filters, data_version(self.engine), slot, *args)
 
     def summary(self, filters: Filters) -> dict:
         return self._cached("summary", filters)
@@ -120,6 +122,6 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
 
 
 @cache.memoize()
-def _cached_query(service: DashboardService, name: str, filters: Filters, version: str, minute: str, *args: object):
-    """Memoized by every argument: the filters, the data version and the minute are all in the key."""
+def _cached_query(service: DashboardService, name: str, filters: Filters, version: str, slot: str, *args: object):
+    """Memoized by every argument: the filters, the data version and the clock slot are all in the key."""
     return _run(service, name, filters, *args)
