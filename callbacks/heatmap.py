@@ -6,7 +6,7 @@ import pandas as pd
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import parse_search
+from callbacks.urlstate import filters_for, parse_search
 from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError
 from dashboard.i18n import t
@@ -44,11 +44,8 @@ def register(
     )
     def draw(search, size, _tick):
         state = parse_search(search)
-        first, last = state.dates(service.today())
         try:
-            filters = service.filters(
-                first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources
-            )
+            filters = filters_for(state, service)
             if state.view == "federal":
                 return draw_federal(filters, state.metric, size)
             frame = service.heatmap(filters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, html, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import parse_search
+from callbacks.urlstate import filters_for, parse_search
 from dashboard import formatting as fmt
 from dashboard.filters import FilterError
 from dashboard.i18n import t
@@ -25,12 +25,8 @@ def register(app: Dash, service: DashboardService) -> None:
         Input(ids.REFRESH, "n_intervals"),
     )
     def update(search, _tick):
-        state = parse_search(search)
-        first, last = state.dates(service.today())
         try:
-            filters = service.filters(
-                first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources
-            )
+            filters = filters_for(parse_search(search), service)
             data = service.summary(filters)
         except FilterError as exc:
             return no_update, no_update, html.Div(str(exc), className="banner warn")

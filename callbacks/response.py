@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import parse_search
+from callbacks.urlstate import filters_for, parse_search
 from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError, Filters
 from dashboard.holidays import holidays_between
@@ -22,9 +22,7 @@ LANG = "ru"
 
 def register(app: Dash, service: DashboardService) -> None:
     def filters_from(search: str | None) -> Filters:
-        state = parse_search(search)
-        first, last = state.dates(service.today())
-        return service.filters(first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources)
+        return filters_for(parse_search(search), service)
 
     @app.callback(
         Output(ids.RESP_TREND, "figure"),

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from dashboard.filters import DEFAULT_PRESET, PRESETS, FilterError, parse_date, preset_range
+from dashboard.filters import DEFAULT_PRESET, PRESETS, FilterError, Filters, parse_date, preset_range
+from dashboard.service import DashboardService
 from layouts.map_figure import DEFAULT_METRIC, METRICS
 
 
@@ -48,6 +49,12 @@ def parse_search(search: str | None) -> ViewState:
         density=(query.get("density") or ["0"])[0] == "1",
         view="federal" if (query.get("view") or [""])[0] == "federal" else "region",
     )
+
+
+def filters_for(state: ViewState, service: DashboardService) -> Filters:
+    """Validated query filters for a view state (raises FilterError on a bad value)."""
+    first, last = state.dates(service.today())
+    return service.filters(first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources)
 
 
 def to_search(state: ViewState) -> str:
