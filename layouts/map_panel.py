@@ -74,23 +74,26 @@ def map_panel(lang: str = "ru") -> html.Section:
     )
 
 
+def metric_text(value: float | None, metric: str, lang: str = "ru") -> str:
+    """One map metric as the rankings show it: shares in %, changes signed, durations in h/min/days."""
+    if value is None or pd.isna(value):
+        return "—"
+    if metric == "overdue_share":
+        return fmt.share(value, lang)
+    if metric == "change_pct":
+        return fmt.change(value, lang)
+    if metric == "median_first_response_hours":
+        return fmt.hours(value, lang)
+    return fmt.number(value, lang, 0 if metric == "messages" else 1)
+
+
 def ranking(frame: pd.DataFrame, metric: str, selected: list[str], lang: str = "ru", limit: int = 12) -> html.Div:
     """Municipalities ordered by the map's metric, each a button that opens its card."""
     spec = METRICS[metric]
     ordered = frame.sort_values(metric, ascending=False, na_position="last").head(limit)
     rows = []
     for oktmo, row in ordered.iterrows():
-        value = row[metric]
-        if pd.isna(value):
-            shown = "—"
-        elif metric == "overdue_share":
-            shown = fmt.share(value, lang)
-        elif metric == "change_pct":
-            shown = fmt.change(value, lang)
-        elif metric == "median_first_response_hours":
-            shown = fmt.hours(value, lang)
-        else:
-            shown = fmt.number(value, lang, 0 if metric == "messages" else 1)
+        shown = metric_text(row[metric], metric, lang)
         rows.append(
             html.Button(
                 id={"type": ids.RANK_ITEM, "oktmo": str(oktmo)},
@@ -115,8 +118,7 @@ def federal_ranking(frame: pd.DataFrame, metric: str, links: dict[str, str], lan
     shown = frame[frame["messages"] > 0].sort_values(metric, ascending=False, na_position="last")
     rows = []
     for prefix, row in shown.iterrows():
-        value = row[metric]
-        text = "—" if pd.isna(value) else fmt.number(value * 100 if metric == "overdue_share" else value, lang, 1)
+        text = metric_text(row[metric], metric, lang)
         rows.append(
             html.Button(
                 id={"type": ids.FEDERAL_ITEM, "prefix": str(prefix)},
