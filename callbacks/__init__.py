@@ -10,9 +10,10 @@ from dashboard.service import DashboardService
 def register_all(
     app: Dash, service: DashboardService, tile_url: str | None = None, region_links: dict[str, str] | None = None
 ) -> None:
-    from callbacks import heatmap, kpis, response, state
+    from callbacks import heatmap, kpis, response, state, tension
 
     state.register(app, service)
     kpis.register(app, service)
     heatmap.register(app, service, tile_url, region_links)
     response.register(app, service)
+    tension.register(app, service)

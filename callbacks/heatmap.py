@@ -14,7 +14,7 @@ from dashboard.service import DashboardService
 from geo.federal import FEDERAL_MAP, federal_regions, region_of
 from geo.figure import region_geometry
 from layouts import ids
-from layouts.map_figure import map_figure, town_labels
+from layouts.map_figure import DEFAULT_METRIC, map_figure, town_labels
 from layouts.map_panel import federal_ranking, municipality_card, ranking
 
 LANG = "ru"
@@ -49,6 +49,8 @@ def register(
             if state.view == "federal":
                 return draw_federal(filters, state.metric, size)
             frame = service.heatmap(filters)
+            if state.metric == "tension":
+                frame = frame.assign(tension=service.map_tension(filters).reindex(frame.index))
             density = service.density(filters) if state.density else None
             selected = state.municipalities[0] if len(state.municipalities) == 1 else None
             card = service.municipality_card(filters, selected) if selected else None
@@ -74,6 +76,7 @@ def register(
 
     def draw_federal(filters, metric: str, size):
         frame = service.federal(filters)
+        metric = metric if metric in frame.columns else DEFAULT_METRIC  # tension is computed per municipality only
         figure = map_figure(
             frame,
             region_geometry(FEDERAL_MAP),

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard import tension
 from dashboard.filters import FilterError
 from dashboard.response_times import granularity
 from dashboard.service import DashboardService
@@ -135,6 +136,75 @@ def response_times_api() -> Response:
                 },
             }
             for _, row in series.iterrows()
+        ],
+    )
+
+
+def _limit(default: int = 50, most: int = 1000) -> int:
+    value = request.args.get("limit", str(default))
+    if not value.isdigit() or not 1 <= int(value) <= most:
+        raise FilterError(f"limit должен быть целым числом от 1 до {most}")
+    return int(value)
+
+
+def _lang() -> str:
+    lang = request.args.get("lang", "ru")
+    if lang not in ("ru", "en"):
+        raise FilterError("lang: ru или en")
+    return lang
+
+
+def _components(row) -> dict:
+    return {name: round(float(row[f"s_{name}"]), 3) for name in ("volume", "repeats", "overdue", "spread")}
+
+
+@api.get("/api/v1/tension")
+def tension_api() -> Response:
+    """Tension index per sector and the tension points (sector × municipality), highest index first."""
+    filters = _filters()
+    limit, lang = _limit(), _lang()
+    result = service().tension(filters)
+    points = result.points.head(limit)
+    common = ("index", "level", "change_pct", "p_value", "overdue", "overdue_share", "topic")
+    return jsonify(
+        period={"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days},
+        baseline=None
+        if result.baseline is None
+        else {"from": result.baseline[0].isoformat(), "to": result.baseline[1].isoformat()},
+        filters={
+            "sector": list(filters.sectors),
+            "municipality": list(filters.municipalities),
+            "source": list(filters.sources),
+        },
+        sectors=[
+            {
+                "sector": row["sector"],
+                "name": tension.sector_name(row["sector"], lang),
+                "messages": int(row["observed"]),
+                "expected": _number(round(row["expected"], 1)),
+                **{key: _number(row[key]) for key in common},
+                "hottest_municipality": row["hottest_municipality"],
+                "components": _components(row),
+                "reason": reason,
+                "daily": {"from": result.days[0].isoformat(), "counts": [int(v) for v in row["spark"]]},
+            }
+            for (_, row), reason in zip(
+                result.sectors.iterrows(), tension.reasons(result, result.sectors, lang), strict=True
+            )
+        ],
+        points=[
+            {
+                "sector": row["sector"],
+                "oktmo": row["oktmo"],
+                "municipality": row["municipality"],
+                "messages": int(row["observed"]),
+                "expected": _number(round(row["expected"], 1)),
+                **{key: _number(row[key]) for key in common},
+                "per_capita_ratio": _number(row["per_capita_ratio"]),
+                "components": _components(row),
+                "reason": reason,
+            }
+            for (_, row), reason in zip(points.iterrows(), tension.reasons(result, points, lang), strict=True)
         ],
     )
 

@@ -1,4 +1,4 @@
-"""Command line: ``tsur init-db | load | demo | stats | rollups | serve``."""
+"""Command line: ``tsur init-db | load | demo | stats | rollups | alerts | serve``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
@@ -24,6 +25,8 @@ app = typer.Typer(
     help="ЦУР: панель обращений граждан — загрузка данных и запуск.", no_args_is_help=True, add_completion=False
 )
 console = Console()
+alerts_app = typer.Typer(help="Оповещения о новых критических точках напряжённости.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
 
 
 def _engine():
@@ -72,7 +75,7 @@ def load(
         console.print(f"[red]Неизвестный формат {fmt}[/red]; допустимы: auto, {', '.join(FORMATS)}")
         raise typer.Exit(2)
     engine = _engine()
-    failed = False
+    failed, changed = False, False
     results = []
     for path in files:
         size = path.stat().st_size if path.exists() else 0
@@ -103,6 +106,9 @@ def load(
                     console.print(f"[red]Файл не загружен:[/red] {exc}")
                 continue
         results.append(summary.as_dict()) if as_json else _print_summary(summary)
+        changed = changed or bool(summary.new or summary.updated)
+    if changed:  # new data may have made a point critical
+        _check_alerts(engine, quiet=as_json)
     if as_json:
         typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
     if failed:
@@ -130,6 +136,7 @@ def demo(
             frame, engine, f"demo(seed={seed})", region, progress=lambda rows, _b: progress.update(task, completed=rows)
         )
     _print_summary(summary)
+    _check_alerts(engine)
 
 
 @app.command()
@@ -177,6 +184,50 @@ def rollups(full: Annotated[bool, typer.Option("--full", help="Перестро�
     engine = _engine()
     days = rollup_module.rebuild_all(engine) if full else rollup_module.refresh(engine)
     console.print(f"Перестроено дней: {days}")
+
+
+def _check_alerts(engine, quiet: bool = False) -> None:
+    from dashboard import alerts
+
+    report = alerts.check(engine, get_region(), get_settings())
+    if quiet:
+        return
+    console.print(
+        f"Критических точек: {report.critical}, новых сегодня: {report.recorded}"
+        + (f"; отправлено: {report.sent}" if get_settings().alert_webhook_url else "")
+        + (f"; [red]не доставлено: {report.failed}[/red]" if report.failed else "")
+    )
+    for error in report.errors:
+        console.print(f"  [red]{error}[/red]")
+
+
+@alerts_app.command("check")
+def alerts_check() -> None:
+    """Найти новые критические точки (последние 7 дней) и отправить их на TSUR_ALERT_WEBHOOK_URL."""
+    _check_alerts(_engine())
+
+
+@alerts_app.command("list")
+def alerts_list(
+    days: Annotated[int, typer.Option("--days", help="За сколько последних дней")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="Вывести JSON")] = False,
+) -> None:
+    """Записанные оповещения: день, отрасль, муниципалитет, индекс, причина, когда доставлено."""
+    from datetime import date, timedelta
+
+    from dashboard import alerts
+
+    frame = alerts.recent(_engine(), date.today() - timedelta(days=days - 1))
+    if as_json:
+        typer.echo(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=2))
+        return
+    table = Table(title="Оповещения")
+    for column in ("день", "индекс", "причина", "доставлено"):
+        table.add_column(column)
+    for _, row in frame.iterrows():
+        sent = "—" if row["sent_at"] is None or pd.isna(row["sent_at"]) else f"{row['sent_at']:%d.%m %H:%M}"
+        table.add_row(f"{row['day']:%d.%m.%Y}", f"{row['index']:.0f}", row["reason"], sent)
+    console.print(table)
 
 
 @app.command()

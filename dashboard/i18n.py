@@ -93,6 +93,42 @@ TEXTS: dict[str, dict[str, str]] = {
     "top_topics": {"ru": "Частые темы", "en": "Frequent topics"},
     "latest": {"ru": "Последние сообщения", "en": "Latest messages"},
     "period_label": {"ru": "{start} — {end}, {days} дн.", "en": "{start} — {end}, {days} days"},
+    "tension_title": {"ru": "Напряжённость по отраслям", "en": "Tension by sector"},
+    "tension_points": {"ru": "Точки напряжённости", "en": "Tension points"},
+    "level_normal": {"ru": "норма", "en": "normal"},
+    "level_attention": {"ru": "внимание", "en": "attention"},
+    "level_tension": {"ru": "напряжённость", "en": "tension"},
+    "level_critical": {"ru": "критично", "en": "critical"},
+    "tension_index": {"ru": "Индекс напряжённости", "en": "Tension index"},
+    "vs_baseline": {"ru": "к базовому уровню", "en": "vs baseline"},
+    "reason_change": {"ru": "{change} к базовому уровню", "en": "{change} vs baseline"},
+    "reason_new": {"ru": "{count} обращ. при пустом базовом периоде", "en": "{count} messages, none in the baseline"},
+    "reason_topic": {"ru": "тема «{topic}»: {count} обращ.", "en": "topic “{topic}”: {count} messages"},
+    "reason_overdue": {"ru": "{share} просрочено", "en": "{share} overdue"},
+    "reason_per_capita": {
+        "ru": "в {ratio} раза выше среднего по региону на 10 000 жителей",
+        "en": "{ratio}× the region's rate per 10,000 residents",
+    },
+    "reason_hottest": {"ru": "острее всего: {place}", "en": "hottest: {place}"},
+    "reason_usual": {"ru": "в пределах обычного", "en": "within the usual range"},
+    "reason_no_baseline": {"ru": "нет базового периода для сравнения", "en": "no baseline to compare with"},
+    "points_more": {
+        "ru": "и ещё {count} выше нормы (полный список — API /api/v1/tension)",
+        "en": "and {count} more above normal (full list: API /api/v1/tension)",
+    },
+    "points_normal": {
+        "ru": "в норме: {count} сочетаний отрасль × муниципалитет",
+        "en": "normal: {count} sector × municipality cells",
+    },
+    "alerts_title": {"ru": "Новые критические точки", "en": "New critical points"},
+    "no_points": {"ru": "Точек напряжённости нет", "en": "No tension points"},
+    "baseline_label": {"ru": "базовый период {start} — {end}", "en": "baseline {start} — {end}"},
+    "tension_help": {
+        "ru": "Индекс 0–100: необычный рост к своему базовому уровню, повторы по одной теме, просрочка, "
+        "частота на 10 000 жителей к региону. Щёлкните по отрасли, чтобы отфильтровать всю панель.",
+        "en": "Index 0–100: unusual rise against its own baseline, repeats on one topic, overdue share, "
+        "rate per 10,000 residents against the region. Click a sector to filter the whole dashboard.",
+    },
 }
 
 

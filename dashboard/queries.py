@@ -44,45 +44,48 @@ def _totals(engine: Engine, filters: Filters) -> dict:
     return {"messages": int(row[0]), "answered": int(row[1]), "answered_in_sla": int(row[2]), "hist": hist}
 
 
-def overdue_by(engine: Engine, filters: Filters, now: datetime, region: Region, key: str | None = None) -> pd.Series:
-    """Messages of the period still unanswered past their SLA target at ``now``, optionally per ``key``.
+def overdue_by(
+    engine: Engine, filters: Filters, now: datetime, region: Region, key: str | tuple[str, ...] = ()
+) -> pd.Series:
+    """Messages of the period still unanswered past their SLA target at ``now``, optionally per ``key``
+    (one column, or several for a MultiIndex; with no key, one value under "all").
 
     Days that ended at least the longest SLA ago are read from rollups (every open message there is
     overdue); the last few days are checked message by message against their own target.
     """
+    keys = (key,) if isinstance(key, str) else tuple(key)
     now_local = now.astimezone(region.timezone)
     cutoff = (now_local - timedelta(hours=load_sla().max_hours)).date()
-    parts: list[pd.Series] = []
+    parts: list[pd.DataFrame] = []
     with engine.connect() as conn:
         if filters.date_from < cutoff:
             old_to = min(filters.date_to, cutoff - timedelta(days=1))
             r = rollup_daily.c
-            group = [r[key]] if key else []
+            group = [r[k] for k in keys]
             rows = conn.execute(
                 select(*group, func.coalesce(func.sum(r.open_unanswered), 0))
                 .where(_where(rollup_daily, filters, date_to=old_to))
                 .group_by(*group)
             ).all()
-            parts.append(pd.Series({(row[0] if key else "all"): int(row[-1]) for row in rows}, dtype="int64"))
+            parts.append(pd.DataFrame(rows, columns=[*keys, "overdue"]))
         if filters.date_to >= cutoff:
             m = messages.c
-            group = [m[key]] if key else []
             recent = conn.execute(
-                select(m.created_at, m.sla_hours, *group).where(
+                select(m.created_at, m.sla_hours, *[m[k] for k in keys]).where(
                     _where(messages, filters, date_from=max(filters.date_from, cutoff)),
                     m.first_response_at.is_(None),
                     m.status.in_(OPEN_STATUSES),
                 )
             ).all()
-            if recent:
-                frame = pd.DataFrame(recent, columns=["created_at", "sla_hours", *(["key"] if key else [])])
-                created = pd.to_datetime(frame["created_at"], utc=True)
-                late = created + pd.to_timedelta(frame["sla_hours"], unit="h") < pd.Timestamp(now).tz_convert("UTC")
-                keys = frame["key"] if key else pd.Series("all", index=frame.index)
-                parts.append(late.groupby(keys).sum().astype("int64"))
-    if not parts:
-        return pd.Series(dtype="int64")
-    return pd.concat(parts).groupby(level=0).sum()
+            frame = pd.DataFrame(recent, columns=["created_at", "sla_hours", *keys])
+            created = pd.to_datetime(frame["created_at"], utc=True)
+            deadline = created + pd.to_timedelta(frame["sla_hours"], unit="h")
+            frame["overdue"] = (deadline < pd.Timestamp(now).tz_convert("UTC")).astype("int64")
+            parts.append(frame[[*keys, "overdue"]])
+    together = pd.concat(parts) if parts else pd.DataFrame(columns=[*keys, "overdue"])
+    if not keys:
+        return pd.Series({"all": int(together["overdue"].sum())}, dtype="int64")
+    return together.groupby(list(keys) if len(keys) > 1 else keys[0])["overdue"].sum().astype("int64")
 
 
 def overdue_count(engine: Engine, filters: Filters, now: datetime, region: Region) -> int:

@@ -1,4 +1,5 @@
-"""Rollups: day × municipality × sector × source aggregates, rebuilt for the days a load touched.
+"""Rollups: day × municipality × sector × source aggregates (and day × municipality × sector × topic
+counts for the tension index), rebuilt for the days a load touched.
 
 A load marks days dirty in the same transaction that changes messages, so a crash never leaves a
 rollup silently stale: the next load (or ``tsur rollups``) rebuilds every dirty day.
@@ -14,7 +15,7 @@ from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, 
 
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
 from dashboard.catalog import OPEN_STATUSES
-from dashboard.store.schema import messages, meta, rollup_daily, rollup_dirty
+from dashboard.store.schema import messages, meta, rollup_daily, rollup_dirty, rollup_topic_daily
 
 DAYS_PER_STATEMENT = 64
 
@@ -49,6 +50,15 @@ def _aggregate(days: list[date]):
     return select(*columns).where(m.day.in_(days)).group_by(m.day, m.oktmo, m.sector, m.source)
 
 
+def _topic_counts(days: list[date]):
+    m = messages.c
+    return (
+        select(m.day, m.oktmo, m.sector, m.topic, func.count())
+        .where(m.day.in_(days), m.topic.is_not(None))
+        .group_by(m.day, m.oktmo, m.sector, m.topic)
+    )
+
+
 def rebuild_days(conn: Connection, days: list[date]) -> None:
     names = [
         "day",
@@ -68,6 +78,11 @@ def rebuild_days(conn: Connection, days: list[date]) -> None:
         part = days[start : start + DAYS_PER_STATEMENT]
         conn.execute(delete(rollup_daily).where(rollup_daily.c.day.in_(part)))
         conn.execute(insert(rollup_daily).from_select([rollup_daily.c[n] for n in names], _aggregate(part)))
+        conn.execute(delete(rollup_topic_daily).where(rollup_topic_daily.c.day.in_(part)))
+        t = rollup_topic_daily.c
+        conn.execute(
+            insert(rollup_topic_daily).from_select([t.day, t.oktmo, t.sector, t.topic, t.messages], _topic_counts(part))
+        )
         conn.execute(delete(rollup_dirty).where(rollup_dirty.c.day.in_(part)))
 
 
@@ -85,6 +100,7 @@ def rebuild_all(engine: Engine) -> int:
     with engine.begin() as conn:
         days = [r.day for r in conn.execute(select(messages.c.day).distinct())]
         conn.execute(delete(rollup_daily))
+        conn.execute(delete(rollup_topic_daily))
         conn.execute(delete(rollup_dirty))
         rebuild_days(conn, sorted(days))
         bump_data_version(conn)

@@ -14,7 +14,7 @@ import pandas as pd
 from flask_caching import Cache
 from sqlalchemy import Engine
 
-from dashboard import queries, response_times
+from dashboard import alerts, queries, response_times, tension
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
 from dashboard.region import Region
@@ -98,6 +98,18 @@ class DashboardService:
     def response_table(self, filters: Filters, by: str) -> pd.DataFrame:
         return self._cached("table_by_agency" if by == "agency" else "table_by_sector", filters)
 
+    def tension(self, filters: Filters) -> tension.TensionResult:
+        return self._cached("tension", filters)
+
+    def map_tension(self, filters: Filters) -> pd.Series:
+        """The highest sector × municipality tension index of each municipality (the map's tension metric)."""
+        points = self.tension(replace(filters, municipalities=())).points
+        return points.groupby("oktmo")["index"].max()
+
+    def alerts_today(self, filters: Filters) -> pd.DataFrame:
+        """Critical points recorded today (a small indexed table: not cached, so a new alert shows at once)."""
+        return alerts.recent(self.engine, self.today(), filters.sectors)
+
     def __repr__(self) -> str:  # part of memoize keys: one entry per database and region
         return f"DashboardService({self.engine.url.render_as_string(hide_password=True)}, {self.region.id})"
 
@@ -117,6 +129,7 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         "oldest_overdue": lambda: response_times.oldest_overdue(e, filters, now, region),
         "table_by_sector": lambda: response_times.table_by_sector(e, filters, now, region),
         "table_by_agency": lambda: response_times.table_by_agency(e, filters, now),
+        "tension": lambda: tension.tension(e, filters, now, region),
     }
     return runners[name]()
 

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     tile_url: str | None = None
     # federal view: other regions' dashboards, by federal map slug, e.g. {"kaluga-region": "https://…/"}
     region_links: dict[str, str] = Field(default_factory=dict)
+    # alerts: new critical tension points are POSTed here as JSON (signed with HMAC-SHA256 if a secret is set)
+    alert_webhook_url: str | None = None
+    alert_webhook_secret: str | None = None
+    alert_webhook_timeout: float = Field(default=5.0, gt=0)
+    public_url: str | None = None  # the dashboard's address, for links in alerts
     batch_size: int = Field(default=20_000, ge=100)
 
     @model_validator(mode="after")

@@ -25,7 +25,19 @@ METRICS: dict[str, dict] = {
         "scale": "Purples",
     },
     "overdue_share": {"ru": "Доля просроченных", "en": "Overdue share", "unit": "%", "scale": "Reds"},
+    "tension": {"ru": "Напряжённость", "en": "Tension", "unit": "индекс 0–100", "scale": "tension"},
 }
+# the tension index on a fixed 0–100 scale whose colours change at the level boundaries (30, 50, 70)
+TENSION_SCALE = [
+    [0.0, "#e8f5e9"],
+    [0.29, "#a5d6a7"],
+    [0.3, "#fff3b0"],
+    [0.49, "#ffd54f"],
+    [0.5, "#ffb74d"],
+    [0.69, "#f57c00"],
+    [0.7, "#e53935"],
+    [1.0, "#8e0000"],
+]
 DEFAULT_METRIC = "per_10k"
 NO_DATA_COLOUR = "#d5d9de"
 # cool colours over the warm choropleth, transparent where there is nothing
@@ -134,7 +146,8 @@ def map_figure(
         "customdata": [c for c, h in zip(custom, has, strict=True) if h],
         "hovertemplate": HOVER,
         "marker": {"line": line, "opacity": 0.55 if density is not None else 0.9},
-        "colorscale": get_colorscale(spec["scale"]),  # resolved here: plotly.js's own "YlOrRd" runs the other way
+        # resolved here: plotly.js's own "YlOrRd" runs the other way
+        "colorscale": TENSION_SCALE if metric == "tension" else get_colorscale(spec["scale"]),
         "colorbar": {
             "title": {"text": f"{spec[lang]}<br>({spec['unit']})", "side": "top", "font": {"size": round(13 * big)}},
             "thickness": round(14 * big),
@@ -148,6 +161,8 @@ def map_figure(
         bound = float(np.nanmax(np.abs(values))) if has.any() else 100.0
         bound = min(max(bound, 10.0), 300.0)
         coloured.update(zmid=0, zmin=-bound, zmax=bound)
+    if metric == "tension":
+        coloured.update(zmin=0, zmax=100)
     traces.append(coloured)
     if selected and selected in frame.index:
         traces.append(

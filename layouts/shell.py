@@ -12,6 +12,7 @@ from dashboard.region import Region
 from layouts import ids
 from layouts.map_panel import map_panel
 from layouts.response_panel import response_panel
+from layouts.tension_panel import tension_panel
 
 
 def _dropdown_labels(lang: str) -> dict[str, str]:
@@ -153,6 +154,7 @@ def shell(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
                         delay_show=300,
                     ),
                     map_panel(lang),
+                    tension_panel(lang),
                     response_panel(lang),
                 ],
             ),

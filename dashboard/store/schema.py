@@ -128,6 +128,34 @@ rollup_daily = Table(
 Index("ix_rollup_daily_oktmo_day", rollup_daily.c.oktmo, rollup_daily.c.day)
 Index("ix_rollup_daily_sector_day", rollup_daily.c.sector, rollup_daily.c.day)
 
+rollup_topic_daily = Table(
+    "rollup_topic_daily",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("oktmo", String(11), primary_key=True),
+    Column("sector", String(32), primary_key=True),
+    Column("topic", String(200), primary_key=True),
+    Column("messages", Integer, nullable=False),
+)
+Index("ix_rollup_topic_daily_sector_day", rollup_topic_daily.c.sector, rollup_topic_daily.c.day)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),  # the region's date the point was found critical
+    Column("sector", String(32), nullable=False),
+    Column("oktmo", String(11), nullable=False),
+    Column("tension_index", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # the JSON body sent to the webhook
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    UniqueConstraint("day", "sector", "oktmo", name="uq_alerts_day_sector_oktmo"),
+)
+
 rollup_dirty = Table("rollup_dirty", metadata, Column("day", Date, primary_key=True))
 
 meta = Table(

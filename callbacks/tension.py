@@ -1,0 +1,73 @@
+"""Tension panel: sector tiles, tension points and today's alerts; a click on a tile or a point filters the page."""
+
+from __future__ import annotations
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from sqlalchemy.exc import SQLAlchemyError
+
+from callbacks.urlstate import filters_for, parse_search
+from dashboard import formatting as fmt
+from dashboard import tension
+from dashboard.catalog import load_sectors
+from dashboard.filters import FilterError
+from dashboard.i18n import t
+from dashboard.service import DashboardService
+from layouts import ids
+from layouts.tension_panel import alert_strip, sector_tiles, tension_points
+
+LANG = "ru"
+
+
+def register(app: Dash, service: DashboardService) -> None:
+    names = {s.code: s.name(LANG) for s in load_sectors().sectors}
+
+    @app.callback(
+        Output(ids.TENSION_SECTORS, "children"),
+        Output(ids.TENSION_POINTS, "children"),
+        Output(ids.TENSION_ALERTS, "children"),
+        Output(ids.TENSION_BASELINE, "children"),
+        Input(ids.URL, "search"),
+        Input(ids.REFRESH, "n_intervals"),
+    )
+    def draw(search, _tick):
+        state = parse_search(search)
+        try:
+            filters = filters_for(state, service)
+            result = service.tension(filters)
+            alerts = service.alerts_today(filters)
+        except (FilterError, SQLAlchemyError):
+            return no_update, no_update, no_update, no_update  # the KPI callback shows the message banner
+        sectors = result.sectors.assign(reason=tension.reasons(result, result.sectors, LANG))
+        points = result.points[result.points["level"] != "normal"]
+        points = points.assign(reason=tension.reasons(result, points, LANG))
+        baseline = (
+            t("baseline_label", LANG, start=fmt.day(result.baseline[0]), end=fmt.day(result.baseline[1]))
+            if result.baseline
+            else t("reason_no_baseline", LANG)
+        )
+        return (
+            sector_tiles(sectors, names, result.days, filters.date_from, state.sectors, LANG),
+            tension_points(points, len(result.points) - len(points), LANG),
+            alert_strip(alerts, LANG),
+            baseline,
+        )
+
+    @app.callback(
+        Output(ids.SECTOR, "value", allow_duplicate=True),
+        Output(ids.MUNICIPALITY, "value", allow_duplicate=True),
+        Input({"type": ids.SECTOR_TILE, "sector": ALL}, "n_clicks"),
+        Input({"type": ids.POINT_ITEM, "sector": ALL, "oktmo": ALL}, "n_clicks"),
+        State(ids.SECTOR, "value"),
+        prevent_initial_call=True,
+    )
+    def focus(_tiles, _points, current):
+        """A sector tile filters the dashboard to its sector (a second click clears it); a point filters
+        to its sector and municipality."""
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
+            return no_update, no_update  # tiles just re-rendered, nobody clicked
+        if trigger["type"] == ids.POINT_ITEM:
+            return [trigger["sector"]], [trigger["oktmo"]]
+        if (current or []) == [trigger["sector"]]:
+            return [], no_update
+        return [trigger["sector"]], no_update

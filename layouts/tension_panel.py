@@ -1,0 +1,141 @@
+"""Tension panel: a tile per sector sorted by tension, the tension points with their reasons, new alerts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from dash import html
+
+from dashboard import formatting as fmt
+from dashboard.i18n import t
+from layouts import ids
+
+LEVEL_COLOURS = {  # bar/accent colour per level; badges use the CSS classes level-<name>
+    "normal": "#43a047",
+    "attention": "#e0a400",
+    "tension": "#ef6c00",
+    "critical": "#c62828",
+}
+POINTS_SHOWN = 10
+
+
+def tension_panel(lang: str = "ru") -> html.Section:
+    return html.Section(
+        className="panel tension-panel",
+        children=[
+            html.Div(
+                className="panel-head",
+                children=[html.H2(t("tension_title", lang)), html.Span(id=ids.TENSION_BASELINE, className="hint")],
+            ),
+            html.Div(id=ids.TENSION_ALERTS, className="tension-alerts", role="alert"),
+            html.Div(
+                className="tension-body",
+                children=[
+                    html.Div(id=ids.TENSION_SECTORS, className="sector-tiles", **{"aria-live": "polite"}),
+                    html.Aside(
+                        className="tension-points-box",
+                        children=[
+                            html.H3(t("tension_points", lang)),
+                            html.Ol(id=ids.TENSION_POINTS, className="tension-points"),
+                        ],
+                    ),
+                ],
+            ),
+            html.P(t("tension_help", lang), className="hint"),
+        ],
+    )
+
+
+def level_badge(level: str, lang: str = "ru") -> html.Span:
+    return html.Span(t(f"level_{level}", lang), className=f"level level-{level}")
+
+
+def sparkbars(counts: list[int], days: list[date], period_from: date, level: str) -> html.Div:
+    """Daily counts as thin CSS bars: the period in the level's colour, the weeks before it in grey."""
+    top = max(counts) if counts and max(counts) > 0 else 1
+    bars = [
+        html.Span(
+            className="spark-bar",
+            style={
+                "height": f"{max(4, round(100 * n / top))}%",
+                "background": LEVEL_COLOURS[level] if d >= period_from else "#b8c2cc",
+            },
+            title=f"{fmt.day(d)}: {n}",
+        )
+        for n, d in zip(counts, days, strict=True)
+    ]
+    return html.Div(bars, className="sparkbars", **{"aria-hidden": "true"})
+
+
+def sector_tiles(
+    sectors: pd.DataFrame, names: dict[str, str], days: list[date], period_from: date, selected: list[str], lang: str
+) -> list[html.Button]:
+    """One button per sector, highest tension first; a click filters the whole dashboard to the sector."""
+    tiles = []
+    for _, row in sectors.iterrows():
+        change = None if pd.isna(row["change_pct"]) else row["change_pct"]
+        share = None if pd.isna(row["overdue_share"]) else row["overdue_share"]
+        tiles.append(
+            html.Button(
+                id={"type": ids.SECTOR_TILE, "sector": row["sector"]},
+                n_clicks=0,
+                className=f"sector-tile tile-{row['level']}" + (" selected" if row["sector"] in selected else ""),
+                title=row["reason"],
+                children=[
+                    html.Div([html.Span(names[row["sector"]], className="tile-name"), level_badge(row["level"], lang)]),
+                    html.Div(
+                        [
+                            html.Span(fmt.number(row["index"], lang), className="tile-index"),
+                            html.Span(" / 100", className="tile-of"),
+                        ]
+                    ),
+                    html.Div(
+                        className="tile-facts",
+                        children=[
+                            html.Span(f"{fmt.number(row['observed'], lang)} {t('col_messages', lang).lower()}"),
+                            html.Span(f"{fmt.change(change, lang)} {t('vs_baseline', lang)}"),
+                            html.Span(f"{t('overdue_share', lang)}: {fmt.share(share, lang)}"),
+                        ],
+                    ),
+                    sparkbars(row["spark"], days, period_from, row["level"]),
+                ],
+            )
+        )
+    return tiles
+
+
+def tension_points(points: pd.DataFrame, normal: int, lang: str = "ru", limit: int = POINTS_SHOWN) -> list:
+    """The hottest sector × municipality cells (above «норма») with their one-line reasons; a click filters
+    the page to the cell. ``normal`` counts the cells left out as normal."""
+    shown = points.head(limit)
+    items = [
+        html.Li(
+            html.Button(
+                id={"type": ids.POINT_ITEM, "sector": row["sector"], "oktmo": row["oktmo"]},
+                n_clicks=0,
+                className=f"tension-point point-{row['level']}",
+                children=[
+                    html.Span(fmt.number(row["index"], lang), className="point-index"),
+                    level_badge(row["level"], lang),
+                    html.Span(row["reason"], className="point-reason"),
+                ],
+            )
+        )
+        for _, row in shown.iterrows()
+    ]
+    if shown.empty:
+        items.append(html.Li(t("no_points", lang), className="tension-point empty"))
+    if len(points) > limit:
+        items.append(html.Li(t("points_more", lang, count=fmt.number(len(points) - limit, lang)), className="hint"))
+    items.append(html.Li(t("points_normal", lang, count=fmt.number(normal, lang)), className="hint"))
+    return items
+
+
+def alert_strip(alerts: pd.DataFrame, lang: str = "ru") -> list:
+    if alerts.empty:
+        return []
+    return [
+        html.Strong(t("alerts_title", lang) + ": "),
+        html.Ul([html.Li(f"{fmt.number(r['index'], lang)} · {r['reason']}") for _, r in alerts.iterrows()]),
+    ]

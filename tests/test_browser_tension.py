@@ -1,0 +1,62 @@
+"""The tension panel in headless Chromium: tiles sorted by tension, the spike as the top point, clicks filter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from dashboard.loader.ingest import load_frame
+from dashboard.service import DashboardService
+from dashboard.settings import Settings
+from tests.test_tension import NOVOCHEB, NOW, build_region_frame
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+VIEW = "/?period=custom&from=2026-11-13&to=2026-11-19"
+
+
+@pytest.fixture
+def dashboard(sqlite_engine, region, tmp_path):
+    load_frame(build_region_frame(), sqlite_engine, "tension-test", region, now=NOW)
+    settings = Settings(data_dir=tmp_path, cache_type="SimpleCache")
+    return create_app(settings, DashboardService(sqlite_engine, region, clock=lambda: NOW))
+
+
+def test_tiles_points_and_clicks_filter_the_page(dash_duo, dashboard):
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.get(dash_duo.server_url + VIEW)
+    dash_duo.wait_for_element(".sector-tile", timeout=15)
+    tiles = dash_duo.find_elements(".sector-tile")
+    names = [tile.find_element("css selector", ".tile-name").text for tile in tiles]
+    assert names[0] == "ЖКХ" and sorted(names[1:]) == ["Дороги", "Здравоохранение", "ТКО"]  # tense one first
+    assert "напряжённость" in tiles[0].text or "критично" in tiles[0].text
+    assert len(tiles[0].find_elements("css selector", ".spark-bar")) == 35
+    top = dash_duo.find_element(".tension-point")
+    assert "критично" in top.text and top.text.split("\n")[0] == top.find_element("css selector", ".point-index").text
+    assert "ЖКХ · Новочебоксарск: +400" in top.text and "«Отопление»" in top.text
+    assert "базовый период 18.09.2026 — 12.11.2026" in dash_duo.find_element("#tension-baseline").text
+
+    dash_duo.driver.execute_script("document.querySelector('.tension-panel').scrollIntoView()")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "tension-1920x1080.png"))
+
+    tiles[1].click()  # a sector tile filters the whole page to it
+    dash_duo.wait_for_element(".sector-tile.selected", timeout=10)
+    selected = dash_duo.find_element(".sector-tile.selected .tile-name").text
+    code, count = {"Дороги": ("roads", 28), "Здравоохранение": ("health", 14), "ТКО": ("waste", 3)}[selected]
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", str(count), timeout=10)
+    assert f"sector={code}" in dash_duo.driver.current_url
+    dash_duo.wait_for_contains_text("#filter-sector", selected, timeout=10)
+
+    dash_duo.find_element(".sector-tile.selected").click()  # a second click clears the filter
+    dash_duo.wait_for_element_by_css_selector(".sector-tile:not(.selected)", timeout=10)
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "206", timeout=10)
+    assert "sector=" not in dash_duo.driver.current_url
+
+    dash_duo.find_element(".tension-point").click()  # a point filters to its sector and municipality
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "70", timeout=10)
+    url = dash_duo.driver.current_url
+    assert "sector=zhkh" in url and f"municipality={NOVOCHEB}" in url
+    assert dash_duo.get_logs() == []

@@ -1,0 +1,280 @@
+"""Tension index on a hand-built region: a planted spike, a small noisy cell, overdue, no baseline, API, alerts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from dashboard import alerts, tension
+from dashboard.filters import Filters
+from dashboard.loader.ingest import load_frame
+from dashboard.service import DashboardService
+from dashboard.settings import Settings
+from dashboard.store.schema import alerts as alerts_table
+
+CHEB, NOVOCHEB, KANASH = "97701000", "97710000", "97707000"
+PERIOD = Filters(date(2026, 11, 13), date(2026, 11, 19))
+FIRST_DAY = date(2026, 9, 18)  # exactly eight weeks of baseline before the period
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def _rows(sector: str, oktmo: str, day: date, n: int, topic: str = "Прочее", overdue: int = 0) -> list[dict]:
+    """``n`` messages on ``day`` at 10:00 local time, answered after an hour except ``overdue`` of them."""
+    created = datetime(day.year, day.month, day.day, 7, 0, tzinfo=UTC)
+    return [
+        {
+            "external_id": f"{sector}-{oktmo}-{day:%Y%m%d}-{i}",
+            "source": "vk",
+            "created_at": created.isoformat(),
+            "first_response_at": "" if i < overdue else (created + timedelta(hours=1)).isoformat(),
+            "status": "new" if i < overdue else "answered",
+            "sector": sector,
+            "topic": topic,
+            "municipality": oktmo,
+            "text": "Обращение",
+        }
+        for i in range(n)
+    ]
+
+
+def build_region_frame() -> pd.DataFrame:
+    """Steady cells for eight weeks and the period, plus: a 5× heating spike in Новочебоксарск, a small cell
+    going from one message a week to three, and a cell with half of the period's messages overdue."""
+    rows: list[dict] = []
+    day = FIRST_DAY
+    while day <= PERIOD.date_to:
+        in_period = day >= PERIOD.date_from
+        rows += _rows("zhkh", CHEB, day, 10)
+        rows += _rows("roads", CHEB, day, 4)
+        rows += _rows("zhkh", KANASH, day, 3)
+        rows += _rows("health", KANASH, day, 2, overdue=1 if in_period else 0)
+        rows += _rows("zhkh", NOVOCHEB, day, 2, topic="Горячая вода")
+        if in_period:  # the spike: eight more a day, on one topic
+            rows += [dict(r, external_id=r["external_id"] + "s") for r in _rows("zhkh", NOVOCHEB, day, 8, "Отопление")]
+        if day.weekday() == 0 and not in_period:
+            rows += _rows("waste", KANASH, day, 1)
+        day += timedelta(days=1)
+    rows += [dict(r, external_id=f"small-{i}") for i, r in enumerate(_rows("waste", KANASH, date(2026, 11, 17), 3))]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def loaded(engine, region):
+    summary = load_frame(build_region_frame(), engine, "tension-test", region, now=NOW)
+    assert summary.rejected == 0
+    return engine
+
+
+def point(result: tension.TensionResult, sector: str, oktmo: str) -> pd.Series:
+    points = result.points
+    return points[(points["sector"] == sector) & (points["oktmo"] == oktmo)].iloc[0]
+
+
+def test_spike_is_the_top_critical_point_with_its_reason(loaded, region):
+    result = tension.tension(loaded, PERIOD, NOW, region)
+    top = result.points.iloc[0]
+    assert (top["sector"], top["oktmo"], top["level"]) == ("zhkh", NOVOCHEB, "critical")
+    assert top["observed"] == 70 and top["expected"] == pytest.approx(14.0)
+    [reason] = tension.reasons(result, result.points.head(1))
+    assert reason.startswith("ЖКХ · Новочебоксарск: +400\u00a0% к базовому уровню")
+    assert "тема «Отопление»: 56 обращ." in reason
+    assert result.points["index"].is_monotonic_decreasing
+    assert result.baseline == (FIRST_DAY, date(2026, 11, 12))
+
+
+def test_steady_and_small_cells_stay_normal(loaded, region):
+    result = tension.tension(loaded, PERIOD, NOW, region)
+    steady = point(result, "zhkh", CHEB)
+    assert steady["level"] == "normal" and steady["s_volume"] == 0 and steady["change_pct"] == pytest.approx(0)
+    small = point(result, "waste", KANASH)  # three messages instead of one a week: not a crisis
+    assert small["observed"] == 3 and small["change_pct"] == pytest.approx(200.0)
+    assert small["level"] == "normal" and small["s_volume"] == 0
+    assert (result.points["level"] == "critical").sum() == 1
+
+
+def test_overdue_share_raises_the_index_and_is_named(loaded, region):
+    result = tension.tension(loaded, PERIOD, NOW, region)
+    late = point(result, "health", KANASH)
+    assert late["overdue"] == 7 and late["overdue_share"] == pytest.approx(0.5)
+    assert late["s_overdue"] > 0.5 and late["index"] == pytest.approx(
+        15 * late["s_overdue"] + 15 * late["s_spread"], 0.01
+    )
+    [reason] = tension.reasons(result, result.points[result.points["sector"] == "health"])
+    assert "50\u00a0% просрочено" in reason
+
+
+def test_rollups_and_raw_messages_give_the_same_indices(loaded, region):
+    from_rollups = tension.compute(tension.inputs_from_rollups(loaded, PERIOD, NOW, region), region)
+    from_raw = tension.compute(tension.inputs_from_messages(loaded, PERIOD, NOW, region), region)
+    key = ["sector", "oktmo"]
+    a = from_rollups.points.sort_values(key).reset_index(drop=True)
+    b = from_raw.points.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        a[[*key, "observed", "expected", "overdue"]], b[[*key, "observed", "expected", "overdue"]]
+    )
+    np.testing.assert_allclose(a["index"], b["index"])
+    np.testing.assert_allclose(
+        from_rollups.sectors.sort_values("sector")["index"], from_raw.sectors.sort_values("sector")["index"]
+    )
+
+
+def test_sector_tiles_are_sorted_and_carry_their_hottest_place(loaded, region):
+    result = tension.tension(loaded, PERIOD, NOW, region)
+    sectors = result.sectors
+    assert next(iter(sectors["sector"])) == "zhkh" and sectors["index"].is_monotonic_decreasing
+    zhkh = sectors.iloc[0]
+    assert zhkh["hottest_municipality"] == "Новочебоксарск"
+    assert zhkh["index"] >= 0.7 * result.points.iloc[0]["index"] - 0.05  # one critical town makes the sector tense
+    assert zhkh["level"] in ("tension", "critical")
+    assert len(zhkh["spark"]) == len(result.days) == 7 + 28 and zhkh["spark"][-1] == 10 + 3 + 10
+    assert sum(zhkh["spark"][-7:]) == zhkh["observed"]
+
+
+def test_municipality_filter_narrows_points_and_sector_totals(loaded, region):
+    result = tension.tension(loaded, replace(PERIOD, municipalities=(CHEB,)), NOW, region)
+    assert set(result.points["oktmo"]) == {CHEB}
+    assert set(result.sectors["sector"]) == {"zhkh", "roads"}
+    assert (result.sectors["level"] == "normal").all()
+
+
+def test_no_baseline_means_no_volume_alarm(loaded, region):
+    early = Filters(FIRST_DAY, FIRST_DAY + timedelta(days=6))
+    result = tension.tension(loaded, early, NOW, region)
+    assert result.baseline is None
+    assert (result.points["s_volume"] == 0).all() and (result.points["level"] != "critical").all()
+    assert "нет базового периода для сравнения" in tension.reasons(result, result.points.head(1))[0]
+
+
+def test_rise_score_needs_both_significance_and_size():
+    score, p, change = tension.rise_score(np.array([3, 100, 150]), np.array([1.0, 20.0, 100.0]), [8, 160, 800], 0.0, 7)
+    assert score[0] == 0 and p[0] > 0.05  # 3 instead of 1
+    assert score[1] == pytest.approx(1.0)  # 5× on a baseline of 20 a week
+    assert 0 < score[2] < 0.3 and p[2] < 1e-4  # +50 % on a big cell: very significant, a modest rise
+    assert change[1] == pytest.approx(400.0)
+
+
+def test_levels_and_the_weekday_profile():
+    assert [tension.level_of(v) for v in (0, 29.9, 30, 49.9, 50, 69.9, 70, 100)] == [
+        "normal",
+        "normal",
+        "attention",
+        "attention",
+        "tension",
+        "tension",
+        "critical",
+        "critical",
+    ]
+    days = pd.date_range("2026-10-05", "2026-11-15").date  # six weeks with 4 November (a Wednesday holiday)
+    counts = pd.Series([20 if d.weekday() < 5 and d != date(2026, 11, 4) else 10 for d in days], index=list(days))
+    profile = tension.weekday_profile(counts)
+    assert profile[0] == pytest.approx(profile[2]) and profile[5] == pytest.approx(profile[6])
+    assert profile[0] / profile[6] == pytest.approx(2.0)
+    assert list(tension.day_types([date(2026, 11, 4), date(2026, 11, 5)])) == [6, 3]
+
+
+def test_tension_api(loaded, region, tmp_path):
+    app = create_app(Settings(data_dir=tmp_path), DashboardService(loaded, region, clock=lambda: NOW))
+    client = app.server.test_client()
+    body = client.get("/api/v1/tension?from=2026-11-13&to=2026-11-19").get_json()
+    assert body["baseline"] == {"from": "2026-09-18", "to": "2026-11-12"}
+    assert next(s["sector"] for s in body["sectors"]) == "zhkh"
+    assert len({s["sector"] for s in body["sectors"]}) == len(body["sectors"])
+    indices = [p["index"] for p in body["points"]]
+    assert indices == sorted(indices, reverse=True)
+    top = body["points"][0]
+    assert {k: top[k] for k in ("sector", "oktmo", "municipality", "level")} == {
+        "sector": "zhkh",
+        "oktmo": NOVOCHEB,
+        "municipality": "Новочебоксарск",
+        "level": "critical",
+    }
+    assert top["reason"].startswith("ЖКХ · Новочебоксарск: +400")
+    assert {p["level"] for p in body["points"]} <= {"normal", "attention", "tension", "critical"}
+    english = client.get("/api/v1/tension?from=2026-11-13&to=2026-11-19&lang=en&limit=1").get_json()
+    assert len(english["points"]) == 1 and "vs baseline" in english["points"][0]["reason"]
+    only_cheb = client.get(f"/api/v1/tension?from=2026-11-13&to=2026-11-19&municipality={CHEB}").get_json()
+    assert {p["oktmo"] for p in only_cheb["points"]} == {CHEB}
+    assert client.get("/api/v1/tension?limit=0").status_code == 400
+    assert client.get("/api/v1/tension?sector=nope").status_code == 400
+
+
+class Hook:
+    """A local webhook receiver: records every POST; answers ``status`` (changeable between calls)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict, dict]] = []
+        self.status = 200
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.received.append((dict(self.headers), body))
+                self.send_response(hook.status)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def hook():
+    receiver = Hook()
+    yield receiver
+    receiver.server.shutdown()
+
+
+def test_alert_is_posted_once_per_point_per_day(loaded, region, hook):
+    settings = Settings(alert_webhook_url=hook.url, alert_webhook_secret="s3cret", public_url="https://tsur.example/")
+    report = alerts.check(loaded, region, settings, NOW)
+    assert (report.critical, report.recorded, report.sent, report.failed) == (1, 1, 1, 0)
+    [(headers, raw)] = hook.received
+    body = json.loads(raw)
+    assert body["event"] == "tension.critical" and body["level"] == "critical"
+    assert (body["sector"], body["oktmo"], body["municipality"]) == ("zhkh", NOVOCHEB, "Новочебоксарск")
+    assert body["day"] == "2026-11-20" and body["reason"].startswith("ЖКХ · Новочебоксарск")
+    assert body["url"].startswith("https://tsur.example/?sector=zhkh&municipality=97710000")
+    expected = "sha256=" + hmac.new(b"s3cret", raw, hashlib.sha256).hexdigest()
+    assert headers["X-TSUR-Signature"] == expected
+
+    again = alerts.check(loaded, region, settings, NOW + timedelta(hours=3))
+    assert (again.critical, again.recorded, again.sent) == (1, 0, 0) and len(hook.received) == 1
+    next_day = alerts.check(loaded, region, settings, NOW + timedelta(days=1))
+    assert next_day.recorded == 1 and len(hook.received) == 2  # a new day may alert again
+
+
+def test_failed_delivery_is_kept_and_retried(loaded, region, hook):
+    settings = Settings(alert_webhook_url=hook.url)
+    hook.status = 500
+    report = alerts.check(loaded, region, settings, NOW)
+    assert (report.recorded, report.sent, report.failed) == (1, 0, 1) and "500" in report.errors[0]
+    with loaded.connect() as conn:
+        row = conn.execute(select(alerts_table.c.sent_at, alerts_table.c.attempts, alerts_table.c.last_error)).one()
+    assert row.sent_at is None and row.attempts == 1 and "500" in row.last_error
+    hook.status = 200
+    retry = alerts.check(loaded, region, settings, NOW + timedelta(minutes=10))
+    assert (retry.recorded, retry.sent, retry.failed) == (0, 1, 0) and len(hook.received) == 2
+    with loaded.connect() as conn:
+        assert conn.execute(select(alerts_table.c.sent_at)).scalar() is not None
+    assert len(alerts.recent(loaded, date(2026, 11, 20))) == 1
+
+
+def test_unreachable_webhook_is_an_error_not_a_crash(loaded, region):
+    settings = Settings(alert_webhook_url="http://127.0.0.1:9/nothing-listens", alert_webhook_timeout=1)
+    report = alerts.check(loaded, region, settings, NOW)
+    assert report.recorded == 1 and report.failed == 1 and report.sent == 0
