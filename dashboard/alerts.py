@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboard import tension
 from dashboard.filters import Filters, today_in
+from dashboard.frames import rows_frame
 from dashboard.region import Region
 from dashboard.settings import Settings
 from dashboard.store.schema import alerts
@@ -168,4 +169,4 @@ def recent(engine: Engine, since: date, sectors: tuple[str, ...] = ()) -> pd.Dat
         query = query.where(a.sector.in_(sectors))
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(a.created_at.desc(), a.tension_index.desc())).all()
-    return pd.DataFrame(rows, columns=["day", "sector", "oktmo", "index", "reason", "created_at", "sent_at"])
+    return rows_frame(rows, columns=["day", "sector", "oktmo", "index", "reason", "created_at", "sent_at"])

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, Integer, and_, func, select
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, percentile
 from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
+from dashboard.frames import rows_frame
 from dashboard.masking import mask
 from dashboard.region import Region
 from dashboard.store.schema import messages, municipalities, rollup_daily
@@ -67,7 +68,7 @@ def overdue_by(
                 .where(_where(rollup_daily, filters, date_to=old_to))
                 .group_by(*group)
             ).all()
-            parts.append(pd.DataFrame(rows, columns=[*keys, "overdue"]))
+            parts.append(rows_frame(rows, columns=[*keys, "overdue"]))
         if filters.date_to >= cutoff:
             m = messages.c
             recent = conn.execute(
@@ -77,7 +78,7 @@ def overdue_by(
                     m.status.in_(OPEN_STATUSES),
                 )
             ).all()
-            frame = pd.DataFrame(recent, columns=["created_at", "sla_hours", *keys])
+            frame = rows_frame(recent, columns=["created_at", "sla_hours", *keys])
             created = pd.to_datetime(frame["created_at"], utc=True)
             deadline = created + pd.to_timedelta(frame["sla_hours"], unit="h")
             frame["overdue"] = (deadline < pd.Timestamp(now).tz_convert("UTC")).astype("int64")
@@ -129,7 +130,7 @@ def _by_municipality(engine: Engine, filters: Filters) -> pd.DataFrame:
     columns += [func.sum(r[name]).label(name) for name in FIRST_RESPONSE_COLUMNS]
     with engine.connect() as conn:
         rows = conn.execute(select(*columns).where(_where(rollup_daily, filters)).group_by(r.oktmo)).all()
-    return pd.DataFrame(rows, columns=["oktmo", "messages", "answered", *FIRST_RESPONSE_COLUMNS]).set_index("oktmo")
+    return rows_frame(rows, columns=["oktmo", "messages", "answered", *FIRST_RESPONSE_COLUMNS]).set_index("oktmo")
 
 
 def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> pd.DataFrame:
@@ -174,7 +175,7 @@ def point_density(
             .where(_where(messages, filters), m.lat.is_not(None), m.lon.is_not(None))
             .group_by(gx, gy)
         ).all()
-    frame = pd.DataFrame(rows, columns=["gx", "gy", "count"])
+    frame = rows_frame(rows, columns=["gx", "gy", "count"])
     frame["lon"] = (frame["gx"] + 0.5) * step - 180.0
     frame["lat"] = (frame["gy"] + 0.5) * step - 90.0
     return frame[["lat", "lon", "count"]]
@@ -189,7 +190,7 @@ def by_sector(engine: Engine, filters: Filters) -> pd.DataFrame:
             .group_by(r.sector)
             .order_by(func.sum(r.messages).desc())
         ).all()
-    return pd.DataFrame(rows, columns=["sector", "messages"])
+    return rows_frame(rows, columns=["sector", "messages"])
 
 
 def daily_counts(engine: Engine, filters: Filters) -> pd.DataFrame:
@@ -213,7 +214,7 @@ def top_topics(engine: Engine, filters: Filters, limit: int = 5) -> pd.DataFrame
             .order_by(func.count().desc())
             .limit(limit)
         ).all()
-    return pd.DataFrame(rows, columns=["topic", "messages"])
+    return rows_frame(rows, columns=["topic", "messages"])
 
 
 def latest_messages(engine: Engine, filters: Filters, region: Region, limit: int = 8) -> pd.DataFrame:
@@ -227,7 +228,7 @@ def latest_messages(engine: Engine, filters: Filters, region: Region, limit: int
             .order_by(m.created_at.desc())
             .limit(limit)
         ).all()
-    frame = pd.DataFrame(rows, columns=["created_at", "source", "sector", "topic", "status", "text"])
+    frame = rows_frame(rows, columns=["created_at", "source", "sector", "topic", "status", "text"])
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).dt.tz_convert(region.timezone)
     frame["text"] = frame["text"].map(mask)
     return frame
@@ -290,8 +291,8 @@ def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     previous = _by_municipality(engine, filters.previous())["messages"]
     overdue = overdue_by(engine, filters, now, region, key="oktmo")
     with engine.connect() as conn:
-        people = pd.DataFrame(
-            conn.execute(select(municipalities.c.oktmo, municipalities.c.population)).all(),
+        people = rows_frame(
+            conn.execute(select(municipalities.c.oktmo, municipalities.c.population)),
             columns=["oktmo", "population"],
         ).set_index("oktmo")["population"]
     codes = current.index.union(previous.index).union(people.index)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, Integer, and_, func, or_, select
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, RESOLUTION_COLUMNS, percentile
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
+from dashboard.frames import rows_frame
 from dashboard.masking import mask
 from dashboard.queries import _where, overdue_by
 from dashboard.region import Region
@@ -39,7 +40,7 @@ def _daily(engine: Engine, filters: Filters, split: str, measure: str) -> pd.Dat
     with engine.connect() as conn:
         rows = conn.execute(select(*columns).where(_where(rollup_daily, filters)).group_by(*keys)).all()
     names = ["day"] + (["key"] if split != "none" else []) + ["messages", "answered", "in_sla", *hist]
-    frame = pd.DataFrame(rows, columns=names)
+    frame = rows_frame(rows, columns=names)
     if split == "none":
         frame["key"] = "all"
     frame["day"] = pd.to_datetime(frame["day"])
@@ -131,7 +132,7 @@ def backlog(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
         return pd.DataFrame({"day": days.date, "overdue": 0})
     stop = pd.Timestamp(now).tz_convert(tz)
     ends = pd.DatetimeIndex([min(pd.Timestamp(d, tz=tz) + pd.Timedelta(days=1), stop) for d in days])
-    frame = pd.DataFrame(rows, columns=["created_at", "first_response_at", "sla_hours"])
+    frame = rows_frame(rows, columns=["created_at", "first_response_at", "sla_hours"])
     late_from = pd.to_datetime(frame["created_at"], utc=True) + pd.to_timedelta(frame["sla_hours"], unit="h")
     late_until = pd.to_datetime(frame["first_response_at"], utc=True)
     starts = np.sort(late_from.to_numpy(dtype="datetime64[ns]"))
@@ -157,7 +158,7 @@ def oldest_overdue(engine: Engine, filters: Filters, now: datetime, region: Regi
             .order_by(m.created_at)
             .limit(limit * 20)
         ).all()
-    frame = pd.DataFrame(rows, columns=["created_at", "sla_hours", "sector", "source", "oktmo", "agency", "text"])
+    frame = rows_frame(rows, columns=["created_at", "sla_hours", "sector", "source", "oktmo", "agency", "text"])
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
     now_ts = pd.Timestamp(now).tz_convert("UTC")
     frame = frame[frame["created_at"] + pd.to_timedelta(frame["sla_hours"], unit="h") < now_ts].head(limit)
@@ -201,7 +202,7 @@ def table_by_agency(engine: Engine, filters: Filters, now: datetime, limit: int 
         ).all()
     if not rows:
         return pd.DataFrame(columns=["key", "messages", "median_hours", "p90_hours", "within_sla_share", "overdue_now"])
-    frame = pd.DataFrame(rows, columns=["agency", "bucket", "n", "in_sla"])
+    frame = rows_frame(rows, columns=["agency", "bucket", "n", "in_sla"])
     out = []
     for name, group in frame.groupby("agency"):
         hist = np.zeros(len(FIRST_RESPONSE_COLUMNS))
@@ -219,7 +220,7 @@ def table_by_agency(engine: Engine, filters: Filters, now: datetime, limit: int 
             }
         )
     table = pd.DataFrame(out).set_index("key")
-    late = pd.DataFrame(waiting, columns=["agency", "created_at", "sla_hours"])
+    late = rows_frame(waiting, columns=["agency", "created_at", "sla_hours"])
     deadline = pd.to_datetime(late["created_at"], utc=True) + pd.to_timedelta(late["sla_hours"], unit="h")
     overdue = late[deadline < pd.Timestamp(now).tz_convert("UTC")].groupby("agency").size()
     table["overdue_now"] = overdue.reindex(table.index, fill_value=0).astype(int)

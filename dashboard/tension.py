@@ -26,6 +26,7 @@ from sqlalchemy import Engine, case, func, select
 from dashboard import formatting as fmt
 from dashboard.catalog import OPEN_STATUSES, load_sectors
 from dashboard.filters import Filters
+from dashboard.frames import rows_frame
 from dashboard.holidays import holidays_between
 from dashboard.i18n import t
 from dashboard.queries import _where, overdue_by
@@ -99,7 +100,7 @@ def _first_day(engine: Engine) -> date | None:
 
 
 def _frame(rows, columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = rows_frame(rows, columns=columns)
     for name in ("messages", "period", "baseline"):
         if name in frame:
             frame[name] = frame[name].astype("int64")
@@ -176,7 +177,7 @@ def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region
                 _where(messages, wide), m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES)
             )
         ).all()
-    late = pd.DataFrame(open_rows, columns=["sector", "oktmo", "created_at", "sla_hours"])
+    late = rows_frame(open_rows, columns=["sector", "oktmo", "created_at", "sla_hours"])
     deadline = pd.to_datetime(late["created_at"], utc=True) + pd.to_timedelta(late["sla_hours"], unit="h")
     late["overdue"] = (deadline < pd.Timestamp(now).tz_convert("UTC")).astype("int64")
     return TensionInputs(
