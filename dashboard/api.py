@@ -154,6 +154,22 @@ def _lang() -> str:
     return lang
 
 
+ROUNDING = {"change_pct": 1, "overdue_share": 4, "per_capita_ratio": 2, "expected": 1}
+
+
+def _tension_fields(row, names: tuple[str, ...]) -> dict:
+    """JSON-safe, rounded fields of a sector or point row (p-values to three significant digits)."""
+    out = {}
+    for key in names:
+        value = _number(row[key])
+        if isinstance(value, float) and key in ROUNDING:
+            value = round(value, ROUNDING[key])
+        elif isinstance(value, float) and key == "p_value":
+            value = float(f"{value:.3g}")
+        out[key] = value
+    return out
+
+
 def _components(row) -> dict:
     return {name: round(float(row[f"s_{name}"]), 3) for name in ("volume", "repeats", "overdue", "spread")}
 
@@ -165,7 +181,7 @@ def tension_api() -> Response:
     limit, lang = _limit(), _lang()
     result = service().tension(filters)
     points = result.points.head(limit)
-    common = ("index", "level", "change_pct", "p_value", "overdue", "overdue_share", "topic")
+    common = ("expected", "index", "level", "change_pct", "p_value", "overdue", "overdue_share", "topic")
     return jsonify(
         period={"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days},
         baseline=None
@@ -181,8 +197,7 @@ def tension_api() -> Response:
                 "sector": row["sector"],
                 "name": tension.sector_name(row["sector"], lang),
                 "messages": int(row["observed"]),
-                "expected": _number(round(row["expected"], 1)),
-                **{key: _number(row[key]) for key in common},
+                **_tension_fields(row, common),
                 "hottest_municipality": row["hottest_municipality"],
                 "components": _components(row),
                 "reason": reason,
@@ -198,9 +213,7 @@ def tension_api() -> Response:
                 "oktmo": row["oktmo"],
                 "municipality": row["municipality"],
                 "messages": int(row["observed"]),
-                "expected": _number(round(row["expected"], 1)),
-                **{key: _number(row[key]) for key in common},
-                "per_capita_ratio": _number(row["per_capita_ratio"]),
+                **_tension_fields(row, (*common, "per_capita_ratio")),
                 "components": _components(row),
                 "reason": reason,
             }

@@ -278,3 +278,12 @@ def test_unreachable_webhook_is_an_error_not_a_crash(loaded, region):
     settings = Settings(alert_webhook_url="http://127.0.0.1:9/nothing-listens", alert_webhook_timeout=1)
     report = alerts.check(loaded, region, settings, NOW)
     assert report.recorded == 1 and report.failed == 1 and report.sent == 0
+
+
+def test_an_empty_database_gives_empty_lists_not_errors(sqlite_engine, region, tmp_path):
+    app = create_app(Settings(data_dir=tmp_path), DashboardService(sqlite_engine, region, clock=lambda: NOW))
+    response = app.server.test_client().get("/api/v1/tension")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["sectors"], body["points"], body["baseline"]) == ([], [], None)
+    assert alerts.check(sqlite_engine, region, Settings(), NOW).critical == 0
