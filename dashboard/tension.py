@@ -35,7 +35,7 @@ from dashboard.store.schema import messages, rollup_daily, rollup_topic_daily
 
 LEVELS = ("normal", "attention", "tension", "critical")
 LEVEL_FLOORS = (0.0, 30.0, 50.0, 70.0)  # index at which each level starts
-WEIGHTS = {"volume": 50.0, "repeats": 20.0, "overdue": 15.0, "spread": 15.0}  # "spread": per capita / hottest place
+WEIGHTS = {"volume": 60.0, "repeats": 15.0, "overdue": 12.5, "spread": 12.5}  # "spread": per capita / hottest place
 
 BASELINE_DAYS = 56  # eight weeks before the period
 MIN_BASELINE_DAYS = 14  # with less history the volume and topic tests stay silent
@@ -312,7 +312,9 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     ratio = (points["observed"] + PER_CAPITA_PRIOR) / (expected_here + PER_CAPITA_PRIOR)
     points["per_capita_ratio"] = np.where(points["population"] > 0, points["observed"] / expected_here, np.nan)
     points["s_spread"] = np.where(points["population"] > 0, _ramp(np.log(ratio), 0, np.log(PER_CAPITA_FULL)), 0)
-    points = _finish(points)
+    # without a population figure the per-capita component is unknown, not zero: the others are scaled up to 100
+    known = np.where(points["population"] > 0, 100.0, 100.0 - WEIGHTS["spread"])
+    points = _finish(points, scale=pd.Series(100.0 / known, index=points.index))
     if municipalities:
         points = points[points.index.get_level_values("oktmo").isin(municipalities)]
     points = points.reset_index()
@@ -405,13 +407,20 @@ def _score_cells(
     out["s_volume"] = score
     out["p_value"] = p_value
     out["change_pct"] = change
-    # repeats: the cell's strongest topic rise
+    # repeats: the topic that drives the cell's rise — its rise score times its share of the cell's excess
+    # (a cell that rose evenly on all topics gets little here; a new topic in a flat cell gets it all)
     if not topics.empty:
-        lead = topics.sort_values(["score", "period"], ascending=False).drop_duplicates(list(keys))
+        cell = topics.set_index(list(keys)).index
+        cell_excess = (out["observed"] - out["expected"]).reindex(cell).to_numpy()
+        topic_excess = (topics["period"] - topics["expected"].fillna(0)).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            driver = np.where(cell_excess > 0, np.clip(topic_excess / cell_excess, 0, 1), 1.0)
+        ranked = topics.assign(driven=topics["score"].to_numpy() * np.nan_to_num(driver, nan=1.0) / 100)
+        lead = ranked.sort_values(["driven", "period"], ascending=False).drop_duplicates(list(keys))
         lead = lead.set_index(list(keys))
         out["topic"] = lead["topic"].reindex(out.index)
         out["topic_messages"] = lead["period"].reindex(out.index)
-        out["s_repeats"] = (lead["score"].reindex(out.index).fillna(0) / 100).to_numpy()
+        out["s_repeats"] = lead["driven"].reindex(out.index).fillna(0).to_numpy()
     else:
         out["topic"], out["topic_messages"], out["s_repeats"] = None, np.nan, 0.0
     # overdue, shrunk towards the overall share so that two of three overdue is not a crisis
@@ -425,13 +434,15 @@ def _score_cells(
     return out
 
 
-def _finish(frame: pd.DataFrame, floor: pd.Series | None = None) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, floor: pd.Series | None = None, scale: pd.Series | None = None) -> pd.DataFrame:
     index = (
         WEIGHTS["volume"] * frame["s_volume"]
         + WEIGHTS["repeats"] * frame["s_repeats"]
         + WEIGHTS["overdue"] * frame["s_overdue"]
         + WEIGHTS["spread"] * frame["s_spread"]
     )
+    if scale is not None:
+        index = index * scale
     if floor is not None:
         index = np.maximum(index, floor.reindex(frame.index).fillna(0))
     frame["index"] = index.round(1)

@@ -108,7 +108,7 @@ def test_overdue_share_raises_the_index_and_is_named(loaded, region):
     late = point(result, "health", KANASH)
     assert late["overdue"] == 7 and late["overdue_share"] == pytest.approx(0.5)
     assert late["s_overdue"] > 0.5 and late["index"] == pytest.approx(
-        15 * late["s_overdue"] + 15 * late["s_spread"], 0.01
+        tension.WEIGHTS["overdue"] * late["s_overdue"] + tension.WEIGHTS["spread"] * late["s_spread"], abs=0.06
     )
     [reason] = tension.reasons(result, result.points[result.points["sector"] == "health"])
     assert "50\u00a0% просрочено" in reason
@@ -287,3 +287,32 @@ def test_an_empty_database_gives_empty_lists_not_errors(sqlite_engine, region, t
     body = response.get_json()
     assert (body["sectors"], body["points"], body["baseline"]) == ([], [], None)
     assert alerts.check(sqlite_engine, region, Settings(), NOW).critical == 0
+
+
+def test_unknown_population_scales_the_other_components_instead_of_counting_zero(region):
+    """Янтиковский has no population figure: a 10× rise spread over topics must still be critical there."""
+    yantikovo = "97558000"
+    assert pd.isna(region.municipalities.loc[yantikovo, "population"])
+    days = [FIRST_DAY + timedelta(days=i) for i in range((PERIOD.date_to - FIRST_DAY).days + 1)]
+    daily = pd.DataFrame(
+        [("zhkh", yantikovo, d, 20 if d >= PERIOD.date_from else 2) for d in days]
+        + [("zhkh", CHEB, d, 30) for d in days],
+        columns=["sector", "oktmo", "day", "messages"],
+    )
+    topics = pd.DataFrame(
+        [("zhkh", yantikovo, f"t{k}", 28, 22) for k in range(5)] + [("zhkh", CHEB, "t0", 210, 1680)],
+        columns=["sector", "oktmo", "topic", "period", "baseline"],
+    )
+    inputs = tension.TensionInputs(
+        (PERIOD.date_from, PERIOD.date_to),
+        (FIRST_DAY, PERIOD.date_from - timedelta(days=1)),
+        daily,
+        topics,
+        pd.Series(dtype="int64"),
+    )
+    spike = point(tension.compute(inputs, region), "zhkh", yantikovo)
+    assert spike["s_volume"] == pytest.approx(1.0) and spike["s_spread"] == 0
+    weights = tension.WEIGHTS
+    plain = weights["volume"] * spike["s_volume"] + weights["repeats"] * spike["s_repeats"]
+    assert spike["index"] == pytest.approx(plain / (1 - weights["spread"] / 100), abs=0.06)
+    assert spike["level"] == "critical"
