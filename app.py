@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from dash import Dash
+from dash import Dash, dcc, html
 from flask import Flask
 
 from callbacks import register_all
@@ -16,7 +16,9 @@ from dashboard.region import get_region
 from dashboard.service import DashboardService, cache
 from dashboard.settings import Settings, get_settings
 from dashboard.store.db import get_engine, init_db
+from layouts import ids
 from layouts.shell import shell
+from layouts.wall import WallConfig, wall
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -48,8 +50,16 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         update_title=None,
         suppress_callback_exceptions=False,
     )
-    app.layout = shell(region, load_sectors(), settings.language)
-    register_all(app, service, settings.tile_url, settings.region_links)
+    app.layout = html.Div([dcc.Location(id=ids.PAGE_URL), html.Div(id=ids.PAGE)])
+    # every page's components, so that callbacks of the pages not shown are known to Dash
+    app.validation_layout = html.Div(
+        [
+            app.layout,
+            shell(region, load_sectors(), settings.language),
+            wall(region, WallConfig(), None, settings.language),
+        ]
+    )
+    register_all(app, service, settings.tile_url, settings.region_links, settings.language)
     return app
 
 

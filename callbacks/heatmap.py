@@ -6,7 +6,7 @@ import pandas as pd
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import filters_for, parse_search
+from callbacks.urlstate import filters_for, parse_page
 from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError
 from dashboard.i18n import t
@@ -41,9 +41,10 @@ def register(
         Input(ids.URL, "search"),
         Input(ids.MAP_SIZE, "data"),
         Input(ids.REFRESH, "n_intervals"),
+        State(ids.URL, "pathname"),
     )
-    def draw(search, size, _tick):
-        state = parse_search(search)
+    def draw(search, size, _tick, pathname):
+        state = parse_page(search, pathname)
         try:
             filters = filters_for(state, service)
             if state.view == "federal":

@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import filters_for, parse_search
+from callbacks.urlstate import filters_for, parse_page
 from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError, Filters
 from dashboard.holidays import holidays_between
@@ -21,8 +21,8 @@ LANG = "ru"
 
 
 def register(app: Dash, service: DashboardService) -> None:
-    def filters_from(search: str | None) -> Filters:
-        return filters_for(parse_search(search), service)
+    def filters_from(search: str | None, pathname: str | None) -> Filters:
+        return filters_for(parse_page(search, pathname), service)
 
     @app.callback(
         Output(ids.RESP_TREND, "figure"),
@@ -32,10 +32,11 @@ def register(app: Dash, service: DashboardService) -> None:
         Input(ids.RESP_MEASURE, "value"),
         Input(ids.RESP_SPLIT, "value"),
         Input(ids.REFRESH, "n_intervals"),
+        State(ids.URL, "pathname"),
     )
-    def charts(search, measure, split, _tick):
+    def charts(search, measure, split, _tick, pathname):
         try:
-            filters = filters_from(search)
+            filters = filters_from(search, pathname)
             current = service.response_trend(filters, split, measure)
             previous = service.response_trend(filters.previous(), "none", measure) if split == "none" else None
             total = current if split == "none" else service.response_trend(filters, "none", measure)
@@ -54,10 +55,11 @@ def register(app: Dash, service: DashboardService) -> None:
         Input(ids.URL, "search"),
         Input(ids.RESP_TABLE_BY, "value"),
         Input(ids.REFRESH, "n_intervals"),
+        State(ids.URL, "pathname"),
     )
-    def table(search, by, _tick):
+    def table(search, by, _tick, pathname):
         try:
-            frame = service.response_table(filters_from(search), by)
+            frame = service.response_table(filters_from(search, pathname), by)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update
         return table_records(frame, by, load_sectors(), LANG), table_columns(by, LANG)
@@ -68,10 +70,11 @@ def register(app: Dash, service: DashboardService) -> None:
         Input(ids.RESP_EXPORT_XLSX, "n_clicks"),
         State(ids.URL, "search"),
         State(ids.RESP_TABLE_BY, "value"),
+        State(ids.URL, "pathname"),
         prevent_initial_call=True,
     )
-    def export(csv_clicks, xlsx_clicks, search, by):
-        filters = filters_from(search)
+    def export(csv_clicks, xlsx_clicks, search, by, pathname):
+        filters = filters_from(search, pathname)
         records = table_records(service.response_table(filters, by), by, load_sectors(), LANG)
         columns = table_columns(by, LANG)
         frame = pd.DataFrame(records, columns=[c["field"] for c in columns]).rename(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, ctx, no_update
+from dash import Dash, Input, Output, State, ctx, no_update
 
-from callbacks.urlstate import ViewState, parse_search, to_search
+from callbacks.urlstate import ViewState, parse_page, sector_of_path, to_search
 from dashboard.service import DashboardService
 from layouts import ids
 
@@ -28,13 +28,14 @@ def register(app: Dash, service: DashboardService) -> None:
         *[Output(cid, prop) for cid, prop in CONTROLS],
         Input(ids.URL, "search"),
         *[Input(cid, prop) for cid, prop in CONTROLS],
+        State(ids.URL, "pathname"),
     )
-    def sync(search, preset, start, end, sectors, municipalities, sources, metric, density, view):
+    def sync(search, preset, start, end, sectors, municipalities, sources, metric, density, view, pathname):
         today = service.today()
         trigger = ctx.triggered_id
         untouched = [no_update] * len(CONTROLS)
         if trigger in (None, ids.URL):
-            state = parse_search(search)
+            state = parse_page(search, pathname)
             first, last = state.dates(today)
             return (
                 no_update,
@@ -57,6 +58,9 @@ def register(app: Dash, service: DashboardService) -> None:
             density="on" in (density or []),
             view=view or "region",
         )
+        scope = sector_of_path(pathname)
+        if scope:  # a minister's page: the sector is part of the address, not a filter
+            state.scope, state.sectors = scope, [scope]
         if trigger == ids.DATES:
             state.preset, state.date_from, state.date_to = "custom", (start or "")[:10], (end or "")[:10]
             return to_search(state), "custom", *untouched[1:]

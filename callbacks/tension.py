@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import filters_for, parse_search
+from callbacks.urlstate import filters_for, parse_page
 from dashboard import formatting as fmt
 from dashboard import tension
 from dashboard.catalog import load_sectors
@@ -28,9 +28,10 @@ def register(app: Dash, service: DashboardService) -> None:
         Output(ids.TENSION_BASELINE, "children"),
         Input(ids.URL, "search"),
         Input(ids.REFRESH, "n_intervals"),
+        State(ids.URL, "pathname"),
     )
-    def draw(search, _tick):
-        state = parse_search(search)
+    def draw(search, _tick, pathname):
+        state = parse_page(search, pathname)
         try:
             filters = filters_for(state, service)
             result = service.tension(filters)

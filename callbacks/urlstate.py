@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode
 from dashboard.filters import DEFAULT_PRESET, PRESETS, FilterError, Filters, parse_date, preset_range
 from dashboard.service import DashboardService
 from layouts.map_figure import DEFAULT_METRIC, METRICS
+from layouts.wall import WALL_PANELS, WallConfig
 
 
 @dataclass
@@ -22,6 +23,7 @@ class ViewState:
     metric: str = DEFAULT_METRIC
     density: bool = False
     view: str = "region"
+    scope: str | None = None  # the sector a /sector/<code> page is fixed to
 
     def dates(self, today: date) -> tuple[date, date]:
         if self.preset == "custom" and self.date_from and self.date_to:
@@ -51,6 +53,24 @@ def parse_search(search: str | None) -> ViewState:
     )
 
 
+SECTOR_PATH = "/sector/"
+
+
+def sector_of_path(pathname: str | None) -> str | None:
+    """The sector code of a minister's page ``/sector/<code>``, else None."""
+    path = (pathname or "").rstrip("/")
+    return path[len(SECTOR_PATH) :] or None if path.startswith(SECTOR_PATH) else None
+
+
+def parse_page(search: str | None, pathname: str | None) -> ViewState:
+    """The view state of a page: the query string, with the sector fixed on a minister's page."""
+    state = parse_search(search)
+    scope = sector_of_path(pathname)
+    if scope:
+        state.scope, state.sectors = scope, [scope]
+    return state
+
+
 def filters_for(state: ViewState, service: DashboardService) -> Filters:
     """Validated query filters for a view state (raises FilterError on a bad value)."""
     first, last = state.dates(service.today())
@@ -61,7 +81,7 @@ def to_search(state: ViewState) -> str:
     params: list[tuple[str, str]] = [("period", state.preset)]
     if state.preset == "custom" and state.date_from and state.date_to:
         params += [("from", state.date_from), ("to", state.date_to)]
-    params += [("sector", s) for s in state.sectors]
+    params += [("sector", s) for s in state.sectors if s != state.scope]
     params += [("municipality", m) for m in state.municipalities]
     params += [("source", s) for s in state.sources]
     if state.metric != DEFAULT_METRIC:
@@ -71,3 +91,27 @@ def to_search(state: ViewState) -> str:
     if state.view == "federal":
         params.append(("view", "federal"))
     return "?" + urlencode(params)
+
+
+def parse_wall(search: str | None, known_sectors: set[str]) -> WallConfig:
+    """Wall-screen set-up from the URL; unknown or out-of-range values fall back to the defaults."""
+    query = parse_qs((search or "").lstrip("?"))
+
+    def number(name: str, low: int, high: int, default: int) -> int:
+        value = (query.get(name) or [""])[0]
+        return min(max(int(value), low), high) if value.isdigit() else default
+
+    panels = tuple(p for p in ",".join(query.get("panels", [])).split(",") if p in WALL_PANELS)
+    sector = (query.get("sector") or [None])[0]
+    period = (query.get("period") or ["7d"])[0]
+    metric = (query.get("metric") or ["tension"])[0]
+    defaults = WallConfig()
+    return WallConfig(
+        panels=tuple(dict.fromkeys(panels)) or defaults.panels,
+        interval=number("interval", 5, 600, defaults.interval),
+        refresh=number("refresh", 10, 3600, defaults.refresh),
+        stale_minutes=number("stale", 1, 1440, defaults.stale_minutes),
+        sector=sector if sector in known_sectors else None,
+        period=period if period in PRESETS and period != "custom" else defaults.period,
+        metric=metric if metric in METRICS else defaults.metric,
+    )

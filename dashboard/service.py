@@ -23,7 +23,12 @@ from geo.figure import region_geometry
 
 cache = Cache()
 CLOCK_STEP_MINUTES = 5  # overdue-now figures may be this old; the page refreshes every 5 minutes anyway
-CLOCK_FREE = {"point_density", "response_trend", "response_totals"}  # results that do not depend on "now"
+CLOCK_FREE = {
+    "point_density",
+    "response_trend",
+    "response_totals",
+    "daily_counts",
+}  # results that do not depend on "now"
 
 
 class DashboardService:
@@ -83,6 +88,10 @@ class DashboardService:
         """Russia by region (the municipality filter does not apply to the overview)."""
         return self._cached("federal", replace(filters, municipalities=()))
 
+    def daily(self, filters: Filters) -> pd.DataFrame:
+        """Messages per day of the period (zeros included)."""
+        return self._cached("daily_counts", filters)
+
     def response_trend(self, filters: Filters, split: str = "none", measure: str = "first") -> pd.DataFrame:
         return self._cached("response_trend", filters, split, measure)
 
@@ -130,6 +139,7 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         "table_by_sector": lambda: response_times.table_by_sector(e, filters, now, region),
         "table_by_agency": lambda: response_times.table_by_agency(e, filters, now),
         "tension": lambda: tension.tension(e, filters, now, region),
+        "daily_counts": lambda: queries.daily_counts(e, filters),
     }
     return runners[name]()
 

@@ -49,11 +49,27 @@ DENSITY_SCALE = [
 ]
 
 
-def offline_style(tile_url: str | None = None) -> dict:
+TENSION_SCALE_DARK = [  # the same boundaries on the wall's dark background: calm places stay dark
+    [0.0, "#15251b"],
+    [0.29, "#2f5e3c"],
+    [0.3, "#7d6a12"],
+    [0.49, "#c9a227"],
+    [0.5, "#c96a12"],
+    [0.69, "#f57c00"],
+    [0.7, "#d32f2f"],
+    [1.0, "#ff6e6e"],
+]
+THEMES = {  # background, ink (labels, selection), outline, polygon borders
+    "light": {"background": "#f7f9fb", "ink": "#111111", "outline": "#2b3440", "border": "#ffffff", "note": "#5a6675"},
+    "dark": {"background": "#0b0f14", "ink": "#f2f5f8", "outline": "#c9d3dd", "border": "#0b0f14", "note": "#aab6c2"},
+}
+
+
+def offline_style(tile_url: str | None = None, background: str = THEMES["light"]["background"]) -> dict:
     """A MapLibre style that needs no internet: plain background, local glyphs, optional own tile server."""
     # Plotly drops empty objects when it updates a figure, and MapLibre requires "sources": keep one source
     sources: dict = {"blank": {"type": "geojson", "data": {"type": "Point", "coordinates": [0, 0]}}}
-    layers: list[dict] = [{"id": "background", "type": "background", "paint": {"background-color": "#f7f9fb"}}]
+    layers: list[dict] = [{"id": "background", "type": "background", "paint": {"background-color": background}}]
     if tile_url:
         sources["tiles"] = {"type": "raster", "tiles": [tile_url], "tileSize": 256}
         layers.append({"id": "tiles", "type": "raster", "source": "tiles"})
@@ -106,6 +122,7 @@ def map_figure(
     tile_url: str | None = None,
     lang: str = "ru",
     size: tuple[int, int] = (1000, 640),
+    theme: str = "light",
 ) -> dict:
     """Choropleth of ``frame`` (one row per municipality, index OKTMO) coloured by ``metric``.
 
@@ -119,7 +136,8 @@ def map_figure(
         values = values * 100
     custom = _hover(frame, lang)
     has = values.notna().to_numpy()
-    line = {"color": "#ffffff", "width": 1}
+    colours = THEMES[theme]
+    line = {"color": colours["border"], "width": 1}
     traces: list[dict] = []
     if (~has).any():
         missing = [str(k) for k in frame.index[~has]]
@@ -147,13 +165,15 @@ def map_figure(
         "hovertemplate": HOVER,
         "marker": {"line": line, "opacity": 0.55 if density is not None else 0.9},
         # resolved here: plotly.js's own "YlOrRd" runs the other way
-        "colorscale": TENSION_SCALE if metric == "tension" else get_colorscale(spec["scale"]),
+        "colorscale": (TENSION_SCALE if theme == "light" else TENSION_SCALE_DARK)
+        if metric == "tension"
+        else get_colorscale(spec["scale"]),
         "colorbar": {
             "title": {"text": f"{spec[lang]}<br>({spec['unit']})", "side": "top", "font": {"size": round(13 * big)}},
             "thickness": round(14 * big),
             "len": 0.8,
             "tickfont": {"size": round(12 * big)},
-            "tickformat": ",.0f" if not has.any() or np.nanmax(np.abs(values)) >= 20 else ",.1f",
+            "tickformat": ",.0f" if metric == "tension" or not has.any() or np.nanmax(np.abs(values)) >= 20 else ",.1f",
         },
         "name": spec[lang],
     }
@@ -174,7 +194,7 @@ def map_figure(
                 "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
                 "showscale": False,
                 "hoverinfo": "skip",
-                "marker": {"line": {"color": "#111111", "width": 3}},
+                "marker": {"line": {"color": colours["ink"], "width": 3}},
             }
         )
     if density is not None and len(density):
@@ -198,7 +218,7 @@ def map_figure(
             "lon": list(geometry.outline_lon),
             "lat": list(geometry.outline_lat),
             "mode": "lines",
-            "line": {"color": "#2b3440", "width": 2},
+            "line": {"color": colours["outline"], "width": 2},
             "hoverinfo": "skip",
             "showlegend": False,
         }
@@ -210,23 +230,24 @@ def map_figure(
                 "lon": [lon for _, lon, _ in labels],
                 "lat": [lat for _, _, lat in labels],
                 "mode": "markers+text",
-                "marker": {"size": round(6 * big), "color": "#111111"},
+                "marker": {"size": round(6 * big), "color": colours["ink"]},
                 "text": [name for name, _, _ in labels],
                 "textposition": "top center",
-                "textfont": {"size": round(13 * big), "color": "#111111", "weight": 600},
+                "textfont": {"size": round(13 * big), "color": colours["ink"], "weight": 600},
                 "hoverinfo": "skip",
                 "showlegend": False,
             }
         )
     centre, zoom = geometry.view(*size)
     layout = {
-        "map": {"style": offline_style(tile_url), "center": centre, "zoom": zoom},
+        "map": {"style": offline_style(tile_url, colours["background"]), "center": centre, "zoom": zoom},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "autosize": True,
         "separators": ", " if lang == "ru" else ".,",
         "showlegend": False,
         "hoverlabel": {"font": {"size": round(13 * big)}},
         "paper_bgcolor": "rgba(0,0,0,0)",
+        "font": {"color": colours["ink"]},
         "annotations": [
             {
                 "text": attribution,
@@ -237,8 +258,8 @@ def map_figure(
                 "y": 0,
                 "xanchor": "right",
                 "yanchor": "bottom",
-                "font": {"size": round(10 * big), "color": "#5a6675"},
-                "bgcolor": "rgba(255,255,255,0.7)",
+                "font": {"size": round(10 * big), "color": colours["note"]},
+                "bgcolor": "rgba(255,255,255,0.7)" if theme == "light" else "rgba(0,0,0,0.5)",
             }
         ],
         "uirevision": "map",

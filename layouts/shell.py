@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from dashboard import formatting as fmt
 from dashboard.catalog import SOURCES, SectorCatalog
 from dashboard.filters import PRESETS
 from dashboard.formatting import change as fmt_change
@@ -27,7 +28,8 @@ def _dropdown_labels(lang: str) -> dict[str, str]:
     }
 
 
-def filter_bar(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
+def filter_bar(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: str | None = None) -> html.Div:
+    """Period, sector, municipality and channel filters; on a minister's page the sector is fixed."""
     municipalities = region.municipalities.sort_values(["kind", "name"], ascending=[True, True])
     return html.Div(
         className="filters",
@@ -59,6 +61,8 @@ def filter_bar(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html
                     dcc.Dropdown(
                         id=ids.SECTOR,
                         multi=True,
+                        disabled=scope is not None,
+                        value=[scope] if scope else None,
                         placeholder=t("all", lang),
                         labels=_dropdown_labels(lang),
                         options=[{"label": s.name(lang), "value": s.code} for s in sectors.sectors],
@@ -129,8 +133,36 @@ def kpi_tile(key: str, value: str, change: float | None, good_when: str, note: s
     )
 
 
-def shell(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
+def kpi_tiles(summary: dict, lang: str = "ru") -> list[html.Div]:
+    """The four KPI tiles of a summary (``queries.summary``): messages, answered, median response, overdue."""
+    cur, change = summary["current"], summary["change_pct"]
+    return [
+        kpi_tile("messages", fmt.number(cur["messages"], lang), change["messages"], "neither", lang=lang),
+        kpi_tile(
+            "answered",
+            fmt.share(cur["answered_share"], lang),
+            change["answered_share"],
+            "up",
+            note=f"{t('within_sla', lang)}: {fmt.share(cur['within_sla_share'], lang)}",
+            lang=lang,
+        ),
+        kpi_tile(
+            "median",
+            fmt.hours(cur["median_first_response_hours"], lang),
+            change["median_first_response_hours"],
+            "down",
+            note=f"{t('p90', lang)}: {fmt.hours(cur['p90_first_response_hours'], lang)}",
+            lang=lang,
+        ),
+        kpi_tile("overdue", fmt.number(cur["overdue"], lang), change["overdue"], "down", lang=lang),
+    ]
+
+
+def shell(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: str | None = None) -> html.Div:
+    """The dashboard page; ``scope`` fixes it to one sector (a minister's page ``/sector/<code>``)."""
     name = region.name_ru if lang == "ru" else region.name_en
+    if scope:
+        name = f"{name} · {t('sector', lang)}: {sectors.name_of(scope, lang)}"
     return html.Div(
         className="page",
         children=[
@@ -143,7 +175,7 @@ def shell(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
                     html.Div(id=ids.PERIOD_LABEL, className="period-label"),
                 ],
             ),
-            filter_bar(region, sectors, lang),
+            filter_bar(region, sectors, lang, scope),
             html.Div(id=ids.STATUS, className="status", role="status"),
             html.Main(
                 className="content",

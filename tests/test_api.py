@@ -63,3 +63,18 @@ def test_unknown_api_path_is_json_404(client):
     response = client.get("/api/v1/nothing")
     assert response.status_code == 404
     assert "error" in response.get_json()
+
+
+def test_wall_set_up_from_the_url_with_safe_fallbacks():
+    from callbacks.urlstate import parse_wall
+    from layouts.wall import WallConfig
+
+    sectors = {"zhkh", "health"}
+    assert parse_wall("", sectors) == WallConfig()
+    config = parse_wall("?panels=points,map,nope,points&interval=30&refresh=5&stale=15&sector=zhkh&period=30d", sectors)
+    assert config.panels == ("points", "map")  # unknown dropped, repeats removed, order kept
+    assert (config.interval, config.refresh, config.stale_minutes) == (30, 10, 15)  # refresh clamped to ≥ 10 s
+    assert (config.sector, config.period) == ("zhkh", "30d")
+    odd = parse_wall("?panels=&interval=abc&sector=roads&period=custom&metric=nope", sectors)
+    assert odd.panels == WallConfig().panels and odd.interval == 20 and odd.sector is None
+    assert odd.period == "7d" and odd.metric == "tension"

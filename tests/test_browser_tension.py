@@ -60,3 +60,27 @@ def test_tiles_points_and_clicks_filter_the_page(dash_duo, dashboard):
     url = dash_duo.driver.current_url
     assert "sector=zhkh" in url and f"municipality={NOVOCHEB}" in url
     assert dash_duo.get_logs() == []
+
+
+def test_ministers_sector_page_is_scoped_to_its_sector(dash_duo, dashboard):
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.get(dash_duo.server_url + "/sector/health" + VIEW[1:])
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "14", timeout=15)  # health only
+    assert "Отрасль: Здравоохранение" in dash_duo.find_element(".region-name").text
+    sector_filter = dash_duo.find_element("#filter-sector")
+    assert sector_filter.get_attribute("disabled") is not None and "Здравоохранение" in sector_filter.text
+    dash_duo.wait_for_element(".sector-tile", timeout=10)
+    assert [tile.text.split("\n")[0] for tile in dash_duo.find_elements(".sector-tile")] == ["Здравоохранение"]
+    dash_duo.wait_for_element("#resp-table .ag-row", timeout=15)
+    rows = dash_duo.find_elements("#resp-table .ag-center-cols-container .ag-row")
+    assert len(rows) == 1 and "Здравоохранение" in rows[0].text
+    dash_duo.find_element(".sector-tile").click()  # a tile click cannot lift the page's sector
+    dash_duo.find_elements("#map-metric label")[-1].click()  # the tension metric, per municipality
+    dash_duo.wait_for_contains_text("#map-side", "напряжённость", timeout=10)
+    assert "/sector/health" in dash_duo.driver.current_url and "sector=" not in dash_duo.driver.current_url
+    assert dash_duo.find_element("#kpi-messages .kpi-value").text == "14"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "sector-health-1920x1080.png"))
+    dash_duo.driver.get(dash_duo.server_url + "/sector/nope")
+    dash_duo.wait_for_text_to_equal("h1", "Такой страницы нет", timeout=10)
+    assert dash_duo.get_logs() == []

@@ -169,6 +169,7 @@ def test_table_exports(client, button):
     state = [
         {"id": "url", "property": "search", "value": "?period=custom&from=2026-11-11&to=2026-11-20"},
         {"id": "resp-table-by", "property": "value", "value": "sector"},
+        {"id": "url", "property": "pathname", "value": "/"},
     ]
     inputs = [
         {"id": "resp-export-csv", "property": "n_clicks", "value": 1 if button.endswith("csv") else None},

@@ -1,0 +1,35 @@
+// Wall screen: panel rotation, the region's clock and the «данные устарели» badge, all in the browser.
+window.dash_clientside = Object.assign({}, window.dash_clientside);
+window.dash_clientside.tsur = Object.assign({}, window.dash_clientside.tsur, {
+  wallMapSize: function (_config) {
+    var el = document.getElementById("wall-map");
+    if (!el) { return window.dash_clientside.no_update; }
+    var box = el.getBoundingClientRect();
+    return [Math.round(box.width) || 1800, Math.round(box.height) || 700];
+  },
+  wallRotate: function (n, config) {
+    var active = config.panels[(n || 0) % config.panels.length];
+    var classes = config.layout_order.map(function (name) {
+      if (config.panels.indexOf(name) < 0) { return "wall-panel off"; }
+      return name === active ? "wall-panel active" : "wall-panel";
+    });
+    var dots = config.panels.map(function (name) { return name === active ? "●" : "○"; }).join(" ");
+    return [classes, dots];
+  },
+  wallGood: function (stamp) {
+    return stamp ? Date.now() : window.dash_clientside.no_update;
+  },
+  wallClock: function (_n, lastGood, config) {
+    var locale = config.lang === "en" ? "en-GB" : "ru-RU";
+    var now = new Date(Date.now() + (window.tsurClockOffset || 0));  // offset: set by tests only
+    var time = new Intl.DateTimeFormat(locale, { timeZone: config.timezone, hour: "2-digit", minute: "2-digit" });
+    var date = new Intl.DateTimeFormat(locale, { timeZone: config.timezone, weekday: "long", day: "numeric", month: "long" });
+    var clock = time.format(now) + " · " + date.format(now);
+    var limit = config.stale_minutes * 60 * 1000;
+    window.tsurWallOpened = window.tsurWallOpened || now.getTime();
+    if (lastGood && now.getTime() - lastGood <= limit) { return [clock, "", "wall-stale"]; }
+    if (!lastGood && now.getTime() - window.tsurWallOpened < 30000) { return [clock, "", "wall-stale"]; }
+    var text = lastGood ? config.texts.stale.replace("{time}", time.format(new Date(lastGood))) : config.texts.waiting;
+    return [clock, text, "wall-stale on"];
+  }
+});

@@ -1,0 +1,112 @@
+"""Wall screen: one server refresh for every panel; rotation, clock and the stale badge run in the browser.
+
+When the database is away the refresh changes nothing — the last good picture stays — and the browser, which
+notes the time of every good refresh, shows «данные устарели» once it is older than the screen's threshold.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State
+from dash.exceptions import PreventUpdate
+from sqlalchemy.exc import SQLAlchemyError
+
+from dashboard import formatting as fmt
+from dashboard import tension
+from dashboard.filters import Filters, preset_range
+from dashboard.i18n import t
+from dashboard.service import DashboardService
+from geo.figure import region_geometry
+from layouts import ids
+from layouts.map_figure import map_figure, town_labels
+from layouts.shell import kpi_tiles
+from layouts.wall import wall_alerts, wall_points, wall_ticker, wall_trend_figure
+
+TREND_DAYS = 30
+WALL_MAP_SIZE = (1800, 700)  # until the browser has measured the map
+
+
+def register(app: Dash, service: DashboardService) -> None:
+    region = service.region
+
+    @app.callback(
+        Output(ids.WALL_MAP, "figure"),
+        Output(ids.WALL_POINTS, "children"),
+        Output(ids.WALL_KPIS, "children"),
+        Output(ids.WALL_TREND, "figure"),
+        Output(ids.WALL_ALERTS, "children"),
+        Output(ids.WALL_TICKER, "children"),
+        Output(ids.WALL_PERIOD, "children"),
+        Output(ids.WALL_STAMP, "data"),
+        Input(ids.WALL_REFRESH, "n_intervals"),
+        Input(ids.WALL_SIZE, "data"),
+        State(ids.WALL_CONFIG, "data"),
+    )
+    def refresh(_tick, size, config):
+        lang = config["lang"]
+        first, last = preset_range(config["period"], service.today())
+        sectors = (config["sector"],) if config.get("sector") else ()
+        filters = Filters(first, last, sectors)
+        trend_filters = Filters(last - timedelta(days=TREND_DAYS - 1), last, sectors)
+        try:
+            frame = service.heatmap(filters)
+            result = service.tension(filters)
+            if config["metric"] == "tension":
+                frame = frame.assign(tension=service.map_tension(filters).reindex(frame.index))
+            summary = service.summary(filters)
+            daily = service.daily(trend_filters)
+            response = service.response_trend(trend_filters)
+            alerts = service.alerts_today(filters)
+        except SQLAlchemyError:
+            raise PreventUpdate from None  # keep the last good picture; the stale badge tells the room
+        points = result.points[result.points["level"] != "normal"]
+        points = points.assign(reason=tension.reasons(result, points, lang))
+        figure = map_figure(
+            frame,
+            region_geometry(region.boundaries_path),
+            metric=config["metric"],
+            labels=town_labels(region.municipalities, lang),
+            attribution="",
+            lang=lang,
+            size=tuple(size) if size else WALL_MAP_SIZE,
+            theme="dark",
+        )
+        period = t("period_label", lang, start=fmt.day(first, lang), end=fmt.day(last, lang), days=filters.days)
+        return (
+            figure,
+            wall_points(points, lang),
+            kpi_tiles(summary, lang),
+            wall_trend_figure(daily, response, lang),
+            wall_alerts(alerts, lang),
+            wall_ticker(alerts, lang),
+            period,
+            datetime.now(UTC).isoformat(),
+        )
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="tsur", function_name="wallMapSize"),
+        Output(ids.WALL_SIZE, "data"),
+        Input(ids.WALL_CONFIG, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="tsur", function_name="wallRotate"),
+        Output({"type": ids.WALL_PANEL, "name": ALL}, "className"),
+        Output(ids.WALL_DOTS, "children"),
+        Input(ids.WALL_ROTATE, "n_intervals"),
+        State(ids.WALL_CONFIG, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="tsur", function_name="wallGood"),
+        Output(ids.WALL_LAST_GOOD, "data"),
+        Input(ids.WALL_STAMP, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="tsur", function_name="wallClock"),
+        Output(ids.WALL_CLOCK, "children"),
+        Output(ids.WALL_STALE, "children"),
+        Output(ids.WALL_STALE, "className"),
+        Input(ids.WALL_TICK, "n_intervals"),
+        Input(ids.WALL_LAST_GOOD, "data"),
+        State(ids.WALL_CONFIG, "data"),
+    )

@@ -1,0 +1,78 @@
+"""The wall screen in headless Chromium: dark, rotating panels, the region's clock, alerts that stay on screen,
+the last good picture kept while the database is away, the «данные устарели» badge, recovery by itself."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from app import create_app
+from dashboard import alerts
+from dashboard.loader.ingest import load_frame
+from dashboard.service import DashboardService
+from dashboard.settings import Settings
+from tests.test_tension import NOW, build_region_frame
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+@pytest.fixture
+def wall_app(sqlite_engine, region, tmp_path):
+    load_frame(build_region_frame(), sqlite_engine, "tension-test", region, now=NOW)
+    alerts.check(sqlite_engine, region, Settings(), NOW)  # records today's critical point
+    service = DashboardService(sqlite_engine, region, clock=lambda: NOW)
+    return create_app(Settings(data_dir=tmp_path, cache_type="NullCache"), service), service
+
+
+def active_panel(dash_duo) -> str:
+    return dash_duo.find_element(".wall-panel.active .wall-panel-title").text
+
+
+def test_wall_rotates_shows_alerts_and_the_clock(dash_duo, wall_app):
+    app, _ = wall_app
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/wall?panels=map,points,kpis&interval=5")
+    dash_duo.wait_for_element("#wall-map .maplibregl-canvas", timeout=20)
+    map_title = "Где болит: напряжённость по муниципалитетам"
+    dash_duo.wait_for_text_to_equal(".wall-panel.active .wall-panel-title", map_title, timeout=20)  # in its turn
+    assert re.match(r"\d\d:\d\d · \w+, \d+ \w+", dash_duo.find_element("#wall-clock").text)
+    assert "Новые критические точки: ЖКХ · Новочебоксарск" in dash_duo.find_element("#wall-ticker").text
+    point = dash_duo.find_element("#wall-points .wall-point").get_attribute("textContent")  # a hidden panel
+    assert "критично" in point and "ЖКХ · Новочебоксарск: +" in point
+    background = dash_duo.driver.execute_script(
+        "return getComputedStyle(document.querySelector('.wall')).backgroundColor"
+    )
+    assert background == "rgb(11, 15, 20)"
+    assert dash_duo.driver.find_elements("css selector", "input, select, button") == []  # nothing to operate
+    if active_panel(dash_duo) == map_title:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        dash_duo.driver.save_screenshot(str(SCREENSHOTS / "wall-map-1920x1080.png"))
+    dash_duo.wait_for_text_to_equal(".wall-panel.active .wall-panel-title", "Точки напряжённости", timeout=16)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "wall-points-1920x1080.png"))
+    dash_duo.wait_for_text_to_equal(".wall-panel.active .wall-panel-title", "Главные показатели", timeout=16)
+    assert dash_duo.find_element(".wall-panel.active .kpi-value").text == "177"  # 14–20.11: six days of data
+    assert len(dash_duo.find_elements(".wall-panel.off")) == 2  # trend and alerts were not asked for
+    assert dash_duo.get_logs() == []
+
+
+def test_wall_keeps_the_last_picture_when_the_database_goes_and_recovers(dash_duo, wall_app):
+    app, service = wall_app
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/wall?panels=points&refresh=10&stale=1")
+    dash_duo.wait_for_element("#wall-points .wall-point", timeout=20)
+    assert dash_duo.find_element("#wall-stale").text == ""
+    good_engine = service.engine
+    service.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")  # nothing listens there
+    time.sleep(12)  # a refresh fails in between
+    assert "Новочебоксарск" in dash_duo.find_element("#wall-points .wall-point").text  # the last good picture
+    dash_duo.driver.execute_script("window.tsurClockOffset = 2 * 60 * 1000")  # two minutes later: stale
+    dash_duo.wait_for_contains_text("#wall-stale", "Данные устарели · обновлено", timeout=5)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "wall-stale-1920x1080.png"))
+    service.engine = good_engine
+    dash_duo.driver.execute_script("window.tsurClockOffset = 0")
+    dash_duo.wait_for_text_to_equal("#wall-stale", "", timeout=15)  # the next good refresh clears it
