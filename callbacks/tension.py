@@ -13,7 +13,7 @@ from dashboard.filters import FilterError
 from dashboard.i18n import t
 from dashboard.service import DashboardService
 from layouts import ids
-from layouts.tension_panel import alert_strip, sector_tiles, tension_points
+from layouts.tension_panel import alert_strip, sector_tiles, tension_points, top_points
 
 LANG = "ru"
 
@@ -26,6 +26,7 @@ def register(app: Dash, service: DashboardService) -> None:
         Output(ids.TENSION_POINTS, "children"),
         Output(ids.TENSION_ALERTS, "children"),
         Output(ids.TENSION_BASELINE, "children"),
+        Output(ids.TOP_POINTS, "children"),
         Input(ids.URL, "search"),
         Input(ids.REFRESH, "n_intervals"),
         State(ids.URL, "pathname"),
@@ -37,7 +38,7 @@ def register(app: Dash, service: DashboardService) -> None:
             result = service.tension(filters)
             alerts = service.alerts_today(filters)
         except (FilterError, SQLAlchemyError):
-            return no_update, no_update, no_update, no_update  # the KPI callback shows the message banner
+            return no_update, no_update, no_update, no_update, no_update  # the KPI callback shows the banner
         sectors = result.sectors.assign(reason=tension.reasons(result, result.sectors, LANG))
         points = result.points[result.points["level"] != "normal"]
         points = points.assign(reason=tension.reasons(result, points, LANG))
@@ -51,6 +52,7 @@ def register(app: Dash, service: DashboardService) -> None:
             tension_points(points, len(result.points) - len(points), LANG),
             alert_strip(alerts, LANG),
             baseline,
+            top_points(points, LANG),
         )
 
     @app.callback(
@@ -58,16 +60,17 @@ def register(app: Dash, service: DashboardService) -> None:
         Output(ids.MUNICIPALITY, "value", allow_duplicate=True),
         Input({"type": ids.SECTOR_TILE, "sector": ALL}, "n_clicks"),
         Input({"type": ids.POINT_ITEM, "sector": ALL, "oktmo": ALL}, "n_clicks"),
+        Input({"type": ids.TOP_POINT_ITEM, "sector": ALL, "oktmo": ALL}, "n_clicks"),
         State(ids.SECTOR, "value"),
         prevent_initial_call=True,
     )
-    def focus(_tiles, _points, current):
+    def focus(_tiles, _points, _top, current):
         """A sector tile filters the dashboard to its sector (a second click clears it); a point filters
         to its sector and municipality."""
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
             return no_update, no_update  # tiles just re-rendered, nobody clicked
-        if trigger["type"] == ids.POINT_ITEM:
+        if trigger["type"] in (ids.POINT_ITEM, ids.TOP_POINT_ITEM):
             return [trigger["sector"]], [trigger["oktmo"]]
         if (current or []) == [trigger["sector"]]:
             return [], no_update

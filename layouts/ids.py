@@ -56,3 +56,5 @@ WALL_ROTATE = "wall-rotate"
 WALL_REFRESH = "wall-refresh"
 WALL_TICK = "wall-tick"
 WALL_SIZE = "wall-size"
+TOP_POINTS = "top-points"  # the hottest points above the map (the first screen)
+TOP_POINT_ITEM = "top-point-item"  # {"type": TOP_POINT_ITEM, "sector": ..., "oktmo": ...}

@@ -185,6 +185,7 @@ def shell(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: str |
                         type="dot",
                         delay_show=300,
                     ),
+                    html.Section(id=ids.TOP_POINTS, className="top-points", **{"aria-live": "polite"}),
                     map_panel(lang),
                     tension_panel(lang),
                     response_panel(lang),

@@ -132,6 +132,26 @@ def tension_points(points: pd.DataFrame, normal: int, lang: str = "ru", limit: i
     return items
 
 
+def top_points(points: pd.DataFrame, lang: str = "ru", limit: int = 3) -> list:
+    """The hottest points in one line each above the map: «где и что болит» on the first screen."""
+    shown = points.head(limit)
+    if shown.empty:
+        return []
+    return [
+        html.Span(t("tension_points", lang) + ":", className="top-points-label"),
+        *[
+            html.Button(
+                id={"type": ids.TOP_POINT_ITEM, "sector": row["sector"], "oktmo": row["oktmo"]},
+                n_clicks=0,
+                className=f"top-point point-{row['level']}",
+                title=row["reason"],
+                children=[level_badge(row["level"], lang), html.Span(row["reason"], className="top-point-reason")],
+            )
+            for _, row in shown.iterrows()
+        ],
+    ]
+
+
 def alert_strip(alerts: pd.DataFrame, lang: str = "ru") -> list:
     if alerts.empty:
         return []

@@ -37,6 +37,9 @@ def test_tiles_points_and_clicks_filter_the_page(dash_duo, dashboard):
     assert "критично" in top.text and top.text.split("\n")[0] == top.find_element("css selector", ".point-index").text
     assert "ЖКХ · Новочебоксарск: +400" in top.text and "«Отопление»" in top.text
     assert "базовый период 18.09.2026 — 12.11.2026" in dash_duo.find_element("#tension-baseline").text
+    first_screen = dash_duo.find_element("#top-points .top-point")  # above the map, on the first screen
+    assert "критично" in first_screen.text and "ЖКХ · Новочебоксарск" in first_screen.text
+    assert first_screen.location["y"] < dash_duo.find_element("#heat-map").location["y"]
 
     dash_duo.driver.execute_script("document.querySelector('.tension-panel').scrollIntoView()")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -55,7 +58,7 @@ def test_tiles_points_and_clicks_filter_the_page(dash_duo, dashboard):
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "206", timeout=10)
     assert "sector=" not in dash_duo.driver.current_url
 
-    dash_duo.find_element(".tension-point").click()  # a point filters to its sector and municipality
+    dash_duo.find_element("#top-points .top-point").click()  # a point filters to its sector and municipality
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "70", timeout=10)
     url = dash_duo.driver.current_url
     assert "sector=zhkh" in url and f"municipality={NOVOCHEB}" in url
