@@ -60,8 +60,22 @@ TENSION_SCALE_DARK = [  # the same boundaries on the wall's dark background: cal
     [1.0, "#ff6e6e"],
 ]
 THEMES = {  # background, ink (labels, selection), outline, polygon borders
-    "light": {"background": "#f7f9fb", "ink": "#111111", "outline": "#2b3440", "border": "#ffffff", "note": "#5a6675"},
-    "dark": {"background": "#0b0f14", "ink": "#f2f5f8", "outline": "#c9d3dd", "border": "#0b0f14", "note": "#aab6c2"},
+    "light": {
+        "background": "#f7f9fb",
+        "ink": "#111111",
+        "outline": "#2b3440",
+        "border": "#ffffff",
+        "note": "#5a6675",
+        "no_data": NO_DATA_COLOUR,
+    },
+    "dark": {
+        "background": "#0b0f14",
+        "ink": "#f2f5f8",
+        "outline": "#c9d3dd",
+        "border": "#0b0f14",
+        "note": "#aab6c2",
+        "no_data": "#2a323c",
+    },
 }
 
 
@@ -147,7 +161,7 @@ def map_figure(
                 "geojson": geometry.subset(missing),
                 "locations": missing,
                 "z": [0] * len(missing),
-                "colorscale": [[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]],
+                "colorscale": [[0, colours["no_data"]], [1, colours["no_data"]]],
                 "showscale": False,
                 "customdata": [c for c, h in zip(custom, has, strict=True) if not h],
                 "hovertemplate": HOVER,
