@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -90,3 +91,23 @@ def pg_engine(region: Region) -> Iterator[Engine]:
 def engine(request: pytest.FixtureRequest) -> Engine:
     """The same test on both stores."""
     return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def dash_duo(dash_duo):
+    """dash.testing's browser fixture, its app server on a free port: with ``pytest -n 2`` both workers would
+    otherwise start on 8050, and one worker's browser could be served by the other worker's app."""
+    start = dash_duo.start_server
+
+    def start_server(app, **kwargs):
+        kwargs.setdefault("port", _free_port())
+        return start(app, **kwargs)
+
+    dash_duo.start_server = start_server
+    return dash_duo
