@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         [
             app.layout,
             shell(region, load_sectors(), settings.language),
-            wall(region, WallConfig(), None, settings.language),
+            wall(region, WallConfig(lang=settings.language)),
         ]
     )
     register_all(app, service, settings.tile_url, settings.region_links, settings.language)

@@ -18,9 +18,9 @@ def register_all(
 
     pages.register(app, service.region, lang)
 
-    state.register(app, service)
-    kpis.register(app, service)
-    heatmap.register(app, service, tile_url, region_links)
-    response.register(app, service)
-    tension.register(app, service)
+    state.register(app, service, lang)
+    kpis.register(app, service, lang)
+    heatmap.register(app, service, tile_url, region_links, lang)
+    response.register(app, service, lang)
+    tension.register(app, service, lang)
     wall.register(app, service)

@@ -17,14 +17,18 @@ from layouts import ids
 from layouts.map_figure import DEFAULT_METRIC, map_figure, town_labels
 from layouts.map_panel import federal_ranking, municipality_card, ranking
 
-LANG = "ru"
-
 
 def register(
-    app: Dash, service: DashboardService, tile_url: str | None = None, region_links: dict[str, str] | None = None
+    app: Dash,
+    service: DashboardService,
+    tile_url: str | None = None,
+    region_links: dict[str, str] | None = None,
+    default_lang: str = "ru",
 ) -> None:
     region = service.region
-    labels = town_labels(region.municipalities, LANG)
+    # town names on the map stay Cyrillic in every language: offline, MapLibre draws non-Latin scripts with the
+    # browser's fonts but needs a glyph server for Latin ones (English labels would be blank)
+    labels = town_labels(region.municipalities, "ru")
     links = region_links or {}
     federal_ids = list(federal_regions().index)
     own_prefix = region_of(pd.Series([region.capital]), federal_ids).iloc[0]
@@ -44,12 +48,15 @@ def register(
         State(ids.URL, "pathname"),
     )
     def draw(search, size, _tick, pathname):
-        state = parse_page(search, pathname)
+        state = parse_page(search, pathname, default_lang)
+        lang = state.lang
         try:
             filters = filters_for(state, service)
             if state.view == "federal":
-                return draw_federal(filters, state.metric, size)
+                return draw_federal(filters, state.metric, size, lang)
             frame = service.heatmap(filters)
+            if lang != "ru":
+                frame = frame.assign(name=[region.name_of(oktmo, lang) for oktmo in frame.index])
             if state.metric == "tension":
                 frame = frame.assign(tension=service.map_tension(filters).reindex(frame.index))
             density = service.density(filters) if state.density else None
@@ -64,18 +71,18 @@ def register(
             density=density,
             selected=selected,
             labels=labels,
-            attribution=t("attribution", LANG),
+            attribution=t("attribution", lang),
             tile_url=tile_url,
-            lang=LANG,
+            lang=lang,
             size=tuple(size) if size else (1000, 640),
         )
         if card is not None:
-            side = municipality_card(card, load_sectors(), LANG)
+            side = municipality_card(card, load_sectors(), lang)
         else:
-            side = ranking(frame, state.metric, state.municipalities, LANG)
+            side = ranking(frame, state.metric, state.municipalities, lang)
         return figure, side
 
-    def draw_federal(filters, metric: str, size):
+    def draw_federal(filters, metric: str, size, lang: str):
         frame = service.federal(filters)
         metric = metric if metric in frame.columns else DEFAULT_METRIC  # tension is computed per municipality only
         figure = map_figure(
@@ -83,12 +90,12 @@ def register(
             region_geometry(FEDERAL_MAP),
             metric=metric,
             selected=own_prefix,
-            attribution=t("attribution", LANG),
+            attribution=t("attribution", lang),
             tile_url=tile_url,
-            lang=LANG,
+            lang=lang,
             size=tuple(size) if size else (1000, 640),
         )
-        return figure, federal_ranking(frame, metric, links, LANG)
+        return figure, federal_ranking(frame, metric, links, lang)
 
     @app.callback(
         Output(ids.MUNICIPALITY, "value", allow_duplicate=True),

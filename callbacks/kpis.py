@@ -13,10 +13,8 @@ from dashboard.service import DashboardService
 from layouts import ids
 from layouts.shell import kpi_tiles
 
-LANG = "ru"
 
-
-def register(app: Dash, service: DashboardService) -> None:
+def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
     @app.callback(
         Output(ids.KPIS, "children"),
         Output(ids.PERIOD_LABEL, "children"),
@@ -26,17 +24,23 @@ def register(app: Dash, service: DashboardService) -> None:
         State(ids.URL, "pathname"),
     )
     def update(search, _tick, pathname):
+        state = parse_page(search, pathname, default_lang)
+        lang = state.lang
         try:
-            filters = filters_for(parse_page(search, pathname), service)
+            filters = filters_for(state, service)
             data = service.summary(filters)
         except FilterError as exc:
             return no_update, no_update, html.Div(str(exc), className="banner warn")
         except SQLAlchemyError:
-            return no_update, no_update, html.Div(t("db_down", LANG), className="banner error")
+            return no_update, no_update, html.Div(t("db_down", lang), className="banner error")
         label = t(
-            "period_label", LANG, start=fmt.day(filters.date_from), end=fmt.day(filters.date_to), days=filters.days
+            "period_label",
+            lang,
+            start=fmt.day(filters.date_from, lang),
+            end=fmt.day(filters.date_to, lang),
+            days=filters.days,
         )
-        tiles = kpi_tiles(data, LANG)
+        tiles = kpi_tiles(data, lang)
         if not data["current"]["messages"]:
-            return tiles, label, html.Div(t("no_data", LANG), className="banner info")
+            return tiles, label, html.Div(t("no_data", lang), className="banner info")
         return tiles, label, None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State, html
 
-from callbacks.urlstate import parse_wall, sector_of_path
+from callbacks.urlstate import parse_search, parse_wall, sector_of_path
 from dashboard.catalog import load_sectors
 from dashboard.i18n import t
 from dashboard.region import Region
@@ -18,16 +18,18 @@ def register(app: Dash, region: Region, lang: str = "ru") -> None:
 
     @app.callback(Output(ids.PAGE, "children"), Input(ids.PAGE_URL, "pathname"), State(ids.PAGE_URL, "search"))
     def route(pathname, search):
+        """``lang`` in the query picks the language (a switch reloads the page); the default is TSUR_LANGUAGE."""
         path = (pathname or "/").rstrip("/") or "/"
+        page_lang = parse_search(search, lang).lang
         if path == "/":
-            return shell(region, sectors, lang)
+            return shell(region, sectors, page_lang)
         scope = sector_of_path(path)
         if scope:
-            return shell(region, sectors, lang, scope) if scope in sectors.codes else not_found(lang)
+            return shell(region, sectors, page_lang, scope) if scope in sectors.codes else not_found(page_lang)
         if path == "/wall":
-            config = parse_wall(search, set(sectors.codes))
-            return wall(region, config, sectors.name_of(config.sector, lang) if config.sector else None, lang)
-        return not_found(lang)
+            config = parse_wall(search, set(sectors.codes), lang)
+            return wall(region, config, sectors.name_of(config.sector, config.lang) if config.sector else None)
+        return not_found(page_lang)
 
 
 def not_found(lang: str = "ru") -> html.Div:

@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import filters_for, parse_page
+from callbacks.urlstate import filters_for, parse_page, parse_search
 from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError, Filters
 from dashboard.holidays import holidays_between
@@ -17,12 +17,13 @@ from dashboard.service import DashboardService
 from layouts import ids
 from layouts.response_panel import oldest_items, sla_figure, table_columns, table_records, trend_figure
 
-LANG = "ru"
 
-
-def register(app: Dash, service: DashboardService) -> None:
+def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
     def filters_from(search: str | None, pathname: str | None) -> Filters:
-        return filters_for(parse_page(search, pathname), service)
+        return filters_for(parse_page(search, pathname, default_lang), service)
+
+    def lang_of(search: str | None) -> str:
+        return parse_search(search, default_lang).lang
 
     @app.callback(
         Output(ids.RESP_TREND, "figure"),
@@ -46,8 +47,11 @@ def register(app: Dash, service: DashboardService) -> None:
             return no_update, no_update, no_update  # the KPI callback shows the message banner
         sectors = load_sectors()
         holidays = holidays_between(filters.date_from, filters.date_to)
-        trend = trend_figure(current, previous if previous is not None else current.iloc[0:0], split, holidays, sectors)
-        return trend, sla_figure(total, backlog, LANG), oldest_items(oldest, sectors, LANG)
+        lang = lang_of(search)
+        trend = trend_figure(
+            current, previous if previous is not None else current.iloc[0:0], split, holidays, sectors, lang
+        )
+        return trend, sla_figure(total, backlog, lang), oldest_items(oldest, sectors, lang)
 
     @app.callback(
         Output(ids.RESP_TABLE, "rowData"),
@@ -62,7 +66,8 @@ def register(app: Dash, service: DashboardService) -> None:
             frame = service.response_table(filters_from(search, pathname), by)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update
-        return table_records(frame, by, load_sectors(), LANG), table_columns(by, LANG)
+        lang = lang_of(search)
+        return table_records(frame, by, load_sectors(), lang), table_columns(by, lang)
 
     @app.callback(
         Output(ids.RESP_DOWNLOAD, "data"),
@@ -75,16 +80,17 @@ def register(app: Dash, service: DashboardService) -> None:
     )
     def export(csv_clicks, xlsx_clicks, search, by, pathname):
         filters = filters_from(search, pathname)
-        records = table_records(service.response_table(filters, by), by, load_sectors(), LANG)
-        columns = table_columns(by, LANG)
+        lang = lang_of(search)
+        records = table_records(service.response_table(filters, by), by, load_sectors(), lang)
+        columns = table_columns(by, lang)
         frame = pd.DataFrame(records, columns=[c["field"] for c in columns]).rename(
             columns={c["field"]: c["headerName"] for c in columns}
         )
-        stem = f"время-ответа-{by}-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
+        stem = f"{t('export_stem', lang)}-{by}-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
         if ctx.triggered_id == ids.RESP_EXPORT_XLSX:
             buffer = io.BytesIO()
             with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-                frame.to_excel(writer, index=False, sheet_name=t("resp_title", LANG)[:31])
+                frame.to_excel(writer, index=False, sheet_name=t("resp_title", lang)[:31])
             return dcc.send_bytes(buffer.getvalue(), f"{stem}.xlsx")
         # UTF-8 with BOM and ";" so Excel in a Russian locale opens it as a table
         return dcc.send_string(frame.to_csv(index=False, sep=";", decimal=","), f"{stem}.csv", type="text/csv")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
-from callbacks.urlstate import ViewState, parse_page, sector_of_path, to_search
+from callbacks.urlstate import ViewState, parse_page, parse_search, sector_of_path, to_search
 from dashboard.service import DashboardService
 from layouts import ids
 
@@ -22,7 +22,7 @@ CONTROLS = [
 ]
 
 
-def register(app: Dash, service: DashboardService) -> None:
+def register(app: Dash, service: DashboardService, lang: str = "ru") -> None:
     @app.callback(
         Output(ids.URL, "search"),
         *[Output(cid, prop) for cid, prop in CONTROLS],
@@ -35,7 +35,7 @@ def register(app: Dash, service: DashboardService) -> None:
         trigger = ctx.triggered_id
         untouched = [no_update] * len(CONTROLS)
         if trigger in (None, ids.URL):
-            state = parse_page(search, pathname)
+            state = parse_page(search, pathname, lang)
             first, last = state.dates(today)
             return (
                 no_update,
@@ -57,6 +57,8 @@ def register(app: Dash, service: DashboardService) -> None:
             metric=metric or ViewState.metric,
             density="on" in (density or []),
             view=view or "region",
+            lang=parse_search(search, lang).lang,  # the page's language stays (it is not a control)
+            default_lang=lang,
         )
         scope = sector_of_path(pathname)
         if scope:  # a minister's page: the sector is part of the address, not a filter
@@ -70,3 +72,10 @@ def register(app: Dash, service: DashboardService) -> None:
         if state.preset == "custom":
             state.date_from, state.date_to = (start or "")[:10], (end or "")[:10]
         return to_search(state), *untouched
+
+    @app.callback(Output(ids.LANG_LINK, "href"), Input(ids.URL, "search"), State(ids.URL, "pathname"))
+    def other_language(search, pathname):
+        """The same view in the other language (a plain link: the page reloads in it)."""
+        state = parse_page(search, pathname, lang)
+        state.lang = "en" if state.lang == "ru" else "ru"
+        return (pathname or "/") + to_search(state)

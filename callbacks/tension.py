@@ -15,11 +15,8 @@ from dashboard.service import DashboardService
 from layouts import ids
 from layouts.tension_panel import alert_strip, sector_tiles, tension_points, top_points
 
-LANG = "ru"
 
-
-def register(app: Dash, service: DashboardService) -> None:
-    names = {s.code: s.name(LANG) for s in load_sectors().sectors}
+def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
 
     @app.callback(
         Output(ids.TENSION_SECTORS, "children"),
@@ -32,27 +29,38 @@ def register(app: Dash, service: DashboardService) -> None:
         State(ids.URL, "pathname"),
     )
     def draw(search, _tick, pathname):
-        state = parse_page(search, pathname)
+        state = parse_page(search, pathname, default_lang)
+        lang = state.lang
         try:
             filters = filters_for(state, service)
             result = service.tension(filters)
             alerts = service.alerts_today(filters)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update, no_update, no_update, no_update  # the KPI callback shows the banner
-        sectors = result.sectors.assign(reason=tension.reasons(result, result.sectors, LANG))
-        points = result.points[result.points["level"] != "normal"]
-        points = points.assign(reason=tension.reasons(result, points, LANG))
+        sectors, points = result.sectors, result.points[result.points["level"] != "normal"]
+        if lang != "ru":
+            region = service.region
+            points = points.assign(municipality=[region.name_of(oktmo, lang) for oktmo in points["oktmo"]])
+            hottest = result.points.drop_duplicates("sector").set_index("sector")["oktmo"]
+            sectors = sectors.assign(
+                hottest_municipality=[
+                    region.name_of(hottest[s], lang) if s in hottest.index else None for s in sectors["sector"]
+                ]
+            )
+        sectors = sectors.assign(reason=tension.reasons(result, sectors, lang))
+        points = points.assign(reason=tension.reasons(result, points, lang))
         baseline = (
-            t("baseline_label", LANG, start=fmt.day(result.baseline[0]), end=fmt.day(result.baseline[1]))
+            t("baseline_label", lang, start=fmt.day(result.baseline[0], lang), end=fmt.day(result.baseline[1], lang))
             if result.baseline
-            else t("reason_no_baseline", LANG)
+            else t("reason_no_baseline", lang)
         )
+        names = {sector.code: sector.name(lang) for sector in load_sectors().sectors}
         return (
-            sector_tiles(sectors, names, result.days, filters.date_from, state.sectors, LANG),
-            tension_points(points, len(result.points) - len(points), LANG),
-            alert_strip(alerts, LANG),
+            sector_tiles(sectors, names, result.days, filters.date_from, state.sectors, lang),
+            tension_points(points, len(result.points) - len(points), lang),
+            alert_strip(alerts, lang),
             baseline,
-            top_points(points, LANG),
+            top_points(points, lang),
         )
 
     @app.callback(

@@ -24,6 +24,8 @@ class ViewState:
     density: bool = False
     view: str = "region"
     scope: str | None = None  # the sector a /sector/<code> page is fixed to
+    lang: str = "ru"
+    default_lang: str = "ru"  # the deployment's language (TSUR_LANGUAGE): not written to the URL
 
     def dates(self, today: date) -> tuple[date, date]:
         if self.preset == "custom" and self.date_from and self.date_to:
@@ -34,7 +36,12 @@ class ViewState:
         return preset_range(self.preset if self.preset != "custom" else DEFAULT_PRESET, today)
 
 
-def parse_search(search: str | None) -> ViewState:
+def _lang(query: dict, default: str) -> str:
+    value = (query.get("lang") or [""])[0]
+    return value if value in ("ru", "en") else default
+
+
+def parse_search(search: str | None, default_lang: str = "ru") -> ViewState:
     query = parse_qs((search or "").lstrip("?"))
     preset = (query.get("period") or [DEFAULT_PRESET])[0]
     metric = (query.get("metric") or [DEFAULT_METRIC])[0]
@@ -50,6 +57,7 @@ def parse_search(search: str | None) -> ViewState:
         metric=metric if metric in METRICS else DEFAULT_METRIC,
         density=(query.get("density") or ["0"])[0] == "1",
         view="federal" if (query.get("view") or [""])[0] == "federal" else "region",
+        lang=_lang(query, default_lang),
     )
 
 
@@ -62,9 +70,9 @@ def sector_of_path(pathname: str | None) -> str | None:
     return path[len(SECTOR_PATH) :] or None if path.startswith(SECTOR_PATH) else None
 
 
-def parse_page(search: str | None, pathname: str | None) -> ViewState:
+def parse_page(search: str | None, pathname: str | None, default_lang: str = "ru") -> ViewState:
     """The view state of a page: the query string, with the sector fixed on a minister's page."""
-    state = parse_search(search)
+    state = parse_search(search, default_lang)
     scope = sector_of_path(pathname)
     if scope:
         state.scope, state.sectors = scope, [scope]
@@ -90,10 +98,12 @@ def to_search(state: ViewState) -> str:
         params.append(("density", "1"))
     if state.view == "federal":
         params.append(("view", "federal"))
+    if state.lang != state.default_lang:
+        params.append(("lang", state.lang))
     return "?" + urlencode(params)
 
 
-def parse_wall(search: str | None, known_sectors: set[str]) -> WallConfig:
+def parse_wall(search: str | None, known_sectors: set[str], default_lang: str = "ru") -> WallConfig:
     """Wall-screen set-up from the URL; unknown or out-of-range values fall back to the defaults."""
     query = parse_qs((search or "").lstrip("?"))
 
@@ -114,4 +124,5 @@ def parse_wall(search: str | None, known_sectors: set[str]) -> WallConfig:
         sector=sector if sector in known_sectors else None,
         period=period if period in PRESETS and period != "custom" else defaults.period,
         metric=metric if metric in METRICS else defaults.metric,
+        lang=_lang(query, default_lang),
     )

@@ -66,7 +66,7 @@ def register(app: Dash, service: DashboardService) -> None:
             frame,
             region_geometry(region.boundaries_path),
             metric=config["metric"],
-            labels=town_labels(region.municipalities, lang),
+            labels=town_labels(region.municipalities, "ru"),  # Cyrillic: see callbacks/heatmap.py
             attribution="",
             lang=lang,
             size=tuple(size) if size else WALL_MAP_SIZE,

@@ -130,6 +130,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "wall_stale": {"ru": "Данные устарели · обновлено {time}", "en": "Data is stale · updated {time}"},
     "wall_waiting": {"ru": "Нет связи с базой данных", "en": "No connection to the database"},
     "not_found": {"ru": "Такой страницы нет", "en": "No such page"},
+    "export_stem": {"ru": "время-ответа", "en": "response-times"},
+    "other_language": {"ru": "English", "en": "Русский"},
     "alerts_title": {"ru": "Новые критические точки", "en": "New critical points"},
     "no_points": {"ru": "Точек напряжённости нет", "en": "No tension points"},
     "baseline_label": {"ru": "базовый период {start} — {end}", "en": "baseline {start} — {end}"},

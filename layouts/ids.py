@@ -58,3 +58,4 @@ WALL_TICK = "wall-tick"
 WALL_SIZE = "wall-size"
 TOP_POINTS = "top-points"  # the hottest points above the map (the first screen)
 TOP_POINT_ITEM = "top-point-item"  # {"type": TOP_POINT_ITEM, "sector": ..., "oktmo": ...}
+LANG_LINK = "lang-link"  # the other language: a link that reloads the page with ?lang=

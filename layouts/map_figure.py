@@ -10,22 +10,37 @@ from dashboard import formatting as fmt
 from geo.figure import RegionGeometry
 
 METRICS: dict[str, dict] = {
-    "per_10k": {"ru": "На 10 000 жителей", "en": "Per 10,000 residents", "unit": "на 10 тыс.", "scale": "YlOrRd"},
-    "messages": {"ru": "Сообщений", "en": "Messages", "unit": "сообщ.", "scale": "YlOrRd"},
+    "per_10k": {
+        "ru": "На 10 000 жителей",
+        "en": "Per 10,000 residents",
+        "unit": {"ru": "на 10 тыс.", "en": "per 10k"},
+        "scale": "YlOrRd",
+    },
+    "messages": {"ru": "Сообщений", "en": "Messages", "unit": {"ru": "сообщ.", "en": "messages"}, "scale": "YlOrRd"},
     "change_pct": {
         "ru": "Изменение к прошлому периоду",
         "en": "Change vs previous period",
-        "unit": "%",
+        "unit": {"ru": "%", "en": "%"},
         "scale": "RdBu_r",
     },
     "median_first_response_hours": {
         "ru": "Медиана первого ответа",
         "en": "Median first response",
-        "unit": "ч",
+        "unit": {"ru": "ч", "en": "h"},
         "scale": "Purples",
     },
-    "overdue_share": {"ru": "Доля просроченных", "en": "Overdue share", "unit": "%", "scale": "Reds"},
-    "tension": {"ru": "Напряжённость", "en": "Tension", "unit": "индекс 0–100", "scale": "tension"},
+    "overdue_share": {
+        "ru": "Доля просроченных",
+        "en": "Overdue share",
+        "unit": {"ru": "%", "en": "%"},
+        "scale": "Reds",
+    },
+    "tension": {
+        "ru": "Напряжённость",
+        "en": "Tension",
+        "unit": {"ru": "индекс 0–100", "en": "index 0–100"},
+        "scale": "tension",
+    },
 }
 # the tension index on a fixed 0–100 scale whose colours change at the level boundaries (30, 50, 70)
 TENSION_SCALE = [
@@ -106,7 +121,7 @@ def _hover(frame: pd.DataFrame, lang: str) -> list[list[str]]:
             [
                 r["name"],
                 fmt.number(r["messages"], lang),
-                "нет данных о населении" if pd.isna(r["per_10k"]) else fmt.number(r["per_10k"], lang, 1),
+                HOVER_TEXT[lang]["no_population"] if pd.isna(r["per_10k"]) else fmt.number(r["per_10k"], lang, 1),
                 fmt.change(None if pd.isna(r["change_pct"]) else r["change_pct"], lang),
                 fmt.hours(
                     None if pd.isna(r["median_first_response_hours"]) else r["median_first_response_hours"], lang
@@ -118,11 +133,24 @@ def _hover(frame: pd.DataFrame, lang: str) -> list[list[str]]:
     return rows
 
 
-HOVER = (
-    "<b>%{customdata[0]}</b><br>Сообщений: %{customdata[1]}<br>На 10 000 жителей: %{customdata[2]}"
-    "<br>К прошлому периоду: %{customdata[3]}<br>Медиана ответа: %{customdata[4]}"
-    "<br>Просрочено: %{customdata[5]}<extra></extra>"
-)
+HOVER_TEXT = {
+    "ru": {
+        "template": "<b>%{customdata[0]}</b><br>Сообщений: %{customdata[1]}<br>На 10 000 жителей: %{customdata[2]}"
+        "<br>К прошлому периоду: %{customdata[3]}<br>Медиана ответа: %{customdata[4]}"
+        "<br>Просрочено: %{customdata[5]}<extra></extra>",
+        "no_population": "нет данных о населении",
+        "no_data": "нет данных",
+        "density": "плотность",
+    },
+    "en": {
+        "template": "<b>%{customdata[0]}</b><br>Messages: %{customdata[1]}<br>Per 10,000 residents: %{customdata[2]}"
+        "<br>Vs previous period: %{customdata[3]}<br>Median response: %{customdata[4]}"
+        "<br>Overdue: %{customdata[5]}<extra></extra>",
+        "no_population": "no population figure",
+        "no_data": "no data",
+        "density": "density",
+    },
+}
 
 
 def map_figure(
@@ -164,9 +192,9 @@ def map_figure(
                 "colorscale": [[0, colours["no_data"]], [1, colours["no_data"]]],
                 "showscale": False,
                 "customdata": [c for c, h in zip(custom, has, strict=True) if not h],
-                "hovertemplate": HOVER,
+                "hovertemplate": HOVER_TEXT[lang]["template"],
                 "marker": {"line": line},
-                "name": "нет данных",
+                "name": HOVER_TEXT[lang]["no_data"],
             }
         )
     present = [str(k) for k in frame.index[has]]
@@ -176,14 +204,18 @@ def map_figure(
         "locations": present,
         "z": [round(float(v), 3) for v in values[has]],
         "customdata": [c for c, h in zip(custom, has, strict=True) if h],
-        "hovertemplate": HOVER,
+        "hovertemplate": HOVER_TEXT[lang]["template"],
         "marker": {"line": line, "opacity": 0.55 if density is not None else 0.9},
         # resolved here: plotly.js's own "YlOrRd" runs the other way
         "colorscale": (TENSION_SCALE if theme == "light" else TENSION_SCALE_DARK)
         if metric == "tension"
         else get_colorscale(spec["scale"]),
         "colorbar": {
-            "title": {"text": f"{spec[lang]}<br>({spec['unit']})", "side": "top", "font": {"size": round(13 * big)}},
+            "title": {
+                "text": f"{spec[lang]}<br>({spec['unit'][lang]})",
+                "side": "top",
+                "font": {"size": round(13 * big)},
+            },
             "thickness": round(14 * big),
             "len": 0.8,
             "tickfont": {"size": round(12 * big)},
@@ -223,7 +255,7 @@ def map_figure(
                 "showscale": False,
                 "hoverinfo": "skip",
                 "opacity": 0.75,
-                "name": "плотность",
+                "name": HOVER_TEXT[lang]["density"],
             }
         )
     traces.append(

@@ -15,6 +15,12 @@ from layouts import ids
 
 PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207", "#4d7c0f"]
 MAX_LINES = 6
+DAY_TICK = {"ru": "%d.%m", "en": "%m-%d"}
+DAY_HOVER = {"ru": "%{x|%d.%m.%Y}", "en": "%{x|%Y-%m-%d}"}
+HOURS_HOVER = {
+    "ru": "%{x|%d.%m.%Y}: %{y:.1f} ч<extra>%{fullData.name}</extra>",
+    "en": "%{x|%Y-%m-%d}: %{y:.1f} h<extra>%{fullData.name}</extra>",
+}
 GRID_TEXT = {"ru": {"noRowsToShow": "Нет данных за период", "loadingOoo": "Загрузка…"}}
 
 
@@ -155,7 +161,7 @@ def trend_figure(
                 "name": _label(key, split, sectors, lang),
                 "line": {"color": colour, "width": 2.5},
                 "marker": {"size": 4},
-                "hovertemplate": "%{x|%d.%m.%Y}: %{y:.1f} ч<extra>%{fullData.name}</extra>",
+                "hovertemplate": HOURS_HOVER[lang],
             }
         )
     if split == "none" and len(current):
@@ -167,7 +173,7 @@ def trend_figure(
                 "y": current["p90_hours"].tolist(),
                 "name": t("p90_short", lang),
                 "line": {"color": "#c2410c", "width": 1.5},
-                "hovertemplate": "%{x|%d.%m.%Y}: %{y:.1f} ч<extra>%{fullData.name}</extra>",
+                "hovertemplate": HOURS_HOVER[lang],
             }
         )
         if len(previous) and len(current):
@@ -221,7 +227,7 @@ def trend_figure(
             "height": 340,
             "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
             "yaxis": {"title": {"text": t("hours_axis", lang)}, "rangemode": "tozero", "gridcolor": "#e5e9ef"},
-            "xaxis": {"tickformat": "%d.%m", "gridcolor": "#f0f2f5"},
+            "xaxis": {"tickformat": DAY_TICK[lang], "gridcolor": "#f0f2f5"},
             "legend": {"orientation": "h", "y": -0.18},
             "separators": ", " if lang == "ru" else ".,",
             "shapes": shapes,
@@ -242,7 +248,7 @@ def sla_figure(total: pd.DataFrame, backlog: pd.DataFrame, lang: str = "ru") -> 
                 "y": (total["within_sla_share"].astype(float) * 100).round(1).tolist(),
                 "name": t("within_sla_axis", lang),
                 "marker": {"color": "#93b5de"},
-                "hovertemplate": "%{x|%d.%m.%Y}: %{y:.1f} %<extra></extra>",
+                "hovertemplate": DAY_HOVER[lang] + ": %{y:.1f} %<extra></extra>",
             },
             {
                 "type": "scatter",
@@ -252,7 +258,7 @@ def sla_figure(total: pd.DataFrame, backlog: pd.DataFrame, lang: str = "ru") -> 
                 "name": t("backlog_axis", lang),
                 "yaxis": "y2",
                 "line": {"color": "#b3261e", "width": 2.5},
-                "hovertemplate": "%{x|%d.%m.%Y}: %{y:,} <extra>%{fullData.name}</extra>",
+                "hovertemplate": DAY_HOVER[lang] + ": %{y:,} <extra>%{fullData.name}</extra>",
             },
         ],
         "layout": {
@@ -269,7 +275,7 @@ def sla_figure(total: pd.DataFrame, backlog: pd.DataFrame, lang: str = "ru") -> 
                 "showgrid": False,
                 **({"dtick": 1} if int(backlog["overdue"].max() or 0) <= 6 else {}),  # counts: whole ticks only
             },
-            "xaxis": {"tickformat": "%d.%m"},
+            "xaxis": {"tickformat": DAY_TICK[lang]},
             "legend": {"orientation": "h", "y": -0.18},
             "separators": ", " if lang == "ru" else ".,",
             "bargap": 0.15,
@@ -289,7 +295,7 @@ def oldest_items(frame: pd.DataFrame, sectors: SectorCatalog, lang: str = "ru") 
                     " · ".join(
                         part
                         for part in (
-                            row["created_at"].strftime("%d.%m.%Y %H:%M"),
+                            row["created_at"].strftime("%d.%m.%Y %H:%M" if lang == "ru" else "%Y-%m-%d %H:%M"),
                             f"{t('age', lang)} {fmt.hours(row['age_hours'], lang)}",
                             sectors.name_of(row["sector"], lang),
                             row["municipality"],

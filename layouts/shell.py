@@ -47,7 +47,7 @@ def filter_bar(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: 
                     ),
                     dcc.DatePickerRange(
                         id=ids.DATES,
-                        display_format="DD.MM.YYYY",
+                        display_format="DD.MM.YYYY" if lang == "ru" else "YYYY-MM-DD",
                         first_day_of_week=1,
                         className="dates",
                         clearable=False,
@@ -172,7 +172,19 @@ def shell(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: str |
                 className="topbar",
                 children=[
                     html.Div([html.H1(t("title", lang)), html.Div(name, className="region-name")], className="brand"),
-                    html.Div(id=ids.PERIOD_LABEL, className="period-label"),
+                    html.Div(
+                        [
+                            html.Div(id=ids.PERIOD_LABEL, className="period-label"),
+                            html.A(
+                                t("other_language", lang),
+                                id=ids.LANG_LINK,
+                                href="?lang=en" if lang == "ru" else "?lang=ru",
+                                className="lang-switch",
+                                lang="en" if lang == "ru" else "ru",
+                            ),
+                        ],
+                        className="topbar-right",
+                    ),
                 ],
             ),
             filter_bar(region, sectors, lang, scope),

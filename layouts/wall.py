@@ -30,9 +30,11 @@ class WallConfig:
     sector: str | None = None
     period: str = "7d"
     metric: str = "tension"
+    lang: str = "ru"
 
 
-def wall(region: Region, config: WallConfig, sector_name: str | None = None, lang: str = "ru") -> html.Div:
+def wall(region: Region, config: WallConfig, sector_name: str | None = None) -> html.Div:
+    lang = config.lang
     title = region.name_ru if lang == "ru" else region.name_en
     # every panel is on the page (one refresh fills them all); those not chosen for this screen never show
     panels = [
@@ -75,7 +77,6 @@ def wall(region: Region, config: WallConfig, sector_name: str | None = None, lan
                     **asdict(config),
                     "layout_order": list(WALL_PANELS),
                     "timezone": region.timezone.key,
-                    "lang": lang,
                     "texts": {"stale": t("wall_stale", lang), "waiting": t("wall_waiting", lang)},
                 },
             ),

@@ -78,3 +78,4 @@ def test_wall_set_up_from_the_url_with_safe_fallbacks():
     odd = parse_wall("?panels=&interval=abc&sector=roads&period=custom&metric=nope", sectors)
     assert odd.panels == WallConfig().panels and odd.interval == 20 and odd.sector is None
     assert odd.period == "7d" and odd.metric == "tension"
+    assert parse_wall("?lang=en", sectors).lang == "en" and parse_wall("?lang=de", sectors, "ru").lang == "ru"
