@@ -20,24 +20,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from dashboard.demo import SECTOR_BASE
 from dashboard.region import Region, get_region
 from dashboard.tension import TensionInputs, compute
 
-SECTOR_SHARE = {
-    "zhkh": 0.24,
-    "roads": 0.12,
-    "improvement": 0.12,
-    "health": 0.09,
-    "waste": 0.07,
-    "transport": 0.07,
-    "social": 0.06,
-    "education": 0.05,
-    "energy": 0.04,
-    "gosuslugi": 0.04,
-    "ecology": 0.03,
-    "safety": 0.03,
-    "other": 0.04,
-}
+SECTOR_SHARE = SECTOR_BASE  # the demo's sector mix
 TOPICS_PER_SECTOR = 4
 BASELINE_DAYS, PERIOD_DAYS = 56, 7
 END = date(2026, 11, 15)  # a Sunday; the window holds the 4 November holiday, as real data would
