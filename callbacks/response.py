@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import filters_for, parse_page, parse_search
+from callbacks.urlstate import filters_for, parse_page
 from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError, Filters
 from dashboard.holidays import holidays_between
@@ -19,11 +19,10 @@ from layouts.response_panel import oldest_items, sla_figure, table_columns, tabl
 
 
 def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
-    def filters_from(search: str | None, pathname: str | None) -> Filters:
-        return filters_for(parse_page(search, pathname, default_lang), service)
-
-    def lang_of(search: str | None) -> str:
-        return parse_search(search, default_lang).lang
+    def page(search: str | None, pathname: str | None) -> tuple[Filters, str]:
+        """The query filters and the language of the page's address."""
+        state = parse_page(search, pathname, default_lang)
+        return filters_for(state, service), state.lang
 
     @app.callback(
         Output(ids.RESP_TREND, "figure"),
@@ -37,7 +36,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
     )
     def charts(search, measure, split, _tick, pathname):
         try:
-            filters = filters_from(search, pathname)
+            filters, lang = page(search, pathname)
             current = service.response_trend(filters, split, measure)
             previous = service.response_trend(filters.previous(), "none", measure) if split == "none" else None
             total = current if split == "none" else service.response_trend(filters, "none", measure)
@@ -47,7 +46,6 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             return no_update, no_update, no_update  # the KPI callback shows the message banner
         sectors = load_sectors()
         holidays = holidays_between(filters.date_from, filters.date_to)
-        lang = lang_of(search)
         trend = trend_figure(
             current, previous if previous is not None else current.iloc[0:0], split, holidays, sectors, lang
         )
@@ -63,10 +61,10 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
     )
     def table(search, by, _tick, pathname):
         try:
-            frame = service.response_table(filters_from(search, pathname), by)
+            filters, lang = page(search, pathname)
+            frame = service.response_table(filters, by)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update
-        lang = lang_of(search)
         return table_records(frame, by, load_sectors(), lang), table_columns(by, lang)
 
     @app.callback(
@@ -79,8 +77,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         prevent_initial_call=True,
     )
     def export(csv_clicks, xlsx_clicks, search, by, pathname):
-        filters = filters_from(search, pathname)
-        lang = lang_of(search)
+        filters, lang = page(search, pathname)
         records = table_records(service.response_table(filters, by), by, load_sectors(), lang)
         columns = table_columns(by, lang)
         frame = pd.DataFrame(records, columns=[c["field"] for c in columns]).rename(

@@ -37,18 +37,10 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             alerts = service.alerts_today(filters)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update, no_update, no_update, no_update  # the KPI callback shows the banner
-        sectors, points = result.sectors, result.points[result.points["level"] != "normal"]
-        if lang != "ru":
-            region = service.region
-            points = points.assign(municipality=[region.name_of(oktmo, lang) for oktmo in points["oktmo"]])
-            hottest = result.points.drop_duplicates("sector").set_index("sector")["oktmo"]
-            sectors = sectors.assign(
-                hottest_municipality=[
-                    region.name_of(hottest[s], lang) if s in hottest.index else None for s in sectors["sector"]
-                ]
-            )
-        sectors = sectors.assign(reason=tension.reasons(result, sectors, lang))
-        points = points.assign(reason=tension.reasons(result, points, lang))
+        region = service.region
+        sectors = result.sectors.assign(reason=tension.reasons(result, result.sectors, lang, region))
+        points = result.points[result.points["level"] != "normal"]
+        points = points.assign(reason=tension.reasons(result, points, lang, region))
         baseline = (
             t("baseline_label", lang, start=fmt.day(result.baseline[0], lang), end=fmt.day(result.baseline[1], lang))
             if result.baseline

@@ -61,7 +61,7 @@ def register(app: Dash, service: DashboardService) -> None:
         except SQLAlchemyError:
             raise PreventUpdate from None  # keep the last good picture; the stale badge tells the room
         points = result.points[result.points["level"] != "normal"]
-        points = points.assign(reason=tension.reasons(result, points, lang))
+        points = points.assign(reason=tension.reasons(result, points, lang, region))
         figure = map_figure(
             frame,
             region_geometry(region.boundaries_path),

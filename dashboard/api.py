@@ -204,7 +204,7 @@ def tension_api() -> Response:
                 "daily": {"from": result.days[0].isoformat(), "counts": [int(v) for v in row["spark"]]},
             }
             for (_, row), reason in zip(
-                result.sectors.iterrows(), tension.reasons(result, result.sectors, lang), strict=True
+                result.sectors.iterrows(), tension.reasons(result, result.sectors, lang, service().region), strict=True
             )
         ],
         points=[
@@ -217,7 +217,9 @@ def tension_api() -> Response:
                 "components": _components(row),
                 "reason": reason,
             }
-            for (_, row), reason in zip(points.iterrows(), tension.reasons(result, points, lang), strict=True)
+            for (_, row), reason in zip(
+                points.iterrows(), tension.reasons(result, points, lang, service().region), strict=True
+            )
         ],
     )
 

@@ -345,8 +345,11 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     sectors["s_spread"] = (hottest / 100).to_numpy()
     sectors["per_capita_ratio"] = np.nan
     sectors = _finish(sectors, floor=HOTTEST_SHARE * hottest).reset_index()
-    hot_place = points.drop_duplicates("sector").set_index("sector")["municipality"] if not points.empty else None
-    sectors["hottest_municipality"] = None if hot_place is None else hot_place.reindex(sectors["sector"]).to_numpy()
+    hot = points.drop_duplicates("sector").set_index("sector")
+    sectors["hottest_oktmo"] = hot["oktmo"].reindex(sectors["sector"]).to_numpy() if not points.empty else None
+    sectors["hottest_municipality"] = (
+        hot["municipality"].reindex(sectors["sector"]).to_numpy() if not points.empty else None
+    )
 
     spark_from = max(p_from - timedelta(days=28), p_to - timedelta(days=119))
     spark_days = [spark_from + timedelta(days=i) for i in range((p_to - spark_from).days + 1)]
@@ -458,12 +461,19 @@ def sector_name(code: str, lang: str = "ru") -> str:
     return load_sectors().name_of(code, lang)
 
 
-def describe(row: pd.Series, lang: str = "ru", has_baseline: bool = True) -> str:
+def describe(row: pd.Series, lang: str = "ru", has_baseline: bool = True, region: Region | None = None) -> str:
     """One line saying why a cell or a sector stands where it does, e.g.
-    «ЖКХ · Новочебоксарск: +340 % к базовому уровню, 28 % просрочено»."""
+    «ЖКХ · Новочебоксарск: +340 % к базовому уровню, 28 % просрочено». With ``region``, places are named in
+    ``lang`` (the result holds the Russian names)."""
+
+    def place(name_key: str, code_key: str) -> str | None:
+        if not row.get(name_key):
+            return None
+        return region.name_of(row[code_key], lang) if region is not None else row[name_key]
+
     head = sector_name(row["sector"], lang)
     if row.get("municipality"):
-        head += f" · {row['municipality']}"
+        head += f" · {place('municipality', 'oktmo')}"
     parts: list[str] = []
     change = row.get("change_pct")
     if not has_baseline:
@@ -482,10 +492,10 @@ def describe(row: pd.Series, lang: str = "ru", has_baseline: bool = True) -> str
     if pd.notna(ratio) and ratio >= 1.5 and row["s_spread"] >= 0.25:
         parts.append(t("reason_per_capita", lang, ratio=fmt.number(ratio, lang, 1)))
     if row.get("hottest_municipality") and row["s_spread"] >= 0.5:
-        parts.append(t("reason_hottest", lang, place=row["hottest_municipality"]))
+        parts.append(t("reason_hottest", lang, place=place("hottest_municipality", "hottest_oktmo")))
     return f"{head}: {', '.join(parts) or t('reason_usual', lang)}"
 
 
-def reasons(result: TensionResult, frame: pd.DataFrame, lang: str = "ru") -> list[str]:
+def reasons(result: TensionResult, frame: pd.DataFrame, lang: str = "ru", region: Region | None = None) -> list[str]:
     has_baseline = result.baseline is not None
-    return [describe(row, lang, has_baseline) for _, row in frame.iterrows()]
+    return [describe(row, lang, has_baseline, region) for _, row in frame.iterrows()]

@@ -203,6 +203,8 @@ def test_tension_api(loaded, region, tmp_path):
     assert {p["level"] for p in body["points"]} <= {"normal", "attention", "tension", "critical"}
     english = client.get("/api/v1/tension?from=2026-11-13&to=2026-11-19&lang=en&limit=1").get_json()
     assert len(english["points"]) == 1 and "vs baseline" in english["points"][0]["reason"]
+    assert english["points"][0]["reason"].startswith("Housing and utilities · Novocheboksarsk: +400")
+    assert "hottest: Novocheboksarsk" in english["sectors"][0]["reason"]
     only_cheb = client.get(f"/api/v1/tension?from=2026-11-13&to=2026-11-19&municipality={CHEB}").get_json()
     assert {p["oktmo"] for p in only_cheb["points"]} == {CHEB}
     assert client.get("/api/v1/tension?limit=0").status_code == 400
