@@ -34,7 +34,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         try:
             filters = filters_for(state, service)
             result = service.tension(filters)
-            alerts = service.alerts_today(filters)
+            alerts = service.alerts_today(filters, lang)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update, no_update, no_update, no_update  # the KPI callback shows the banner
         region = service.region

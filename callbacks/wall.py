@@ -57,7 +57,7 @@ def register(app: Dash, service: DashboardService) -> None:
             summary = service.summary(filters)
             daily = service.daily(trend_filters)
             response = service.response_trend(trend_filters)
-            alerts = service.alerts_today(filters)
+            alerts = service.alerts_today(filters, lang)
         except SQLAlchemyError:
             raise PreventUpdate from None  # keep the last good picture; the stale badge tells the room
         points = result.points[result.points["level"] != "normal"]

@@ -115,9 +115,18 @@ class DashboardService:
         points = self.tension(replace(filters, municipalities=())).points
         return points.groupby("oktmo")["index"].max()
 
-    def alerts_today(self, filters: Filters) -> pd.DataFrame:
-        """Critical points recorded today (a small indexed table: not cached, so a new alert shows at once)."""
-        return alerts.recent(self.engine, self.today(), filters.sectors)
+    def alerts_today(self, filters: Filters, lang: str = "ru") -> pd.DataFrame:
+        """Critical points recorded today (a small indexed table: not cached, so a new alert shows at once).
+
+        The stored reason is the Russian line that was sent; other languages get sector · place instead."""
+        frame = alerts.recent(self.engine, self.today(), filters.sectors)
+        if lang != "ru" and not frame.empty:
+            names = load_sectors()
+            frame["reason"] = [
+                f"{names.name_of(sector, lang)} · {self.region.name_of(oktmo, lang)}"
+                for sector, oktmo in zip(frame["sector"], frame["oktmo"], strict=True)
+            ]
+        return frame
 
     def __repr__(self) -> str:  # part of memoize keys: one entry per database and region
         return f"DashboardService({self.engine.url.render_as_string(hide_password=True)}, {self.region.id})"

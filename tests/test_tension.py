@@ -318,3 +318,12 @@ def test_unknown_population_scales_the_other_components_instead_of_counting_zero
     plain = weights["volume"] * spike["s_volume"] + weights["repeats"] * spike["s_repeats"]
     assert spike["index"] == pytest.approx(plain / (1 - weights["spread"] / 100), abs=0.06)
     assert spike["level"] == "critical"
+
+
+def test_todays_alerts_in_english_name_the_sector_and_place(loaded, region):
+    alerts.check(loaded, region, Settings(), NOW)
+    service = DashboardService(loaded, region, clock=lambda: NOW)
+    russian = service.alerts_today(PERIOD)
+    assert russian["reason"].iloc[0].startswith("ЖКХ · Новочебоксарск: +")
+    english = service.alerts_today(PERIOD, "en")
+    assert list(english["reason"]) == ["Housing and utilities · Novocheboksarsk"]
