@@ -62,6 +62,7 @@ def register(
             density = service.density(filters) if state.density else None
             selected = state.municipalities[0] if len(state.municipalities) == 1 else None
             card = service.municipality_card(filters, selected) if selected else None
+            card_tension = service.place_tension(filters, selected, lang) if selected else None
         except (FilterError, SQLAlchemyError):
             return no_update, no_update  # the KPI callback shows the message banner
         figure = map_figure(
@@ -77,13 +78,15 @@ def register(
             size=tuple(size) if size else (1000, 640),
         )
         if card is not None:
-            side = municipality_card(card, load_sectors(), lang)
+            side = municipality_card(card, load_sectors(), card_tension, lang)
         else:
             side = ranking(frame, state.metric, state.municipalities, lang)
         return figure, side
 
     def draw_federal(filters, metric: str, size, lang: str):
         frame = service.federal(filters)
+        if lang != "ru":
+            frame = frame.assign(name=federal_regions()["name_en"].reindex(frame.index).fillna(frame["name"]))
         metric = metric if metric in frame.columns else DEFAULT_METRIC  # tension is computed per municipality only
         figure = map_figure(
             frame,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 NBSP = "\u00a0"
 
@@ -43,3 +43,8 @@ def change(value: float | None, lang: str = "ru") -> str:
 
 def day(value: date, lang: str = "ru") -> str:
     return value.strftime("%d.%m.%Y") if lang == "ru" else value.isoformat()
+
+
+def day_time(value: datetime, lang: str = "ru") -> str:
+    """A moment within the year on the page: «22.11 14:05» / «11-22 14:05»."""
+    return value.strftime("%d.%m %H:%M") if lang == "ru" else value.strftime("%m-%d %H:%M")

@@ -89,6 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "per_10k": {"ru": "На 10 000 жителей", "en": "Per 10,000 residents"},
     "overdue_share": {"ru": "Доля просроченных", "en": "Overdue share"},
     "trend": {"ru": "Динамика по дням", "en": "Daily trend"},
+    "tension_here": {"ru": "Напряжённость по отраслям", "en": "Tension by sector"},
     "top_sectors": {"ru": "Главные отрасли", "en": "Top sectors"},
     "top_topics": {"ru": "Частые темы", "en": "Frequent topics"},
     "latest": {"ru": "Последние сообщения", "en": "Latest messages"},

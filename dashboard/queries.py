@@ -256,6 +256,7 @@ def municipality_card(engine: Engine, filters: Filters, now: datetime, region: R
     return {
         "oktmo": oktmo,
         "name": region.name_of(oktmo),
+        "name_en": region.name_of(oktmo, "en"),
         "population": None if own_population is None or pd.isna(own_population) else int(own_population),
         "summary": own,
         "region": {

@@ -115,6 +115,12 @@ class DashboardService:
         points = self.tension(replace(filters, municipalities=())).points
         return points.groupby("oktmo")["index"].max()
 
+    def place_tension(self, filters: Filters, oktmo: str, lang: str = "ru") -> pd.DataFrame:
+        """One municipality's sector × municipality points with their reasons (its card's tension section)."""
+        result = self.tension(replace(filters, municipalities=()))
+        rows = result.points[result.points["oktmo"] == oktmo]
+        return rows.assign(reason=tension.reasons(result, rows, lang, self.region))
+
     def alerts_today(self, filters: Filters, lang: str = "ru") -> pd.DataFrame:
         """Critical points recorded today (a small indexed table: not cached, so a new alert shows at once).
 

@@ -227,8 +227,12 @@ def map_figure(
         bound = float(np.nanmax(np.abs(values))) if has.any() else 100.0
         bound = min(max(bound, 10.0), 300.0)
         coloured.update(zmid=0, zmin=-bound, zmax=bound)
-    if metric == "tension":
+    elif metric == "tension":
         coloured.update(zmin=0, zmax=100)
+    elif has.any():
+        low, high = float(np.nanmin(values[has])), float(np.nanmax(values[has]))
+        if high - low < 0.05 * max(abs(high), 1.0):  # one region with data, or all alike: a scale from zero
+            coloured.update(zmin=min(0.0, low), zmax=high if high > 0 else 1.0)
     traces.append(coloured)
     if selected and selected in frame.index:
         traces.append(

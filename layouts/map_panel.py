@@ -10,6 +10,7 @@ from dashboard.catalog import SectorCatalog, source_name
 from dashboard.i18n import t
 from layouts import ids
 from layouts.map_figure import DEFAULT_METRIC, METRICS
+from layouts.tension_panel import place_tension
 
 
 def map_panel(lang: str = "ru") -> html.Section:
@@ -166,7 +167,7 @@ def _bar_list(frame: pd.DataFrame, label_of, lang: str) -> html.Ul:
     )
 
 
-def _sparkline(daily: pd.DataFrame) -> dcc.Graph:
+def _sparkline(daily: pd.DataFrame, lang: str) -> dcc.Graph:
     return dcc.Graph(
         className="sparkline",
         config={"displayModeBar": False, "staticPlot": True},
@@ -185,7 +186,7 @@ def _sparkline(daily: pd.DataFrame) -> dcc.Graph:
             "layout": {
                 "height": 90,
                 "margin": {"l": 30, "r": 6, "t": 4, "b": 20},
-                "xaxis": {"showgrid": False, "tickformat": "%d.%m", "nticks": 5},
+                "xaxis": {"showgrid": False, "tickformat": "%d.%m" if lang == "ru" else "%b %d", "nticks": 5},
                 "yaxis": {"showgrid": False, "nticks": 3, "rangemode": "tozero"},
                 "paper_bgcolor": "rgba(0,0,0,0)",
                 "plot_bgcolor": "rgba(0,0,0,0)",
@@ -194,8 +195,9 @@ def _sparkline(daily: pd.DataFrame) -> dcc.Graph:
     )
 
 
-def municipality_card(card: dict, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
-    """Drill-down card of one municipality: KPIs against the region, sectors, topics, trend, latest messages."""
+def municipality_card(card: dict, sectors: SectorCatalog, tension: pd.DataFrame, lang: str = "ru") -> html.Div:
+    """Drill-down card of one municipality: its tension by sector with the reasons, KPIs against the region,
+    sectors, topics, trend, latest messages. ``tension``: the municipality's rows of the tension points."""
     own, region = card["own"], card["region"]
     change = card["summary"]["change_pct"]["messages"]
     population = card["population"]
@@ -205,7 +207,7 @@ def municipality_card(card: dict, sectors: SectorCatalog, lang: str = "ru") -> h
         id="municipality-card",
         children=[
             html.Button(t("back_to_region", lang), id={"type": ids.MAP_BACK, "index": 0}, className="back", n_clicks=0),
-            html.H3(card["name"], className="card-title"),
+            html.H3(card["name"] if lang == "ru" else card["name_en"], className="card-title"),
             html.Div(
                 f"{t('population', lang)}: {fmt.number(population, lang) if population else t('no_population', lang)}",
                 className="muted",
@@ -244,8 +246,10 @@ def municipality_card(card: dict, sectors: SectorCatalog, lang: str = "ru") -> h
                     ),
                 ],
             ),
+            html.H4(t("tension_here", lang)),
+            place_tension(tension, {s.code: s.name(lang) for s in sectors.sectors}, lang),
             html.H4(t("trend", lang)),
-            _sparkline(card["daily"]),
+            _sparkline(card["daily"], lang),
             html.H4(t("top_sectors", lang)),
             _bar_list(card["sectors"], lambda row: sectors.name_of(row["sector"], lang), lang),
             html.H4(t("top_topics", lang)),
@@ -257,7 +261,7 @@ def municipality_card(card: dict, sectors: SectorCatalog, lang: str = "ru") -> h
                     html.Li(
                         [
                             html.Div(
-                                f"{row['created_at'].strftime('%d.%m %H:%M')} · "
+                                f"{fmt.day_time(row['created_at'], lang)} · "
                                 f"{sectors.name_of(row['sector'], lang)} · "
                                 f"{source_name(row['source'], lang)}",
                                 className="meta",

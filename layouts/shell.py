@@ -125,7 +125,7 @@ def kpi_tile(key: str, value: str, change: float | None, good_when: str, note: s
             html.Div(
                 [
                     html.Span(fmt_change(change, lang), className=f"kpi-change {tone}"),
-                    html.Span(" " + t("vs_previous", lang), className="kpi-vs"),
+                    html.Span(t("vs_previous", lang), className="kpi-vs"),
                 ]
             ),
             html.Div(note, className="kpi-note"),

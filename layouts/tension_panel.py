@@ -159,3 +159,25 @@ def alert_strip(alerts: pd.DataFrame, lang: str = "ru") -> list:
         html.Strong(t("alerts_title", lang) + ": "),
         html.Ul([html.Li(f"{fmt.number(r['index'], lang)} · {r['reason']}") for _, r in alerts.iterrows()]),
     ]
+
+
+def place_tension(points: pd.DataFrame, names: dict[str, str], lang: str = "ru", limit: int = 3) -> html.Ul:
+    """A municipality's hottest sectors for its card: index, level and — above «норма» — the reason."""
+    shown = points.sort_values("index", ascending=False).head(limit)
+    if shown.empty:
+        return html.Ul([html.Li(t("no_data", lang), className="muted")], className="place-tension")
+    return html.Ul(
+        className="place-tension",
+        children=[
+            html.Li(
+                className=f"place-point point-{row['level']}",
+                children=[
+                    html.Span(fmt.number(row["index"], lang), className="point-index"),
+                    level_badge(row["level"], lang),
+                    html.Span(names.get(row["sector"], row["sector"]), className="place-sector"),
+                    html.Div(row["reason"], className="point-reason") if row["level"] != "normal" else None,
+                ],
+            )
+            for _, row in shown.iterrows()
+        ],
+    )

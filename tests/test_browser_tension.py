@@ -87,3 +87,33 @@ def test_ministers_sector_page_is_scoped_to_its_sector(dash_duo, dashboard):
     dash_duo.driver.get(dash_duo.server_url + "/sector/nope")
     dash_duo.wait_for_text_to_equal("h1", "Такой страницы нет", timeout=10)
     assert dash_duo.get_logs() == []
+
+
+def test_regional_heads_first_screen_on_a_laptop_and_one_click_to_a_reason(dash_duo, dashboard):
+    """1366×768: KPIs, the top points and the whole map show without scrolling; a municipality's card gives
+    the reason for its colour."""
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.set_window_size(1366, 768)
+    dash_duo.driver.get(dash_duo.server_url + VIEW)
+    dash_duo.wait_for_element("#top-points .top-point", timeout=15)
+    dash_duo.wait_for_element("#heat-map .maplibregl-canvas", timeout=15)
+    viewport = dash_duo.driver.execute_script("return window.innerHeight")
+    assert viewport < 768  # the browser's own bars take their share, as on a real laptop
+
+    def bottom(selector: str) -> float:
+        return dash_duo.driver.execute_script(
+            "return document.querySelector(arguments[0]).getBoundingClientRect().bottom", selector
+        )
+
+    for selector in ("#kpi-tiles", "#top-points", "#heat-map", "#map-side"):
+        assert bottom(selector) <= viewport, f"{selector} ends at {bottom(selector)} px of {viewport}"
+    assert dash_duo.driver.execute_script("return document.querySelector('#heat-map').offsetHeight") >= 280
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "first-screen-1366x768.png"))
+
+    ranked = {item.text.split("\n")[0]: item for item in dash_duo.find_elements("#map-side .rank-item")}
+    ranked["Новочебоксарск"].click()  # one click on the spot opens its card with the reason
+    dash_duo.wait_for_element("#municipality-card .place-point", timeout=10)
+    hottest = dash_duo.find_element("#municipality-card .place-point")
+    assert "критично" in hottest.text and "ЖКХ" in hottest.text and "+400" in hottest.text
+    assert dash_duo.get_logs() == []

@@ -124,6 +124,23 @@ def test_change_metric_uses_a_diverging_scale_centred_on_zero(loaded, region):
     assert coloured["zmid"] == 0 and coloured["zmin"] == -coloured["zmax"]
 
 
+def test_one_value_gets_a_scale_from_zero_not_repeated_ticks(region):
+    frame = pd.DataFrame(
+        {"name": ["a", "b"], "messages": [5, 0], "per_10k": [179.7, None], "change_pct": [None, None]},
+        index=["97701000", "97704000"],
+    ).assign(median_first_response_hours=None, overdue_share=None)
+    figure = map_figure(frame, region_geometry(region.boundaries_path))
+    coloured = next(t for t in figure["data"] if t["type"] == "choroplethmap" and t.get("showscale") is not False)
+    assert (coloured["zmin"], coloured["zmax"]) == (0.0, 179.7)
+    spread = frame.assign(per_10k=[179.7, 90.0])  # values that differ keep plotly's own range
+    coloured = next(
+        t
+        for t in map_figure(spread, region_geometry(region.boundaries_path))["data"]
+        if t["type"] == "choroplethmap" and t.get("showscale") is not False
+    )
+    assert "zmin" not in coloured
+
+
 def test_tile_server_is_used_only_when_configured(region):
     frame = pd.DataFrame(
         {"name": ["x"], "messages": [0], "per_10k": [None], "change_pct": [None]}, index=["97701000"]
@@ -151,7 +168,7 @@ def test_municipality_card(engine, region, tmp_path):
     card = queries.municipality_card(
         engine, Filters(PERIOD.date_from, PERIOD.date_to, municipalities=(CHEB,)), NOW, region
     )
-    assert card["name"] == "Чебоксары"
+    assert card["name"] == "Чебоксары" and card["name_en"] == "Cheboksary"
     assert card["own"]["messages"] == 5
     assert card["region"]["messages"] == 9
     assert card["own"]["share_of_region"] == pytest.approx(5 / 9, abs=1e-4)
