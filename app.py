@@ -17,6 +17,7 @@ from dashboard.service import DashboardService, cache
 from dashboard.settings import Settings, get_settings
 from dashboard.store.db import get_engine, init_db
 from layouts import ids
+from layouts.briefing import briefing_page
 from layouts.shell import shell
 from layouts.wall import WallConfig, wall
 
@@ -57,9 +58,10 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
             app.layout,
             shell(region, load_sectors(), settings.language),
             wall(region, WallConfig(lang=settings.language)),
+            briefing_page(settings.language),
         ]
     )
-    register_all(app, service, settings.tile_url, settings.region_links, settings.language)
+    register_all(app, service, settings)
     return app
 
 

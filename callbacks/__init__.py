@@ -5,16 +5,13 @@ from __future__ import annotations
 from dash import Dash
 
 from dashboard.service import DashboardService
+from dashboard.settings import Settings
 
 
-def register_all(
-    app: Dash,
-    service: DashboardService,
-    tile_url: str | None = None,
-    region_links: dict[str, str] | None = None,
-    lang: str = "ru",
-) -> None:
-    from callbacks import heatmap, kpis, pages, response, state, tension, wall
+def register_all(app: Dash, service: DashboardService, settings: Settings) -> None:
+    from callbacks import briefing, heatmap, kpis, pages, response, state, tension, wall
+
+    tile_url, region_links, lang = settings.tile_url, settings.region_links, settings.language
 
     pages.register(app, service.region, lang)
 
@@ -24,3 +21,4 @@ def register_all(
     response.register(app, service, lang)
     tension.register(app, service, lang)
     wall.register(app, service)
+    briefing.register(app, service, settings, lang)

@@ -9,6 +9,7 @@ from dashboard.catalog import load_sectors
 from dashboard.i18n import t
 from dashboard.region import Region
 from layouts import ids
+from layouts.briefing import briefing_page
 from layouts.shell import shell
 from layouts.wall import wall
 
@@ -26,6 +27,8 @@ def register(app: Dash, region: Region, lang: str = "ru") -> None:
         scope = sector_of_path(path)
         if scope:
             return shell(region, sectors, page_lang, scope) if scope in sectors.codes else not_found(page_lang)
+        if path == "/briefing":
+            return briefing_page(page_lang)
         if path == "/wall":
             config = parse_wall(search, set(sectors.codes), lang)
             return wall(region, config, sectors.name_of(config.sector, config.lang) if config.sector else None)

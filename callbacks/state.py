@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from callbacks.urlstate import ViewState, parse_page, parse_search, sector_of_path, to_search
@@ -73,9 +75,15 @@ def register(app: Dash, service: DashboardService, lang: str = "ru") -> None:
             state.date_from, state.date_to = (start or "")[:10], (end or "")[:10]
         return to_search(state), *untouched
 
-    @app.callback(Output(ids.LANG_LINK, "href"), Input(ids.URL, "search"), State(ids.URL, "pathname"))
-    def other_language(search, pathname):
-        """The same view in the other language (a plain link: the page reloads in it)."""
+    @app.callback(
+        Output(ids.LANG_LINK, "href"),
+        Output(ids.BRIEFING_LINK, "href"),
+        Input(ids.URL, "search"),
+        State(ids.URL, "pathname"),
+    )
+    def links(search, pathname):
+        """The same view in the other language (a plain link: the page reloads in it) and as a briefing."""
         state = parse_page(search, pathname, lang)
+        briefing = "/briefing" + to_search(replace(state, scope=None))  # a minister's sector stays as a filter
         state.lang = "en" if state.lang == "ru" else "ru"
-        return (pathname or "/") + to_search(state)
+        return (pathname or "/") + to_search(state), briefing

@@ -142,6 +142,48 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Index 0–100: unusual rise against its own baseline, repeats on one topic, overdue share, "
         "rate per 10,000 residents against the region. Click a sector to filter the whole dashboard.",
     },
+    "briefing": {"ru": "Справка к совещанию", "en": "Briefing"},
+    "briefing_title": {"ru": "Справка по обращениям граждан", "en": "Citizens' messages: briefing"},
+    "briefing_period": {
+        "ru": "{current} в сравнении с {previous}",
+        "en": "{current} compared with {previous}",
+    },
+    "briefing_generated": {"ru": "Сформировано {time}", "en": "Generated {time}"},
+    "briefing_filters": {"ru": "Отбор", "en": "Filters"},
+    "briefing_summary": {"ru": "Сводка", "en": "Summary"},
+    "briefing_sectors": {"ru": "Отрасли", "en": "Sectors"},
+    "briefing_municipalities": {"ru": "Муниципалитеты", "en": "Municipalities"},
+    "briefing_map": {"ru": "Карта: {metric}", "en": "Map: {metric}"},
+    "briefing_trends": {"ru": "Динамика", "en": "Trends"},
+    "briefing_messages_trend": {"ru": "Сообщений за шаг", "en": "Messages per step"},
+    "briefing_median_trend": {"ru": "Медиана первого ответа, ч", "en": "Median first response, h"},
+    "briefing_no_points": {"ru": "Точек напряжённости выше нормы нет", "en": "No tension points above normal"},
+    "print": {"ru": "Печать", "en": "Print"},
+    "download_pdf": {"ru": "PDF", "en": "PDF"},
+    "download_xlsx": {"ru": "Таблицы XLSX", "en": "Tables XLSX"},
+    "back_to_dashboard": {"ru": "← К панели", "en": "← Dashboard"},
+    "briefing_export_help": {
+        "ru": "PDF формирует сервер (Chromium без доступа в интернет); PNG каждого графика — кнопка с фотоаппаратом "
+        "над ним.",
+        "en": "The server renders the PDF (Chromium with no internet access); a PNG of each chart is under the "
+        "camera button above it.",
+    },
+    "pdf_unavailable": {
+        "ru": "PDF недоступен: на сервере нет Chromium (TSUR_CHROMIUM). Воспользуйтесь печатью в браузере.",
+        "en": "PDF is unavailable: no Chromium on the server (TSUR_CHROMIUM). Use the browser's print instead.",
+    },
+    "pdf_failed": {"ru": "Не удалось сформировать PDF: {reason}", "en": "Could not render the PDF: {reason}"},
+    "current_period": {"ru": "этот период", "en": "this period"},
+    "indicator": {"ru": "Показатель", "en": "Indicator"},
+    "this_period": {"ru": "Период", "en": "Period"},
+    "col_previous": {"ru": "Предыдущий", "en": "Previous"},
+    "change": {"ru": "Изменение", "en": "Change"},
+    "col_index": {"ru": "Индекс", "en": "Index"},
+    "level": {"ru": "Уровень", "en": "Level"},
+    "col_vs_baseline": {"ru": "К базовому", "en": "Vs baseline"},
+    "reason": {"ru": "Причина", "en": "Reason"},
+    "unit_hours": {"ru": "ч", "en": "h"},
+    "within_sla_share": {"ru": "Ответ в срок", "en": "Within target"},
 }
 
 

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     alert_webhook_secret: str | None = None
     alert_webhook_timeout: float = Field(default=5.0, gt=0)
     public_url: str | None = None  # the dashboard's address, for links in alerts
+    # the briefing's PDF: headless Chromium on the server (found on PATH when unset); base address it opens
+    chromium: str | None = None
+    render_base_url: str | None = None  # e.g. http://127.0.0.1:8050 behind a proxy; default: the request's own
     batch_size: int = Field(default=20_000, ge=100)
 
     @model_validator(mode="after")

@@ -59,3 +59,10 @@ WALL_SIZE = "wall-size"
 TOP_POINTS = "top-points"  # the hottest points above the map (the first screen)
 TOP_POINT_ITEM = "top-point-item"  # {"type": TOP_POINT_ITEM, "sector": ..., "oktmo": ...}
 LANG_LINK = "lang-link"  # the other language: a link that reloads the page with ?lang=
+BRIEFING_LINK = "briefing-link"  # the header's link to /briefing with the page's filters
+BRIEFING_URL = "briefing-url"
+BRIEFING_BODY = "briefing-body"
+BRIEFING_BACK = "briefing-back"
+BRIEFING_PRINT = "briefing-print"
+BRIEFING_PDF = "briefing-pdf"
+BRIEFING_XLSX = "briefing-xlsx"

@@ -165,14 +165,17 @@ def map_figure(
     lang: str = "ru",
     size: tuple[int, int] = (1000, 640),
     theme: str = "light",
+    type_scale: float | None = None,
 ) -> dict:
     """Choropleth of ``frame`` (one row per municipality, index OKTMO) coloured by ``metric``.
+
+    ``type_scale`` multiplies the map's type (labels, legend); by default ×1.7 on maps 1800 px wide or more.
 
     Returns a plain figure dict: building it skips plotly's validation of the embedded GeoJSON (~10× faster),
     and each trace carries only the features it draws, so the boundaries travel to the browser once.
     """
     spec = METRICS[metric]
-    big = 1.7 if size[0] >= 1800 else 1.0  # type scale for 4K screens (the page zooms its other panels alike)
+    big = type_scale or (1.7 if size[0] >= 1800 else 1.0)  # 4K: the page zooms its other panels alike
     values = frame[metric].astype(float)
     if metric == "overdue_share":
         values = values * 100

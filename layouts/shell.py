@@ -176,6 +176,9 @@ def shell(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: str |
                         [
                             html.Div(id=ids.PERIOD_LABEL, className="period-label"),
                             html.A(
+                                t("briefing", lang), id=ids.BRIEFING_LINK, href="/briefing", className="lang-switch"
+                            ),
+                            html.A(
                                 t("other_language", lang),
                                 id=ids.LANG_LINK,
                                 href="?lang=en" if lang == "ru" else "?lang=ru",

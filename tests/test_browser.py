@@ -68,7 +68,7 @@ def test_period_preset_changes_dates_and_url(dash_duo, dashboard):
     dash_duo.start_server(dashboard)
     dash_duo.driver.get(dash_duo.server_url + VIEW)
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "6", timeout=10)
-    presets = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#period-preset input")
+    presets = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#period-preset label")
     presets[1].click()  # «7 дней» ending today (20.11.2026 by the fixed clock)
     dash_duo.wait_for_contains_text("#period-label", "14.11.2026 — 20.11.2026", timeout=10)
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "3", timeout=10)
@@ -87,7 +87,7 @@ def test_english_switch_keeps_the_view_and_formats_for_the_language(dash_duo, da
     dash_duo.wait_for_contains_text("#period-label", "2026-11-11 — 2026-11-20, 10 days", timeout=10)
     assert "from=2026-11-11" in dash_duo.driver.current_url and "lang=en" in dash_duo.driver.current_url
     dash_duo.wait_for_contains_text("#map-side", "Cheboksary", timeout=10)
-    presets = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#period-preset input")
+    presets = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#period-preset label")
     presets[1].click()  # a filter change keeps the language
     dash_duo.wait_for_contains_text("#period-label", "2026-11-14 — 2026-11-20", timeout=10)
     assert "lang=en" in dash_duo.driver.current_url

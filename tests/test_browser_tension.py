@@ -117,3 +117,35 @@ def test_regional_heads_first_screen_on_a_laptop_and_one_click_to_a_reason(dash_
     hottest = dash_duo.find_element("#municipality-card .place-point")
     assert "критично" in hottest.text and "ЖКХ" in hottest.text and "+400" in hottest.text
     assert dash_duo.get_logs() == []
+
+
+def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
+    """«Справка» opens the briefing of the same filters: four sheets, the spike first, figures with a PNG button."""
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.get(dash_duo.server_url + "/sector/zhkh" + VIEW[1:])
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "161", timeout=15)
+    link = dash_duo.find_element("#briefing-link")
+    assert "sector=zhkh" in link.get_attribute("href")  # the minister's sector goes with it as a filter
+    link.click()
+    dash_duo.wait_for_element("#sheet-summary", timeout=15)
+    assert len(dash_duo.find_elements(".sheet")) == 4
+    assert "Отбор: ЖКХ" in dash_duo.find_element(".sheet-head").text
+    assert "13.11.2026 — 19.11.2026 в сравнении с 06.11.2026 — 12.11.2026" in dash_duo.find_element(".sheet-head").text
+    first_row = dash_duo.find_element("#sheet-summary tbody tr").text
+    assert first_row.startswith("Сообщений 161 105")
+    assert "Новочебоксарск" in dash_duo.find_element("#sheet-summary table:nth-of-type(2) tbody tr").text
+    dash_duo.wait_for_element("#sheet-figures .briefing-graph .main-svg", timeout=15)
+    assert len(dash_duo.find_elements("#sheet-figures .modebar-btn[data-title='Download plot as a PNG']")) == 3
+    png = dash_duo.driver.execute_async_script(  # what the PNG button does, in the page, with no server involved
+        "const done = arguments[arguments.length - 1];"
+        "Plotly.toImage(document.querySelector('#sheet-figures .js-plotly-plot'), {format: 'png', scale: 2})"
+        ".then(done, (e) => done(String(e)));"
+    )
+    assert png.startswith("data:image/png;base64,") and len(png) > 20_000
+    pdf = dash_duo.find_element("#briefing-pdf").get_attribute("href")
+    assert "/briefing/export.pdf?" in pdf and "sector=zhkh" in pdf
+    assert "/briefing/export.xlsx?" in dash_duo.find_element("#briefing-xlsx").get_attribute("href")
+    dash_duo.driver.set_window_size(1366, 900)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "briefing-1366.png"))
+    assert dash_duo.get_logs() == []

@@ -1,0 +1,257 @@
+"""The briefing: the period against the previous one, as typed tables and series.
+
+The page formats the tables for the language; the XLSX export writes the same tables with numbers as numbers
+(one source for both). Everything comes from the service, so the briefing shares the dashboard's cache.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from dashboard import formatting as fmt
+from dashboard import tension
+from dashboard.catalog import load_sectors
+from dashboard.filters import Filters
+from dashboard.i18n import t
+from dashboard.service import DashboardService
+
+POINTS_LISTED = 15
+# how each kind of value is shown on the page and which number format it gets in Excel
+KINDS = {
+    "text": (lambda v, lang: "—" if v is None or pd.isna(v) else str(v), "@"),
+    "int": (lambda v, lang: fmt.number(_num(v), lang), "#,##0"),
+    "decimal": (lambda v, lang: fmt.number(_num(v), lang, 1), "#,##0.0"),
+    "share": (lambda v, lang: fmt.share(_num(v), lang), "0.0%"),
+    "hours": (lambda v, lang: fmt.hours(_num(v), lang), "0.0"),
+    "change": (lambda v, lang: fmt.change(_num(v), lang), '+0.0"%";-0.0"%";0.0"%"'),
+}
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # an i18n key
+    kind: str  # a key of KINDS, or "row" when each row says its own kind in the ``kind`` column
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str  # an i18n key; also the XLSX sheet's name
+    columns: tuple[Column, ...]
+    rows: pd.DataFrame
+
+    def cell(self, row: pd.Series, column: Column, lang: str) -> str:
+        kind = row["kind"] if column.kind == "row" else column.kind
+        return KINDS[kind][0](row[column.key], lang)
+
+
+@dataclass(frozen=True)
+class Briefing:
+    filters: Filters
+    generated_at: datetime
+    summary: Table
+    points: Table
+    sectors: Table
+    municipalities: Table
+    heatmap: pd.DataFrame  # the map: one row per municipality (queries.heatmap) plus its tension index
+    daily: pd.DataFrame  # step, day, messages, previous_messages, median_hours, previous_median_hours
+    tables: tuple[Table, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", (self.summary, self.points, self.sectors, self.municipalities))
+
+
+def _change(current: float | None, previous: float | None) -> float | None:
+    if current is None or previous is None or pd.isna(current) or pd.isna(previous) or not previous:
+        return None
+    return round((current - previous) / previous * 100, 1)
+
+
+def _summary(summary: dict, lang: str) -> Table:
+    cur, prev = summary["current"], summary["previous"]
+    rows = [
+        ("kpi_messages", "messages", "int"),
+        ("kpi_answered", "answered_share", "share"),
+        ("within_sla_share", "within_sla_share", "share"),
+        ("kpi_median", "median_first_response_hours", "hours"),
+        ("p90", "p90_first_response_hours", "hours"),
+        ("kpi_overdue", "overdue", "int"),
+    ]
+    frame = pd.DataFrame(
+        [
+            {
+                "indicator": t(label, lang),
+                "current": cur[key],
+                "previous": prev[key],
+                "change": _change(cur[key], prev[key]),
+                "kind": kind,
+            }
+            for label, key, kind in rows
+        ]
+    )
+    columns = (
+        Column("indicator", "indicator", "text"),
+        Column("current", "this_period", "row"),
+        Column("previous", "col_previous", "row"),
+        Column("change", "change", "change"),
+    )
+    return Table("briefing_summary", columns, frame)
+
+
+def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Briefing:
+    """Everything the briefing shows for ``filters`` and the equal period before it."""
+    previous = filters.previous()
+    sectors = load_sectors()
+    result = service.tension(filters)
+
+    summary = _summary(service.summary(filters), lang)
+
+    points = result.points[result.points["level"] != "normal"].head(POINTS_LISTED)
+    points = pd.DataFrame(
+        {
+            "index": points["index"],
+            "level": [t(f"level_{level}", lang) for level in points["level"]],
+            "sector": [sectors.name_of(code, lang) for code in points["sector"]],
+            "municipality": [service.region.name_of(code, lang) for code in points["oktmo"]],
+            "observed": points["observed"],
+            "change": points["change_pct"],
+            "reason": tension.reasons(result, points, lang, service.region),
+        }
+    )
+    points_table = Table(
+        "tension_points",
+        (
+            Column("index", "col_index", "int"),
+            Column("level", "level", "text"),
+            Column("sector", "sector", "text"),
+            Column("municipality", "municipality", "text"),
+            Column("observed", "kpi_messages", "int"),
+            Column("change", "col_vs_baseline", "change"),
+            Column("reason", "reason", "text"),
+        ),
+        points.reset_index(drop=True),
+    )
+
+    by_sector = service.response_table(filters, "sector").set_index("key")
+    before = service.response_table(previous, "sector").set_index("key")["messages"]
+    sector_index = result.sectors.set_index("sector")["index"]
+    sector_rows = pd.DataFrame(
+        {
+            "sector": [sectors.name_of(code, lang) for code in by_sector.index],
+            "messages": by_sector["messages"],
+            "previous": before.reindex(by_sector.index, fill_value=0),
+            "tension": sector_index.reindex(by_sector.index),
+            "median_hours": by_sector["median_hours"],
+            "p90_hours": by_sector["p90_hours"],
+            "within_sla_share": by_sector["within_sla_share"],
+            "overdue_now": by_sector["overdue_now"],
+        }
+    )
+    sector_rows["change"] = [
+        _change(c, p) for c, p in zip(sector_rows["messages"], sector_rows["previous"], strict=True)
+    ]
+    sectors_table = Table(
+        "briefing_sectors",
+        (
+            Column("sector", "sector", "text"),
+            Column("messages", "this_period", "int"),
+            Column("previous", "col_previous", "int"),
+            Column("change", "change", "change"),
+            Column("tension", "col_index", "int"),
+            Column("median_hours", "kpi_median", "hours"),
+            Column("p90_hours", "p90", "hours"),
+            Column("within_sla_share", "within_sla_share", "share"),
+            Column("overdue_now", "kpi_overdue", "int"),
+        ),
+        sector_rows.reset_index(drop=True),
+    )
+
+    heatmap = service.heatmap(filters)
+    heatmap = heatmap.assign(
+        name=[service.region.name_of(code, lang) for code in heatmap.index],
+        tension=service.map_tension(filters).reindex(heatmap.index),
+    )
+    places = heatmap.sort_values(["per_10k", "messages"], ascending=False, na_position="last")
+    municipalities_table = Table(
+        "briefing_municipalities",
+        (
+            Column("name", "municipality", "text"),
+            Column("messages", "this_period", "int"),
+            Column("previous_messages", "col_previous", "int"),
+            Column("change_pct", "change", "change"),
+            Column("per_10k", "per_10k", "decimal"),
+            Column("tension", "col_index", "int"),
+            Column("median_first_response_hours", "kpi_median", "hours"),
+            Column("overdue_share", "overdue_share", "share"),
+        ),
+        places.reset_index(drop=True),
+    )
+    return Briefing(
+        filters=filters,
+        generated_at=service.now(),
+        summary=summary,
+        points=points_table,
+        sectors=sectors_table,
+        municipalities=municipalities_table,
+        heatmap=heatmap,
+        daily=_daily(service, filters),
+    )
+
+
+def _daily(service: DashboardService, filters: Filters) -> pd.DataFrame:
+    """The period's days (or weeks, for long periods) beside the same step of the previous period."""
+    current = service.response_trend(filters).reset_index(drop=True)
+    before = service.response_trend(filters.previous()).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "day": current["period_start"],
+            "messages": current["messages"],
+            "previous_messages": before["messages"].reindex(current.index),
+            "median_hours": current["median_hours"],
+            "previous_median_hours": before["median_hours"].reindex(current.index),
+        }
+    )
+
+
+def xlsx(briefing: Briefing, lang: str = "ru") -> bytes:
+    """The briefing's tables, one sheet each, numbers as numbers with their formats, headers bold."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for table in briefing.tables:
+            sheet_name = t(table.title, lang)[:31]
+            rows = table.rows
+            frame = pd.DataFrame({_header(c, lang): rows[c.key] for c in table.columns})
+            if "kind" in rows:  # a table of mixed rows: the unit goes into the row's label
+                first = table.columns[0].key
+                unit = [f", {t('unit_hours', lang)}" if kind == "hours" else "" for kind in rows["kind"]]
+                frame.iloc[:, 0] = rows[first].astype(str) + unit
+            frame.to_excel(writer, index=False, sheet_name=sheet_name)
+            sheet = writer.sheets[sheet_name]
+            for number, column in enumerate(table.columns, start=1):
+                letter = get_column_letter(number)
+                sheet[f"{letter}1"].font = Font(bold=True)
+                width = max(12, min(60, len(_header(column, lang)) + 2))
+                if column.kind == "text":
+                    width = max(width, min(60, int(rows[column.key].astype(str).str.len().max() or 0) + 2))
+                sheet.column_dimensions[letter].width = width
+                for row_number, (_, row) in enumerate(rows.iterrows(), start=2):
+                    kind = row["kind"] if column.kind == "row" else column.kind
+                    sheet.cell(row=row_number, column=number).number_format = KINDS[kind][1]
+            sheet.freeze_panes = "A2"
+    return buffer.getvalue()
+
+
+def _header(column: Column, lang: str) -> str:
+    """A column's header in the workbook: hours carry their unit there, since cells hold bare numbers."""
+    label = t(column.label, lang)
+    return f"{label}, {t('unit_hours', lang)}" if column.kind == "hours" else label

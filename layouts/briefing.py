@@ -1,0 +1,212 @@
+"""The briefing page ``/briefing``: a document for a meeting — A4 landscape sheets that print as they show.
+
+Sheet 1: the period against the previous one and the tension points; sheet 2: the map and the trends;
+sheets 3–4: sectors and municipalities. The filters come from the address (the dashboard's «Справка» link).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import formatting as fmt
+from dashboard.briefing import Briefing, Table
+from dashboard.i18n import t
+from dashboard.region import Region
+from geo.figure import RegionGeometry
+from layouts import ids
+from layouts.map_figure import METRICS
+from layouts.print_map import print_map
+
+NUMERIC = {"int", "decimal", "share", "hours", "change", "row"}
+
+
+def briefing_page(lang: str = "ru") -> html.Div:
+    """The page's frame: a toolbar (hidden in print) and the sheets the callback fills."""
+    return html.Div(
+        className="briefing",
+        lang=lang,
+        children=[
+            dcc.Location(id=ids.BRIEFING_URL, refresh=False),
+            html.Div(
+                className="briefing-toolbar",
+                children=[
+                    html.A(t("back_to_dashboard", lang), id=ids.BRIEFING_BACK, href="/", className="back"),
+                    html.Button(t("print", lang), id=ids.BRIEFING_PRINT, className="tool", n_clicks=0),
+                    html.A(t("download_pdf", lang), id=ids.BRIEFING_PDF, className="tool", href="#"),
+                    html.A(t("download_xlsx", lang), id=ids.BRIEFING_XLSX, className="tool", href="#"),
+                    html.Span(t("briefing_export_help", lang), className="hint"),
+                ],
+            ),
+            dcc.Loading(html.Div(id=ids.BRIEFING_BODY, className="briefing-body"), type="dot", delay_show=300),
+        ],
+    )
+
+
+def table(data: Table, lang: str, limit: int | None = None) -> html.Table:
+    rows = data.rows if limit is None else data.rows.head(limit)
+    return html.Table(
+        className="briefing-table",
+        children=[
+            html.Thead(
+                html.Tr(
+                    [html.Th(t(c.label, lang), className="num" if c.kind in NUMERIC else None) for c in data.columns]
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(data.cell(row, c, lang), className="num" if c.kind in NUMERIC else None)
+                            for c in data.columns
+                        ]
+                    )
+                    for _, row in rows.iterrows()
+                ]
+            ),
+        ],
+    )
+
+
+def _graph(figure: dict, name: str) -> dcc.Graph:
+    """A fixed-size chart (so the print matches the screen) with a PNG button and nothing else."""
+    return dcc.Graph(
+        figure=figure,
+        className="briefing-graph",
+        style={"width": f"{figure['layout']['width']}px", "height": f"{figure['layout']['height']}px"},
+        config={
+            "displaylogo": False,
+            "responsive": False,
+            "modeBarButtons": [["toImage"]],
+            "toImageButtonOptions": {"format": "png", "scale": 2, "filename": name},
+        },
+    )
+
+
+def trend_figure(daily: pd.DataFrame, value: str, title: str, lang: str, size: tuple[int, int]) -> dict:
+    """This period as a solid line, the previous one (step by step) dashed under it."""
+    x = [d.strftime("%Y-%m-%d") for d in daily["day"]]
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": x,
+                "y": daily[f"previous_{value}"].tolist(),
+                "name": t("previous_period", lang),
+                "line": {"color": "#8a94a3", "dash": "dash", "width": 2},
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": x,
+                "y": daily[value].tolist(),
+                "name": t("current_period", lang),
+                "line": {"color": "#1f5fa8", "width": 3},
+                "marker": {"size": 4},
+            },
+        ],
+        "layout": {
+            "title": {"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
+            "width": size[0],
+            "height": size[1],
+            "margin": {"l": 48, "r": 10, "t": 36, "b": 36},
+            "xaxis": {"tickformat": "%d.%m" if lang == "ru" else "%b %d", "showgrid": False},
+            "yaxis": {"rangemode": "tozero", "gridcolor": "#e6eaf0"},
+            "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.12},
+            "separators": ", " if lang == "ru" else ".,",
+            "paper_bgcolor": "#ffffff",
+            "plot_bgcolor": "#ffffff",
+        },
+    }
+
+
+def briefing_body(
+    briefing: Briefing,
+    region: Region,
+    geometry: RegionGeometry,
+    labels: list[tuple[str, float, float]],
+    filters_text: str,
+    metric: str,
+    lang: str = "ru",
+) -> list[html.Section]:
+    f = briefing.filters
+    previous = f.previous()
+    period = t(
+        "briefing_period",
+        lang,
+        current=f"{fmt.day(f.date_from, lang)} — {fmt.day(f.date_to, lang)}",
+        previous=f"{fmt.day(previous.date_from, lang)} — {fmt.day(previous.date_to, lang)}",
+    )
+    local = briefing.generated_at.astimezone(region.timezone)
+    stamp = t("briefing_generated", lang, time=f"{fmt.day(local.date(), lang)} {local:%H:%M}")
+    stem = f"{t('briefing', lang)}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}"
+    points = (
+        table(briefing.points, lang)
+        if not briefing.points.rows.empty
+        else html.P(t("briefing_no_points", lang), className="muted")
+    )
+    return [
+        html.Section(
+            className="sheet",
+            id="sheet-summary",
+            children=[
+                html.Header(
+                    className="sheet-head",
+                    children=[
+                        html.H1(t("briefing_title", lang)),
+                        html.Div(region.name_ru if lang == "ru" else region.name_en, className="sheet-region"),
+                        html.Div(period, className="sheet-period"),
+                        html.Div(f"{t('briefing_filters', lang)}: {filters_text}", className="muted"),
+                        html.Div(stamp, className="muted"),
+                    ],
+                ),
+                html.H2(t("briefing_summary", lang)),
+                table(briefing.summary, lang),
+                html.H2(t("tension_points", lang)),
+                points,
+            ],
+        ),
+        html.Section(
+            className="sheet sheet-figures",
+            id="sheet-figures",
+            children=[
+                html.Div(
+                    [
+                        html.H2(t("briefing_map", lang, metric=METRICS[metric][lang])),
+                        _graph(
+                            print_map(briefing.heatmap, geometry, metric, labels, lang, size=(520, 600)),
+                            f"{stem}-map",
+                        ),
+                    ]
+                ),
+                html.Div(
+                    [
+                        html.H2(t("briefing_trends", lang)),
+                        _graph(
+                            trend_figure(
+                                briefing.daily, "messages", t("briefing_messages_trend", lang), lang, (500, 300)
+                            ),
+                            f"{stem}-messages",
+                        ),
+                        _graph(
+                            trend_figure(
+                                briefing.daily, "median_hours", t("briefing_median_trend", lang), lang, (500, 300)
+                            ),
+                            f"{stem}-median",
+                        ),
+                    ]
+                ),
+            ],
+        ),
+        html.Section(
+            className="sheet",
+            id="sheet-sectors",
+            children=[html.H2(t("briefing_sectors", lang)), table(briefing.sectors, lang)],
+        ),
+        html.Section(
+            className="sheet",
+            id="sheet-municipalities",
+            children=[html.H2(t("briefing_municipalities", lang)), table(briefing.municipalities, lang)],
+        ),
+    ]

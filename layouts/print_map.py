@@ -1,0 +1,176 @@
+"""A print map: the municipalities as filled SVG polygons on plain axes.
+
+The dashboard's map is drawn by MapLibre in WebGL, which prints blank and needs a live browser. The briefing
+uses this one instead: vector shapes that print sharply, export to PNG from the chart's own button and need
+nothing from outside. Colours and their ranges follow the dashboard's map (``layouts.map_figure``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from plotly.colors import get_colorscale, hex_to_rgb, sample_colorscale
+
+from dashboard import formatting as fmt
+from geo.figure import RegionGeometry
+from layouts.map_figure import METRICS, NO_DATA_COLOUR, TENSION_SCALE
+
+
+def _rgb_scale(scale: list) -> list:
+    """A colour scale with every colour as ``rgb(…)`` (what ``sample_colorscale`` interpolates)."""
+    return [[pos, f"rgb{hex_to_rgb(c)}" if c.startswith("#") else c] for pos, c in scale]
+
+
+def colour_range(values: pd.Series, metric: str) -> tuple[float, float]:
+    """The colour scale's ends: tension 0–100, change symmetric around zero, otherwise the data's range
+    (from zero when the values are all alike)."""
+    present = values.dropna()
+    if metric == "tension":
+        return 0.0, 100.0
+    if present.empty:
+        return 0.0, 1.0
+    if metric == "change_pct":
+        bound = min(max(float(present.abs().max()), 10.0), 300.0)
+        return -bound, bound
+    low, high = float(present.min()), float(present.max())
+    if high - low < 0.05 * max(abs(high), 1.0):
+        return min(0.0, low), high if high > 0 else 1.0
+    return low, high
+
+
+def _rings(geometry: dict) -> tuple[list[float | None], list[float | None]]:
+    """Outer rings of a (multi)polygon as one path with gaps; inner rings are covered by the smaller
+    municipalities drawn on top."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for polygon in polygons:
+        ring = polygon[0]
+        xs += [p[0] for p in ring] + [None]
+        ys += [p[1] for p in ring] + [None]
+    return xs, ys
+
+
+def _area(geometry: dict) -> float:
+    xs, ys = _rings(geometry)
+    total, start = 0.0, 0
+    for i, x in enumerate([*xs, None]):
+        if x is None:
+            px, py = np.array(xs[start:i], dtype=float), np.array(ys[start:i], dtype=float)
+            total += abs(np.dot(px, np.roll(py, 1)) - np.dot(py, np.roll(px, 1))) / 2
+            start = i + 1
+    return total
+
+
+def print_map(
+    frame: pd.DataFrame,
+    geometry: RegionGeometry,
+    metric: str = "per_10k",
+    labels: list[tuple[str, float, float]] | None = None,
+    lang: str = "ru",
+    size: tuple[int, int] = (520, 560),
+) -> dict:
+    """``frame``: one row per municipality (index OKTMO) with ``name`` and the metric's column."""
+    spec = METRICS[metric]
+    scale = _rgb_scale(TENSION_SCALE if metric == "tension" else get_colorscale(spec["scale"]))
+    values = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else pd.Series(dtype=float)
+    low, high = colour_range(values, metric)
+    features = sorted(geometry.geojson["features"], key=lambda f: -_area(f["geometry"]))
+    traces: list[dict] = []
+    for feature in features:
+        oktmo = str(feature["id"])
+        value = values.get(oktmo)
+        known = value is not None and not pd.isna(value)
+        colour = (
+            sample_colorscale(scale, [min(max((float(value) - low) / ((high - low) or 1.0), 0.0), 1.0)])[0]
+            if known
+            else NO_DATA_COLOUR
+        )
+        name = frame["name"].get(oktmo, oktmo) if "name" in frame else oktmo
+        xs, ys = _rings(feature["geometry"])
+        shown = fmt.number(float(value), lang, 0 if metric == "tension" else 1) if known else "—"
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "fill": "toself",
+                "fillcolor": colour,
+                "line": {"color": "#ffffff", "width": 0.8},
+                "hoveron": "fills",
+                "hoverinfo": "text",
+                "text": f"{name}: {shown}",
+                "showlegend": False,
+            }
+        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": list(geometry.outline_lon),
+            "y": list(geometry.outline_lat),
+            "mode": "lines",
+            "line": {"color": "#1b2430", "width": 1.4},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    )
+    if labels:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [lon for _, lon, _ in labels],
+                "y": [lat for _, _, lat in labels],
+                "text": [name for name, _, _ in labels],
+                "mode": "markers+text",
+                "textposition": "top center",
+                "marker": {"size": 5, "color": "#1b2430"},
+                "textfont": {"size": 12, "color": "#1b2430"},
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
+    traces.append(  # carries the colour bar: one invisible point
+        {
+            "type": "scatter",
+            "x": [geometry.bounds[0]],
+            "y": [geometry.bounds[1]],
+            "mode": "markers",
+            "marker": {
+                "size": 0.1,
+                "opacity": 0,
+                "color": [low],
+                "cmin": low,
+                "cmax": high,
+                "colorscale": scale,
+                "showscale": True,
+                "colorbar": {
+                    "title": {"text": f"{spec[lang]}<br>({spec['unit'][lang]})", "side": "top", "font": {"size": 12}},
+                    "thickness": 12,
+                    "len": 0.7,
+                    "tickformat": ",.0f" if metric == "tension" or abs(high) >= 20 else ",.1f",
+                },
+            },
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    )
+    mid_lat = (geometry.bounds[1] + geometry.bounds[3]) / 2
+    axis = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
+    return {
+        "data": traces,
+        "layout": {
+            "width": size[0],
+            "height": size[1],
+            "margin": {"l": 4, "r": 4, "t": 4, "b": 4},
+            "xaxis": {**axis, "constrain": "domain"},
+            # a degree of latitude is 1/cos(latitude) times longer on the ground than one of longitude
+            "yaxis": {**axis, "scaleanchor": "x", "scaleratio": 1 / math.cos(math.radians(mid_lat))},
+            "paper_bgcolor": "#ffffff",
+            "plot_bgcolor": "#ffffff",
+            "separators": ", " if lang == "ru" else ".,",
+            "hovermode": "closest",
+        },
+    }

@@ -1,0 +1,149 @@
+"""The briefing: the period against the previous one, its XLSX tables, and the PDF rendered by Chromium offline."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+
+import pytest
+import requests
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from werkzeug.serving import make_server
+
+from app import create_app
+from dashboard import briefing
+from dashboard.render import find_chromium, offline_flags
+from dashboard.service import DashboardService
+from dashboard.settings import Settings
+from geo.figure import region_geometry
+from layouts.print_map import colour_range, print_map
+from tests.test_tension import NOW, PERIOD, loaded  # noqa: F401 - the fixture
+
+SEARCH = "?period=custom&from=2026-11-13&to=2026-11-19"
+
+
+@pytest.fixture
+def service(loaded, region):  # noqa: F811
+    return DashboardService(loaded, region, clock=lambda: NOW)
+
+
+@pytest.fixture
+def app(service, tmp_path):
+    return create_app(Settings(data_dir=tmp_path, cache_type="NullCache"), service)
+
+
+def test_briefing_compares_the_period_with_the_previous_one(app, service, region):
+    with app.server.app_context():
+        data = briefing.build(service, PERIOD, "ru")
+        english = briefing.build(service, PERIOD, "en")
+    summary = data.summary.rows.set_index("indicator")
+    # 13–19.11: 21 a day steady, 8 a day of the spike, 3 in the small cell; 6–12.11: 21 a day and one on Monday
+    assert summary.loc["Сообщений", ["current", "previous", "change"]].tolist() == [206, 148, 39.2]
+    assert summary.loc["Медиана первого ответа", "kind"] == "hours"
+    top = data.points.rows.iloc[0]
+    assert (top["sector"], top["municipality"], top["level"]) == ("ЖКХ", "Новочебоксарск", "критично")
+    assert "+400" in top["reason"] and top["observed"] == 70
+    assert (data.sectors.rows["messages"].sum(), data.sectors.rows["previous"].sum()) == (206, 148)
+    zhkh = data.sectors.rows.set_index("sector").loc["ЖКХ"]
+    assert (zhkh["messages"], zhkh["previous"]) == (7 * 15 + 56, 7 * 15)
+    assert len(data.municipalities.rows) == len(region.municipalities)
+    assert data.municipalities.rows["messages"].sum() == 206
+    assert data.municipalities.rows.iloc[0]["per_10k"] == data.heatmap["per_10k"].max()  # ranked by rate
+    assert len(data.daily) == 7 and data.daily["messages"].sum() == 206 and data.daily["previous_messages"].sum() == 148
+    assert english.summary.rows["indicator"].iloc[0] == "Messages"
+    assert english.points.rows.iloc[0]["sector"] == "Housing and utilities"
+    assert english.points.rows.iloc[0]["municipality"] == "Novocheboksarsk"
+    cell = data.summary.cell(data.summary.rows.iloc[1], data.summary.columns[1], "ru")
+    assert cell.endswith("%") and "," in cell  # a share, formatted the Russian way
+
+
+def test_xlsx_holds_every_table_with_numbers_as_numbers(app, service, region):
+    with app.server.app_context():
+        workbook = load_workbook(io.BytesIO(briefing.xlsx(briefing.build(service, PERIOD, "ru"), "ru")))
+    assert workbook.sheetnames == ["Сводка", "Точки напряжённости", "Отрасли", "Муниципалитеты"]
+    summary = list(workbook["Сводка"].values)
+    assert summary[0] == ("Показатель", "Период", "Предыдущий", "Изменение")
+    assert summary[1][:3] == ("Сообщений", 206, 148)
+    answered = workbook["Сводка"]["B3"]
+    assert isinstance(answered.value, float) and answered.number_format == "0.0%"
+    assert summary[4][0] == "Медиана первого ответа, ч"  # hours: the unit goes with the label
+    places = list(workbook["Муниципалитеты"].values)
+    assert len(places) == len(region.municipalities) + 1
+    assert sum(row[1] for row in places[1:]) == 206
+    points = list(workbook["Точки напряжённости"].values)
+    assert points[1][2:4] == ("ЖКХ", "Новочебоксарск") and points[1][0] >= 70
+
+
+def test_print_map_draws_every_municipality_as_vector_shapes(app, service, region):
+    with app.server.app_context():
+        frame = service.heatmap(PERIOD)
+    geometry = region_geometry(region.boundaries_path)
+    figure = print_map(frame.assign(tension=None), geometry, "per_10k", [("Канаш", 47.49, 55.51)])
+    shapes = [trace for trace in figure["data"] if trace.get("fill") == "toself"]
+    assert len(shapes) == len(region.municipalities)
+    assert all(trace["type"] == "scatter" for trace in figure["data"])  # SVG: prints, no WebGL, no tiles
+    names = {trace["text"].split(":")[0] for trace in shapes}
+    assert "Новочебоксарск" in names
+    no_data = [trace for trace in shapes if trace["text"].endswith("—")]
+    assert no_data and all(trace["fillcolor"] == "#d5d9de" for trace in no_data)
+    assert colour_range(frame["per_10k"], "per_10k") == (frame["per_10k"].min(), frame["per_10k"].max())
+    assert colour_range(frame["per_10k"], "tension") == (0.0, 100.0)
+    assert "http" not in str(figure)
+
+
+def test_renderer_is_offline_by_construction():
+    flags = offline_flags("http://127.0.0.1:8050/briefing")
+    assert "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" in flags
+    assert "--proxy-server=http://127.0.0.1:9" in flags
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live(app):
+    """The app on a real loopback port (Chromium opens the page itself)."""
+    server = make_server("127.0.0.1", _free_port(), app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(find_chromium() is None, reason="no Chromium on this machine")
+def test_pdf_export_prints_four_a4_landscape_sheets_offline(live):
+    response = requests.get(f"{live}/briefing/export.pdf{SEARCH}", timeout=120)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    pdf = PdfReader(io.BytesIO(response.content))
+    assert len(pdf.pages) == 4
+    for page in pdf.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert (round(width), round(height)) == (842, 595)  # A4 landscape in points
+    first, figures = pdf.pages[0].extract_text(), pdf.pages[1].extract_text()
+    assert "Справка по обращениям граждан" in first and "13.11.2026 — 19.11.2026" in first
+    assert "Новочебоксарск" in first and "критично" in first
+    assert "Канаш" in figures and "Шумерля" in figures  # the map's town labels: the figures were drawn
+    assert "Муниципалитеты" in pdf.pages[3].extract_text()
+
+
+def test_export_routes_answer_bad_input_clearly(live, tmp_path, service):
+    xlsx = requests.get(f"{live}/briefing/export.xlsx{SEARCH}&lang=en", timeout=30)
+    assert xlsx.status_code == 200
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames[0] == "Summary"
+    bad = requests.get(f"{live}/briefing/export.xlsx?period=7d&sector=nope", timeout=30)
+    assert bad.status_code == 400 and "nope" in bad.text
+
+
+def test_pdf_without_chromium_says_so(service, tmp_path):
+    settings = Settings(data_dir=tmp_path, cache_type="NullCache", chromium=str(tmp_path / "no-such-browser"))
+    client = create_app(settings, service).server.test_client()
+    response = client.get(f"/briefing/export.pdf{SEARCH}")
+    assert response.status_code == 503 and "Chromium" in response.get_data(as_text=True)
