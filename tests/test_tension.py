@@ -327,3 +327,15 @@ def test_todays_alerts_in_english_name_the_sector_and_place(loaded, region):
     assert russian["reason"].iloc[0].startswith("ЖКХ · Новочебоксарск: +")
     english = service.alerts_today(PERIOD, "en")
     assert list(english["reason"]) == ["Housing and utilities · Novocheboksarsk"]
+
+
+def test_nbinom_tail_matches_scipy_stats():
+    """The light-weight tail (scipy.special only) equals scipy.stats.nbinom.sf, zero counts included."""
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    k = rng.integers(-1, 400, 5000).astype(float)
+    size, mu = rng.uniform(0.5, 150, 5000), rng.uniform(0.05, 250, 5000)
+    ours = tension.nbinom_sf(k, size, mu)
+    assert np.allclose(ours, stats.nbinom.sf(k, size, size / (size + mu)), rtol=1e-9, atol=1e-13)
+    assert tension.nbinom_sf(np.array([-1.0]), np.array([3.0]), np.array([2.0]))[0] == 1.0
