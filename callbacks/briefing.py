@@ -99,17 +99,14 @@ def register(app: Dash, service: DashboardService, settings: Settings, default_l
         except RenderError as exc:
             server.logger.warning("briefing PDF failed: %s", exc)
             return Response(t("pdf_failed", state.lang, reason=exc), status=503, mimetype="text/plain")
-        return _download(pdf, "application/pdf", f"{_stem(filters, state.lang)}.pdf")
+        return _download(pdf, "application/pdf", filters, state.lang, "pdf")
 
     @server.get(XLSX_ROUTE)
     def briefing_xlsx() -> Response:
         state, filters = page_state(request.query_string.decode())
         workbook = briefing.xlsx(briefing.build(service, filters, state.lang), state.lang)
-        return _download(
-            workbook,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            f"{_stem(filters, state.lang)}.xlsx",
-        )
+        xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return _download(workbook, xlsx_type, filters, state.lang, "xlsx")
 
     @server.errorhandler(FilterError)
     def bad_filter(exc: FilterError) -> Response:
@@ -121,18 +118,15 @@ def register(app: Dash, service: DashboardService, settings: Settings, default_l
         return Response(t("wall_waiting", default_lang), status=503, mimetype="text/plain")
 
 
-def _stem(filters: Filters, lang: str) -> str:
-    return f"{t('briefing', lang)}-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}".replace(" ", "-")
-
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    """An attachment named in Russian for browsers that read RFC 5987, «briefing-…» for the rest."""
-    ascii_name = "briefing-" + filename.rsplit("-", 2)[-2] + "-" + filename.rsplit("-", 2)[-1]
+def _download(body: bytes, mimetype: str, filters: Filters, lang: str, extension: str) -> Response:
+    """An attachment named in the page's language for browsers that read RFC 5987, «briefing-…» for the rest."""
+    dates = f"{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}.{extension}"
+    name = f"{t('briefing', lang).replace(' ', '-')}-{dates}"
     return Response(
         body,
         mimetype=mimetype,
         headers={
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+            "Content-Disposition": f"attachment; filename=\"briefing-{dates}\"; filename*=UTF-8''{quote(name)}",
             "Cache-Control": "no-store",
         },
     )

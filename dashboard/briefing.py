@@ -7,7 +7,7 @@ The page formats the tables for the language; the XLSX export writes the same ta
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -64,11 +64,12 @@ class Briefing:
     sectors: Table
     municipalities: Table
     heatmap: pd.DataFrame  # the map: one row per municipality (queries.heatmap) plus its tension index
-    daily: pd.DataFrame  # step, day, messages, previous_messages, median_hours, previous_median_hours
-    tables: tuple[Table, ...] = field(init=False)
+    daily: pd.DataFrame  # day, messages, previous_messages, median_hours, previous_median_hours
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "tables", (self.summary, self.points, self.sectors, self.municipalities))
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """The tables in the order of the page and of the workbook's sheets."""
+        return (self.summary, self.points, self.sectors, self.municipalities)
 
 
 def _change(current: float | None, previous: float | None) -> float | None:

@@ -140,7 +140,7 @@ def briefing_body(
     )
     local = briefing.generated_at.astimezone(region.timezone)
     stamp = t("briefing_generated", lang, time=f"{fmt.day(local.date(), lang)} {local:%H:%M}")
-    stem = f"{t('briefing', lang)}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}"
+    stem = f"{t('briefing', lang).replace(' ', '-')}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}"
     points = (
         table(briefing.points, lang)
         if not briefing.points.rows.empty
