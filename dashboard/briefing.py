@@ -19,6 +19,7 @@ from dashboard import tension
 from dashboard.catalog import load_sectors
 from dashboard.filters import Filters
 from dashboard.i18n import t
+from dashboard.queries import change_pct
 from dashboard.service import DashboardService
 
 POINTS_LISTED = 15
@@ -72,12 +73,6 @@ class Briefing:
         return (self.summary, self.points, self.sectors, self.municipalities)
 
 
-def _change(current: float | None, previous: float | None) -> float | None:
-    if current is None or previous is None or pd.isna(current) or pd.isna(previous) or not previous:
-        return None
-    return round((current - previous) / previous * 100, 1)
-
-
 def _summary(summary: dict, lang: str) -> Table:
     cur, prev = summary["current"], summary["previous"]
     rows = [
@@ -94,7 +89,7 @@ def _summary(summary: dict, lang: str) -> Table:
                 "indicator": t(label, lang),
                 "current": cur[key],
                 "previous": prev[key],
-                "change": _change(cur[key], prev[key]),
+                "change": change_pct(cur[key], prev[key]),
                 "kind": kind,
             }
             for label, key, kind in rows
@@ -159,7 +154,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         }
     )
     sector_rows["change"] = [
-        _change(c, p) for c, p in zip(sector_rows["messages"], sector_rows["previous"], strict=True)
+        change_pct(c, p) for c, p in zip(sector_rows["messages"], sector_rows["previous"], strict=True)
     ]
     sectors_table = Table(
         "briefing_sectors",

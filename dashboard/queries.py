@@ -93,8 +93,9 @@ def overdue_count(engine: Engine, filters: Filters, now: datetime, region: Regio
     return int(overdue_by(engine, filters, now, region).sum())
 
 
-def _change(current: float | None, previous: float | None) -> float | None:
-    if current is None or previous is None or previous == 0:
+def change_pct(current: float | None, previous: float | None) -> float | None:
+    """Change in percent, one decimal; None when either side is missing or the previous value is zero."""
+    if current is None or previous is None or pd.isna(current) or pd.isna(previous) or previous == 0:
         return None
     return round((current - previous) / previous * 100, 1)
 
@@ -119,7 +120,7 @@ def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
         }
     cur, prev = result["current"], result["previous"]
     result["change_pct"] = {
-        k: _change(cur[k], prev[k]) for k in ("messages", "answered_share", "median_first_response_hours", "overdue")
+        k: change_pct(cur[k], prev[k]) for k in ("messages", "answered_share", "median_first_response_hours", "overdue")
     }
     return result
 

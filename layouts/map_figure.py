@@ -153,6 +153,24 @@ HOVER_TEXT = {
 }
 
 
+def colour_range(values: pd.Series, metric: str) -> tuple[float, float]:
+    """The colour scale's ends: tension 0–100, change symmetric around zero (±10…±300 %), otherwise the data's
+    range — from zero when the values are all alike (one region with data), not ticks «180, 180, 180»."""
+    present = pd.Series(values, dtype=float).dropna()
+    if metric == "tension":
+        return 0.0, 100.0
+    if metric == "change_pct":
+        bound = float(present.abs().max()) if not present.empty else 100.0
+        bound = min(max(bound, 10.0), 300.0)
+        return -bound, bound
+    if present.empty:
+        return 0.0, 1.0
+    low, high = float(present.min()), float(present.max())
+    if high - low < 0.05 * max(abs(high), 1.0):
+        return min(0.0, low), high if high > 0 else 1.0
+    return low, high
+
+
 def map_figure(
     frame: pd.DataFrame,
     geometry: RegionGeometry,
@@ -226,16 +244,8 @@ def map_figure(
         },
         "name": spec[lang],
     }
-    if metric == "change_pct":
-        bound = float(np.nanmax(np.abs(values))) if has.any() else 100.0
-        bound = min(max(bound, 10.0), 300.0)
-        coloured.update(zmid=0, zmin=-bound, zmax=bound)
-    elif metric == "tension":
-        coloured.update(zmin=0, zmax=100)
-    elif has.any():
-        low, high = float(np.nanmin(values[has])), float(np.nanmax(values[has]))
-        if high - low < 0.05 * max(abs(high), 1.0):  # one region with data, or all alike: a scale from zero
-            coloured.update(zmin=min(0.0, low), zmax=high if high > 0 else 1.0)
+    low, high = colour_range(values, metric)
+    coloured.update(zmin=low, zmax=high, **({"zmid": 0} if metric == "change_pct" else {}))
     traces.append(coloured)
     if selected and selected in frame.index:
         traces.append(

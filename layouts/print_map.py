@@ -9,35 +9,18 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 from plotly.colors import get_colorscale, hex_to_rgb, sample_colorscale
+from shapely.geometry import shape
 
 from dashboard import formatting as fmt
 from geo.figure import RegionGeometry
-from layouts.map_figure import METRICS, NO_DATA_COLOUR, TENSION_SCALE
+from layouts.map_figure import METRICS, NO_DATA_COLOUR, TENSION_SCALE, colour_range
 
 
 def _rgb_scale(scale: list) -> list:
     """A colour scale with every colour as ``rgb(…)`` (what ``sample_colorscale`` interpolates)."""
     return [[pos, f"rgb{hex_to_rgb(c)}" if c.startswith("#") else c] for pos, c in scale]
-
-
-def colour_range(values: pd.Series, metric: str) -> tuple[float, float]:
-    """The colour scale's ends: tension 0–100, change symmetric around zero, otherwise the data's range
-    (from zero when the values are all alike)."""
-    present = values.dropna()
-    if metric == "tension":
-        return 0.0, 100.0
-    if present.empty:
-        return 0.0, 1.0
-    if metric == "change_pct":
-        bound = min(max(float(present.abs().max()), 10.0), 300.0)
-        return -bound, bound
-    low, high = float(present.min()), float(present.max())
-    if high - low < 0.05 * max(abs(high), 1.0):
-        return min(0.0, low), high if high > 0 else 1.0
-    return low, high
 
 
 def _rings(geometry: dict) -> tuple[list[float | None], list[float | None]]:
@@ -53,17 +36,6 @@ def _rings(geometry: dict) -> tuple[list[float | None], list[float | None]]:
     return xs, ys
 
 
-def _area(geometry: dict) -> float:
-    xs, ys = _rings(geometry)
-    total, start = 0.0, 0
-    for i, x in enumerate([*xs, None]):
-        if x is None:
-            px, py = np.array(xs[start:i], dtype=float), np.array(ys[start:i], dtype=float)
-            total += abs(np.dot(px, np.roll(py, 1)) - np.dot(py, np.roll(px, 1))) / 2
-            start = i + 1
-    return total
-
-
 def print_map(
     frame: pd.DataFrame,
     geometry: RegionGeometry,
@@ -77,7 +49,7 @@ def print_map(
     scale = _rgb_scale(TENSION_SCALE if metric == "tension" else get_colorscale(spec["scale"]))
     values = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else pd.Series(dtype=float)
     low, high = colour_range(values, metric)
-    features = sorted(geometry.geojson["features"], key=lambda f: -_area(f["geometry"]))
+    features = sorted(geometry.geojson["features"], key=lambda f: -shape(f["geometry"]).area)
     traces: list[dict] = []
     for feature in features:
         oktmo = str(feature["id"])

@@ -18,7 +18,8 @@ from dashboard.render import find_chromium, offline_flags
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from geo.figure import region_geometry
-from layouts.print_map import colour_range, print_map
+from layouts.map_figure import colour_range
+from layouts.print_map import print_map
 from tests.test_tension import NOW, PERIOD, loaded  # noqa: F401 - the fixture
 
 SEARCH = "?period=custom&from=2026-11-13&to=2026-11-19"

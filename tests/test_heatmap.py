@@ -132,13 +132,13 @@ def test_one_value_gets_a_scale_from_zero_not_repeated_ticks(region):
     figure = map_figure(frame, region_geometry(region.boundaries_path))
     coloured = next(t for t in figure["data"] if t["type"] == "choroplethmap" and t.get("showscale") is not False)
     assert (coloured["zmin"], coloured["zmax"]) == (0.0, 179.7)
-    spread = frame.assign(per_10k=[179.7, 90.0])  # values that differ keep plotly's own range
+    spread = frame.assign(per_10k=[179.7, 90.0])  # values that differ span their own range
     coloured = next(
         t
         for t in map_figure(spread, region_geometry(region.boundaries_path))["data"]
         if t["type"] == "choroplethmap" and t.get("showscale") is not False
     )
-    assert "zmin" not in coloured
+    assert (coloured["zmin"], coloured["zmax"]) == (90.0, 179.7)
 
 
 def test_tile_server_is_used_only_when_configured(region):
