@@ -10,9 +10,11 @@ from flask import Flask
 
 from callbacks import register_all
 from dashboard.api import api
+from dashboard.auth import init_auth
 from dashboard.catalog import load_sectors
 from dashboard.i18n import t
 from dashboard.region import get_region
+from dashboard.security import init_security_headers
 from dashboard.service import DashboardService, cache
 from dashboard.settings import Settings, get_settings
 from dashboard.store.db import get_engine, init_db
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         cache_config["CACHE_DIR"] = str(settings.data_dir / "cache")
     cache.init_app(server, config=cache_config)
     server.extensions["tsur"] = service
+    init_auth(server, service.engine, settings)
     server.register_blueprint(api)
     app = Dash(
         __name__,
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         ]
     )
     register_all(app, service, settings)
+    init_security_headers(app, settings)
     return app
 
 

@@ -6,7 +6,7 @@ so a link can be mailed or fetched by cron as well as clicked.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from dash import Dash, Input, Output, html, no_update
 from flask import Response, request
@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import ViewState, filters_for, parse_search
 from dashboard import briefing
+from dashboard.access import current_principal
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import FilterError, Filters
 from dashboard.i18n import t
@@ -94,8 +95,13 @@ def register(app: Dash, service: DashboardService, settings: Settings, default_l
         if chromium is None:
             return Response(t("pdf_unavailable", state.lang), status=503, mimetype="text/plain")
         base = (settings.render_base_url or request.host_url).rstrip("/")
+        query = search
+        principal = current_principal()
+        if settings.auth_enabled and principal is not None:  # the server's Chromium opens the page as this user
+            token = server.extensions["tsur_auth"].render_token(principal)
+            query = "&".join(part for part in (search, urlencode({"render_token": token})) if part)
         try:
-            pdf = render_pdf(f"{base}/briefing?{search}", chromium)
+            pdf = render_pdf(f"{base}/briefing?{query}", chromium)
         except RenderError as exc:
             server.logger.warning("briefing PDF failed: %s", exc)
             return Response(t("pdf_failed", state.lang, reason=exc), status=503, mimetype="text/plain")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, html
 
 from callbacks.urlstate import parse_search, parse_wall, sector_of_path
+from dashboard.access import current_principal
 from dashboard.catalog import load_sectors
 from dashboard.i18n import t
 from dashboard.region import Region
@@ -14,24 +15,30 @@ from layouts.shell import shell
 from layouts.wall import wall
 
 
-def register(app: Dash, region: Region, lang: str = "ru") -> None:
-    sectors = load_sectors()
+def register(app: Dash, region: Region, lang: str = "ru", accounts: bool = False) -> None:
+    """``accounts``: sign-in is on, so pages show who is signed in (and offer only the sectors they may see)."""
+    catalog = load_sectors()
 
     @app.callback(Output(ids.PAGE, "children"), Input(ids.PAGE_URL, "pathname"), State(ids.PAGE_URL, "search"))
     def route(pathname, search):
         """``lang`` in the query picks the language (a switch reloads the page); the default is TSUR_LANGUAGE."""
         path = (pathname or "/").rstrip("/") or "/"
         page_lang = parse_search(search, lang).lang
+        principal = current_principal()
+        account = principal.name if accounts and principal else None
+        sectors = catalog.only(principal.sectors) if principal else catalog
         if path == "/":
-            return shell(region, sectors, page_lang)
+            return shell(region, sectors, page_lang, account=account)
         scope = sector_of_path(path)
         if scope:
-            return shell(region, sectors, page_lang, scope) if scope in sectors.codes else not_found(page_lang)
+            if scope not in sectors.codes:
+                return not_found(page_lang)
+            return shell(region, sectors, page_lang, scope, account)
         if path == "/briefing":
             return briefing_page(page_lang)
         if path == "/wall":
-            config = parse_wall(search, set(sectors.codes), lang)
-            return wall(region, config, sectors.name_of(config.sector, config.lang) if config.sector else None)
+            config = parse_wall(search, set(catalog.codes), lang)
+            return wall(region, config, catalog.name_of(config.sector, config.lang) if config.sector else None)
         return not_found(page_lang)
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import tension
+from dashboard import accounts, tension
 from dashboard.filters import FilterError
 from dashboard.response_times import granularity
 from dashboard.service import DashboardService
@@ -221,6 +221,24 @@ def tension_api() -> Response:
                 points.iterrows(), tension.reasons(result, points, lang, service().region), strict=True
             )
         ],
+    )
+
+
+@api.get("/api/v1/users")
+def users_api() -> Response:
+    """Accounts without secrets (administrators only: the role rule is in dashboard.auth)."""
+    return jsonify(
+        users=[
+            {
+                "name": a.name,
+                "role": a.role,
+                "sectors": list(a.sectors),
+                "disabled": a.disabled,
+                "token": a.has_token,
+                "last_login_at": a.last_login_at.isoformat() if a.last_login_at else None,
+            }
+            for a in accounts.list_users(service().engine)
+        ]
     )
 
 

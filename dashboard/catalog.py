@@ -118,6 +118,10 @@ class SectorCatalog:
     def codes(self) -> list[str]:
         return [s.code for s in self.sectors]
 
+    def only(self, codes: tuple[str, ...]) -> SectorCatalog:
+        """The catalogue cut to these sectors (what a restricted account may pick); all for none."""
+        return SectorCatalog([s for s in self.sectors if s.code in codes]) if codes else self
+
     def get(self, code: str) -> Sector:
         return next(s for s in self.sectors if s.code == code)
 

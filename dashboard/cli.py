@@ -1,4 +1,4 @@
-"""Command line: ``tsur init-db | load | demo | stats | rollups | alerts | serve``."""
+"""Command line: ``tsur init-db | load | demo | stats | rollups | alerts | user | serve``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,10 @@ app = typer.Typer(
 console = Console()
 alerts_app = typer.Typer(help="Оповещения о новых критических точках напряжённости.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
+user_app = typer.Typer(
+    help="Учётные записи: роли admin, head, minister (отрасли), wall (экран по токену).", no_args_is_help=True
+)
+app.add_typer(user_app, name="user")
 
 
 def _engine():
@@ -228,6 +232,114 @@ def alerts_list(
         sent = "—" if row["sent_at"] is None or pd.isna(row["sent_at"]) else f"{row['sent_at']:%d.%m %H:%M}"
         table.add_row(f"{row['day']:%d.%m.%Y}", f"{row['index']:.0f}", row["reason"], sent)
     console.print(table)
+
+
+def _account_call(action, *args):
+    from dashboard.accounts import AccountError
+
+    try:
+        return action(_engine(), *args)
+    except AccountError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _show_token(name: str, token: str) -> None:
+    console.print(f"Токен {name} (показан один раз, храните как пароль):")
+    typer.echo(token)
+    console.print(f"Экран: /wall?token=…  ·  API: Authorization: Bearer {token[:9]}…")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Имя для входа")],
+    role: Annotated[str, typer.Option("--role", "-r", help="admin, head, minister или wall")],
+    password: Annotated[str | None, typer.Option("--password", "-p", help="Пароль (без него — спросить)")] = None,
+    sector: Annotated[list[str] | None, typer.Option("--sector", "-s", help="Код отрасли (повторяется)")] = None,
+) -> None:
+    """Создать учётную запись; экрану (wall) выдаётся токен вместо пароля."""
+    from dashboard import accounts
+
+    if role != "wall" and password is None:
+        password = typer.prompt("Пароль", hide_input=True, confirmation_prompt=True)
+    token = _account_call(accounts.add_user, name, role, password, tuple(sector or ()))
+    console.print(f"Создан {name} ({role}{': ' + ', '.join(sector) if sector else ''})")
+    if token:
+        _show_token(name, token)
+
+
+@user_app.command("list")
+def user_list(as_json: Annotated[bool, typer.Option("--json", help="Вывести JSON")] = False) -> None:
+    """Учётные записи: роль, отрасли, активна ли, есть ли токен, последний вход."""
+    from dashboard import accounts
+
+    found = accounts.list_users(_engine())
+    if as_json:
+        rows = [
+            {
+                "name": a.name,
+                "role": a.role,
+                "sectors": list(a.sectors),
+                "disabled": a.disabled,
+                "token": a.has_token,
+                "last_login_at": a.last_login_at.isoformat() if a.last_login_at else None,
+            }
+            for a in found
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Пользователи")
+    for column in ("имя", "роль", "отрасли", "состояние", "токен", "последний вход"):
+        table.add_column(column)
+    for a in found:
+        table.add_row(
+            a.name,
+            a.role,
+            ", ".join(a.sectors) or "все",
+            "отключён" if a.disabled else "активен",
+            "есть" if a.has_token else "—",
+            f"{a.last_login_at:%d.%m.%Y %H:%M}" if a.last_login_at else "—",
+        )
+    console.print(table)
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="Имя")]) -> None:
+    """Отключить: вход, токен и открытые сессии перестают работать (сессии — в течение 30 с)."""
+    from dashboard import accounts
+
+    _account_call(accounts.set_disabled, name, True)
+    console.print(f"{name} отключён")
+
+
+@user_app.command("enable")
+def user_enable(name: Annotated[str, typer.Argument(help="Имя")]) -> None:
+    """Включить отключённую учётную запись."""
+    from dashboard import accounts
+
+    _account_call(accounts.set_disabled, name, False)
+    console.print(f"{name} включён")
+
+
+@user_app.command("password")
+def user_password(
+    name: Annotated[str, typer.Argument(help="Имя")],
+    password: Annotated[str | None, typer.Option("--password", "-p", help="Новый пароль (без него — спросить)")] = None,
+) -> None:
+    """Сменить пароль."""
+    from dashboard import accounts
+
+    password = password or typer.prompt("Новый пароль", hide_input=True, confirmation_prompt=True)
+    _account_call(accounts.set_password, name, password)
+    console.print(f"Пароль {name} изменён")
+
+
+@user_app.command("token")
+def user_token(name: Annotated[str, typer.Argument(help="Имя")]) -> None:
+    """Выдать новый токен (API: Authorization: Bearer; экран: /wall?token=); прежний перестаёт работать."""
+    from dashboard import accounts
+
+    _show_token(name, _account_call(accounts.issue_token, name))
 
 
 @app.command()

@@ -14,7 +14,7 @@ import pandas as pd
 from flask_caching import Cache
 from sqlalchemy import Engine
 
-from dashboard import alerts, queries, response_times, tension
+from dashboard import access, alerts, queries, response_times, tension
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
 from dashboard.region import Region
@@ -51,7 +51,8 @@ class DashboardService:
         municipalities: list[str] | None = None,
         sources: list[str] | None = None,
     ) -> Filters:
-        return build_filters(
+        """Validated filters, narrowed to the request's principal's sectors (so callers show what applies)."""
+        filters = build_filters(
             date_from,
             date_to,
             sectors or [],
@@ -62,10 +63,14 @@ class DashboardService:
             set(self.region.municipalities.index),
             set(SOURCES),
         )
+        return access.scope(filters, access.current_principal())
 
     def _cached(self, name: str, filters: Filters, *args: object):
         """Results keyed by the data version; figures that move with the clock (overdue "now") also by a
-        CLOCK_STEP_MINUTES slot, so a load invalidates everything and time alone only the clock-bound ones."""
+        CLOCK_STEP_MINUTES slot, so a load invalidates everything and time alone only the clock-bound ones.
+
+        Every read passes here, so this is where the request's principal is held to its sectors."""
+        filters = access.scope(filters, access.current_principal())
         now = self.now()
         slot = "" if name in CLOCK_FREE else now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}"
         return _cached_query(self, name, filters, data_version(self.engine), slot, *args)
@@ -82,7 +87,8 @@ class DashboardService:
         return self._cached("point_density", replace(filters, municipalities=()), bounds)
 
     def municipality_card(self, filters: Filters, oktmo: str) -> dict:
-        return self._cached("municipality_card", replace(filters, municipalities=(oktmo,)), oktmo)
+        card = self._cached("municipality_card", replace(filters, municipalities=(oktmo,)), oktmo)
+        return {**card, "latest": _without_texts(card["latest"])}
 
     def federal(self, filters: Filters) -> pd.DataFrame:
         """Russia by region (the municipality filter does not apply to the overview)."""
@@ -102,7 +108,7 @@ class DashboardService:
         return self._cached("backlog", filters)
 
     def oldest_overdue(self, filters: Filters) -> pd.DataFrame:
-        return self._cached("oldest_overdue", filters)
+        return _without_texts(self._cached("oldest_overdue", filters))
 
     def response_table(self, filters: Filters, by: str) -> pd.DataFrame:
         return self._cached("table_by_agency" if by == "agency" else "table_by_sector", filters)
@@ -125,7 +131,7 @@ class DashboardService:
         """Critical points recorded today (a small indexed table: not cached, so a new alert shows at once).
 
         The stored reason is the Russian line that was sent; other languages get sector · place instead."""
-        frame = alerts.recent(self.engine, self.today(), filters.sectors)
+        frame = alerts.recent(self.engine, self.today(), access.scope(filters, access.current_principal()).sectors)
         if lang != "ru" and not frame.empty:
             names = load_sectors()
             frame["reason"] = [
@@ -136,6 +142,14 @@ class DashboardService:
 
     def __repr__(self) -> str:  # part of memoize keys: one entry per database and region
         return f"DashboardService({self.engine.url.render_as_string(hide_password=True)}, {self.region.id})"
+
+
+def _without_texts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Message texts blanked for a principal that may not read them (a wall screen; TSUR_HIDE_TEXTS)."""
+    principal = access.current_principal()
+    if principal is None or principal.texts or "text" not in frame:
+        return frame
+    return frame.assign(text="")
 
 
 def _run(service: DashboardService, name: str, filters: Filters, *args: object):

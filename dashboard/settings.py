@@ -40,12 +40,40 @@ class Settings(BaseSettings):
     chromium: str | None = None
     render_base_url: str | None = None  # e.g. http://127.0.0.1:8050 behind a proxy; default: the request's own
     batch_size: int = Field(default=20_000, ge=100)
+    # accounts: always on in production; in development off unless TSUR_AUTH=true
+    auth: bool | None = None
+    hide_texts: bool = False  # no message texts anywhere (UI, API, exports), masked or not
+    session_hours: int = Field(default=12, ge=1)  # a person's session; a wall screen's lasts wall_session_days
+    wall_session_days: int = Field(default=30, ge=1)
+    cookie_secure: bool | None = None  # Secure session cookie; default: on in production
+    frame_ancestors: list[str] = Field(default_factory=list)  # origins that may frame pages (a wall's host)
+    login_limit: str = "10/minute"  # failed logins per client address
+    login_limit_account: str = "20/hour"  # failed logins per account name
+    rate_limit_storage: str | None = None  # limits' storage URL; default: Redis if the cache is, else memory
+    proxy_hops: int = Field(default=0, ge=0)  # reverse proxies in front (client address and scheme from X-Forwarded-*)
+    statement_timeout_ms: int = Field(default=15_000, ge=100)  # a query running longer is cancelled
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:
         if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 16):
             raise ValueError("TSUR_SECRET_KEY must be set to a random string of at least 16 characters in production")
+        if self.env == "production" and self.auth is False:
+            raise ValueError("TSUR_AUTH cannot be turned off in production")
         return self
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.env == "production" or bool(self.auth)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production" if self.cookie_secure is None else self.cookie_secure
+
+    @property
+    def limit_storage_url(self) -> str:
+        if self.rate_limit_storage:
+            return self.rate_limit_storage
+        return self.cache_redis_url if self.cache_type == "RedisCache" else "memory://"
 
     @property
     def resolved_database_url(self) -> str:

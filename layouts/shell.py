@@ -158,8 +158,11 @@ def kpi_tiles(summary: dict, lang: str = "ru") -> list[html.Div]:
     ]
 
 
-def shell(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: str | None = None) -> html.Div:
-    """The dashboard page; ``scope`` fixes it to one sector (a minister's page ``/sector/<code>``)."""
+def shell(
+    region: Region, sectors: SectorCatalog, lang: str = "ru", scope: str | None = None, account: str | None = None
+) -> html.Div:
+    """The dashboard page; ``scope`` fixes it to one sector (a minister's page ``/sector/<code>``);
+    ``account``: the signed-in user's name, shown with a sign-out button (none when accounts are off)."""
     name = region.name_ru if lang == "ru" else region.name_en
     if scope:
         name = f"{name} · {t('sector', lang)}: {sectors.name_of(scope, lang)}"
@@ -185,6 +188,7 @@ def shell(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: str |
                                 className="lang-switch",
                                 lang="en" if lang == "ru" else "ru",
                             ),
+                            *([account_box(account, lang)] if account else []),
                         ],
                         className="topbar-right",
                     ),
@@ -208,4 +212,14 @@ def shell(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: str |
             ),
             html.Footer(className="footer", children=[html.Span(t("attribution", lang))]),
         ],
+    )
+
+
+def account_box(account: str, lang: str) -> html.Form:
+    """The user's name and a plain form posting to /logout (works without any callback)."""
+    return html.Form(
+        [html.Span(account, className="account-name"), html.Button(t("logout", lang), type="submit")],
+        method="post",
+        action="/logout",
+        className="account",
     )

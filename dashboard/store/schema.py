@@ -164,3 +164,23 @@ meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # admin | head | minister | wall
+    Column("password_hash", Text),  # argon2id; none for a wall screen (token only)
+    Column("token_hash", String(64), unique=True),  # SHA-256 of the API / wall token
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+user_sectors = Table(
+    "user_sectors",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("sector", String(32), ForeignKey("sectors.code"), primary_key=True),
+)

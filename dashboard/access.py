@@ -1,0 +1,50 @@
+"""Who is asking and what they may see: the principal of a request and the sector scoping rule.
+
+The rule is applied in one place, :class:`dashboard.service.DashboardService`, which every page, Dash callback,
+export and API route reads its data through — so a request crafted by hand meets the same rule as the UI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from flask import g, has_request_context
+
+from dashboard.filters import Filters
+
+ROLES = ("admin", "head", "minister", "wall")
+SCOPED_ROLES = ("minister", "wall")  # roles that may be limited to sectors (a minister must be)
+
+
+class AccessDenied(PermissionError):
+    """The principal asked for data outside its scope (HTTP 403)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+    sectors: tuple[str, ...] = ()  # empty: every sector
+    texts: bool = True  # may read message texts (masked); a wall screen never does
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.sectors)
+
+    def may_see_sector(self, code: str) -> bool:
+        return not self.sectors or code in self.sectors
+
+
+def current_principal() -> Principal | None:
+    """The principal of the current web request; None outside a request (CLI, jobs: no restriction)."""
+    return g.get("principal") if has_request_context() else None
+
+
+def scope(filters: Filters, principal: Principal | None) -> Filters:
+    """Filters narrowed to the principal's sectors; AccessDenied if they name a sector outside them."""
+    if principal is None or not principal.restricted:
+        return filters
+    outside = [code for code in filters.sectors if not principal.may_see_sector(code)]
+    if outside:
+        raise AccessDenied(f"нет доступа к отрасли: {', '.join(outside)}")
+    return filters if filters.sectors else replace(filters, sectors=principal.sectors)

@@ -1,0 +1,193 @@
+"""Accounts: passwords (argon2id), API / wall-screen tokens (stored as SHA-256), roles and sectors."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete, insert, select, update
+
+from dashboard.access import ROLES, SCOPED_ROLES, Principal
+from dashboard.catalog import load_sectors
+from dashboard.store.schema import user_sectors, users
+
+MIN_PASSWORD = 10
+HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
+# verifying against this keeps an unknown name as slow as a wrong password (no user enumeration by timing)
+_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done as asked (message for the user)."""
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: str
+    sectors: tuple[str, ...]
+    disabled: bool
+    has_password: bool
+    has_token: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "tsur_" + secrets.token_urlsafe(32)
+
+
+def add_user(
+    engine: Engine, name: str, role: str, password: str | None = None, sectors: tuple[str, ...] = ()
+) -> str | None:
+    """Create an account; returns the wall screen's token (shown once), None for other roles."""
+    name = name.strip()
+    if not name or len(name) > 64 or any(ch.isspace() for ch in name):
+        raise AccountError("имя: от 1 до 64 символов без пробелов")
+    if role not in ROLES:
+        raise AccountError(f"роль {role!r} неизвестна; допустимы: {', '.join(ROLES)}")
+    sectors = tuple(dict.fromkeys(sectors))
+    known = set(load_sectors().codes)
+    unknown = [code for code in sectors if code not in known]
+    if unknown:
+        raise AccountError(f"неизвестная отрасль: {', '.join(unknown)}")
+    if sectors and role not in SCOPED_ROLES:
+        raise AccountError(f"отрасли задаются только ролям {', '.join(SCOPED_ROLES)}")
+    if role == "minister" and not sectors:
+        raise AccountError("министру нужна хотя бы одна отрасль: --sector КОД")
+    if role != "wall":
+        _check_password(password)
+    elif password:
+        raise AccountError("у экрана нет пароля: он входит по токену")
+    token = new_token() if role == "wall" else None
+    with engine.begin() as conn:
+        if conn.execute(select(users.c.id).where(users.c.name == name)).first():
+            raise AccountError(f"пользователь {name} уже есть")
+        user_id = conn.execute(
+            insert(users).values(
+                name=name,
+                role=role,
+                password_hash=HASHER.hash(password) if password else None,
+                token_hash=token_digest(token) if token else None,
+                disabled=False,
+                created_at=datetime.now(UTC),
+            )
+        ).inserted_primary_key[0]
+        if sectors:
+            conn.execute(insert(user_sectors), [{"user_id": user_id, "sector": code} for code in sectors])
+    return token
+
+
+def _check_password(password: str | None) -> None:
+    if not password or len(password) < MIN_PASSWORD:
+        raise AccountError(f"пароль не короче {MIN_PASSWORD} символов")
+
+
+def set_password(engine: Engine, name: str, password: str) -> None:
+    _check_password(password)
+    _update(engine, name, password_hash=HASHER.hash(password))
+
+
+def issue_token(engine: Engine, name: str) -> str:
+    """A new API / wall token for the account (the previous one stops working); shown once."""
+    token = new_token()
+    _update(engine, name, token_hash=token_digest(token))
+    return token
+
+
+def set_disabled(engine: Engine, name: str, disabled: bool = True) -> None:
+    _update(engine, name, disabled=disabled)
+
+
+def _update(engine: Engine, name: str, **values: object) -> None:
+    with engine.begin() as conn:
+        if not conn.execute(update(users).where(users.c.name == name).values(**values)).rowcount:
+            raise AccountError(f"нет пользователя {name}")
+
+
+def delete_user(engine: Engine, name: str) -> None:
+    with engine.begin() as conn:
+        user_id = conn.execute(select(users.c.id).where(users.c.name == name)).scalar()
+        if user_id is None:
+            raise AccountError(f"нет пользователя {name}")
+        conn.execute(delete(user_sectors).where(user_sectors.c.user_id == user_id))
+        conn.execute(delete(users).where(users.c.id == user_id))
+
+
+def list_users(engine: Engine) -> list[Account]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(users).order_by(users.c.name)).all()
+        scoped = _sectors_by_user(conn)
+    return [
+        Account(
+            name=r.name,
+            role=r.role,
+            sectors=scoped.get(r.id, ()),
+            disabled=bool(r.disabled),
+            has_password=r.password_hash is not None,
+            has_token=r.token_hash is not None,
+            created_at=r.created_at,
+            last_login_at=r.last_login_at,
+        )
+        for r in rows
+    ]
+
+
+def _sectors_by_user(conn, user_id: int | None = None) -> dict[int, tuple[str, ...]]:
+    query = select(user_sectors.c.user_id, user_sectors.c.sector).order_by(user_sectors.c.sector)
+    if user_id is not None:
+        query = query.where(user_sectors.c.user_id == user_id)
+    found: dict[int, tuple[str, ...]] = {}
+    for uid, sector in conn.execute(query):
+        found[uid] = (*found.get(uid, ()), sector)
+    return found
+
+
+def principal(engine: Engine, name: str, hide_texts: bool = False) -> Principal | None:
+    """The active account of that name as a principal; None if it does not exist or is disabled."""
+    with engine.connect() as conn:
+        row = conn.execute(select(users.c.id, users.c.role).where(users.c.name == name, ~users.c.disabled)).first()
+        if row is None:
+            return None
+        sectors = _sectors_by_user(conn, row.id).get(row.id, ())
+    return Principal(name, row.role, sectors, texts=row.role != "wall" and not hide_texts)
+
+
+def check_password(engine: Engine, name: str, password: str, hide_texts: bool = False) -> Principal | None:
+    """The principal if the name and password match an active account; the same work is done either way."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users.c.id, users.c.password_hash).where(users.c.name == name, ~users.c.disabled)
+        ).first()
+    stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+    try:
+        HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or not row.password_hash:
+        return None
+    with engine.begin() as conn:
+        values: dict[str, object] = {"last_login_at": datetime.now(UTC)}
+        if HASHER.check_needs_rehash(stored):
+            values["password_hash"] = HASHER.hash(password)
+        conn.execute(update(users).where(users.c.id == row.id).values(**values))
+    return principal(engine, name, hide_texts)
+
+
+def check_token(engine: Engine, token: str, hide_texts: bool = False) -> Principal | None:
+    """The principal whose token this is (tokens are random, so a digest lookup is enough)."""
+    if not token or len(token) > 200:
+        return None
+    with engine.connect() as conn:
+        name = conn.execute(
+            select(users.c.name).where(users.c.token_hash == token_digest(token), ~users.c.disabled)
+        ).scalar()
+    return principal(engine, name, hide_texts) if name else None

@@ -1,0 +1,304 @@
+"""Sign-in and the principal of every request: session cookie, HTTP Basic, bearer token, a wall screen's URL token.
+
+Off in development (everyone is the local administrator) unless ``TSUR_AUTH=true``; always on in production.
+Everything is closed unless listed in ``PUBLIC``. What a principal may *see* is decided by
+:func:`dashboard.access.scope` in the service; here only which addresses a role may open.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from html import escape
+from urllib.parse import urlencode
+
+from flask import Flask, Response, g, jsonify, redirect, request, session
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from dashboard import accounts
+from dashboard.access import AccessDenied, Principal
+from dashboard.i18n import t
+from dashboard.settings import Settings
+
+PUBLIC = ("/login", "/healthz", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/api/v1/openapi.json")
+MACHINE = ("/api/", "/_dash-", "/_reload-hash")  # answered in JSON (401/403), never redirected to the login page
+WALL_PATHS = ("/wall", "/_dash-", "/_reload-hash", "/logout")
+ADMIN_PATHS = ("/api/v1/users",)
+SECTOR_PATH = "/sector/"
+VERIFY_SECONDS = 30  # a disabled account's open sessions stop working within this
+RENDER_SECONDS = 120  # life of the token the server's own Chromium opens the briefing with
+DEVELOPER = Principal("developer", "admin")
+
+
+class Auth:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.limit_storage_url))
+        self.per_address = parse(settings.login_limit)
+        self.per_account = parse(settings.login_limit_account)
+        self.render_tokens = URLSafeTimedSerializer(settings.secret_key, salt="tsur-render")
+        self._verified: dict[str, tuple[float, Principal | None]] = {}
+
+    # --- the principal of a request -------------------------------------------------------------------------
+
+    def before_request(self) -> Response | None:
+        if not self.settings.auth_enabled:
+            g.principal = Principal(DEVELOPER.name, DEVELOPER.role, texts=not self.settings.hide_texts)
+            return None
+        if request.path.startswith(PUBLIC):
+            return None
+        found = self._from_header()
+        if isinstance(found, Response):
+            return found
+        if found is None and request.method == "GET" and ("token" in request.args or "render_token" in request.args):
+            token = request.args.get("token")
+            found = accounts.check_token(self.engine, token, self._hide) if token else self._render_principal()
+            if found is None:
+                self._failed("")
+                return self._unauthenticated(t("login_failed", self.settings.language))
+            self.start_session(found)  # a wall screen keeps its session; the token leaves the address bar
+            query = [(k, v) for k, v in request.args.items(multi=True) if k not in ("token", "render_token")]
+            return redirect(request.path + ("?" + urlencode(query) if query else ""))
+        principal = found or self._from_session()
+        if principal is None:
+            return self._unauthenticated()
+        g.principal = principal
+        return self._authorize(principal)
+
+    @property
+    def _hide(self) -> bool:
+        return self.settings.hide_texts
+
+    def _from_header(self) -> Principal | Response | None:
+        """HTTP Basic or a bearer token (API clients, cron): checked on every request, no session."""
+        credentials = request.authorization
+        if credentials is None:
+            return None
+        name = credentials.username or "" if credentials.type == "basic" else ""
+        blocked = self._throttled(name)
+        if blocked is not None:
+            return blocked
+        if credentials.type == "basic":
+            principal = accounts.check_password(self.engine, name, credentials.password or "", self._hide)
+        elif credentials.type == "bearer":
+            principal = accounts.check_token(self.engine, credentials.token or "", self._hide)
+        else:
+            principal = None
+        if principal is None:
+            self._failed(name)
+            return self._unauthenticated(t("login_failed", self.settings.language))
+        return principal
+
+    def _from_session(self) -> Principal | None:
+        name = session.get("user")
+        if not name:
+            return None
+        days = self.settings.wall_session_days if session.get("role") == "wall" else None
+        lifetime = days * 86400 if days else self.settings.session_hours * 3600
+        if time.time() - session.get("login_at", 0) > lifetime:
+            session.clear()
+            return None
+        try:
+            current = self._verify(name)
+        except SQLAlchemyError:  # database away: the signed cookie still says who it is (there is no data anyway)
+            current = Principal(name, session["role"], tuple(session.get("sectors", ())), bool(session.get("texts")))
+        if current is None:  # disabled or deleted
+            session.clear()
+        return current
+
+    def _verify(self, name: str) -> Principal | None:
+        now = time.monotonic()
+        hit = self._verified.get(name)
+        if hit and now - hit[0] < VERIFY_SECONDS:
+            return hit[1]
+        principal = accounts.principal(self.engine, name, self._hide)
+        self._verified[name] = (now, principal)
+        return principal
+
+    def start_session(self, principal: Principal) -> None:
+        session.clear()  # a fresh session at every sign-in (no fixation)
+        session.permanent = True
+        session.update(
+            user=principal.name,
+            role=principal.role,
+            sectors=list(principal.sectors),
+            texts=principal.texts,
+            login_at=int(time.time()),
+            csrf=secrets.token_urlsafe(16),
+        )
+
+    def render_token(self, principal: Principal) -> str:
+        """A short-lived token for the server's own headless Chromium to open a page as this principal."""
+        return self.render_tokens.dumps(principal.name)
+
+    def _render_principal(self) -> Principal | None:
+        try:
+            name = self.render_tokens.loads(request.args.get("render_token", ""), max_age=RENDER_SECONDS)
+        except BadSignature:
+            return None
+        return accounts.principal(self.engine, name, self._hide)
+
+    # --- what a role may open --------------------------------------------------------------------------------
+
+    def _authorize(self, principal: Principal) -> Response | None:
+        path = request.path
+        if principal.role == "wall" and not path.startswith(WALL_PATHS):
+            raise AccessDenied("экрану доступна только страница /wall")
+        if path.startswith(ADMIN_PATHS) and principal.role != "admin":
+            raise AccessDenied("только для администратора")
+        if not principal.restricted or path.startswith(MACHINE):
+            return None  # machine paths meet the scoping rule in the service
+        asked = request.args.getlist("sector")
+        if path.startswith(SECTOR_PATH):
+            asked.append(path[len(SECTOR_PATH) :].strip("/"))
+        outside = [code for code in asked if not principal.may_see_sector(code)]
+        if outside:
+            raise AccessDenied(f"нет доступа к отрасли: {', '.join(outside)}")
+        if path == "/" and principal.role == "minister" and len(principal.sectors) == 1:
+            query = request.query_string.decode()
+            return redirect(f"{SECTOR_PATH}{principal.sectors[0]}" + (f"?{query}" if query else ""))
+        return None
+
+    # --- answers ---------------------------------------------------------------------------------------------
+
+    def _unauthenticated(self, message: str | None = None) -> Response:
+        if request.path.startswith(MACHINE) or request.method != "GET" or request.authorization:
+            response = jsonify(error=message or "нужен вход: сессия, HTTP Basic или токен (Authorization: Bearer)")
+            response.status_code = 401
+            # Bearer, not Basic: a Basic challenge would make browsers pop their own dialog over the dashboard
+            response.headers["WWW-Authenticate"] = 'Bearer realm="tsur"'
+            return response
+        if message:  # a wrong wall token
+            return Response(escape(message), status=401, mimetype="text/plain")
+        return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}))
+
+    def _client(self) -> str:
+        return request.remote_addr or "unknown"
+
+    def _throttled(self, name: str) -> Response | None:
+        """429 while the address or the account name has used up its failed attempts."""
+        for item, key in ((self.per_address, self._client()), (self.per_account, name)):
+            if key and not self.limiter.test(item, "login", key):
+                reset = self.limiter.get_window_stats(item, "login", key).reset_time
+                seconds = max(1, int(reset - time.time()) + 1)
+                message = t("login_throttled", self.settings.language, seconds=seconds)
+                if request.path.startswith("/login") and not request.authorization:
+                    response = Response(login_page(self.settings.language, message, ""), 429, mimetype="text/html")
+                else:
+                    response = jsonify(error=message)
+                    response.status_code = 429
+                response.headers["Retry-After"] = str(seconds)
+                return response
+        return None
+
+    def _failed(self, name: str) -> None:
+        self.limiter.hit(self.per_address, "login", self._client())
+        if name:
+            self.limiter.hit(self.per_account, "login", name)
+
+    # --- pages -----------------------------------------------------------------------------------------------
+
+    def login(self) -> Response:
+        lang = request.args.get("lang") if request.args.get("lang") in ("ru", "en") else self.settings.language
+        target = _safe_next(request.values.get("next"))
+        if request.method == "GET":
+            if not self.settings.auth_enabled:
+                return redirect(target)
+            session.setdefault("csrf", secrets.token_urlsafe(16))
+            return Response(login_page(lang, None, session["csrf"], target), mimetype="text/html")
+        name = request.form.get("name", "").strip()
+        if not _same_origin() or not secrets.compare_digest(request.form.get("csrf", ""), session.get("csrf", "-")):
+            session["csrf"] = secrets.token_urlsafe(16)
+            page = login_page(lang, t("login_expired", lang), session["csrf"], target)
+            return Response(page, 400, mimetype="text/html")
+        blocked = self._throttled(name)
+        if blocked is not None:
+            return blocked
+        principal = accounts.check_password(self.engine, name, request.form.get("password", ""), self._hide)
+        if principal is None:
+            self._failed(name)
+            page = login_page(lang, t("login_failed", lang), session["csrf"], target, name)
+            return Response(page, 401, mimetype="text/html")
+        self.start_session(principal)
+        return redirect(target)
+
+    def logout(self) -> Response:
+        if _same_origin():
+            session.clear()
+        return redirect("/login")
+
+
+def _same_origin() -> bool:
+    """A form post from this site: the Origin header (sent by browsers on POST) names this host, if present."""
+    origin = request.headers.get("Origin")
+    return origin is None or origin.rstrip("/") == request.host_url.rstrip("/")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no ``//host`` or ``https://…``) — the login form is no open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def login_page(lang: str, error: str | None, csrf: str, target: str = "/", name: str = "") -> str:
+    error_html = f'<p class="login-error" role="alert">{escape(error)}</p>' if error else ""
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(t("login_title", lang))}</title><link rel="icon" href="/assets/favicon.svg">
+<link rel="stylesheet" href="/assets/style.css"></head>
+<body class="login-body"><main class="login-box">
+<h1>{escape(t("title", lang))}</h1><h2>{escape(t("login_title", lang))}</h2>{error_html}
+<form method="post" action="/login">
+<input type="hidden" name="csrf" value="{escape(csrf)}"><input type="hidden" name="next" value="{escape(target)}">
+<label>{escape(t("login_name", lang))}<input name="name" value="{escape(name)}" autocomplete="username" required
+ autofocus></label>
+<label>{escape(t("login_password", lang))}<input name="password" type="password" autocomplete="current-password"
+ required></label>
+<button type="submit">{escape(t("login_submit", lang))}</button>
+</form></main></body></html>"""
+
+
+def forbidden_page(message: str, lang: str) -> str:
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>403</title>
+<link rel="stylesheet" href="/assets/style.css"></head>
+<body class="login-body"><main class="login-box"><h1>{escape(t("forbidden", lang))}</h1>
+<p>{escape(message)}</p><p><a href="/">{escape(t("title", lang))}</a></p>
+<form method="post" action="/logout"><button type="submit">{escape(t("logout", lang))}</button></form>
+</main></body></html>"""
+
+
+def init_auth(server: Flask, engine: Engine, settings: Settings) -> Auth:
+    """Session cookie settings, the per-request principal, /login, /logout and 403 answers."""
+    if settings.proxy_hops:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
+    server.config.update(
+        SESSION_COOKIE_NAME="tsur_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=settings.wall_session_days * 86400,
+    )
+    auth = Auth(engine, settings)
+    server.extensions["tsur_auth"] = auth
+    server.before_request(auth.before_request)
+    server.add_url_rule("/login", "login", auth.login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", auth.logout, methods=["POST"])
+
+    @server.errorhandler(AccessDenied)
+    def forbidden(exc: AccessDenied) -> Response:
+        if request.path.startswith(MACHINE) or request.path.startswith("/briefing/export"):
+            response = jsonify(error=str(exc))
+            response.status_code = 403
+            return response
+        return Response(forbidden_page(str(exc), settings.language), 403, mimetype="text/html")
+
+    return auth

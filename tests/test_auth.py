@@ -1,0 +1,284 @@
+"""Accounts, sign-in and sector scoping on the server — requests crafted by hand, on both stores."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import g
+from pydantic import ValidationError
+
+from app import create_app
+from dashboard import accounts, auth
+from dashboard.access import AccessDenied, Principal, scope
+from dashboard.filters import Filters
+from dashboard.loader.ingest import load_file
+from dashboard.service import DashboardService
+from dashboard.settings import Settings
+from layouts import ids
+from tests.conftest import NOW
+from tests.test_queries import PERIOD, ROWS
+
+SECRET = "test-secret-key-0123456789"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def service(engine, region, tmp_path):
+    path = tmp_path / "hand.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    load_file(path, engine, now=NOW)
+    accounts.add_user(engine, "admin", "admin", PASSWORD)
+    accounts.add_user(engine, "head", "head", PASSWORD)
+    accounts.add_user(engine, "minister", "minister", PASSWORD, ("zhkh",))
+    accounts.add_user(engine, "two", "minister", PASSWORD, ("zhkh", "roads"))
+    return DashboardService(engine, region, clock=lambda: NOW)
+
+
+def make_app(service, tmp_path, **extra):
+    settings = Settings(data_dir=tmp_path, cache_type="NullCache", auth=True, secret_key=SECRET, **extra)
+    return create_app(settings, service)
+
+
+@pytest.fixture
+def app(service, tmp_path):
+    return make_app(service, tmp_path)
+
+
+def login(client, name: str, password: str = PASSWORD, next_: str = "/"):
+    page = client.get(f"/login?next={next_}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"name": name, "password": password, "csrf": csrf, "next": next_})
+
+
+def basic(name: str, password: str = PASSWORD) -> dict:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
+
+
+def kpi_request(client, search: str, pathname: str = "/", headers: dict | None = None):
+    """The KPI tiles' callback exactly as the browser posts it, built from the app's dependency list."""
+    deps = client.get("/_dash-dependencies", headers=basic("admin")).get_json()
+    spec = next(d for d in deps if f"{ids.KPIS}.children" in d["output"])
+    parts = spec["output"].strip(".").split("...")
+    values = {f"{ids.URL}.search": search, f"{ids.REFRESH}.n_intervals": 0, f"{ids.URL}.pathname": pathname}
+    body = {
+        "output": spec["output"],
+        "outputs": [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts],
+        "inputs": [{**i, "value": values[f"{i['id']}.{i['property']}"]} for i in spec["inputs"]],
+        "state": [{**s, "value": values[f"{s['id']}.{s['property']}"]} for s in spec["state"]],
+        "changedPropIds": [f"{ids.URL}.search"],
+    }
+    return client.post("/_dash-update-component", json=body, headers=headers)
+
+
+PERIOD_QUERY = "from=2026-11-11&to=2026-11-20"
+
+
+def test_everything_is_closed_without_signing_in(app):
+    client = app.server.test_client()
+    page = client.get("/?period=7d")
+    assert page.status_code == 302 and page.headers["Location"] == "/login?next=%2F%3Fperiod%3D7d"
+    api = client.get("/api/v1/summary")
+    assert api.status_code == 401 and "вход" in api.get_json()["error"]
+    assert api.headers["WWW-Authenticate"].startswith("Bearer")  # no browser pop-up over the dashboard
+    assert kpi_request(client, "?period=7d").status_code == 401
+    assert client.get("/briefing/export.xlsx").status_code == 302
+    assert client.get("/healthz").status_code == 200  # for the load balancer
+    assert client.get("/assets/style.css").status_code == 200
+
+
+def test_sign_in_sets_a_hardened_session_cookie_and_sign_out_ends_it(service, tmp_path):
+    client = make_app(service, tmp_path, cookie_secure=True).server.test_client()
+    response = login(client, "head", next_="/?period=7d")
+    assert response.status_code == 302 and response.headers["Location"] == "/?period=7d"
+    cookie = response.headers["Set-Cookie"]
+    assert "tsur_session=" in cookie and "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/summary").status_code == 200  # the API accepts the session
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_unknown_name_and_forged_form_are_refused(app):
+    client = app.server.test_client()
+    wrong = login(client, "head", "not the password")
+    assert wrong.status_code == 401 and "Неверное имя или пароль" in wrong.get_data(as_text=True)
+    assert login(client, "nobody").status_code == 401  # the same answer: no hint which names exist
+    forged = client.post("/login", data={"name": "head", "password": PASSWORD, "csrf": "guess"})
+    assert forged.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_login_form_is_no_open_redirect(app):
+    client = app.server.test_client()
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        assert login(client, "head", next_=target).headers["Location"] == "/"
+
+
+def test_failed_sign_ins_are_rate_limited_per_address(service, tmp_path):
+    client = make_app(service, tmp_path, login_limit="3/minute").server.test_client()
+    for _ in range(3):
+        assert login(client, "head", "wrong password!").status_code == 401
+    blocked = login(client, "head")  # even the right password waits
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) >= 1
+    assert "Слишком много" in blocked.get_data(as_text=True)
+    assert client.get("/api/v1/summary", headers=basic("head")).status_code == 429  # Basic counts the same
+
+
+def test_failed_sign_ins_are_rate_limited_per_account(service, tmp_path):
+    client = make_app(service, tmp_path, login_limit_account="2/hour").server.test_client()
+    for _ in range(2):
+        login(client, "head", "wrong password!")
+    assert login(client, "head").status_code == 429
+    assert login(client, "admin").status_code == 302  # another account from the same address still may
+
+
+def test_api_accepts_basic_and_bearer_and_refuses_bad_ones(app, service):
+    client = app.server.test_client()
+    assert client.get("/api/v1/summary", headers=basic("head")).status_code == 200
+    assert client.get("/api/v1/summary", headers=basic("head", "wrong password!")).status_code == 401
+    token = accounts.issue_token(service.engine, "head")
+    assert client.get("/api/v1/summary", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/api/v1/summary", headers={"Authorization": "Bearer tsur_forged"}).status_code == 401
+    renewed = accounts.issue_token(service.engine, "head")
+    assert client.get("/api/v1/summary", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/v1/summary", headers={"Authorization": f"Bearer {renewed}"}).status_code == 200
+
+
+def test_minister_sees_only_own_sector_on_every_route(app):
+    client = app.server.test_client()
+    head = client.get(f"/api/v1/summary?{PERIOD_QUERY}&sector=zhkh", headers=basic("head")).get_json()
+    mine = client.get(f"/api/v1/summary?{PERIOD_QUERY}", headers=basic("minister")).get_json()
+    assert mine["messages"] == head["messages"] == 3  # unscoped → narrowed to ЖКХ
+    assert mine["filters"]["sector"] == ["zhkh"]
+    for path in (
+        f"/api/v1/summary?{PERIOD_QUERY}&sector=roads",
+        f"/api/v1/summary?{PERIOD_QUERY}&sector=zhkh&sector=roads",
+        "/api/v1/heatmap?sector=health",
+        "/api/v1/tension?sector=roads",
+        "/briefing/export.xlsx?sector=roads",
+    ):
+        denied = client.get(path, headers=basic("minister"))
+        assert denied.status_code == 403, path
+        assert "нет доступа" in denied.get_json()["error"]
+    tension = client.get("/api/v1/tension", headers=basic("minister")).get_json()
+    assert {s["sector"] for s in tension["sectors"]} == {"zhkh"}
+    assert {p["sector"] for p in tension["points"]} <= {"zhkh"}
+
+
+def test_minister_pages_outside_the_sector_are_forbidden(app):
+    client = app.server.test_client()
+    login(client, "minister")
+    assert client.get("/").headers["Location"] == "/sector/zhkh"  # straight to the own page
+    assert client.get("/sector/zhkh").status_code == 200
+    for path in ("/sector/roads", "/?sector=roads", "/briefing?sector=health", "/wall?sector=roads"):
+        denied = client.get(path)
+        assert denied.status_code == 403, path
+        assert "Нет доступа" in denied.get_data(as_text=True)
+
+
+def test_dash_callback_endpoint_is_scoped_for_crafted_requests(app):
+    client = app.server.test_client()
+    head = kpi_request(client, f"?{PERIOD_QUERY}&sector=zhkh", headers=basic("head"))
+    narrowed = kpi_request(client, f"?{PERIOD_QUERY}", headers=basic("minister"))
+    assert head.status_code == narrowed.status_code == 200
+    assert narrowed.get_json()["response"][ids.KPIS] == head.get_json()["response"][ids.KPIS]
+    everything = kpi_request(client, f"?{PERIOD_QUERY}", headers=basic("head"))
+    assert everything.get_json()["response"][ids.KPIS] != narrowed.get_json()["response"][ids.KPIS]
+    for search, pathname in ((f"?{PERIOD_QUERY}&sector=roads", "/"), (f"?{PERIOD_QUERY}", "/sector/health")):
+        denied = kpi_request(client, search, pathname, headers=basic("minister"))
+        assert denied.status_code == 403 and "нет доступа" in denied.get_json()["error"]
+
+
+def test_minister_with_two_sectors_picks_among_them(app):
+    client = app.server.test_client()
+    assert client.get("/", headers=basic("two")).status_code == 200  # no redirect: a choice to make
+    both = client.get(f"/api/v1/summary?{PERIOD_QUERY}", headers=basic("two")).get_json()
+    assert both["filters"]["sector"] == ["roads", "zhkh"] and both["messages"] == 4
+    assert client.get("/api/v1/summary?sector=health", headers=basic("two")).status_code == 403
+
+
+def test_wall_token_opens_the_wall_only(app, service):
+    token = accounts.add_user(service.engine, "screen", "wall")
+    client = app.server.test_client()
+    entered = client.get(f"/wall?token={token}&period=7d")
+    assert entered.status_code == 302 and entered.headers["Location"] == "/wall?period=7d"  # token leaves the URL
+    assert client.get("/wall?period=7d").status_code == 200  # the session carries on
+    assert kpi_request(client, "?period=7d").status_code == 200  # its callbacks work
+    for path in ("/", "/briefing", "/api/v1/summary", "/sector/zhkh"):
+        assert client.get(path).status_code == 403, path
+    assert app.server.test_client().get("/wall?token=tsur_wrong").status_code == 401
+
+
+def test_admin_only_routes(app):
+    client = app.server.test_client()
+    assert client.get("/api/v1/users", headers=basic("head")).status_code == 403
+    users = client.get("/api/v1/users", headers=basic("admin"))
+    assert users.status_code == 200
+    names = {u["name"]: u for u in users.get_json()["users"]}
+    assert names["minister"]["sectors"] == ["zhkh"] and "password_hash" not in names["minister"]
+
+
+def test_disabled_account_loses_sessions_and_credentials(app, service, monkeypatch):
+    monkeypatch.setattr(auth, "VERIFY_SECONDS", 0)
+    client = app.server.test_client()
+    login(client, "head")
+    assert client.get("/").status_code == 200
+    accounts.set_disabled(service.engine, "head")
+    assert client.get("/").status_code == 302
+    assert app.server.test_client().get("/api/v1/summary", headers=basic("head")).status_code == 401
+    assert login(app.server.test_client(), "head").status_code == 401
+
+
+def test_passwords_are_argon2_hashes_and_accounts_are_validated(service):
+    with service.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT password_hash FROM users WHERE name = 'head'").scalar()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    for bad in (
+        dict(name="x y", role="head", password=PASSWORD),
+        dict(name="new", role="emperor", password=PASSWORD),
+        dict(name="new", role="minister", password=PASSWORD),  # a minister needs a sector
+        dict(name="new", role="head", password=PASSWORD, sectors=("zhkh",)),
+        dict(name="new", role="minister", password=PASSWORD, sectors=("nope",)),
+        dict(name="new", role="head", password="short"),
+        dict(name="head", role="head", password=PASSWORD),  # exists
+    ):
+        with pytest.raises(accounts.AccountError):
+            accounts.add_user(service.engine, **bad)
+
+
+def test_production_always_signs_in():
+    with pytest.raises(ValidationError, match="TSUR_AUTH"):
+        Settings(env="production", secret_key=SECRET, auth=False)
+    assert Settings(env="production", secret_key=SECRET).auth_enabled
+    assert not Settings().auth_enabled and Settings(auth=True).auth_enabled
+
+
+def test_scope_rule():
+    minister = Principal("m", "minister", ("zhkh", "roads"))
+    assert scope(PERIOD, minister).sectors == ("zhkh", "roads")
+    assert scope(Filters(PERIOD.date_from, PERIOD.date_to, ("roads",)), minister).sectors == ("roads",)
+    with pytest.raises(AccessDenied):
+        scope(Filters(PERIOD.date_from, PERIOD.date_to, ("roads", "health")), minister)
+    assert scope(PERIOD, Principal("h", "head")) == PERIOD
+    assert scope(PERIOD, None) == PERIOD  # no request: the CLI and jobs see everything
+
+
+def test_wall_never_gets_message_texts(app, service, tmp_path):
+    path = tmp_path / "texts.csv"
+    path.write_text(
+        "external_id,source,created_at,status,sector,municipality,text\n"
+        "t1,vk,2026-11-12 09:00,new,zhkh,Канаш,Третий день нет воды в доме\n",
+        encoding="utf-8",
+    )
+    load_file(path, service.engine, now=NOW)
+    with app.server.test_request_context():
+        g.principal = Principal("screen", "wall", texts=False)
+        hidden = service.oldest_overdue(PERIOD)
+        g.principal = Principal("head", "head")
+        shown = service.oldest_overdue(PERIOD)
+    assert len(hidden) == len(shown) > 0
+    assert (hidden["text"] == "").all()
+    assert "Третий день нет воды в доме" in set(shown["text"])
