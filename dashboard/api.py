@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
+import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,6 +19,7 @@ from dashboard.response_times import granularity
 from dashboard.service import DashboardService
 
 api = Blueprint("api", __name__)
+OPENAPI = Path(__file__).resolve().parent / "openapi.yaml"
 
 
 def service() -> DashboardService:
@@ -47,6 +52,17 @@ def healthz() -> tuple[Response, int]:
     except SQLAlchemyError:
         return jsonify(status="error", database="unavailable"), 503
     return jsonify(status="ok", database="ok", region=service().region.id), 200
+
+
+@api.get("/api/v1/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API (dashboard/openapi.yaml)."""
+    return jsonify(openapi_document())
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    return yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
 
 
 @api.get("/api/v1/summary")
@@ -221,6 +237,31 @@ def tension_api() -> Response:
                 points.iterrows(), tension.reasons(result, points, lang, service().region), strict=True
             )
         ],
+    )
+
+
+@api.get("/api/v1/messages")
+def messages_api() -> Response:
+    """Single messages, newest first, texts masked; ``cursor`` from ``next_cursor`` gives the next page."""
+    filters = _filters()
+    limit = _limit(default=100)
+    result = service().messages(filters, tuple(request.args.getlist("status")), limit, request.args.get("cursor"))
+    following = None
+    if result.next_cursor:
+        query = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+        following = request.path + "?" + urlencode([*query, ("cursor", result.next_cursor)])
+    return jsonify(
+        period={"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days},
+        filters={
+            "sector": list(filters.sectors),
+            "municipality": list(filters.municipalities),
+            "source": list(filters.sources),
+            "status": request.args.getlist("status"),
+        },
+        limit=limit,
+        items=result.items,
+        next_cursor=result.next_cursor,
+        next=following,
     )
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from flask_caching import Cache
 from sqlalchemy import Engine
 
-from dashboard import access, alerts, queries, response_times, tension
+from dashboard import access, alerts, message_list, queries, response_times, tension
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
 from dashboard.region import Region
@@ -112,6 +112,14 @@ class DashboardService:
 
     def response_table(self, filters: Filters, by: str) -> pd.DataFrame:
         return self._cached("table_by_agency" if by == "agency" else "table_by_sector", filters)
+
+    def messages(
+        self, filters: Filters, statuses: tuple[str, ...] = (), limit: int = 100, cursor: str | None = None
+    ) -> message_list.MessagePage:
+        """One page of single messages (not cached: pages are cheap by index and rarely asked twice)."""
+        principal = access.current_principal()
+        texts = principal is None or principal.texts
+        return message_list.page(self.engine, access.scope(filters, principal), statuses, limit, cursor, texts=texts)
 
     def tension(self, filters: Filters) -> tension.TensionResult:
         return self._cached("tension", filters)
