@@ -7,6 +7,7 @@
       if (response.status === 401 && String(response.url).includes("/_dash-")) {
         const here = window.location.pathname + window.location.search;
         window.location.assign("/login?next=" + encodeURIComponent(here));
+        return new Promise(function () {}); // the page is leaving: Dash gets no answer to handle
       }
       return response;
     });
