@@ -10,8 +10,9 @@ from dashboard import formatting as fmt
 from dashboard.filters import FilterError
 from dashboard.i18n import t
 from dashboard.service import DashboardService
+from dashboard.store.db import is_timeout
 from layouts import ids
-from layouts.shell import kpi_tiles
+from layouts.shell import REFRESH_MS, RETRY_MS, kpi_tiles
 
 
 def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
@@ -19,20 +20,24 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         Output(ids.KPIS, "children"),
         Output(ids.PERIOD_LABEL, "children"),
         Output(ids.STATUS, "children"),
+        Output(ids.REFRESH, "interval"),
         Input(ids.URL, "search"),
         Input(ids.REFRESH, "n_intervals"),
         State(ids.URL, "pathname"),
     )
     def update(search, _tick, pathname):
+        """Also the page's pace: every panel refreshes on the same timer, which ticks fast while the
+        database is away (or a query timed out) so the page recovers by itself when it is back."""
         state = parse_page(search, pathname, default_lang)
         lang = state.lang
         try:
             filters = filters_for(state, service)
             data = service.summary(filters)
         except FilterError as exc:
-            return no_update, no_update, html.Div(str(exc), className="banner warn")
-        except SQLAlchemyError:
-            return no_update, no_update, html.Div(t("db_down", lang), className="banner error")
+            return no_update, no_update, html.Div(str(exc), className="banner warn"), REFRESH_MS
+        except SQLAlchemyError as exc:
+            message = t("query_timeout" if is_timeout(exc) else "db_down", lang)
+            return no_update, no_update, html.Div(message, className="banner error"), RETRY_MS
         label = t(
             "period_label",
             lang,
@@ -42,5 +47,5 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         )
         tiles = kpi_tiles(data, lang)
         if not data["current"]["messages"]:
-            return tiles, label, html.Div(t("no_data", lang), className="banner info")
-        return tiles, label, None
+            return tiles, label, html.Div(t("no_data", lang), className="banner info"), REFRESH_MS
+        return tiles, label, None, REFRESH_MS

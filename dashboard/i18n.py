@@ -24,8 +24,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "within_sla": {"ru": "в срок", "en": "within target"},
     "no_data": {"ru": "нет данных за период", "en": "no data for the period"},
     "db_down": {
-        "ru": "База данных недоступна — показаны последние данные, повтор через минуту",
-        "en": "Database unavailable — showing the last data, retrying in a minute",
+        "ru": "База данных недоступна — показаны последние данные, повтор каждые 30 секунд",
+        "en": "Database unavailable — showing the last data, retrying every 30 seconds",
+    },
+    "query_timeout": {
+        "ru": "Запрос выполнялся слишком долго и остановлен — сузьте период или фильтры; повтор через 30 секунд",
+        "en": "The query took too long and was stopped — narrow the period or filters; retrying in 30 seconds",
     },
     "attribution": {
         "ru": "Границы: © участники OpenStreetMap, ODbL",

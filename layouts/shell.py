@@ -15,6 +15,9 @@ from layouts.map_panel import map_panel
 from layouts.response_panel import response_panel
 from layouts.tension_panel import tension_panel
 
+REFRESH_MS = 5 * 60 * 1000  # the page's figures refresh this often
+RETRY_MS = 30 * 1000  # … and this often while the database is away
+
 
 def _dropdown_labels(lang: str) -> dict[str, str]:
     return {
@@ -170,7 +173,7 @@ def shell(
         className="page",
         children=[
             dcc.Location(id=ids.URL, refresh=False),
-            dcc.Interval(id=ids.REFRESH, interval=5 * 60 * 1000),
+            dcc.Interval(id=ids.REFRESH, interval=REFRESH_MS),
             html.Header(
                 className="topbar",
                 children=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections import Counter
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import rollups
 from dashboard.catalog import load_sectors, load_sla
@@ -137,6 +139,13 @@ class Ingestor:
                 )
             ).inserted_primary_key[0]
             if checksum:
+                # runs of this file that never finished (killed, database lost) are marked as such
+                conn.execute(
+                    update(load_runs)
+                    .where(load_runs.c.checksum == checksum, load_runs.c.status == "running")
+                    .where(load_runs.c.id != self.summary.load_id)
+                    .values(status="interrupted")
+                )
                 # a re-load of the same file replaces the rejected rows recorded by earlier runs
                 earlier = select(load_runs.c.id).where(
                     load_runs.c.checksum == checksum, load_runs.c.id != self.summary.load_id
@@ -227,6 +236,12 @@ class Ingestor:
         frame = pd.DataFrame(found, columns=["id", "source", "external_id", "old_hash", "old_day"])
         return frame.drop_duplicates(["source", "external_id"])
 
+    def abandon(self, error: str) -> None:
+        """Record a failed run and refresh the rollups of its whole batches, if the database still answers (if
+        not, the days they touched stay marked and the next load or ``tsur rollups`` refreshes them)."""
+        with contextlib.suppress(SQLAlchemyError):  # away: the run stays "running"; the next load marks it
+            self.finish("failed", error)
+
     def finish(self, status: str = "done", error: str | None = None) -> LoadSummary:
         rollups.refresh(self.engine)
         s = self.summary
@@ -299,19 +314,31 @@ def load_file(
             "не найдены обязательные столбцы (external_id, created_at). "
             f"В файле: {', '.join(columns[:12])}. Укажите файл сопоставления --mapping."
         )
-    ingestor = Ingestor(engine, str(path), fmt, mapping, region, now, file_checksum(path))
+    try:
+        ingestor = Ingestor(engine, str(path), fmt, mapping, region, now, file_checksum(path))
+    except SQLAlchemyError as exc:
+        raise LoadError(f"база данных недоступна, ничего не загружено: {_first_line(exc)}") from exc
     try:
         for chunk in _chain(first, chunks):
             ingestor.process(chunk)
             if progress:
                 progress(ingestor.summary.rows_total, chunk.bytes_read)
-    except LoadError as exc:
-        ingestor.finish("failed", str(exc))
-        raise
+    except SQLAlchemyError as exc:
+        # every batch is one transaction: what was written is whole batches, and a re-run adds only the rest
+        done = ingestor.summary.rows_total
+        ingestor.abandon(f"database error: {_first_line(exc)}")
+        raise LoadError(
+            f"база данных стала недоступна во время загрузки ({_first_line(exc)}). Записано {done} строк "
+            "целыми пакетами, недописанных нет; запустите ту же загрузку ещё раз — записанное не удвоится."
+        ) from exc
     except Exception as exc:
-        ingestor.finish("failed", repr(exc))
+        ingestor.abandon(str(exc) if isinstance(exc, LoadError) else repr(exc))
         raise
     return ingestor.finish()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
 
 
 def _chain(first: RawChunk, rest):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.catalog import load_sectors
 from dashboard.region import Region
@@ -18,7 +21,9 @@ from dashboard.store.schema import meta, municipalities, sectors
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
+    """An engine with the store's settings; ``statement_timeout_ms`` cancels any statement running longer
+    (the dashboard's engine has one, so a runaway query cannot hold a worker; the loader's has none)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -35,13 +40,38 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA cache_size=-65536")
             cur.close()
 
+        if statement_timeout_ms:
+            _sqlite_statement_timeout(engine, statement_timeout_ms / 1000)
         return engine
-    return create_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True, pool_recycle=1800)
+    connect_args = {"options": f"-c statement_timeout={statement_timeout_ms}"} if statement_timeout_ms else {}
+    return create_engine(
+        url, pool_size=5, max_overflow=5, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args
+    )
+
+
+def _sqlite_statement_timeout(engine: Engine, seconds: float) -> None:
+    """SQLite has no statement timeout: a progress handler interrupts the statement past its deadline
+    (sqlite3 raises OperationalError «interrupted»)."""
+
+    @event.listens_for(engine, "connect")
+    def _handler(dbapi_conn, record) -> None:
+        info = record.info
+        dbapi_conn.set_progress_handler(lambda: int(time.monotonic() > info.get("deadline", math.inf)), 20_000)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(conn, *_args) -> None:
+        conn.info["deadline"] = time.monotonic() + seconds
+
+
+def is_timeout(exc: SQLAlchemyError) -> bool:
+    """The statement was cancelled for running too long (not: the database is away)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "interrupted" in text or "statement timeout" in text
 
 
 @lru_cache(maxsize=4)
-def get_engine(url: str | None = None) -> Engine:
-    return make_engine(url or get_settings().resolved_database_url)
+def get_engine(url: str | None = None, statement_timeout_ms: int | None = None) -> Engine:
+    return make_engine(url or get_settings().resolved_database_url, statement_timeout_ms)
 
 
 def migrate(engine: Engine) -> None:

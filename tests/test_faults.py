@@ -1,0 +1,206 @@
+"""Faults for real: a runaway query, the database going away under the dashboard and under the loader
+(PostgreSQL behind a TCP proxy that the test cuts), the loader killed with SIGKILL in the middle of a file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from app import create_app
+from dashboard.demo import generate
+from dashboard.loader.errors import LoadError
+from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
+from dashboard.service import DashboardService
+from dashboard.settings import Settings, get_settings
+from dashboard.store.db import is_timeout, make_engine
+from dashboard.store.schema import load_runs, messages, rollup_daily
+from layouts import ids
+from layouts.shell import REFRESH_MS, RETRY_MS
+from tests.conftest import NOW, PG_URL
+from tests.tcpproxy import TcpProxy
+from tests.test_auth import kpi_request
+from tests.test_queries import ROWS
+
+SLOW = {
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) "
+    "SELECT count(*) FROM c",
+    "postgresql": "SELECT count(*) FROM generate_series(1, 2000000000)",
+}
+
+
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_runaway_query_is_stopped_and_does_not_hold_up_others(store, tmp_path, request):
+    if store == "postgresql":
+        request.getfixturevalue("pg_engine")  # skips (or fails under TSUR_REQUIRE_PG) without a server
+    url = PG_URL if store == "postgresql" else f"sqlite:///{tmp_path / 'slow.db'}"
+    engine = make_engine(url, statement_timeout_ms=500)
+    quick: list[float] = []
+
+    def others() -> None:
+        for _ in range(20):
+            start = time.perf_counter()
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1")).scalar()
+            quick.append(time.perf_counter() - start)
+            time.sleep(0.02)
+
+    neighbour = threading.Thread(target=others)
+    start = time.perf_counter()
+    neighbour.start()
+    with pytest.raises(OperationalError) as caught, engine.connect() as conn:
+        conn.execute(text(SLOW[store])).scalar()
+    stopped_after = time.perf_counter() - start
+    neighbour.join()
+    engine.dispose()
+    assert is_timeout(caught.value)
+    assert 0.4 < stopped_after < 5  # stopped at its limit, not run to the end (minutes)
+    assert len(quick) == 20 and max(quick) < 0.3  # the others were served meanwhile
+
+
+@pytest.fixture
+def proxied(pg_engine):
+    """The test's PostgreSQL schema reached through a proxy that can be cut: (proxy, engine through it)."""
+    with pg_engine.connect() as conn:
+        schema = conn.execute(text("SHOW search_path")).scalar().strip('"')
+    target = make_url(PG_URL)
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
+    url = target.set(host="127.0.0.1", port=proxy.port)
+    engine = create_engine(
+        url, pool_pre_ping=True, connect_args={"options": f"-csearch_path={schema}", "connect_timeout": 3}
+    )
+    yield proxy, engine
+    proxy.stop()
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_dashboard_says_the_database_is_away_and_recovers_by_itself(proxied, pg_engine, region, tmp_path):
+    proxy, engine = proxied
+    path = tmp_path / "hand.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    load_file(path, pg_engine, now=NOW)
+    settings = Settings(data_dir=tmp_path, cache_type="NullCache")
+    client = create_app(settings, DashboardService(engine, region, clock=lambda: NOW)).server.test_client()
+    search = "?period=custom&from=2026-11-11&to=2026-11-20"
+
+    def kpis():
+        body = kpi_request(client, search).get_json()["response"]
+        return body[ids.STATUS]["children"], body[ids.REFRESH]["interval"], body.get(ids.KPIS)
+
+    assert client.get("/api/v1/summary?from=2026-11-11&to=2026-11-20").get_json()["messages"] == 6
+    status, interval, tiles = kpis()
+    assert status is None and interval == REFRESH_MS and tiles
+
+    proxy.stop()
+    status, interval, tiles = kpis()
+    assert "База данных недоступна" in status["props"]["children"]
+    assert interval == RETRY_MS and tiles is None  # the last figures stay on the page; retries come faster
+    down = client.get("/api/v1/summary")
+    assert down.status_code == 503 and "недоступна" in down.get_json()["error"]
+    assert client.get("/healthz").status_code == 503
+
+    proxy.start()  # back: the next tick (no restart, no reload) gets figures again
+    status, interval, tiles = kpis()
+    assert status is None and interval == REFRESH_MS and tiles
+    assert client.get("/healthz").status_code == 200
+
+
+def write_demo_csv(path: Path, count: int) -> int:
+    frame = generate(get_region(), messages=count, days=60, seed=3)
+    frame.to_csv(path, index=False)
+    return len(frame)
+
+
+def counts(engine) -> tuple[int, int, int]:
+    """(messages, distinct (source, external_id), messages according to the rollups)."""
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(messages)).scalar()
+        distinct = conn.execute(
+            select(func.count()).select_from(select(messages.c.source, messages.c.external_id).distinct().subquery())
+        ).scalar()
+        rolled = conn.execute(select(func.coalesce(func.sum(rollup_daily.c.messages), 0))).scalar()
+    return int(total), int(distinct), int(rolled)
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setenv("TSUR_BATCH_SIZE", "1000")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.postgres
+def test_loader_losing_the_database_mid_file_writes_whole_batches_and_a_rerun_completes(
+    proxied, pg_engine, tmp_path, small_batches
+):
+    proxy, engine = proxied
+    path = tmp_path / "export.csv"
+    rows = write_demo_csv(path, 30_000)
+    failure: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            load_file(path, engine)
+        except BaseException as exc:
+            failure.append(exc)
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    while counts(pg_engine)[0] < 3000 and loader.is_alive():
+        time.sleep(0.05)
+    proxy.stop()
+    loader.join(60)
+    assert failure and isinstance(failure[0], LoadError), failure
+    message = str(failure[0])
+    assert "база данных стала недоступна" in message and "ещё раз" in message
+    written, distinct, _ = counts(pg_engine)
+    assert 0 < written < rows and written % 1000 == 0 and distinct == written  # whole batches only
+
+    proxy.start()
+    summary = load_file(path, engine)
+    assert summary.new == rows - written and summary.unchanged == written and summary.rejected == 0
+    assert counts(pg_engine) == (rows, rows, rows)  # nothing lost, nothing twice, rollups agree
+    with pg_engine.connect() as conn:
+        statuses = [r.status for r in conn.execute(select(load_runs.c.status).order_by(load_runs.c.id))]
+    assert statuses[-1] == "done" and statuses[0] in ("failed", "interrupted")
+
+
+def test_loader_killed_mid_file_then_rerun_loses_and_doubles_nothing(tmp_path):
+    path = tmp_path / "export.csv"
+    rows = write_demo_csv(path, 60_000)
+    env = {**os.environ, "TSUR_DATA_DIR": str(tmp_path), "TSUR_BATCH_SIZE": "2000"}
+    command = [sys.executable, "-m", "dashboard.cli", "load", str(path), "--json"]
+    engine = make_engine(f"sqlite:///{tmp_path / 'tsur.db'}")
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if counts(engine)[0] >= 10_000:
+                break
+        except OperationalError:  # the schema is not there yet
+            pass
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)  # no chance to clean up
+    child.wait()
+    written = counts(engine)[0]
+    assert 10_000 <= written < rows and written % 2000 == 0
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert counts(engine) == (rows, rows, rows)
+    with engine.connect() as conn:
+        statuses = [r.status for r in conn.execute(select(load_runs.c.status).order_by(load_runs.c.id))]
+    assert statuses == ["interrupted", "done"]
+    engine.dispose()
