@@ -56,7 +56,7 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8-sig"
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
-    if b"\x00" in sample:
+    if sample.count(b"\x00") * 10 > len(sample):  # binary; a stray NUL in a text is no reason to refuse a file
         raise LoadError("файл не похож на текст: неизвестная кодировка или двоичные данные (нужен UTF-8 или cp1251)")
     try:
         sample.decode("utf-8")
@@ -98,7 +98,8 @@ def _csv_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
         delimiter = csv.Sniffer().sniff(text_sample.split("\n", 50)[0] + "\n", delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    counter = _CountingReader(path.open("rb", buffering=0))
+    # NUL is never data (and PostgreSQL cannot store it): dropped as bytes, where it cannot be part of a character
+    counter = _CountingReader(path.open("rb", buffering=0), drop_nul=not encoding.startswith("utf-16"))
     with io.TextIOWrapper(io.BufferedReader(counter), encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         try:
@@ -141,9 +142,10 @@ def _csv_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
 class _CountingReader(io.RawIOBase):
     """Counts the bytes read so a progress bar can show how far through the file the loader is."""
 
-    def __init__(self, raw: io.RawIOBase) -> None:
+    def __init__(self, raw: io.RawIOBase, drop_nul: bool = False) -> None:
         self.raw = raw
         self.count = 0
+        self.drop_nul = drop_nul
 
     def readable(self) -> bool:
         return True
@@ -151,6 +153,15 @@ class _CountingReader(io.RawIOBase):
     def readinto(self, buffer) -> int:
         n = self.raw.readinto(buffer) or 0
         self.count += n
+        if self.drop_nul and n:
+            view = memoryview(buffer)
+            block = view[:n].tobytes()
+            if b"\x00" in block:
+                data = block.replace(b"\x00", b"")
+                if not data:  # a block of nothing but NULs: read on
+                    return self.readinto(buffer)
+                view[: len(data)] = data
+                return len(data)
         return n
 
     def close(self) -> None:
@@ -221,7 +232,7 @@ def _records_frame(records: list[dict], numbers: list[int]) -> pd.DataFrame:
     frame = frame.map(
         lambda v: (
             v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)
-        )
+        ).replace("\x00", "")  # NUL is never data (and PostgreSQL cannot store it)
     )
     frame[ROW] = numbers
     return frame

@@ -42,6 +42,9 @@ class Checked:
     rejected: pd.DataFrame  # columns: row, reason_code, reason, raw
 
 
+_EARLIEST, _LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")  # plausible message times
+
+
 def parse_datetimes(values: pd.Series, tz: ZoneInfo, dayfirst: bool = True) -> pd.Series:
     """UTC timestamps; naive values are in the region's time zone; NaT where unparseable or empty."""
     text = values.fillna("").astype(str).str.strip()
@@ -51,7 +54,8 @@ def parse_datetimes(values: pd.Series, tz: ZoneInfo, dayfirst: bool = True) -> p
         return result
     aware = present & text.str.contains(_TZ_SUFFIX, regex=True)
     if aware.any():
-        result[aware] = pd.to_datetime(text[aware], errors="coerce", utc=True, format="ISO8601")
+        stamps = pd.to_datetime(text[aware], errors="coerce", utc=True, format="ISO8601")
+        result[aware] = stamps.where((stamps >= _EARLIEST.tz_localize("UTC")) & (stamps <= _LATEST.tz_localize("UTC")))
     naive = present & ~aware
     if naive.any():
         parsed = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
@@ -63,6 +67,8 @@ def parse_datetimes(values: pd.Series, tz: ZoneInfo, dayfirst: bool = True) -> p
             missing = parsed.isna()
         if missing.any():
             parsed[missing] = pd.to_datetime(text[naive][missing], errors="coerce", format="mixed", dayfirst=dayfirst)
+        # a «date» far outside any export (year 1 from a stray number) is unparseable, not a crash in tz_localize
+        parsed = parsed.where((parsed >= _EARLIEST) & (parsed <= _LATEST))
         localized = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
         result[naive] = localized
     return result
