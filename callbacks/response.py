@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import filters_for, parse_page
+from dashboard import formatting as fmt
 from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError, Filters
 from dashboard.holidays import holidays_between
@@ -80,8 +81,10 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         filters, lang = page(search, pathname)
         records = table_records(service.response_table(filters, by), by, load_sectors(), lang)
         columns = table_columns(by, lang)
-        frame = pd.DataFrame(records, columns=[c["field"] for c in columns]).rename(
-            columns={c["field"]: c["headerName"] for c in columns}
+        frame = fmt.spreadsheet_safe(
+            pd.DataFrame(records, columns=[c["field"] for c in columns]).rename(
+                columns={c["field"]: c["headerName"] for c in columns}
+            )
         )
         stem = f"{t('export_stem', lang)}-{by}-{filters.date_from:%Y%m%d}-{filters.date_to:%Y%m%d}"
         if ctx.triggered_id == ids.RESP_EXPORT_XLSX:

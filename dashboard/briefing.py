@@ -231,7 +231,7 @@ def xlsx(briefing: Briefing, lang: str = "ru") -> bytes:
                 first = table.columns[0].key
                 unit = [f", {t('unit_hours', lang)}" if kind == "hours" else "" for kind in rows["kind"]]
                 frame.iloc[:, 0] = rows[first].astype(str) + unit
-            frame.to_excel(writer, index=False, sheet_name=sheet_name)
+            fmt.spreadsheet_safe(frame).to_excel(writer, index=False, sheet_name=sheet_name)
             sheet = writer.sheets[sheet_name]
             for number, column in enumerate(table.columns, start=1):
                 letter = get_column_letter(number)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
+
 NBSP = "\u00a0"
 
 
@@ -48,3 +50,16 @@ def day(value: date, lang: str = "ru") -> str:
 def day_time(value: datetime, lang: str = "ru") -> str:
     """A moment within the year on the page: «22.11 14:05» / «11-22 14:05»."""
     return value.strftime("%d.%m %H:%M") if lang == "ru" else value.strftime("%m-%d %H:%M")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula («=HYPERLINK(…)» in an agency's name) get a leading
+    apostrophe, so they show as text in Excel/LibreOffice (CSV/formula injection); numbers stay numbers."""
+    out = frame.copy()
+    for name in out.columns:
+        if pd.api.types.is_string_dtype(out[name]) or out[name].dtype == object:
+            out[name] = out[name].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    return out

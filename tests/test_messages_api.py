@@ -118,3 +118,14 @@ def test_a_wall_screens_origin_may_frame_the_pages(engine, region, tmp_path, cli
     headers = app.server.test_client().get("/wall").headers
     assert "frame-ancestors 'self' https://wall.tsur.example" in headers["Content-Security-Policy"]
     assert "X-Frame-Options" not in headers  # it cannot name another origin; CSP does
+
+
+def test_spreadsheet_exports_neutralise_formulas():
+    import pandas as pd
+
+    from dashboard.formatting import spreadsheet_safe
+
+    frame = pd.DataFrame({"agency": ['=HYPERLINK("http://x","y")', "+7", "@SUM(A1)", "Минздрав"], "n": [1, -2, 3, 4]})
+    safe = spreadsheet_safe(frame)
+    assert list(safe["agency"]) == ['\'=HYPERLINK("http://x","y")', "'+7", "'@SUM(A1)", "Минздрав"]
+    assert list(safe["n"]) == [1, -2, 3, 4]  # numbers stay numbers
