@@ -36,7 +36,9 @@ def service(engine, region, tmp_path):
 
 
 def make_app(service, tmp_path, **extra):
-    settings = Settings(data_dir=tmp_path, cache_type="NullCache", auth=True, secret_key=SECRET, **extra)
+    settings = Settings(
+        **{"data_dir": tmp_path, "cache_type": "NullCache", "auth": True, "secret_key": SECRET, **extra}
+    )
     return create_app(settings, service)
 
 
@@ -282,3 +284,22 @@ def test_wall_never_gets_message_texts(app, service, tmp_path):
     assert len(hidden) == len(shown) > 0
     assert (hidden["text"] == "").all()
     assert "Третий день нет воды в доме" in set(shown["text"])
+
+
+def test_failed_sign_ins_are_counted_across_workers_in_redis(service, tmp_path):
+    """Two app instances (as two gunicorn workers) share the count through Redis, the production cache."""
+    import uuid
+
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0").ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis not running")
+    extra = dict(cache_type="RedisCache", login_limit="1000/minute", login_limit_account="3/hour")
+    first, second = (make_app(service, tmp_path, **extra).server.test_client() for _ in range(2))
+    name = f"ghost-{uuid.uuid4().hex[:8]}"  # a fresh key: earlier runs' counts cannot interfere
+    assert login(first, name, "wrong password!").status_code == 401
+    assert login(second, name, "wrong password!").status_code == 401
+    assert login(first, name, "wrong password!").status_code == 401
+    assert login(second, name, "wrong password!").status_code == 429
