@@ -40,11 +40,19 @@ def current_principal() -> Principal | None:
     return g.get("principal") if has_request_context() else None
 
 
+def denied_message(codes: list[str]) -> str:
+    """«нет доступа к отрасли: Дороги (roads)» — the name a person knows and the code in the address."""
+    from dashboard.catalog import load_sectors
+
+    names = load_sectors()
+    return "нет доступа к отрасли: " + ", ".join(f"{names.name_of(code)} ({code})" for code in codes)
+
+
 def scope(filters: Filters, principal: Principal | None) -> Filters:
     """Filters narrowed to the principal's sectors; AccessDenied if they name a sector outside them."""
     if principal is None or not principal.restricted:
         return filters
     outside = [code for code in filters.sectors if not principal.may_see_sector(code)]
     if outside:
-        raise AccessDenied(f"нет доступа к отрасли: {', '.join(outside)}")
+        raise AccessDenied(denied_message(outside))
     return filters if filters.sectors else replace(filters, sectors=principal.sectors)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import accounts
-from dashboard.access import AccessDenied, Principal
+from dashboard.access import AccessDenied, Principal, denied_message
 from dashboard.i18n import t
 from dashboard.settings import Settings
 
@@ -160,7 +160,7 @@ class Auth:
             asked.append(path[len(SECTOR_PATH) :].strip("/"))
         outside = [code for code in asked if not principal.may_see_sector(code)]
         if outside:
-            raise AccessDenied(f"нет доступа к отрасли: {', '.join(outside)}")
+            raise AccessDenied(denied_message(outside))
         if path == "/" and principal.role == "minister" and len(principal.sectors) == 1:
             query = request.query_string.decode()
             return redirect(f"{SECTOR_PATH}{principal.sectors[0]}" + (f"?{query}" if query else ""))

@@ -148,3 +148,30 @@ def test_pdf_without_chromium_says_so(service, tmp_path):
     client = create_app(settings, service).server.test_client()
     response = client.get(f"/briefing/export.pdf{SEARCH}")
     assert response.status_code == 503 and "Chromium" in response.get_data(as_text=True)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(find_chromium() is None, reason="no Chromium on this machine")
+def test_pdf_under_accounts_is_printed_as_the_asking_minister(service, tmp_path):
+    """The server's Chromium opens the page with a short-lived token of the user who asked: the PDF holds what
+    that user may see (a minister's sector), and a production-like Secure cookie does not get in the way."""
+    from dashboard import accounts
+
+    accounts.add_user(service.engine, "zhkh-minister", "minister", "correct horse battery", ("zhkh",))
+    settings = Settings(
+        data_dir=tmp_path, cache_type="NullCache", auth=True, cookie_secure=True, secret_key="briefing-test-1234567"
+    )
+    server = make_server("127.0.0.1", _free_port(), create_app(settings, service).server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        unsigned = requests.get(f"{base}/briefing/export.pdf{SEARCH}", timeout=30, allow_redirects=False)
+        assert unsigned.status_code == 302 and unsigned.headers["Location"].startswith("/login")
+        response = requests.get(
+            f"{base}/briefing/export.pdf{SEARCH}", auth=("zhkh-minister", "correct horse battery"), timeout=120
+        )
+    finally:
+        server.shutdown()
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    first = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Отбор: ЖКХ" in first and "13.11.2026" in first
