@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from flask import g, has_request_context
 
+from dashboard.catalog import load_sectors
 from dashboard.filters import Filters
 
 ROLES = ("admin", "head", "minister", "wall")
@@ -42,8 +43,6 @@ def current_principal() -> Principal | None:
 
 def denied_message(codes: list[str]) -> str:
     """«нет доступа к отрасли: Дороги (roads)» — the name a person knows and the code in the address."""
-    from dashboard.catalog import load_sectors
-
     names = load_sectors()
     return "нет доступа к отрасли: " + ", ".join(f"{names.name_of(code)} ({code})" for code in codes)
 

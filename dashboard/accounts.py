@@ -36,6 +36,17 @@ class Account:
     created_at: datetime
     last_login_at: datetime | None
 
+    def public(self) -> dict:
+        """The account as JSON without secrets (the API's and the CLI's listing)."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "sectors": list(self.sectors),
+            "disabled": self.disabled,
+            "token": self.has_token,
+            "last_login_at": self.last_login_at.isoformat() if self.last_login_at else None,
+        }
+
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -268,19 +268,7 @@ def messages_api() -> Response:
 @api.get("/api/v1/users")
 def users_api() -> Response:
     """Accounts without secrets (administrators only: the role rule is in dashboard.auth)."""
-    return jsonify(
-        users=[
-            {
-                "name": a.name,
-                "role": a.role,
-                "sectors": list(a.sectors),
-                "disabled": a.disabled,
-                "token": a.has_token,
-                "last_login_at": a.last_login_at.isoformat() if a.last_login_at else None,
-            }
-            for a in accounts.list_users(service().engine)
-        ]
-    )
+    return jsonify(users=[a.public() for a in accounts.list_users(service().engine)])
 
 
 @api.route("/api/<path:rest>")

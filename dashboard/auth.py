@@ -81,7 +81,7 @@ class Auth:
         credentials = request.authorization
         if credentials is None:
             return None
-        name = credentials.username or "" if credentials.type == "basic" else ""
+        name = (credentials.username or "") if credentials.type == "basic" else ""
         blocked = self._throttled(name)
         if blocked is not None:
             return blocked

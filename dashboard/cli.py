@@ -275,17 +275,7 @@ def user_list(as_json: Annotated[bool, typer.Option("--json", help="Вывест
 
     found = accounts.list_users(_engine())
     if as_json:
-        rows = [
-            {
-                "name": a.name,
-                "role": a.role,
-                "sectors": list(a.sectors),
-                "disabled": a.disabled,
-                "token": a.has_token,
-                "last_login_at": a.last_login_at.isoformat() if a.last_login_at else None,
-            }
-            for a in found
-        ]
+        rows = [a.public() for a in found]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title="Пользователи")

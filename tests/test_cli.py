@@ -66,3 +66,20 @@ def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+def test_user_commands_add_list_disable_and_refuse_bad_input(env):
+    minister = ["user", "add", "minzdrav", "--role", "minister", "-p", "correct horse 1", "-s", "health"]
+    added = runner.invoke(app, minister)
+    assert added.exit_code == 0, added.output
+    wall = runner.invoke(app, ["user", "add", "ekran", "--role", "wall"])
+    assert wall.exit_code == 0 and "tsur_" in wall.output  # the token, shown once
+    no_sector = runner.invoke(app, ["user", "add", "x", "--role", "minister", "-p", "correct horse 1"])
+    assert no_sector.exit_code == 2 and "отрасль" in no_sector.output
+    assert runner.invoke(app, ["user", "disable", "minzdrav"]).exit_code == 0
+    assert runner.invoke(app, ["user", "disable", "nobody"]).exit_code == 2
+    listed = json.loads(runner.invoke(app, ["user", "list", "--json"]).output)
+    assert {u["name"]: (u["role"], u["sectors"], u["disabled"]) for u in listed} == {
+        "ekran": ("wall", [], False),
+        "minzdrav": ("minister", ["health"], True),
+    }
