@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Integer, and_, func, select
 
+from dashboard import cube
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, percentile
 from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.masking import mask
 from dashboard.region import Region
-from dashboard.store.schema import messages, municipalities, rollup_daily
+from dashboard.store.schema import messages, municipalities, rollup_topic_daily
 from geo.federal import federal_regions, region_of
 
 
@@ -32,15 +33,10 @@ def _where(table, filters: Filters, date_from=None, date_to=None):
 
 
 def _totals(engine: Engine, filters: Filters) -> dict:
-    r = rollup_daily.c
-    columns = [
-        func.coalesce(func.sum(r.messages), 0),
-        func.coalesce(func.sum(r.answered), 0),
-        func.coalesce(func.sum(r.answered_in_sla), 0),
-    ]
-    columns += [func.coalesce(func.sum(r[name]), 0) for name in FIRST_RESPONSE_COLUMNS]
     with engine.connect() as conn:
-        row = conn.execute(select(*columns).where(_where(rollup_daily, filters))).one()
+        row = conn.execute(
+            cube.sums(filters, ["messages", "answered", "answered_in_sla", *FIRST_RESPONSE_COLUMNS])
+        ).one()
     hist = np.array(row[3:], dtype=float)
     return {"messages": int(row[0]), "answered": int(row[1]), "answered_in_sla": int(row[2]), "hist": hist}
 
@@ -61,18 +57,14 @@ def overdue_by(
     with engine.connect() as conn:
         if filters.date_from < cutoff:
             old_to = min(filters.date_to, cutoff - timedelta(days=1))
-            r = rollup_daily.c
-            group = [r[k] for k in keys]
-            rows = conn.execute(
-                select(*group, func.coalesce(func.sum(r.open_unanswered), 0))
-                .where(_where(rollup_daily, filters, date_to=old_to))
-                .group_by(*group)
-            ).all()
+            rows = conn.execute(cube.sums(filters, ["open_unanswered"], by=keys, date_to=old_to)).all()
             parts.append(rows_frame(rows, columns=[*keys, "overdue"]))
         if filters.date_to >= cutoff:
             m = messages.c
+            # rollups keep a missing agency as ''
+            columns = [func.coalesce(m[k], "") if k == "agency" else m[k] for k in keys]
             recent = conn.execute(
-                select(m.created_at, m.sla_hours, *[m[k] for k in keys]).where(
+                select(m.created_at, m.sla_hours, *columns).where(
                     _where(messages, filters, date_from=max(filters.date_from, cutoff)),
                     m.first_response_at.is_(None),
                     m.status.in_(OPEN_STATUSES),
@@ -126,11 +118,8 @@ def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
 
 
 def _by_municipality(engine: Engine, filters: Filters) -> pd.DataFrame:
-    r = rollup_daily.c
-    columns = [r.oktmo, func.sum(r.messages).label("messages"), func.sum(r.answered).label("answered")]
-    columns += [func.sum(r[name]).label(name) for name in FIRST_RESPONSE_COLUMNS]
     with engine.connect() as conn:
-        rows = conn.execute(select(*columns).where(_where(rollup_daily, filters)).group_by(r.oktmo)).all()
+        rows = conn.execute(cube.sums(filters, ["messages", "answered", *FIRST_RESPONSE_COLUMNS], by=["oktmo"])).all()
     return rows_frame(rows, columns=["oktmo", "messages", "answered", *FIRST_RESPONSE_COLUMNS]).set_index("oktmo")
 
 
@@ -183,38 +172,37 @@ def point_density(
 
 
 def by_sector(engine: Engine, filters: Filters) -> pd.DataFrame:
-    r = rollup_daily.c
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(r.sector, func.sum(r.messages).label("messages"))
-            .where(_where(rollup_daily, filters))
-            .group_by(r.sector)
-            .order_by(func.sum(r.messages).desc())
-        ).all()
-    return rows_frame(rows, columns=["sector", "messages"])
+        rows = conn.execute(cube.sums(filters, ["messages"], by=["sector"])).all()
+    frame = rows_frame(rows, columns=["sector", "messages"])
+    return frame.sort_values(["messages", "sector"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def daily_counts(engine: Engine, filters: Filters) -> pd.DataFrame:
-    r = rollup_daily.c
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(r.day, func.sum(r.messages)).where(_where(rollup_daily, filters)).group_by(r.day).order_by(r.day)
-        ).all()
+        rows = conn.execute(cube.sums(filters, ["messages"], by=["day"])).all()
     days = pd.date_range(filters.date_from, filters.date_to, freq="D").date
     series = pd.Series({pd.Timestamp(d).date(): int(n) for d, n in rows}, dtype="int64")
     return pd.DataFrame({"day": days, "messages": series.reindex(days, fill_value=0).to_numpy()})
 
 
 def top_topics(engine: Engine, filters: Filters, limit: int = 5) -> pd.DataFrame:
-    m = messages.c
+    """The most frequent topics; from the topic rollup (which has no channel), from messages under a channel filter."""
+    if filters.sources:
+        m = messages.c
+        count = func.count()
+        query = select(m.topic, count).where(_where(messages, filters), m.topic.is_not(None)).group_by(m.topic)
+    else:
+        t = rollup_topic_daily.c
+        count = func.sum(t.messages)
+        where = [t.day >= filters.date_from, t.day <= filters.date_to]
+        if filters.sectors:
+            where.append(t.sector.in_(filters.sectors))
+        if filters.municipalities:
+            where.append(t.oktmo.in_(filters.municipalities))
+        query = select(t.topic, count).where(*where).group_by(t.topic)
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(m.topic, func.count().label("n"))
-            .where(_where(messages, filters), m.topic.is_not(None))
-            .group_by(m.topic)
-            .order_by(func.count().desc())
-            .limit(limit)
-        ).all()
+        rows = conn.execute(query.order_by(count.desc(), query.selected_columns[0]).limit(limit)).all()
     return rows_frame(rows, columns=["topic", "messages"])
 
 

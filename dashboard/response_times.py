@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, func, or_, select
+from sqlalchemy import Engine, and_, or_, select
 
+from dashboard import cube
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, RESOLUTION_COLUMNS, percentile
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
@@ -20,11 +21,13 @@ from dashboard.frames import rows_frame
 from dashboard.masking import mask
 from dashboard.queries import _where, overdue_by
 from dashboard.region import Region
-from dashboard.store.schema import messages, rollup_daily
+from dashboard.store.schema import messages
 
 MEASURES = {"first": FIRST_RESPONSE_COLUMNS, "resolution": RESOLUTION_COLUMNS}
 SPLITS = ("none", "source", "sector")
 WEEKLY_AFTER_DAYS = 62  # longer periods are drawn by week, shorter by day
+TABLE_COLUMNS = ["key", "messages", "median_hours", "p90_hours", "within_sla_share", "overdue_now"]
+NO_AGENCY = "не указано"
 
 
 def granularity(filters: Filters) -> str:
@@ -32,19 +35,28 @@ def granularity(filters: Filters) -> str:
 
 
 def _daily(engine: Engine, filters: Filters, split: str, measure: str) -> pd.DataFrame:
-    r = rollup_daily.c
-    keys = [r.day] + ([r[split]] if split != "none" else [])
+    keys = ["day"] + ([split] if split != "none" else [])
     hist = MEASURES[measure]
-    columns = [*keys, func.sum(r.messages), func.sum(r.answered), func.sum(r.answered_in_sla)]
-    columns += [func.sum(r[name]) for name in hist]
     with engine.connect() as conn:
-        rows = conn.execute(select(*columns).where(_where(rollup_daily, filters)).group_by(*keys)).all()
+        rows = conn.execute(cube.sums(filters, ["messages", "answered", "answered_in_sla", *hist], by=keys)).all()
     names = ["day"] + (["key"] if split != "none" else []) + ["messages", "answered", "in_sla", *hist]
     frame = rows_frame(rows, columns=names)
     if split == "none":
         frame["key"] = "all"
     frame["day"] = pd.to_datetime(frame["day"])
     return frame
+
+
+def _grouped(engine: Engine, filters: Filters, key: str) -> pd.DataFrame:
+    """One row per value of ``key`` over the whole period: messages, median, p90, within-SLA share."""
+    hist = FIRST_RESPONSE_COLUMNS
+    with engine.connect() as conn:
+        rows = conn.execute(cube.sums(filters, ["messages", "answered", "answered_in_sla", *hist], by=[key])).all()
+    frame = rows_frame(rows, columns=["key", "messages", "answered", "in_sla", *hist])
+    frame = frame[frame["messages"] > 0]
+    if frame.empty:
+        return pd.DataFrame(columns=TABLE_COLUMNS[:-1]).set_index("key")
+    return frame.groupby("key").apply(_summarise, hist, include_groups=False).drop(columns="answered")
 
 
 def _summarise(group: pd.DataFrame, hist: list[str]) -> pd.Series:
@@ -170,58 +182,21 @@ def oldest_overdue(engine: Engine, filters: Filters, now: datetime, region: Regi
 
 
 def table_by_sector(engine: Engine, filters: Filters, now: datetime, region: Region) -> pd.DataFrame:
-    frame = _daily(engine, filters, "sector", "first")
-    if frame.empty:
-        return pd.DataFrame(columns=["key", "messages", "median_hours", "p90_hours", "within_sla_share", "overdue_now"])
-    out = frame.groupby("key").apply(_summarise, FIRST_RESPONSE_COLUMNS, include_groups=False)
-    out["overdue_now"] = overdue_by(engine, filters, now, region, key="sector").reindex(out.index, fill_value=0)
+    return _table(engine, filters, now, region, "sector")
+
+
+def table_by_agency(engine: Engine, filters: Filters, now: datetime, region: Region, limit: int = 50) -> pd.DataFrame:
+    """Per agency, the busiest ``limit``; messages without an agency under «не указано»."""
+    table = _table(engine, filters, now, region, "agency").head(limit)
+    table["key"] = table["key"].replace("", NO_AGENCY)
+    return table
+
+
+def _table(engine: Engine, filters: Filters, now: datetime, region: Region, key: str) -> pd.DataFrame:
+    out = _grouped(engine, filters, key)
+    if out.empty:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+    out["overdue_now"] = overdue_by(engine, filters, now, region, key=key).reindex(out.index, fill_value=0)
     out["messages"] = out["messages"].astype(int)
-    return out.drop(columns="answered").reset_index().sort_values("messages", ascending=False)
-
-
-def table_by_agency(engine: Engine, filters: Filters, now: datetime, limit: int = 50) -> pd.DataFrame:
-    """Per agency (agencies are not in the rollups): one SQL pass grouping by agency and histogram bucket, so
-    percentiles come out the same way as everywhere else; overdue from the few open unanswered messages."""
-    m = messages.c
-    agency = func.coalesce(m.agency, "не указано").label("agency")
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                agency,
-                m.response_bucket,
-                func.count().label("n"),
-                func.sum(func.cast(m.answered_in_sla.is_(True), Integer)).label("in_sla"),
-            )
-            .where(_where(messages, filters))
-            .group_by(agency, m.response_bucket)
-        ).all()
-        waiting = conn.execute(
-            select(agency, m.created_at, m.sla_hours).where(
-                _where(messages, filters), m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES)
-            )
-        ).all()
-    if not rows:
-        return pd.DataFrame(columns=["key", "messages", "median_hours", "p90_hours", "within_sla_share", "overdue_now"])
-    frame = rows_frame(rows, columns=["agency", "bucket", "n", "in_sla"])
-    out = []
-    for name, group in frame.groupby("agency"):
-        hist = np.zeros(len(FIRST_RESPONSE_COLUMNS))
-        answered = group.dropna(subset=["bucket"])
-        np.add.at(hist, answered["bucket"].astype(int).to_numpy(), answered["n"].to_numpy())
-        median, p90 = percentile(hist, 0.5), percentile(hist, 0.9)
-        total = int(group["n"].sum())
-        out.append(
-            {
-                "key": name,
-                "messages": total,
-                "median_hours": None if median is None else round(median, 2),
-                "p90_hours": None if p90 is None else round(p90, 2),
-                "within_sla_share": round(float(group["in_sla"].fillna(0).sum()) / total, 4),
-            }
-        )
-    table = pd.DataFrame(out).set_index("key")
-    late = rows_frame(waiting, columns=["agency", "created_at", "sla_hours"])
-    deadline = pd.to_datetime(late["created_at"], utc=True) + pd.to_timedelta(late["sla_hours"], unit="h")
-    overdue = late[deadline < pd.Timestamp(now).tz_convert("UTC")].groupby("agency").size()
-    table["overdue_now"] = overdue.reindex(table.index, fill_value=0).astype(int)
-    return table.reset_index().sort_values("messages", ascending=False).head(limit)
+    out["overdue_now"] = out["overdue_now"].astype(int)
+    return out.rename_axis("key").reset_index().sort_values(["messages", "key"], ascending=[False, True])

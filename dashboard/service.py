@@ -174,7 +174,7 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         "backlog": lambda: response_times.backlog(e, filters, now, region),
         "oldest_overdue": lambda: response_times.oldest_overdue(e, filters, now, region),
         "table_by_sector": lambda: response_times.table_by_sector(e, filters, now, region),
-        "table_by_agency": lambda: response_times.table_by_agency(e, filters, now),
+        "table_by_agency": lambda: response_times.table_by_agency(e, filters, now, region),
         "tension": lambda: tension.tension(e, filters, now, region),
         "daily_counts": lambda: queries.daily_counts(e, filters),
     }

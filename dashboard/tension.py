@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import special
 from sqlalchemy import Engine, case, func, select
 
+from dashboard import cube
 from dashboard import formatting as fmt
 from dashboard.catalog import OPEN_STATUSES, load_sectors
 from dashboard.filters import Filters
@@ -31,7 +32,7 @@ from dashboard.holidays import holidays_between
 from dashboard.i18n import t
 from dashboard.queries import _where, overdue_by
 from dashboard.region import Region
-from dashboard.store.schema import messages, rollup_daily, rollup_topic_daily
+from dashboard.store.schema import messages, rollup_topic_daily, rollups
 
 LEVELS = ("normal", "attention", "tension", "critical")
 LEVEL_FLOORS = (0.0, 30.0, 50.0, 70.0)  # index at which each level starts
@@ -95,8 +96,9 @@ def elapsed_share(filters: Filters, now: datetime, region: Region) -> float:
 
 
 def _first_day(engine: Engine) -> date | None:
+    r = rollups.c
     with engine.connect() as conn:
-        return conn.execute(select(func.min(rollup_daily.c.day))).scalar()
+        return conn.execute(select(func.min(r.day)).where(r.grain == cube.DAY, r.dims == 0)).scalar()
 
 
 def _frame(rows, columns: list[str]) -> pd.DataFrame:
@@ -113,17 +115,13 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
     """Daily and topic counts from rollups; every municipality (the municipality filter narrows the output)."""
     wide = replace(filters, municipalities=())
     start, data_start = windows(filters, _first_day(engine))
-    r, t = rollup_daily.c, rollup_topic_daily.c
+    t = rollup_topic_daily.c
     in_period = t.day >= filters.date_from
     topic_where = [t.day >= start, t.day <= filters.date_to]
     if filters.sectors:
         topic_where.append(t.sector.in_(filters.sectors))
     with engine.connect() as conn:
-        daily = conn.execute(
-            select(r.day, r.sector, r.oktmo, func.sum(r.messages))
-            .where(_where(rollup_daily, wide, date_from=start))
-            .group_by(r.day, r.sector, r.oktmo)
-        ).all()
+        daily = conn.execute(cube.sums(wide, ["messages"], by=["day", "sector", "oktmo"], date_from=start)).all()
         topics = conn.execute(
             select(
                 t.sector,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,8 +68,8 @@ def sqlite_engine(tmp_path: Path, region: Region) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def pg_engine(region: Region) -> Iterator[Engine]:
+def pg_schema_engine(region: Region) -> tuple[Engine, Callable[[], None]]:
+    """A migrated store in a fresh PostgreSQL schema of its own, and the function that drops it."""
     if _PG_PROBLEM:
         if REQUIRE_PG:
             pytest.fail(_PG_PROBLEM)
@@ -80,11 +80,21 @@ def pg_engine(region: Region) -> Iterator[Engine]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     init_db(engine, region)
+
+    def drop() -> None:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return engine, drop
+
+
+@pytest.fixture
+def pg_engine(region: Region) -> Iterator[Engine]:
+    engine, drop = pg_schema_engine(region)
     yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    drop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
+from dashboard import cube
 from dashboard.demo import generate
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import load_file
@@ -24,7 +25,7 @@ from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings, get_settings
 from dashboard.store.db import is_timeout, make_engine
-from dashboard.store.schema import load_runs, messages, rollup_daily
+from dashboard.store.schema import load_runs, messages, rollups
 from layouts import ids
 from layouts.shell import REFRESH_MS, RETRY_MS
 from tests.conftest import NOW, PG_URL
@@ -129,7 +130,11 @@ def counts(engine) -> tuple[int, int, int]:
         distinct = conn.execute(
             select(func.count()).select_from(select(messages.c.source, messages.c.external_id).distinct().subquery())
         ).scalar()
-        rolled = conn.execute(select(func.coalesce(func.sum(rollup_daily.c.messages), 0))).scalar()
+        rolled = conn.execute(
+            select(func.coalesce(func.sum(rollups.c.messages), 0)).where(
+                rollups.c.grain == cube.DAY, rollups.c.dims == cube.BASE
+            )
+        ).scalar()
     return int(total), int(distinct), int(rolled)
 
 

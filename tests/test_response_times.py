@@ -121,7 +121,7 @@ def test_oldest_overdue_and_tables(hand, region):
     )
     sectors = rt.table_by_sector(hand, PERIOD, NOW, region).set_index("key")
     assert sectors.loc["zhkh", "messages"] == 3 and sectors.loc["zhkh", "overdue_now"] == 1
-    agencies = rt.table_by_agency(hand, PERIOD, NOW)
+    agencies = rt.table_by_agency(hand, PERIOD, NOW, region)
     assert agencies["messages"].sum() == 6
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard import rollups
 from dashboard.catalog import load_sectors
 from dashboard.region import Region
 from dashboard.settings import get_settings
@@ -120,8 +121,10 @@ def _int_or_none(value: object) -> int | None:
 
 
 def init_db(engine: Engine, region: Region) -> None:
+    """Migrate, seed the reference tables and rebuild rollups of any day left dirty (a migration may mark them)."""
     migrate(engine)
     seed_reference(engine, region)
+    rollups.refresh(engine)
 
 
 def data_version(engine: Engine) -> str:

@@ -94,6 +94,15 @@ messages = Table(
 Index("ix_messages_day_oktmo", messages.c.day, messages.c.oktmo)
 Index("ix_messages_sector_day", messages.c.sector, messages.c.day)
 Index("ix_messages_created_at", messages.c.created_at)
+Index("ix_messages_oktmo_created_at", messages.c.oktmo, messages.c.created_at)
+# unanswered messages are a few per cent of all: overdue counts and the oldest-overdue list read this index
+Index(
+    "ix_messages_unanswered",
+    messages.c.day,
+    messages.c.created_at,
+    sqlite_where=messages.c.first_response_at.is_(None),
+    postgresql_where=messages.c.first_response_at.is_(None),
+)
 
 rejected_rows = Table(
     "rejected_rows",
@@ -110,13 +119,17 @@ rejected_rows = Table(
 _hist_columns = [Column(name, Integer, nullable=False, default=0) for name in FIRST_RESPONSE_COLUMNS]
 _hist_columns += [Column(name, Integer, nullable=False, default=0) for name in RESOLUTION_COLUMNS]
 
-rollup_daily = Table(
-    "rollup_daily",
+# The rollup cube (dashboard/cube.py): day or month × a slice of the dimensions; a dropped dimension holds ''.
+rollups = Table(
+    "rollups",
     metadata,
+    Column("grain", SmallInteger, primary_key=True, autoincrement=False),  # 0 day, 1 month (day = its 1st)
+    Column("dims", SmallInteger, primary_key=True, autoincrement=False),  # bit mask of the dimensions kept
     Column("day", Date, primary_key=True),
     Column("oktmo", String(11), primary_key=True),
     Column("sector", String(32), primary_key=True),
     Column("source", String(32), primary_key=True),
+    Column("agency", String(300), primary_key=True),
     Column("messages", Integer, nullable=False),
     Column("answered", Integer, nullable=False),
     Column("resolved", Integer, nullable=False),
@@ -124,9 +137,10 @@ rollup_daily = Table(
     Column("answered_in_sla", Integer, nullable=False),
     Column("response_hours_sum", Float, nullable=False),
     *_hist_columns,
+    sqlite_with_rowid=False,
 )
-Index("ix_rollup_daily_oktmo_day", rollup_daily.c.oktmo, rollup_daily.c.day)
-Index("ix_rollup_daily_sector_day", rollup_daily.c.sector, rollup_daily.c.day)
+Index("ix_rollups_oktmo", rollups.c.grain, rollups.c.dims, rollups.c.oktmo, rollups.c.day)
+Index("ix_rollups_sector", rollups.c.grain, rollups.c.dims, rollups.c.sector, rollups.c.day)
 
 rollup_topic_daily = Table(
     "rollup_topic_daily",
