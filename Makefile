@@ -23,17 +23,19 @@ run: setup
 demo: setup
 	$(BIN)/tsur demo --messages $(DEMO_MESSAGES)
 
-# Lint plus the whole suite: unit, SQLite and PostgreSQL integration, API, headless-browser tests.
+# Lint plus the whole suite — unit, integration, API, headless-browser tests — once on SQLite and once on PostgreSQL.
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --headless
+	TSUR_TEST_STORE=postgres $(BIN)/python -m pytest -n 2 --headless
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true
 
 bench: setup
-	$(BIN)/python benchmarks/bench_load.py --messages 1000000
+	$(BIN)/python benchmarks/bench_callbacks.py --messages 1000000 --store sqlite --load
+	$(BIN)/python benchmarks/bench_callbacks.py --messages 1000000 --store postgres --load
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache

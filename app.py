@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         serve_locally=True,
         update_title=None,
         suppress_callback_exceptions=False,
+        compress=True,  # gzip/brotli for scripts, layout and callback answers (flask-compress)
     )
     app.layout = html.Div([dcc.Location(id=ids.PAGE_URL), html.Div(id=ids.PAGE)])
     # every page's components, so that callbacks of the pages not shown are known to Dash

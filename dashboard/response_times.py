@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, select
 
 from dashboard import cube
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, RESOLUTION_COLUMNS, percentile
@@ -117,42 +116,6 @@ def totals(engine: Engine, filters: Filters, measure: str = "first") -> dict:
             "within_sla_share": None,
         }
     )
-
-
-def backlog(engine: Engine, filters: Filters, now: datetime, region: Region) -> pd.DataFrame:
-    """Overdue backlog at the end of each day of the period: created before, unanswered then, past target then.
-
-    Each message that ever ran late is an interval [deadline, first answer) — open-ended while unanswered —
-    and the backlog at a moment is the number of intervals covering it (two sorted searches, no day × message
-    matrix). Messages closed without an answer (rejected, spam) are left out: their closing time is unknown.
-    """
-    tz = region.timezone
-    start = datetime.combine(filters.date_from, datetime.min.time(), tz)
-    m = messages.c
-    scope = replace(filters, date_from=filters.date_from - timedelta(days=3650))
-    condition = and_(
-        _where(messages, scope, date_to=filters.date_to),
-        or_(
-            and_(m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES)),
-            and_(m.first_response_at > start, m.response_hours > m.sla_hours),
-        ),
-    )
-    with engine.connect() as conn:
-        rows = conn.execute(select(m.created_at, m.first_response_at, m.sla_hours).where(condition)).all()
-    days = pd.date_range(filters.date_from, filters.date_to, freq="D")
-    if not rows:
-        return pd.DataFrame({"day": days.date, "overdue": 0})
-    stop = pd.Timestamp(now).tz_convert(tz)
-    ends = pd.DatetimeIndex([min(pd.Timestamp(d, tz=tz) + pd.Timedelta(days=1), stop) for d in days])
-    frame = rows_frame(rows, columns=["created_at", "first_response_at", "sla_hours"])
-    late_from = pd.to_datetime(frame["created_at"], utc=True) + pd.to_timedelta(frame["sla_hours"], unit="h")
-    late_until = pd.to_datetime(frame["first_response_at"], utc=True)
-    starts = np.sort(late_from.to_numpy(dtype="datetime64[ns]"))
-    closes = np.sort(late_until.dropna().to_numpy(dtype="datetime64[ns]"))
-    at = ends.tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    opened = np.searchsorted(starts, at, side="left")  # deadline strictly before the moment
-    closed = np.searchsorted(closes, at, side="right")  # answered at or before the moment
-    return pd.DataFrame({"day": days.date, "overdue": (opened - closed).astype(int)})
 
 
 def oldest_overdue(engine: Engine, filters: Filters, now: datetime, region: Region, limit: int = 10) -> pd.DataFrame:

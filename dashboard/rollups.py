@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, select
+import pandas as pd
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select
 
-from dashboard import cube
-from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
+from dashboard import cube, late
 from dashboard.catalog import OPEN_STATUSES
+from dashboard.frames import rows_frame
+from dashboard.region import get_region
+from dashboard.store.bulk import insert_frame
 from dashboard.store.schema import messages, meta, rollup_dirty, rollup_topic_daily, rollups
-
-DAYS_PER_STATEMENT = 64
 
 
 def mark_dirty(conn: Connection, days: Iterable[date]) -> None:
@@ -31,70 +32,95 @@ def mark_dirty(conn: Connection, days: Iterable[date]) -> None:
         conn.execute(insert(rollup_dirty), fresh)
 
 
-def _base(days: list[date]):
-    """The cube's base slice of ``days`` from messages: day, every dimension, every measure."""
+def _messages_of(conn: Connection, days: list[date]) -> pd.DataFrame:
+    """What the cube and the topic rollup need of the messages of ``days``, flags computed by the database."""
     m = messages.c
-    count_if = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-    agency = func.coalesce(m.agency, "")
-    columns = [
-        literal(cube.DAY),
-        literal(cube.BASE),
+    flag = lambda cond: case((cond, 1), else_=0)  # noqa: E731
+    query = select(
         m.day,
         m.oktmo,
         m.sector,
         m.source,
-        agency,
-        func.count(),
-        func.count(m.first_response_at),
-        func.count(m.resolved_at),
-        count_if(m.first_response_at.is_(None) & m.status.in_(OPEN_STATUSES)),
-        count_if(m.answered_in_sla.is_(True)),
-        func.coalesce(func.sum(m.response_hours), literal(0.0)),
-    ]
-    columns += [count_if(m.response_bucket == k).label(FIRST_RESPONSE_COLUMNS[k]) for k in range(N_BUCKETS)]
-    columns += [count_if(m.resolution_bucket == k).label(RESOLUTION_COLUMNS[k]) for k in range(N_BUCKETS)]
-    return select(*columns).where(m.day.in_(days)).group_by(m.day, m.oktmo, m.sector, m.source, agency)
+        func.coalesce(m.agency, ""),
+        m.topic,
+        flag(m.first_response_at.is_not(None)),
+        flag(m.resolved_at.is_not(None)),
+        flag(m.first_response_at.is_(None) & m.status.in_(OPEN_STATUSES)),
+        flag(m.answered_in_sla.is_(True)),
+        m.response_hours,
+        func.coalesce(m.response_bucket, -1),
+        func.coalesce(m.resolution_bucket, -1),
+    ).where(m.day.in_(days))
+    columns = ["day", *cube.DIMENSIONS, "topic", "answered", "resolved", "open_unanswered", "in_sla"]
+    columns += ["response_hours", "response_bucket", "resolution_bucket"]
+    frame = rows_frame(conn.execute(query), columns=columns)
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    frame["response_hours"] = pd.to_numeric(frame["response_hours"], errors="coerce")
+    return frame
 
 
-def _topic_counts(days: list[date]):
-    m = messages.c
-    return (
-        select(m.day, m.oktmo, m.sector, m.topic, func.count())
-        .where(m.day.in_(days), m.topic.is_not(None))
-        .group_by(m.day, m.oktmo, m.sector, m.topic)
+def _topic_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    named = frame[frame["topic"].notna()]
+    return named.groupby(["day", "oktmo", "sector", "topic"], sort=False).size().rename("messages").reset_index()
+
+
+def _stored_days(conn: Connection, first: date, last: date, skip: list[date]) -> pd.DataFrame:
+    """Day-grain cube rows of [first, last] outside ``skip`` (the rest of a month whose other days were rebuilt)."""
+    r = rollups.c
+    rows = conn.execute(
+        select(*[r[c] for c in ("grain", "dims", "day", *cube.DIMENSIONS, *cube.MEASURES)]).where(
+            r.grain == cube.DAY, r.day >= first, r.day <= last, r.day.not_in(skip)
+        )
     )
+    frame = rows_frame(rows, columns=["grain", "dims", "day", *cube.DIMENSIONS, *cube.MEASURES])
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    return frame
 
 
 def rebuild_days(conn: Connection, days: list[date]) -> None:
-    for start in range(0, len(days), DAYS_PER_STATEMENT):
-        part = days[start : start + DAYS_PER_STATEMENT]
-        cube.build_days(conn, part, _base(part))
-        conn.execute(delete(rollup_topic_daily).where(rollup_topic_daily.c.day.in_(part)))
-        t = rollup_topic_daily.c
-        conn.execute(
-            insert(rollup_topic_daily).from_select([t.day, t.oktmo, t.sector, t.topic, t.messages], _topic_counts(part))
-        )
+    """Replace the cube's rows (day grain, and month grain of their months) and the topic counts of ``days``,
+    one month at a time so memory stays bounded."""
+    by_month: dict[date, list[date]] = {}
+    for day in sorted(set(days)):
+        by_month.setdefault(cube.month_start(day), []).append(day)
+    r, t = rollups.c, rollup_topic_daily.c
+    for month, part in by_month.items():
+        last = cube.next_month(month) - timedelta(days=1)
+        frame = _messages_of(conn, part)
+        day_rows = cube.slices(cube.aggregate(frame))
+        conn.execute(delete(rollups).where(r.grain == cube.DAY, r.day.in_(part)))
+        conn.execute(delete(rollups).where(r.grain == cube.MONTH, r.day == month))
+        conn.execute(delete(rollup_topic_daily).where(t.day.in_(part)))
+        others = _stored_days(conn, month, last, part) if len(part) < last.day else day_rows.iloc[0:0]
+        insert_frame(conn, rollups, day_rows)
+        insert_frame(conn, rollups, cube.months(pd.concat([day_rows, others], ignore_index=True)))
+        insert_frame(conn, rollup_topic_daily, _topic_rows(frame))
         conn.execute(delete(rollup_dirty).where(rollup_dirty.c.day.in_(part)))
-    cube.build_months(conn, days)
 
 
 def refresh(engine: Engine) -> int:
-    """Rebuild every dirty day; returns how many days were rebuilt."""
+    """Rebuild every dirty day (and the late events when a migration asked for it); returns how many days."""
     with engine.begin() as conn:
         days = [r.day for r in conn.execute(select(rollup_dirty.c.day).order_by(rollup_dirty.c.day))]
         if days:
             rebuild_days(conn, days)
+        rebuild_late = late.needs_rebuild(conn)
+        if rebuild_late:
+            late.rebuild(conn, get_region().timezone)
+        if days or rebuild_late:
             bump_data_version(conn)
     return len(days)
 
 
 def rebuild_all(engine: Engine) -> int:
+    """Every rollup from the messages alone (after a crash with unknown damage, or a change of SLA targets)."""
     with engine.begin() as conn:
         days = [r.day for r in conn.execute(select(messages.c.day).distinct())]
         conn.execute(delete(rollups))
         conn.execute(delete(rollup_topic_daily))
         conn.execute(delete(rollup_dirty))
         rebuild_days(conn, sorted(days))
+        late.rebuild(conn, get_region().timezone)
         bump_data_version(conn)
     return len(days)
 

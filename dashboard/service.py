@@ -14,7 +14,7 @@ import pandas as pd
 from flask_caching import Cache
 from sqlalchemy import Engine
 
-from dashboard import access, alerts, message_list, queries, response_times, tension
+from dashboard import access, alerts, late, message_list, queries, response_times, tension
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
 from dashboard.region import Region
@@ -171,7 +171,7 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         "municipality_card": lambda: queries.municipality_card(e, filters, now, region),
         "response_trend": lambda: response_times.trend(e, filters, *args),
         "response_totals": lambda: response_times.totals(e, filters, *args),
-        "backlog": lambda: response_times.backlog(e, filters, now, region),
+        "backlog": lambda: late.backlog(e, filters, now, region),
         "oldest_overdue": lambda: response_times.oldest_overdue(e, filters, now, region),
         "table_by_sector": lambda: response_times.table_by_sector(e, filters, now, region),
         "table_by_agency": lambda: response_times.table_by_agency(e, filters, now, region),

@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated store on SQLite and on the local PostgreSQL server, a fixed clock."""
+"""Shared fixtures: a migrated store — SQLite, or the local PostgreSQL server when TSUR_TEST_STORE=postgres — and a
+fixed clock. `make test` runs the whole suite once per store."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dashboard.store.db import init_db, make_engine
 
 PG_URL = os.environ.get("TSUR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("TSUR_REQUIRE_PG") == "1"
+STORE = os.environ.get("TSUR_TEST_STORE", "sqlite")  # the store of this run: sqlite or postgres
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 DATA = Path(__file__).parent / "data"
 
@@ -90,6 +92,15 @@ def pg_schema_engine(region: Region) -> tuple[Engine, Callable[[], None]]:
     return engine, drop
 
 
+def store_of_run(region: Region, folder: Path) -> tuple[Engine, Callable[[], None]]:
+    """A migrated store of the run's kind for a module-scoped fixture (SQLite in ``folder``), and its cleanup."""
+    if STORE == "postgres":
+        return pg_schema_engine(region)
+    engine = make_engine(f"sqlite:///{folder / 'store.db'}")
+    init_db(engine, region)
+    return engine, engine.dispose
+
+
 @pytest.fixture
 def pg_engine(region: Region) -> Iterator[Engine]:
     engine, drop = pg_schema_engine(region)
@@ -97,10 +108,19 @@ def pg_engine(region: Region) -> Iterator[Engine]:
     drop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture
 def engine(request: pytest.FixtureRequest) -> Engine:
-    """The same test on both stores."""
-    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+    """A migrated, empty store of the run's kind (TSUR_TEST_STORE): the suite runs once on each store."""
+    return request.getfixturevalue("pg_engine" if STORE == "postgres" else "sqlite_engine")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each run holds the tests of its store: tests marked for the other store are deselected (they run in its pass)."""
+    other = "sqlite" if STORE == "postgres" else "postgres"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker(other) is not None])
+        items[:] = kept
 
 
 def _free_port() -> int:

@@ -21,12 +21,12 @@ VIEW = "/?period=custom&from=2026-11-11&to=2026-11-20"
 
 
 @pytest.fixture
-def dashboard(sqlite_engine, region, tmp_path):
+def dashboard(engine, region, tmp_path):
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, sqlite_engine, now=NOW)
+    load_file(path, engine, now=NOW)
     settings = Settings(data_dir=tmp_path, cache_type="SimpleCache")
-    return create_app(settings, DashboardService(sqlite_engine, region, clock=lambda: NOW))
+    return create_app(settings, DashboardService(engine, region, clock=lambda: NOW))
 
 
 def kpi(dash_duo, key: str) -> str:

@@ -25,7 +25,7 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def loaded(sqlite_engine, tmp_path):
+def loaded(engine, tmp_path):
     path = tmp_path / "hand.csv"
     lines = [line.split(",") for line in ROWS.splitlines()]
     out = io.StringIO()
@@ -34,9 +34,9 @@ def loaded(sqlite_engine, tmp_path):
     writer.writerows([*row, ""] for row in lines[1:])
     writer.writerow(["h1", "vk", "2026-11-12 09:00", "", "new", "zhkh", "Канаш", HOSTILE])
     path.write_text(out.getvalue(), encoding="utf-8")
-    assert load_file(path, sqlite_engine, now=NOW).new == 8
-    accounts.add_user(sqlite_engine, "minister", "minister", PASSWORD, ("zhkh",))
-    return sqlite_engine
+    assert load_file(path, engine, now=NOW).new == 8
+    accounts.add_user(engine, "minister", "minister", PASSWORD, ("zhkh",))
+    return engine
 
 
 def make(engine, region, tmp_path, **extra):

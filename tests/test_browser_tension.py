@@ -18,10 +18,10 @@ VIEW = "/?period=custom&from=2026-11-13&to=2026-11-19"
 
 
 @pytest.fixture
-def dashboard(sqlite_engine, region, tmp_path):
-    load_frame(build_region_frame(), sqlite_engine, "tension-test", region, now=NOW)
+def dashboard(engine, region, tmp_path):
+    load_frame(build_region_frame(), engine, "tension-test", region, now=NOW)
     settings = Settings(data_dir=tmp_path, cache_type="SimpleCache")
-    return create_app(settings, DashboardService(sqlite_engine, region, clock=lambda: NOW))
+    return create_app(settings, DashboardService(engine, region, clock=lambda: NOW))
 
 
 def test_tiles_points_and_clicks_filter_the_page(dash_duo, dashboard):

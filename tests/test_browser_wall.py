@@ -22,10 +22,10 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 @pytest.fixture
-def wall_app(sqlite_engine, region, tmp_path):
-    load_frame(build_region_frame(), sqlite_engine, "tension-test", region, now=NOW)
-    alerts.check(sqlite_engine, region, Settings(), NOW)  # records today's critical point
-    service = DashboardService(sqlite_engine, region, clock=lambda: NOW)
+def wall_app(engine, region, tmp_path):
+    load_frame(build_region_frame(), engine, "tension-test", region, now=NOW)
+    alerts.check(engine, region, Settings(), NOW)  # records today's critical point
+    service = DashboardService(engine, region, clock=lambda: NOW)
     return create_app(Settings(data_dir=tmp_path, cache_type="NullCache"), service), service
 
 

@@ -14,6 +14,7 @@ from dashboard.demo import generate
 from dashboard.filters import Filters
 from dashboard.loader.ingest import load_frame
 from dashboard.store.schema import messages, rollups
+from tests.conftest import store_of_run
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -57,19 +58,10 @@ def test_slice_for_picks_the_smallest_slice_that_keeps_the_dimensions():
         cube.slice_for({"topic"})
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def demo(request, tmp_path_factory, region):
-    """A demo quarter loaded once per store (module scope: the loads are the slow part)."""
-    from tests.conftest import pg_schema_engine
-
-    if request.param == "sqlite":
-        from dashboard.store.db import init_db, make_engine
-
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('cube') / 'cube.db'}")
-        init_db(engine, region)
-        cleanup = engine.dispose
-    else:
-        engine, cleanup = pg_schema_engine(region)
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, region):
+    """A demo quarter loaded once (module scope: the load is the slow part)."""
+    engine, cleanup = store_of_run(region, tmp_path_factory.mktemp("cube"))
     load_frame(generate(region, messages=20_000, days=100, seed=5, now=NOW), engine, "demo", region, now=NOW)
     yield engine
     cleanup()

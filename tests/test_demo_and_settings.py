@@ -17,8 +17,8 @@ def demo(region):
     return generate(region, messages=30_000, days=365, seed=3, now=NOW)
 
 
-def test_demo_goes_through_the_loader_without_rejections(sqlite_engine, region, demo):
-    summary = load_frame(demo.head(5_000), sqlite_engine, "demo", region, now=NOW)
+def test_demo_goes_through_the_loader_without_rejections(engine, region, demo):
+    summary = load_frame(demo.head(5_000), engine, "demo", region, now=NOW)
     assert summary.rejected == 0
     assert summary.new == 5_000
 

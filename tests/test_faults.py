@@ -40,7 +40,9 @@ SLOW = {
 }
 
 
-@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "store", [pytest.param("sqlite", marks=pytest.mark.sqlite), pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def test_a_runaway_query_is_stopped_and_does_not_hold_up_others(store, tmp_path, request):
     if store == "postgresql":
         request.getfixturevalue("pg_engine")  # skips (or fails under TSUR_REQUIRE_PG) without a server
@@ -182,6 +184,7 @@ def test_loader_losing_the_database_mid_file_writes_whole_batches_and_a_rerun_co
     assert statuses[-1] == "done" and statuses[0] in ("failed", "interrupted")
 
 
+@pytest.mark.sqlite  # the CLI's default store; PostgreSQL's loss mid-load is the proxy test above
 def test_loader_killed_mid_file_then_rerun_loses_and_doubles_nothing(tmp_path):
     path = tmp_path / "export.csv"
     rows = write_demo_csv(path, 60_000)

@@ -248,21 +248,21 @@ def test_mapping_file_maps_foreign_columns_and_values(engine, tmp_path, suffix):
         ("binary.csv", bytes(range(256)) * 4, "кодировк"),
     ],
 )
-def test_unreadable_files_raise_a_clear_error(sqlite_engine, tmp_path, name, body, message):
+def test_unreadable_files_raise_a_clear_error(engine, tmp_path, name, body, message):
     path = tmp_path / name
     path.write_bytes(body)
     with pytest.raises(LoadError, match=message):
-        load_file(path, sqlite_engine, now=NOW)
+        load_file(path, engine, now=NOW)
 
 
-def test_utf16_excel_unicode_text_export(sqlite_engine, tmp_path):
+def test_utf16_excel_unicode_text_export(engine, tmp_path):
     body = "external_id\tsource\tcreated_at\tstatus\tsector\tmunicipality\nu1\tvk\t2026-11-01 10:00\tnew\tЖКХ\tКанаш\n"
-    assert load_file(write(tmp_path, "unicode.txt", body, "utf-16"), sqlite_engine, now=NOW).new == 1
+    assert load_file(write(tmp_path, "unicode.txt", body, "utf-16"), engine, now=NOW).new == 1
 
 
-def test_missing_file(sqlite_engine, tmp_path):
+def test_missing_file(engine, tmp_path):
     with pytest.raises(LoadError, match="не найден"):
-        load_file(tmp_path / "nope.csv", sqlite_engine, now=NOW)
+        load_file(tmp_path / "nope.csv", engine, now=NOW)
 
 
 def test_load_run_is_recorded(engine, tmp_path):

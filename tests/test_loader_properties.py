@@ -88,19 +88,19 @@ def message_count(engine) -> int:
     ),
     broken=st.lists(wrong_width, max_size=5),
 )
-def test_every_row_is_loaded_or_rejected_with_a_reason(sqlite_engine, tmp_path_factory, rows, broken):
+def test_every_row_is_loaded_or_rejected_with_a_reason(engine, tmp_path_factory, rows, broken):
     path = tmp_path_factory.mktemp("prop") / "export.csv"
     records = [r for _, r in rows] + broken
     write(path, records)
-    before = message_count(sqlite_engine)
+    before = message_count(engine)
 
-    summary = load_file(path, sqlite_engine, now=NOW)
+    summary = load_file(path, engine, now=NOW)
 
     assert summary.rows_total == len(records)  # nothing silently skipped
     assert summary.new + summary.updated + summary.unchanged + summary.rejected == summary.rows_total
-    assert message_count(sqlite_engine) - before == summary.new
+    assert message_count(engine) - before == summary.new
     assert set(summary.reasons) <= set(REASONS)
-    with sqlite_engine.connect() as conn:
+    with engine.connect() as conn:
         recorded = conn.execute(
             select(rejected_rows.c.reason_code, rejected_rows.c.reason).where(
                 rejected_rows.c.load_id == summary.load_id
@@ -108,13 +108,13 @@ def test_every_row_is_loaded_or_rejected_with_a_reason(sqlite_engine, tmp_path_f
         ).all()
     assert len(recorded) == summary.rejected and all(code in REASONS and reason for code, reason in recorded)
     good_ids = [r[0] for kind, r in rows if kind == "good"]
-    assert stored(sqlite_engine, good_ids) == set(good_ids)  # never drop a good row
+    assert stored(engine, good_ids) == set(good_ids)  # never drop a good row
     assert summary.rejected >= len(broken)
 
-    again = load_file(path, sqlite_engine, now=NOW)  # the same file again: nothing new, nothing twice
+    again = load_file(path, engine, now=NOW)  # the same file again: nothing new, nothing twice
     assert again.new == 0 and again.updated == 0
     assert again.unchanged == summary.new + summary.updated and again.rejected == summary.rejected
-    assert message_count(sqlite_engine) - before == summary.new
+    assert message_count(engine) - before == summary.new
 
 
 def test_a_stray_nul_is_dropped_on_both_stores(engine, tmp_path):

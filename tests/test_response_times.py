@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
+from dashboard import late
 from dashboard import response_times as rt
 from dashboard.demo import generate
 from dashboard.filters import Filters
@@ -20,7 +21,7 @@ from dashboard.loader.ingest import load_file, load_frame
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from dashboard.store.schema import messages
-from tests.conftest import NOW
+from tests.conftest import NOW, store_of_run
 from tests.test_queries import PERIOD, ROWS
 
 DEMO_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -28,14 +29,10 @@ DEMO_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, region):
-    from dashboard.store.db import init_db, make_engine
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
-    init_db(engine, region)
+    engine, cleanup = store_of_run(region, tmp_path_factory.mktemp("demo"))
     load_frame(generate(region, messages=60_000, days=365, seed=11, now=DEMO_NOW), engine, "demo", region, now=DEMO_NOW)
     yield engine
-    engine.dispose()
+    cleanup()
 
 
 def exact(engine, filters: Filters, column: str = "response_hours") -> np.ndarray:
@@ -103,7 +100,7 @@ def hand(engine, tmp_path):
 
 
 def test_backlog_counts_unanswered_past_target_at_each_days_end(hand, region):
-    frame = rt.backlog(hand, PERIOD, NOW, region)
+    frame = late.backlog(hand, PERIOD, NOW, region)
     by_day = dict(zip(frame["day"], frame["overdue"], strict=True))
     # q4 (ЖКХ, 8 h target) created 12.11 10:00 is overdue from 12.11 18:00 on; q5 (20.11 10:00) is not yet
     assert by_day[date(2026, 11, 11)] == 0

@@ -14,7 +14,7 @@ from dashboard.loader.ingest import load_frame
 from dashboard.region import load_region
 from dashboard.service import DashboardService
 from dashboard.settings import PROJECT_ROOT, Settings
-from dashboard.store.db import init_db, make_engine
+from dashboard.store.db import init_db
 from geo.locate import locator_for
 from tests.test_response_times import dash_call
 
@@ -49,9 +49,8 @@ def test_points_and_names_resolve_in_kaluga(kaluga):
     assert matcher.resolve("г. Калуга") == "29701000"
 
 
-def test_dashboard_runs_on_kaluga(kaluga, tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'kaluga.db'}")
-    init_db(engine, kaluga)
+def test_dashboard_runs_on_kaluga(kaluga, engine, tmp_path):
+    init_db(engine, kaluga)  # the store was seeded for Chuvashia: Kaluga's municipalities join it
     frame = generate(kaluga, messages=3_000, days=60, seed=3, now=NOW)
     summary = load_frame(frame, engine, "demo", kaluga, now=NOW)
     assert summary.new + summary.rejected == len(frame) and summary.new > 0.9 * len(frame)
@@ -73,4 +72,3 @@ def test_dashboard_runs_on_kaluga(kaluga, tmp_path):
     )
     layout = json.dumps(page, ensure_ascii=False)
     assert "Калужская область" in layout and "Чувашская" not in layout
-    engine.dispose()

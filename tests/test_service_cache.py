@@ -12,12 +12,12 @@ from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
 
 
-def test_cache_hits_misses_and_invalidation(sqlite_engine, region, tmp_path, monkeypatch):
+def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, monkeypatch):
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, sqlite_engine, now=NOW)
+    load_file(path, engine, now=NOW)
     clock = {"now": NOW}
-    service = DashboardService(sqlite_engine, region, clock=lambda: clock["now"])
+    service = DashboardService(engine, region, clock=lambda: clock["now"])
     calls: list[str] = []
     import dashboard.service as module
 
@@ -39,6 +39,6 @@ def test_cache_hits_misses_and_invalidation(sqlite_engine, region, tmp_path, mon
         extra = tmp_path / "more.csv"
         header, first = ROWS.splitlines()[:2]
         extra.write_text(f"{header}\n{first.replace('q1', 'z1')}\n", encoding="utf-8")
-        load_file(extra, sqlite_engine, now=NOW)  # a load bumps the data version
+        load_file(extra, engine, now=NOW)  # a load bumps the data version
         service.response_trend(PERIOD)
         assert calls[-1] == "response_trend"

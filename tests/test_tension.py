@@ -282,13 +282,13 @@ def test_unreachable_webhook_is_an_error_not_a_crash(loaded, region):
     assert report.recorded == 1 and report.failed == 1 and report.sent == 0
 
 
-def test_an_empty_database_gives_empty_lists_not_errors(sqlite_engine, region, tmp_path):
-    app = create_app(Settings(data_dir=tmp_path), DashboardService(sqlite_engine, region, clock=lambda: NOW))
+def test_an_empty_database_gives_empty_lists_not_errors(engine, region, tmp_path):
+    app = create_app(Settings(data_dir=tmp_path), DashboardService(engine, region, clock=lambda: NOW))
     response = app.server.test_client().get("/api/v1/tension")
     assert response.status_code == 200
     body = response.get_json()
     assert (body["sectors"], body["points"], body["baseline"]) == ([], [], None)
-    assert alerts.check(sqlite_engine, region, Settings(), NOW).critical == 0
+    assert alerts.check(engine, region, Settings(), NOW).critical == 0
 
 
 def test_unknown_population_scales_the_other_components_instead_of_counting_zero(region):

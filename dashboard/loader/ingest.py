@@ -15,8 +15,9 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import rollups
+from dashboard import late, rollups
 from dashboard.catalog import load_sectors, load_sla
+from dashboard.frames import rows_frame
 from dashboard.loader.errors import LoadError
 from dashboard.loader.mapping import REQUIRED_ANY, Mapping
 from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defaults, prepare_open311, read_chunks
@@ -217,24 +218,36 @@ class Ingestor:
             )
         dirty = set(merged.loc[is_new | changed, "day"]) | set(merged.loc[changed, "old_day"])
         rollups.mark_dirty(conn, dirty)
+        late.apply(conn, self._late_delta(merged, is_new, changed))
         return int(is_new.sum()), int(changed.sum()), int((~is_new & ~changed).sum())
 
+    def _late_delta(self, merged: pd.DataFrame, is_new: pd.Series, changed: pd.Series) -> pd.DataFrame:
+        """Late events the batch adds: those of new and changed messages, less those the changed ones had."""
+        tz = self.context.timezone
+        added = late.events(merged.loc[is_new | changed, late.EVENT_COLUMNS], tz)
+        if not changed.any():
+            return added
+        before = merged.loc[changed, ["source", *[f"old_{c}" for c in late.EVENT_COLUMNS if c != "source"]]]
+        removed = late.events(before.rename(columns=lambda c: c.removeprefix("old_")), tz)
+        removed[["starts", "ends"]] *= -1
+        return pd.concat([added, removed], ignore_index=True)
+
     def _existing(self, conn: Connection, good: pd.DataFrame) -> pd.DataFrame:
+        """Stored messages with the batch's ids: their row id, hash and day, and (prefixed old_) what their late
+        events were computed from, so a change can swap them."""
+        m = messages.c
+        history = [m[c].label(f"old_{c}") for c in late.EVENT_COLUMNS if c != "source"]
+        columns = ["id", "source", "external_id", "old_hash", "old_day", *[c.name for c in history]]
         pairs = list(zip(good["source"], good["external_id"], strict=True))
         found = []
         for start in range(0, len(pairs), LOOKUP_SIZE):
             part = pairs[start : start + LOOKUP_SIZE]
             found += conn.execute(
                 select(
-                    messages.c.id,
-                    messages.c.source,
-                    messages.c.external_id,
-                    messages.c.content_hash.label("old_hash"),
-                    messages.c.day.label("old_day"),
-                ).where(messages.c.external_id.in_({e for _, e in part}))
+                    m.id, m.source, m.external_id, m.content_hash.label("old_hash"), m.day.label("old_day"), *history
+                ).where(m.external_id.in_({e for _, e in part}))
             ).all()
-        frame = pd.DataFrame(found, columns=["id", "source", "external_id", "old_hash", "old_day"])
-        return frame.drop_duplicates(["source", "external_id"])
+        return rows_frame(found, columns=columns).drop_duplicates(["source", "external_id"])
 
     def abandon(self, error: str) -> None:
         """Record a failed run and refresh the rollups of its whole batches, if the database still answers (if

@@ -7,6 +7,9 @@ SQLAlchemy reads back: naive UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` text on SQLite).
 
 from __future__ import annotations
 
+from datetime import date
+
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table
 
@@ -14,6 +17,7 @@ _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def _column_values(series: pd.Series, dialect: str) -> list:
+    """The column as a list of values the driver stores natively, None for every missing value."""
     missing = series.isna().to_numpy()
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
         if dialect == "sqlite":
@@ -25,15 +29,17 @@ def _column_values(series: pd.Series, dialect: str) -> list:
             values = utc.dt.strftime(_SQLITE_DATETIME).to_numpy(dtype=object, copy=True)
         else:
             values = pd.Series(series.dt.to_pydatetime(), dtype=object).to_numpy(copy=True)
-    elif pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
-        values = series.astype(object).to_numpy(copy=True)
+    elif pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        if not missing.any():
+            return series.to_numpy().tolist()  # numpy's tolist gives Python ints, floats and bools at C speed
+        values = np.array(series.astype(object).tolist(), dtype=object)
     else:
         values = series.to_numpy(dtype=object, copy=True)
-        if dialect == "sqlite":
-            values = [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
-            values = pd.Series(values, dtype=object).to_numpy(copy=True)
+        present = values[~missing]
+        if dialect == "sqlite" and len(present) and isinstance(present[0], date):
+            values[~missing] = [v.isoformat() for v in present]  # dates as SQLAlchemy's SQLite Date stores them
     values[missing] = None
-    return [v.item() if hasattr(v, "item") else v for v in values]
+    return values.tolist()
 
 
 def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:

@@ -170,6 +170,21 @@ alerts = Table(
     UniqueConstraint("day", "sector", "oktmo", name="uq_alerts_day_sector_oktmo"),
 )
 
+# late events for the overdue backlog (dashboard/late.py): +starts on the day a target passed, +ends on the day a
+# late message was answered; per slice of (oktmo, sector, source), a dropped dimension holds ''
+rollup_late = Table(
+    "rollup_late",
+    metadata,
+    Column("dims", SmallInteger, primary_key=True, autoincrement=False),
+    Column("day", Date, primary_key=True),
+    Column("oktmo", String(11), primary_key=True),
+    Column("sector", String(32), primary_key=True),
+    Column("source", String(32), primary_key=True),
+    Column("starts", Integer, nullable=False),
+    Column("ends", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 rollup_dirty = Table("rollup_dirty", metadata, Column("day", Date, primary_key=True))
 
 meta = Table(

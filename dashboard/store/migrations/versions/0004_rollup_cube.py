@@ -1,5 +1,5 @@
 """rollup cube (day and month grains over slices of the dimensions, agency included) instead of rollup_daily;
-indexes for unanswered messages and a municipality's newest messages
+late events for the overdue backlog; indexes for unanswered messages and a municipality's newest messages
 
 Revision ID: 0004
 Revises: 0003
@@ -48,6 +48,20 @@ def upgrade() -> None:
         "INSERT INTO rollup_dirty (day) SELECT DISTINCT day FROM messages "
         "WHERE day NOT IN (SELECT day FROM rollup_dirty)"
     )
+    op.create_table(
+        "rollup_late",
+        sa.Column("dims", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("oktmo", sa.String(length=11), nullable=False),
+        sa.Column("sector", sa.String(length=32), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("starts", sa.Integer(), nullable=False),
+        sa.Column("ends", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("dims", "day", "oktmo", "sector", "source"),
+        sqlite_with_rowid=False,
+    )
+    # filled from messages by the next refresh (init-db runs it): event days need the region's time zone
+    op.execute("INSERT INTO meta (key, value) SELECT 'late_events_rebuild', '1' WHERE EXISTS (SELECT 1 FROM messages)")
     op.create_index("ix_messages_oktmo_created_at", "messages", ["oktmo", "created_at"])
     op.create_index(
         "ix_messages_unanswered",
