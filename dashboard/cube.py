@@ -12,12 +12,13 @@ the number of messages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, and_, func, select, union_all
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, func, select, union_all
 
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
 from dashboard.filters import Filters
@@ -96,41 +97,66 @@ def filter_dimensions(filters: Filters) -> set[str]:
     }
 
 
-def sums(
+def read(
+    conn: Connection,
     filters: Filters,
     measures: Sequence[str],
     by: Sequence[str] = (),
     date_from: date | None = None,
     date_to: date | None = None,
-) -> Select:
+    day_key: Callable[[ColumnElement], ColumnElement] | None = None,
+) -> Sequence[Row]:
     """``SELECT <by>, SUM(<measure>)…`` over the filters' period (or the given dates) from the cube.
 
-    ``by`` may hold "day" (then every row is read at day grain) and any of DIMENSIONS. Without ``by`` the result is
-    one row, zeros when nothing matches."""
+    ``by`` may hold "day" (then every row is read at day grain) and any of DIMENSIONS; ``day_key`` groups by an
+    expression of the day instead (a week number, say), so the database returns weeks rather than days. Without
+    ``by`` the result is one row, zeros when nothing matches."""
     first, last = date_from or filters.date_from, date_to or filters.date_to
-    keys = [k for k in by if k != "day"]
-    mask = slice_for(set(keys) | filter_dimensions(filters))
-    r = rollups.c
+    values = {"oktmo": filters.municipalities, "sector": filters.sectors, "source": filters.sources}
+    filtered = tuple(name for name, chosen in values.items() if chosen)
+    mask = slice_for({k for k in by if k != "day"} | set(filtered))
     pieces = [(DAY, first, last)] if "day" in by else spans(first, last)
-    conditions = [r.dims == mask]
-    if filters.municipalities:
-        conditions.append(r.oktmo.in_(filters.municipalities))
-    if filters.sectors:
-        conditions.append(r.sector.in_(filters.sectors))
-    if filters.sources:
-        conditions.append(r.source.in_(filters.sources))
+    params = {f"v_{name}": list(values[name]) for name in filtered}
+    for i, (_, a, b) in enumerate(pieces):
+        params[f"a{i}"], params[f"b{i}"] = a, b
+    grains = tuple(grain for grain, _, _ in pieces)
+    if day_key is not None:
+        statement = _statement(mask, grains, tuple(by), tuple(measures), filtered, day_key)
+    else:  # the statement is built once per shape: building 126 SUM() expressions costs more than running them
+        statement = _cached_statement(mask, grains, tuple(by), tuple(measures), filtered)
+    return conn.execute(statement, params).all()
 
-    def branch(grain: int, a: date, b: date) -> Select:
-        where = and_(r.grain == grain, r.day >= a, r.day <= b, *conditions)
-        columns = [r[k] for k in by] + [func.sum(r[m]).label(m) for m in measures]
-        return select(*columns).where(where).group_by(*[r[k] for k in by])
 
-    if len(pieces) == 1 and by:
-        return branch(*pieces[0])
-    parts = union_all(*[branch(*p) for p in pieces]).subquery() if len(pieces) > 1 else branch(*pieces[0]).subquery()
+def _statement(
+    mask: int,
+    grains: tuple[int, ...],
+    by: tuple[str, ...],
+    measures: tuple[str, ...],
+    filtered: tuple[str, ...],
+    day_key: Callable[[ColumnElement], ColumnElement] | None = None,
+) -> Select:
+    r = rollups.c
+    conditions = [r.dims == mask, *[r[name].in_(bindparam(f"v_{name}", expanding=True)) for name in filtered]]
+    # grouped by its label: PostgreSQL would not see two renderings of an expression with parameters as one
+    computed = day_key(r.day).label("day_key") if day_key is not None else None
+
+    def key(name: str) -> ColumnElement:
+        return computed if name == "day" and computed is not None else r[name]
+
+    def branch(i: int, grain: int) -> Select:
+        where = and_(r.grain == grain, r.day >= bindparam(f"a{i}"), r.day <= bindparam(f"b{i}"), *conditions)
+        columns = [key(k) for k in by] + [func.sum(r[m]).label(m) for m in measures]
+        return select(*columns).where(where).group_by(*[key(k) for k in by])
+
+    if len(grains) == 1 and by:
+        return branch(0, grains[0])
+    parts = union_all(*[branch(i, g) for i, g in enumerate(grains)]).subquery()
     return select(
         *[parts.c[k] for k in by], *[func.coalesce(func.sum(parts.c[m]), 0).label(m) for m in measures]
     ).group_by(*[parts.c[k] for k in by])
+
+
+_cached_statement = lru_cache(maxsize=512)(_statement)
 
 
 # ---------------------------------------------------------------- building

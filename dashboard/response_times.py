@@ -1,7 +1,8 @@
 """Response-time figures: trends of median and p90, SLA share, overdue backlog, oldest overdue, tables.
 
-Percentiles come from the rollups' log-bucket histograms (dashboard/buckets.py), summed over whatever the
-chart groups by; only the backlog, the oldest-overdue list and the per-agency table read raw messages.
+Percentiles come from the cube's log-bucket histograms (dashboard/buckets.py), summed over whatever the chart
+groups by; the backlog comes from late events (dashboard/late.py); only the oldest-overdue list reads messages,
+through the index of unanswered ones.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _daily(engine: Engine, filters: Filters, split: str, measure: str) -> pd.Dat
     keys = ["day"] + ([split] if split != "none" else [])
     hist = MEASURES[measure]
     with engine.connect() as conn:
-        rows = conn.execute(cube.sums(filters, ["messages", "answered", "answered_in_sla", *hist], by=keys)).all()
+        rows = cube.read(conn, filters, ["messages", "answered", "answered_in_sla", *hist], by=keys)
     names = ["day"] + (["key"] if split != "none" else []) + ["messages", "answered", "in_sla", *hist]
     frame = rows_frame(rows, columns=names)
     if split == "none":
@@ -50,7 +51,7 @@ def _grouped(engine: Engine, filters: Filters, key: str) -> pd.DataFrame:
     """One row per value of ``key`` over the whole period: messages, median, p90, within-SLA share."""
     hist = FIRST_RESPONSE_COLUMNS
     with engine.connect() as conn:
-        rows = conn.execute(cube.sums(filters, ["messages", "answered", "answered_in_sla", *hist], by=[key])).all()
+        rows = cube.read(conn, filters, ["messages", "answered", "answered_in_sla", *hist], by=[key])
     frame = rows_frame(rows, columns=["key", "messages", "answered", "in_sla", *hist])
     frame = frame[frame["messages"] > 0]
     if frame.empty:
@@ -130,7 +131,7 @@ def oldest_overdue(engine: Engine, filters: Filters, now: datetime, region: Regi
                 m.first_response_at.is_(None),
                 m.status.in_(OPEN_STATUSES),
             )
-            .order_by(m.created_at)
+            .order_by(m.day, m.created_at)  # the order of the unanswered index: day follows created_at
             .limit(limit * 20)
         ).all()
     frame = rows_frame(rows, columns=["created_at", "sla_hours", "sector", "source", "oktmo", "agency", "text"])

@@ -19,7 +19,7 @@ from dashboard.catalog import OPEN_STATUSES
 from dashboard.frames import rows_frame
 from dashboard.region import get_region
 from dashboard.store.bulk import insert_frame
-from dashboard.store.schema import messages, meta, rollup_dirty, rollup_topic_daily, rollups
+from dashboard.store.schema import day_versions, messages, meta, rollup_dirty, rollup_topic_daily, rollups
 
 
 def mark_dirty(conn: Connection, days: Iterable[date]) -> None:
@@ -96,6 +96,7 @@ def rebuild_days(conn: Connection, days: list[date]) -> None:
         insert_frame(conn, rollups, cube.months(pd.concat([day_rows, others], ignore_index=True)))
         insert_frame(conn, rollup_topic_daily, _topic_rows(frame))
         conn.execute(delete(rollup_dirty).where(rollup_dirty.c.day.in_(part)))
+    bump_days(conn, days)
 
 
 def refresh(engine: Engine) -> int:
@@ -104,10 +105,8 @@ def refresh(engine: Engine) -> int:
         days = [r.day for r in conn.execute(select(rollup_dirty.c.day).order_by(rollup_dirty.c.day))]
         if days:
             rebuild_days(conn, days)
-        rebuild_late = late.needs_rebuild(conn)
-        if rebuild_late:
+        if late.needs_rebuild(conn):
             late.rebuild(conn, get_region().timezone)
-        if days or rebuild_late:
             bump_data_version(conn)
     return len(days)
 
@@ -125,7 +124,19 @@ def rebuild_all(engine: Engine) -> int:
     return len(days)
 
 
+def bump_days(conn: Connection, days: Iterable[date]) -> int:
+    """A new data version for ``days`` (their figures' cache entries stop matching); returns the version."""
+    version = time.time_ns()
+    days = sorted(set(days))
+    for start in range(0, len(days), 500):
+        part = days[start : start + 500]
+        conn.execute(delete(day_versions).where(day_versions.c.day.in_(part)))
+        conn.execute(insert(day_versions), [{"day": d, "version": version} for d in part])
+    return version
+
+
 def bump_data_version(conn: Connection) -> str:
+    """A new version for all data (a full rebuild, a migration): every cache entry stops matching."""
     version = str(time.time_ns())
     updated = conn.execute(meta.update().where(meta.c.key == "data_version").values(value=version)).rowcount
     if not updated:

@@ -1,14 +1,15 @@
 """The service the web layer talks to: validated filters in, cached query results out.
 
-Cache keys hold the filters, the data version (changed by every load) and, for figures that move with
-the clock (overdue now), a five-minute slot — so a load invalidates what it changed and time alone only those.
+Cache keys hold the filters, the data version of the days the figure reads (a load changes the versions of the
+days it touched) and, for figures that move with the clock (overdue now), a five-minute slot — so a load
+invalidates the figures of the days it changed and nothing else, and time alone only the clock-bound ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from flask_caching import Cache
@@ -66,14 +67,14 @@ class DashboardService:
         return access.scope(filters, access.current_principal())
 
     def _cached(self, name: str, filters: Filters, *args: object):
-        """Results keyed by the data version; figures that move with the clock (overdue "now") also by a
-        CLOCK_STEP_MINUTES slot, so a load invalidates everything and time alone only the clock-bound ones.
+        """Results keyed by the data version of the days they read (``reach``); figures that move with the clock
+        (overdue "now") also by a CLOCK_STEP_MINUTES slot.
 
         Every read passes here, so this is where the request's principal is held to its sectors."""
         filters = access.scope(filters, access.current_principal())
         now = self.now()
         slot = "" if name in CLOCK_FREE else now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}"
-        return _cached_query(self, name, filters, data_version(self.engine), slot, *args)
+        return _cached_query(self, name, filters, data_version(self.engine, *reach(name, filters)), slot, *args)
 
     def summary(self, filters: Filters) -> dict:
         return self._cached("summary", filters)
@@ -150,6 +151,18 @@ class DashboardService:
 
     def __repr__(self) -> str:  # part of memoize keys: one entry per database and region
         return f"DashboardService({self.engine.url.render_as_string(hide_password=True)}, {self.region.id})"
+
+
+ALL_HISTORY = {"backlog", "oldest_overdue"}  # figures that count every earlier message still open
+
+
+def reach(name: str, filters: Filters) -> tuple[date, date]:
+    """The days a cached figure reads: its period and what it compares with — the previous equal period or the
+    tension index's baseline, whichever is longer — or all history up to the period's end."""
+    if name in ALL_HISTORY:
+        return date.min, filters.date_to
+    back = max(filters.days, tension.BASELINE_DAYS + 7, 7 * -(-filters.days // 7))
+    return filters.date_from - timedelta(days=back), filters.date_to
 
 
 def _without_texts(frame: pd.DataFrame) -> pd.DataFrame:

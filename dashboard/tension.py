@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 from scipy import special
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, and_, case, func, select
 
 from dashboard import cube
 from dashboard import formatting as fmt
@@ -59,10 +59,38 @@ def level_of(index: float) -> str:
 class TensionInputs:
     period: tuple[date, date]
     baseline: tuple[date, date] | None  # the baseline days that hold data; None when there is no history
-    daily: pd.DataFrame  # day, sector, oktmo, messages — baseline and period, every municipality
+    weekly: pd.DataFrame  # sector, oktmo, week, messages — every municipality; week −1 is the period (WEEK_OF)
+    totals: pd.Series  # day → the region's messages on each baseline day (the weekday profile)
+    spark: pd.DataFrame  # sector, day, messages over SPARK days (the municipality filter applied)
     topics: pd.DataFrame  # sector, oktmo, topic, period, baseline
     overdue: pd.Series  # (sector, oktmo) → messages of the period overdue now
     last_day_share: float = 1.0  # how much of the period's last day has passed (it may be today)
+
+    @classmethod
+    def from_daily(
+        cls,
+        period: tuple[date, date],
+        baseline: tuple[date, date] | None,
+        daily: pd.DataFrame,
+        topics: pd.DataFrame,
+        overdue: pd.Series,
+        municipalities: tuple[str, ...] = (),
+        last_day_share: float = 1.0,
+    ) -> TensionInputs:
+        """Inputs from daily counts (day, sector, oktmo, messages): the reference path and synthetic regions."""
+        week = week_of(daily["day"], period, baseline)
+        weekly = daily.assign(week=week)[week > NOT_COUNTED]
+        weekly = weekly.groupby(["sector", "oktmo", "week"], as_index=False)["messages"].sum()
+        totals = pd.Series(dtype="int64")
+        if baseline is not None:
+            in_base = (daily["day"] >= baseline[0]) & (daily["day"] <= baseline[1])
+            totals = daily[in_base].groupby("day")["messages"].sum()
+        first, last = spark_window(period)
+        shown = daily[(daily["day"] >= first) & (daily["day"] <= last)]
+        if municipalities:
+            shown = shown[shown["oktmo"].isin(municipalities)]
+        spark = shown.groupby(["sector", "day"], as_index=False)["messages"].sum()
+        return cls(period, baseline, weekly, totals, spark, topics, overdue, last_day_share)
 
 
 @dataclass(frozen=True)
@@ -80,6 +108,41 @@ def windows(filters: Filters, first_day: date | None) -> tuple[date, date | None
     if first_day is None or first_day >= filters.date_from:
         return start, None
     return start, max(start, first_day)
+
+
+IN_PERIOD, NOT_COUNTED = -1, -2  # week numbers: the period itself, days outside period and baseline
+
+
+def week_of(days: pd.Series, period: tuple[date, date], baseline: tuple[date, date] | None) -> pd.Series:
+    """Week number of each day: −1 in the period, k ≥ 0 for the k-th week back from the baseline's end."""
+    stamps = pd.to_datetime(days)
+    out = pd.Series(NOT_COUNTED, index=days.index, dtype="int64")
+    out[(stamps >= pd.Timestamp(period[0])) & (stamps <= pd.Timestamp(period[1]))] = IN_PERIOD
+    if baseline is not None:
+        inside = (stamps >= pd.Timestamp(baseline[0])) & (stamps <= pd.Timestamp(baseline[1]))
+        out[inside] = ((pd.Timestamp(baseline[1]) - stamps[inside]).dt.days // 7).astype("int64")
+    return out
+
+
+def week_key(period: tuple[date, date], baseline: tuple[date, date] | None):
+    """``week_of`` as SQL on a day column, so the database returns weeks, not days: one CASE branch a week."""
+
+    def build(day):
+        whens = [(and_(day >= period[0], day <= period[1]), IN_PERIOD)]
+        if baseline is not None:
+            end, k = baseline[1], 0
+            while end >= baseline[0]:
+                whens.append((and_(day >= max(end - timedelta(days=6), baseline[0]), day <= end), k))
+                end, k = end - timedelta(days=7), k + 1
+        return case(*whens, else_=NOT_COUNTED)
+
+    return build
+
+
+def spark_window(period: tuple[date, date]) -> tuple[date, date]:
+    """The sector tiles' sparkline: the period and the four weeks before it, at most 120 days."""
+    p_from, p_to = period
+    return max(p_from - timedelta(days=28), p_to - timedelta(days=119)), p_to
 
 
 def elapsed_share(filters: Filters, now: datetime, region: Region) -> float:
@@ -112,16 +175,28 @@ def _frame(rows, columns: list[str]) -> pd.DataFrame:
 
 
 def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
-    """Daily and topic counts from rollups; every municipality (the municipality filter narrows the output)."""
+    """Weekly cell counts, daily totals and sparklines from the cube, topic counts from the topic rollup; every
+    municipality (the municipality filter narrows the output)."""
     wide = replace(filters, municipalities=())
+    period = (filters.date_from, filters.date_to)
     start, data_start = windows(filters, _first_day(engine))
+    baseline = None if data_start is None else (data_start, filters.date_from - timedelta(days=1))
+    spark_from, spark_to = spark_window(period)
     t = rollup_topic_daily.c
     in_period = t.day >= filters.date_from
     topic_where = [t.day >= start, t.day <= filters.date_to]
     if filters.sectors:
         topic_where.append(t.sector.in_(filters.sectors))
     with engine.connect() as conn:
-        daily = conn.execute(cube.sums(wide, ["messages"], by=["day", "sector", "oktmo"], date_from=start)).all()
+        weekly = cube.read(
+            conn, wide, ["messages"], by=["sector", "oktmo", "day"], date_from=start, day_key=week_key(period, baseline)
+        )
+        totals = (
+            cube.read(conn, wide, ["messages"], by=["day"], date_from=baseline[0], date_to=baseline[1])
+            if baseline
+            else []
+        )
+        spark = cube.read(conn, filters, ["messages"], by=["sector", "day"], date_from=spark_from, date_to=spark_to)
         topics = conn.execute(
             select(
                 t.sector,
@@ -133,10 +208,14 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
             .where(*topic_where)
             .group_by(t.sector, t.oktmo, t.topic)
         ).all()
+    weekly_frame = _frame(weekly, ["sector", "oktmo", "week", "messages"])
+    totals_frame = _frame(totals, ["day", "messages"])
     return TensionInputs(
-        period=(filters.date_from, filters.date_to),
-        baseline=None if data_start is None else (data_start, filters.date_from - timedelta(days=1)),
-        daily=_frame(daily, ["day", "sector", "oktmo", "messages"]),
+        period=period,
+        baseline=baseline,
+        weekly=weekly_frame[weekly_frame["week"] > NOT_COUNTED].astype({"week": "int64"}),
+        totals=totals_frame.set_index("day")["messages"],
+        spark=_frame(spark, ["sector", "day", "messages"]),
         topics=_frame(topics, ["sector", "oktmo", "topic", "period", "baseline"]),
         overdue=overdue_by(engine, wide, now, region, key=("sector", "oktmo")),
         last_day_share=elapsed_share(filters, now, region),
@@ -178,12 +257,13 @@ def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region
     late = rows_frame(open_rows, columns=["sector", "oktmo", "created_at", "sla_hours"])
     deadline = pd.to_datetime(late["created_at"], utc=True) + pd.to_timedelta(late["sla_hours"], unit="h")
     late["overdue"] = (deadline < pd.Timestamp(now).tz_convert("UTC")).astype("int64")
-    return TensionInputs(
+    return TensionInputs.from_daily(
         period=(filters.date_from, filters.date_to),
         baseline=None if data_start is None else (data_start, filters.date_from - timedelta(days=1)),
         daily=_frame(daily, ["day", "sector", "oktmo", "messages"]),
         topics=_frame(topics, ["sector", "oktmo", "topic", "period", "baseline"]),
         overdue=late.groupby(["sector", "oktmo"])["overdue"].sum().astype("int64"),
+        municipalities=filters.municipalities,
         last_day_share=elapsed_share(filters, now, region),
     )
 
@@ -255,46 +335,43 @@ def _ramp(value: np.ndarray, start: float, full: float) -> np.ndarray:
     return np.clip((np.asarray(value, dtype=float) - start) / (full - start), 0, 1)
 
 
-def _weekly(daily: pd.DataFrame, keys: list[str], baseline: tuple[date, date]) -> pd.DataFrame:
+def _weekly(weekly: pd.DataFrame, keys: list[str], baseline: tuple[date, date]) -> pd.DataFrame:
     """Counts per key in whole weeks counted back from the baseline's end (for the dispersion)."""
-    part = daily[(daily["day"] >= baseline[0]) & (daily["day"] <= baseline[1])]
+    complete = ((baseline[1] - baseline[0]).days + 1) // 7
+    part = weekly[(weekly["week"] >= 0) & (weekly["week"] < complete)]
     if part.empty:
         return pd.DataFrame()
-    weeks = pd.Series([(baseline[1] - d).days // 7 for d in part["day"]], index=part.index)
-    complete = (baseline[1] - baseline[0]).days + 1
-    part = part[weeks < complete // 7]
-    return part.groupby([*keys, weeks[part.index]])["messages"].sum().unstack(fill_value=0)
+    return part.groupby([*keys, "week"])["messages"].sum().unstack(fill_value=0)
 
 
 def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ...] = ()) -> TensionResult:
     """Every index for the period; ``municipalities`` narrows points and sector totals (not the region rate)."""
     p_from, p_to = inputs.period
     period_days = [p_from + timedelta(days=i) for i in range((p_to - p_from).days + 1)]
-    daily = inputs.daily
-    in_period = (daily["day"] >= p_from) & (daily["day"] <= p_to)
+    weekly = inputs.weekly
     has_baseline = inputs.baseline is not None and (inputs.baseline[1] - inputs.baseline[0]).days + 1 >= (
         MIN_BASELINE_DAYS
     )
     if has_baseline:
         b_from, b_to = inputs.baseline
-        in_base = (daily["day"] >= b_from) & (daily["day"] <= b_to)
         base_days = [b_from + timedelta(days=i) for i in range((b_to - b_from).days + 1)]
-        totals = daily[in_base].groupby("day")["messages"].sum().reindex(base_days, fill_value=0)
+        totals = inputs.totals.reindex(base_days, fill_value=0)
         profile = weekday_profile(totals)
         weights = profile[day_types(period_days)]
         weights[-1] *= inputs.last_day_share
         exposure = weights.sum() / profile[day_types(base_days)].sum()
+        counted = weekly
     else:
-        in_base = pd.Series(False, index=daily.index)
         exposure = 0.0
+        counted = weekly[weekly["week"] == IN_PERIOD]
 
     cells = (
         pd.DataFrame(
             {
-                "sector": daily["sector"],
-                "oktmo": daily["oktmo"],
-                "observed": np.where(in_period, daily["messages"], 0),
-                "baseline": np.where(in_base, daily["messages"], 0),
+                "sector": counted["sector"],
+                "oktmo": counted["oktmo"],
+                "observed": np.where(counted["week"] == IN_PERIOD, counted["messages"], 0),
+                "baseline": np.where(counted["week"] >= 0, counted["messages"], 0),
             }
         )
         .groupby(["sector", "oktmo"])
@@ -306,7 +383,7 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     cells["population"] = population.reindex(cells.index.get_level_values("oktmo")).to_numpy(dtype=float)
     names = region.municipalities["name"]
 
-    alpha_cells = overdispersion(_weekly(daily, ["sector", "oktmo"], inputs.baseline)) if has_baseline else 0.1
+    alpha_cells = overdispersion(_weekly(weekly, ["sector", "oktmo"], inputs.baseline)) if has_baseline else 0.1
     topics = _topic_scores(inputs.topics, exposure, alpha_cells, len(period_days), has_baseline)
 
     points = _score_cells(cells, exposure, alpha_cells, len(period_days), has_baseline, topics, ("sector", "oktmo"))
@@ -330,8 +407,8 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     # sectors: the same tests on sector totals, the hottest place as the fourth component
     chosen = cells if not municipalities else cells[cells.index.get_level_values("oktmo").isin(municipalities)]
     sector_cells = chosen.groupby(level="sector")[["observed", "baseline", "overdue"]].sum()
-    sector_daily = daily if not municipalities else daily[daily["oktmo"].isin(municipalities)]
-    alpha_sectors = overdispersion(_weekly(sector_daily, ["sector"], inputs.baseline)) if has_baseline else 0.1
+    sector_weekly = weekly if not municipalities else weekly[weekly["oktmo"].isin(municipalities)]
+    alpha_sectors = overdispersion(_weekly(sector_weekly, ["sector"], inputs.baseline)) if has_baseline else 0.1
     sector_topic_input = inputs.topics
     if municipalities:
         sector_topic_input = sector_topic_input[sector_topic_input["oktmo"].isin(municipalities)]
@@ -358,11 +435,10 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
         hot["municipality"].reindex(sectors["sector"]).to_numpy() if not points.empty else None
     )
 
-    spark_from = max(p_from - timedelta(days=28), p_to - timedelta(days=119))
+    spark_from, _ = spark_window(inputs.period)
     spark_days = [spark_from + timedelta(days=i) for i in range((p_to - spark_from).days + 1)]
     spark = (
-        sector_daily[sector_daily["day"] >= spark_from]
-        .groupby(["sector", "day"])["messages"]
+        inputs.spark.groupby(["sector", "day"])["messages"]
         .sum()
         .unstack(fill_value=0)
         .reindex(columns=spark_days, fill_value=0)

@@ -88,10 +88,9 @@ def raw(engine, filters: Filters, by: list[str]) -> dict:
 def from_cube(engine, filters: Filters, by: list[str]) -> dict:
     """The same four figures from the cube; the bucket sum Σ k·fr_k checks the histogram columns as well."""
     weighted = [f"fr_{k:02d}" for k in range(60)]
-    query = cube.sums(filters, ["messages", "answered", "open_unanswered", *weighted], by=by)
     with engine.connect() as conn:
         out = {}
-        for r in conn.execute(query):
+        for r in cube.read(conn, filters, ["messages", "answered", "open_unanswered", *weighted], by=by):
             key, values = tuple(r[: len(by)]), [int(v) for v in r[len(by) :]]
             out[key] = (values[0], values[1], values[2], sum(k * n for k, n in enumerate(values[3:])))
     return {k: v for k, v in out.items() if v[0]}

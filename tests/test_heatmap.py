@@ -11,13 +11,16 @@ import plotly.graph_objects as go
 import pytest
 import shapely
 from shapely.geometry import shape
+from sqlalchemy import select
 
 from app import create_app
 from dashboard import queries
+from dashboard.demo import generate
 from dashboard.filters import Filters
-from dashboard.loader.ingest import load_file
+from dashboard.loader.ingest import load_file, load_frame
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from dashboard.store.schema import messages
 from geo.figure import region_geometry
 from layouts.map_figure import map_figure, town_labels
 from tests.conftest import NOW
@@ -159,6 +162,27 @@ def test_density_is_binned_and_bounded(engine, region, tmp_path):
     assert len(grid) == 2  # p1 and p2 are 100 m apart: one cell; p3 in Канаш: another
     coarse = queries.point_density(engine, PERIOD, bounds, max_cells=4)
     assert coarse["count"].sum() == 3 and len(coarse) <= 4
+
+
+def test_density_of_a_long_period_comes_from_the_sample_index(engine, region, monkeypatch):
+    frame = generate(region, messages=20_000, days=60, seed=4, now=NOW)
+    load_frame(frame, engine, "demo", region, now=NOW)
+    period = Filters(date(2026, 9, 22), date(2026, 11, 20))
+    bounds = region_geometry(region.boundaries_path).bounds
+    exact = queries.point_density(engine, period, bounds, max_cells=400)
+    monkeypatch.setattr(queries, "EXACT_POINTS", 1_000)  # ~20 000 messages: every 64th
+    sampled = queries.point_density(engine, period, bounds, max_cells=400)
+    assert (exact.attrs["sample"], sampled.attrs["sample"]) == (1, 64)
+    assert sampled["count"].sum() == pytest.approx(exact["count"].sum(), rel=0.1)
+    # the busiest cells are the same places: the capital's cell leads both
+    top = lambda grid: tuple(grid.sort_values("count").iloc[-1][["lat", "lon"]].round(4))  # noqa: E731
+    assert top(sampled) == top(exact)
+    m = messages.c
+    query = select(m.day).where(m.day >= period.date_from, m.lat.is_not(None), queries.sample_predicate(64))
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query.compile(compile_kwargs={'literal_binds': True})}")
+            assert "ix_messages_sample_64" in " ".join(str(r) for r in plan)
 
 
 def test_municipality_card(engine, region, tmp_path):

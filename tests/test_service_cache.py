@@ -42,3 +42,38 @@ def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, monkeypatc
         load_file(extra, engine, now=NOW)  # a load bumps the data version
         service.response_trend(PERIOD)
         assert calls[-1] == "response_trend"
+
+
+def test_a_load_invalidates_the_figures_of_the_days_it_touched_and_no_others(engine, region, tmp_path, monkeypatch):
+    path = tmp_path / "hand.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    load_file(path, engine, now=NOW)
+    service = DashboardService(engine, region, clock=lambda: NOW)
+    calls: list[str] = []
+    import dashboard.service as module
+
+    real = module._run
+    monkeypatch.setattr(module, "_run", lambda svc, name, *a: calls.append(name) or real(svc, name, *a))
+    header, first = ROWS.splitlines()[:2]
+    app = Flask(__name__)
+    cache.init_app(app, config={"CACHE_TYPE": "SimpleCache"})
+    with app.app_context():
+        cache.clear()
+        service.response_trend(PERIOD)
+        service.backlog(PERIOD)
+        # a message of June: months before the period and its baseline — the trend stays cached; the backlog
+        # counts every earlier open message, so it is recomputed
+        old = tmp_path / "june.csv"
+        old.write_text(f"{header}\n{first.replace('q1', 'j1').replace('2026-11-10', '2026-06-01')}\n", encoding="utf-8")
+        load_file(old, engine, now=NOW)
+        service.response_trend(PERIOD)
+        service.backlog(PERIOD)
+        assert calls == ["response_trend", "backlog", "backlog"]
+        # a message inside the period: both are recomputed, and the trend counts it
+        new = tmp_path / "november.csv"
+        new.write_text(f"{header}\n{first.replace('q1', 'n1').replace('2026-11-10', '2026-11-12')}\n", encoding="utf-8")
+        load_file(new, engine, now=NOW)
+        trend = service.response_trend(PERIOD)
+        service.backlog(PERIOD)
+        assert calls[3:] == ["response_trend", "backlog"]
+        assert int(trend["messages"].sum()) == 6 + 1

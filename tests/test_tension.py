@@ -305,7 +305,7 @@ def test_unknown_population_scales_the_other_components_instead_of_counting_zero
         [("zhkh", yantikovo, f"t{k}", 28, 22) for k in range(5)] + [("zhkh", CHEB, "t0", 210, 1680)],
         columns=["sector", "oktmo", "topic", "period", "baseline"],
     )
-    inputs = tension.TensionInputs(
+    inputs = tension.TensionInputs.from_daily(
         (PERIOD.date_from, PERIOD.date_to),
         (FIRST_DAY, PERIOD.date_from - timedelta(days=1)),
         daily,

@@ -25,6 +25,7 @@ from dashboard.loader.validate import Context, check
 from dashboard.region import Region, get_region
 from dashboard.settings import get_settings
 from dashboard.store.bulk import insert_frame
+from dashboard.store.db import analyze
 from dashboard.store.schema import load_runs, messages, rejected_rows
 from geo.locate import locator_for
 
@@ -257,6 +258,8 @@ class Ingestor:
 
     def finish(self, status: str = "done", error: str | None = None) -> LoadSummary:
         rollups.refresh(self.engine)
+        if self.summary.new or self.summary.updated:
+            analyze(self.engine)
         s = self.summary
         s.seconds = time.perf_counter() - self._started
         with self.engine.begin() as conn:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,7 +18,7 @@ from dashboard import rollups
 from dashboard.catalog import load_sectors
 from dashboard.region import Region
 from dashboard.settings import get_settings
-from dashboard.store.schema import meta, municipalities, sectors
+from dashboard.store.schema import day_versions, meta, municipalities, sectors
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -45,8 +46,14 @@ def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
             _sqlite_statement_timeout(engine, statement_timeout_ms / 1000)
         return engine
     connect_args = {"options": f"-c statement_timeout={statement_timeout_ms}"} if statement_timeout_ms else {}
+    settings = get_settings()
     return create_engine(
-        url, pool_size=5, max_overflow=5, pool_pre_ping=True, pool_recycle=1800, connect_args=connect_args
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,  # a connection the server dropped (restart, failover) is replaced, not handed out
+        pool_recycle=1800,
+        connect_args=connect_args,
     )
 
 
@@ -127,8 +134,22 @@ def init_db(engine: Engine, region: Region) -> None:
     rollups.refresh(engine)
 
 
-def data_version(engine: Engine) -> str:
-    """Changes whenever a load changes data; part of every cache key."""
+def analyze(engine: Engine) -> None:
+    """Refresh the query planner's statistics after a load changed the data (SQLite: sampled, quick; PostgreSQL:
+    autovacuum would get there, but only after the first queries planned on an empty picture)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE messages, rollups, rollup_topic_daily, rollup_late")
+
+
+def data_version(engine: Engine, first: date = date.min, last: date = date.max) -> str:
+    """The version of the data a figure over days [first, last] reads: the global version (full rebuilds) and the
+    newest version of those days (loads). Part of every cache key."""
     with engine.connect() as conn:
-        value = conn.execute(select(meta.c.value).where(meta.c.key == "data_version")).scalar()
-    return value or "0"
+        whole = select(meta.c.value).where(meta.c.key == "data_version").scalar_subquery()
+        days = select(func.max(day_versions.c.version)).where(day_versions.c.day.between(first, last)).scalar_subquery()
+        overall, newest = conn.execute(select(whole, days)).one()
+    return f"{overall or 0}:{newest or 0}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, RESOLUTION_COLUMNS
@@ -104,6 +106,15 @@ Index(
     postgresql_where=messages.c.first_response_at.is_(None),
 )
 
+# samples for the density layer of long periods (queries.point_density): every 64th / 1024th message with a point
+for _rate in (64, 1024):
+    Index(
+        f"ix_messages_sample_{_rate}",
+        messages.c.day,
+        sqlite_where=text(f"id % {_rate} = 0 AND lat IS NOT NULL"),
+        postgresql_where=text(f"id % {_rate} = 0 AND lat IS NOT NULL"),
+    )
+
 rejected_rows = Table(
     "rejected_rows",
     metadata,
@@ -183,6 +194,15 @@ rollup_late = Table(
     Column("starts", Integer, nullable=False),
     Column("ends", Integer, nullable=False),
     sqlite_with_rowid=False,
+)
+
+# the data version of each day: set by every load that changed the day's rollups; cache keys read the newest
+# version of the days a figure reaches, so a load invalidates the figures of the days it touched and no others
+day_versions = Table(
+    "day_versions",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("version", BigInteger, nullable=False),
 )
 
 rollup_dirty = Table("rollup_dirty", metadata, Column("day", Date, primary_key=True))

@@ -72,5 +72,7 @@ def upgrade() -> None:
     )
 
 
+
+
 def downgrade() -> None:
     raise NotImplementedError("0004 replaced rollup_daily by the cube; restore a backup to go back")
