@@ -27,7 +27,7 @@ from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters
 from dashboard.region import get_region
 from dashboard.store.db import init_db, make_engine
-from dashboard.store.schema import messages, rollup_daily, rollup_topic_daily
+from dashboard.store.schema import messages, rollups, topic_rollups
 
 
 def main() -> None:
@@ -40,13 +40,13 @@ def main() -> None:
     region = get_region()
     engine = make_engine(args.url or f"sqlite:///{args.db.resolve()}")
     started = time.perf_counter()
-    init_db(engine, region)  # brings an older database to the newest schema (fills the topic rollup)
+    init_db(engine, region)  # brings an older database to the newest schema (rebuilds the cubes if needed)
     migrated = time.perf_counter() - started
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(messages)).scalar()
-        last = conn.execute(select(func.max(rollup_daily.c.day))).scalar()
-        rollup_rows = conn.execute(select(func.count()).select_from(rollup_daily)).scalar()
-        topic_rows = conn.execute(select(func.count()).select_from(rollup_topic_daily)).scalar()
+        last = conn.execute(select(func.max(rollups.c.day)).where(rollups.c.grain == 0)).scalar()
+        rollup_rows = conn.execute(select(func.count()).select_from(rollups)).scalar()
+        topic_rows = conn.execute(select(func.count()).select_from(topic_rollups)).scalar()
     print(
         f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {__import__('os').cpu_count()} cores; "
         f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}"

@@ -13,51 +13,90 @@ the number of messages.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, func, select, union_all
+from sqlalchemy import ColumnElement, Connection, Row, Select, Table, and_, bindparam, func, select, union_all
 
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
 from dashboard.filters import Filters
-from dashboard.store.schema import rollups
+from dashboard.store.schema import rollups, topic_rollups
 
 DAY, MONTH = 0, 1  # grains
-DIMENSIONS = ("oktmo", "sector", "source", "agency")
-BIT = {name: 1 << i for i, name in enumerate(DIMENSIONS)}
-BASE = sum(BIT.values())
+FILTERED = ("oktmo", "sector", "source")  # the dimensions the dashboard's filters name
 COUNTS = ["messages", "answered", "resolved", "open_unanswered", "answered_in_sla", "response_hours_sum"]
-MEASURES = [*COUNTS, *FIRST_RESPONSE_COLUMNS, *RESOLUTION_COLUMNS]
-
-# materialised slices, smallest first (the order ``slice_for`` tries them in), each with the slice it is summed from
-PARENTS: dict[int, int | None] = {
-    0: BIT["sector"],
-    BIT["source"]: BIT["sector"] | BIT["source"],
-    BIT["sector"]: BIT["oktmo"] | BIT["sector"],
-    BIT["oktmo"]: BIT["oktmo"] | BIT["sector"],
-    BIT["agency"]: BIT["agency"] | BIT["sector"],
-    BIT["sector"] | BIT["source"]: BASE,
-    BIT["agency"] | BIT["sector"]: BASE,
-    BIT["oktmo"] | BIT["source"]: BASE,
-    BIT["oktmo"] | BIT["sector"]: BASE,
-    BASE: None,  # from messages; it also serves municipality × sector × channel (agencies are few per sector)
-}
-SLICES = list(PARENTS)
 
 
-def mask_of(dimensions: set[str]) -> int:
-    unknown = dimensions - set(DIMENSIONS)
-    if unknown:
-        raise ValueError(f"not a cube dimension: {', '.join(sorted(unknown))}")
-    return sum(BIT[d] for d in dimensions)
+@dataclass(frozen=True, eq=False)  # hashed by identity: a statement cache key
+class Cube:
+    """A rollup table: its dimensions (bit i of a slice mask keeps dimension i), the slices it materialises —
+    smallest first, the order ``slice_for`` tries them in — each with the slice it is summed from (None: from
+    messages), its measures, and keys every row keeps (a topic)."""
+
+    table: Table
+    dimensions: tuple[str, ...]
+    parents: dict[int, int | None]
+    measures: tuple[str, ...]
+    keys: tuple[str, ...] = ()
+
+    def bit(self, name: str) -> int:
+        return 1 << self.dimensions.index(name)
+
+    @property
+    def base(self) -> int:
+        return (1 << len(self.dimensions)) - 1
+
+    @property
+    def slices(self) -> list[int]:
+        return list(self.parents)
+
+    def mask_of(self, dimensions: set[str]) -> int:
+        unknown = dimensions - set(self.dimensions)
+        if unknown:
+            raise ValueError(f"not a cube dimension: {', '.join(sorted(unknown))}")
+        return sum(self.bit(d) for d in dimensions)
+
+    def slice_for(self, dimensions: set[str]) -> int:
+        """The smallest materialised slice that keeps every one of ``dimensions``."""
+        wanted = self.mask_of(dimensions)
+        return next(s for s in self.slices if s & wanted == wanted)
+
+    def kept(self, mask: int) -> list[str]:
+        return [d for d in self.dimensions if mask & self.bit(d)]
 
 
-def slice_for(dimensions: set[str]) -> int:
-    """The smallest materialised slice that keeps every one of ``dimensions``."""
-    wanted = mask_of(dimensions)
-    return next(s for s in SLICES if s & wanted == wanted)
+def _bits(*names: str) -> int:
+    return sum(1 << ("oktmo", "sector", "source", "agency").index(n) for n in names)
+
+
+MESSAGES = Cube(
+    table=rollups,
+    dimensions=("oktmo", "sector", "source", "agency"),
+    parents={
+        0: _bits("sector"),
+        _bits("source"): _bits("sector", "source"),
+        _bits("sector"): _bits("oktmo", "sector"),
+        _bits("oktmo"): _bits("oktmo", "sector"),
+        _bits("agency"): _bits("agency", "sector"),
+        _bits("sector", "source"): 15,
+        _bits("agency", "sector"): 15,
+        _bits("oktmo", "source"): 15,
+        _bits("oktmo", "sector"): 15,
+        15: None,  # from messages; it also serves municipality × sector × channel (agencies are few per sector)
+    },
+    measures=(*COUNTS, *FIRST_RESPONSE_COLUMNS, *RESOLUTION_COLUMNS),
+)
+# topic counts: municipality × sector (the tension index, the card) and with the channel (a card under a channel filter)
+TOPICS = Cube(
+    table=topic_rollups,
+    dimensions=("oktmo", "sector", "source"),
+    parents={_bits("oktmo", "sector"): 7, 7: None},
+    measures=("messages",),
+    keys=("topic",),
+)
 
 
 def month_start(day: date) -> date:
@@ -85,18 +124,6 @@ def spans(first: date, last: date) -> list[tuple[int, date, date]]:
     return pieces
 
 
-def filter_dimensions(filters: Filters) -> set[str]:
-    return {
-        name
-        for name, values in (
-            ("oktmo", filters.municipalities),
-            ("sector", filters.sectors),
-            ("source", filters.sources),
-        )
-        if values
-    }
-
-
 def read(
     conn: Connection,
     filters: Filters,
@@ -105,29 +132,30 @@ def read(
     date_from: date | None = None,
     date_to: date | None = None,
     day_key: Callable[[ColumnElement], ColumnElement] | None = None,
+    cube: Cube = MESSAGES,
 ) -> Sequence[Row]:
-    """``SELECT <by>, SUM(<measure>)…`` over the filters' period (or the given dates) from the cube.
+    """``SELECT <by>, SUM(<measure>)…`` over the filters' period (or the given dates) from ``cube``.
 
-    ``by`` may hold "day" (then every row is read at day grain) and any of DIMENSIONS; ``day_key`` groups by an
-    expression of the day instead (a week number, say), so the database returns weeks rather than days. Without
-    ``by`` the result is one row, zeros when nothing matches."""
+    ``by`` may hold "day" (then every row is read at day grain), the cube's dimensions and keys; ``day_key`` groups
+    by an expression of the day instead (a week number, say), so the database returns weeks rather than days.
+    Without ``by`` the result is one row, zeros when nothing matches."""
     first, last = date_from or filters.date_from, date_to or filters.date_to
     values = {"oktmo": filters.municipalities, "sector": filters.sectors, "source": filters.sources}
-    filtered = tuple(name for name, chosen in values.items() if chosen)
-    mask = slice_for({k for k in by if k != "day"} | set(filtered))
+    filtered = tuple(name for name in FILTERED if values[name])
+    mask = cube.slice_for({k for k in by if k != "day" and k not in cube.keys} | set(filtered))
     pieces = [(DAY, first, last)] if "day" in by else spans(first, last)
     params = {f"v_{name}": list(values[name]) for name in filtered}
     for i, (_, a, b) in enumerate(pieces):
         params[f"a{i}"], params[f"b{i}"] = a, b
     grains = tuple(grain for grain, _, _ in pieces)
-    if day_key is not None:
-        statement = _statement(mask, grains, tuple(by), tuple(measures), filtered, day_key)
-    else:  # the statement is built once per shape: building 126 SUM() expressions costs more than running them
-        statement = _cached_statement(mask, grains, tuple(by), tuple(measures), filtered)
+    shape = (cube, mask, grains, tuple(by), tuple(measures), filtered)
+    # built once per shape (unless grouped by an expression): building 126 SUM()s costs more than running them
+    statement = _statement(*shape, day_key) if day_key is not None else _cached_statement(*shape)
     return conn.execute(statement, params).all()
 
 
 def _statement(
+    cube: Cube,
     mask: int,
     grains: tuple[int, ...],
     by: tuple[str, ...],
@@ -135,7 +163,7 @@ def _statement(
     filtered: tuple[str, ...],
     day_key: Callable[[ColumnElement], ColumnElement] | None = None,
 ) -> Select:
-    r = rollups.c
+    r = cube.table.c
     conditions = [r.dims == mask, *[r[name].in_(bindparam(f"v_{name}", expanding=True)) for name in filtered]]
     # grouped by its label: PostgreSQL would not see two renderings of an expression with parameters as one
     computed = day_key(r.day).label("day_key") if day_key is not None else None
@@ -182,7 +210,7 @@ def aggregate(messages: pd.DataFrame) -> pd.DataFrame:
 
     ``messages`` holds day, DIMENSIONS (agency '' when missing), the flags answered, resolved, open_unanswered and
     in_sla, response_hours (NaN when unanswered) and the buckets response_bucket, resolution_bucket (-1 when none)."""
-    ids, keys = _group(messages, ["day", *DIMENSIONS])
+    ids, keys = _group(messages, ["day", *MESSAGES.dimensions])
     n = len(keys)
 
     def count(flag: str) -> np.ndarray:
@@ -204,33 +232,42 @@ def aggregate(messages: pd.DataFrame) -> pd.DataFrame:
         hist = np.bincount(ids[valid] * N_BUCKETS + bucket[valid], minlength=n * N_BUCKETS).reshape(n, N_BUCKETS)
         columns.update(zip(names, hist.T, strict=True))
     measures = pd.DataFrame(columns)
-    return pd.concat([keys, measures], axis=1).assign(grain=DAY, dims=BASE)
+    return pd.concat([keys, measures], axis=1).assign(grain=DAY, dims=MESSAGES.base)
 
 
-def _summed(frame: pd.DataFrame, keys: list[str], **constants: object) -> pd.DataFrame:
+def topic_counts(messages: pd.DataFrame) -> pd.DataFrame:
+    """The topic cube's base slice: messages per (day, municipality, sector, channel, topic)."""
+    named = messages[messages["topic"].notna()]
+    keys = ["day", *TOPICS.dimensions, "topic"]
+    counted = named.groupby(keys, sort=False).size().rename("messages").reset_index()
+    return counted.assign(grain=DAY, dims=TOPICS.base)
+
+
+def _summed(frame: pd.DataFrame, cube: Cube, keys: list[str], **constants: object) -> pd.DataFrame:
     """Measures summed by ``keys``, with ``constants`` as further columns (one block, no fragmented frame)."""
-    summed = frame.groupby(keys, sort=False)[MEASURES].sum()
+    summed = frame.groupby(keys, sort=False)[list(cube.measures)].sum()
     labels = summed.index.to_frame(index=False)
     extra = pd.DataFrame(constants, index=labels.index)
     return pd.concat([labels, extra, summed.reset_index(drop=True)], axis=1)
 
 
-def slices(base: pd.DataFrame) -> pd.DataFrame:
+def slices(base: pd.DataFrame, cube: Cube = MESSAGES) -> pd.DataFrame:
     """Every materialised slice at day grain, the base included."""
-    built = {BASE: base}
-    for mask in sorted(PARENTS, key=lambda m: -m.bit_count()):  # a parent keeps more dimensions: built first
-        parent = PARENTS[mask]
+    built = {cube.base: base}
+    for mask in sorted(cube.parents, key=lambda m: -m.bit_count()):  # a parent keeps more dimensions: built first
+        parent = cube.parents[mask]
         if parent is None or built[parent].empty:
             continue
-        kept = [d for d in DIMENSIONS if mask & BIT[d]]
-        dropped = {d: "" for d in DIMENSIONS if d not in kept}
-        built[mask] = _summed(built[parent], ["day", *kept], **dropped, grain=DAY, dims=mask)
+        kept = cube.kept(mask)
+        dropped = {d: "" for d in cube.dimensions if d not in kept}
+        built[mask] = _summed(built[parent], cube, ["day", *kept, *cube.keys], **dropped, grain=DAY, dims=mask)
     return pd.concat(built.values(), ignore_index=True)
 
 
-def months(day_rows: pd.DataFrame) -> pd.DataFrame:
+def months(day_rows: pd.DataFrame, cube: Cube = MESSAGES) -> pd.DataFrame:
     """Month-grain rows (dated the 1st) from the day-grain rows of whole months."""
     if day_rows.empty:
         return day_rows
     month = pd.to_datetime(day_rows["day"]).dt.to_period("M").dt.start_time.dt.date
-    return _summed(day_rows.assign(day=month), ["dims", "day", *DIMENSIONS], grain=MONTH)
+    keys = ["dims", "day", *cube.dimensions, *cube.keys]
+    return _summed(day_rows.assign(day=month), cube, keys, grain=MONTH)

@@ -141,11 +141,9 @@ def _due_later_today(conn: Connection, filters: Filters, now: datetime, tz: Zone
     """Local target days of open unanswered messages whose target is still ahead of ``now``."""
     m = messages.c
     recent = (now.astimezone(tz) - timedelta(hours=load_sla().max_hours)).date() - timedelta(days=1)
-    where = [m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES), m.day >= recent]
+    where = [m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES), m.day >= recent, m.due_at >= now]
     for name, values in _filter_values(filters).items():
         if values:
             where.append(m[name].in_(values))
-    frame = rows_frame(conn.execute(select(m.created_at, m.sla_hours).where(*where)), ["created_at", "sla_hours"])
-    due = pd.to_datetime(frame["created_at"], utc=True) + pd.to_timedelta(frame["sla_hours"].astype(float), unit="h")
-    ahead = due[due >= pd.Timestamp(now).tz_convert("UTC")]
-    return ahead.dt.tz_convert(tz).dt.date.reset_index(drop=True)
+    due = pd.to_datetime(pd.Series([r[0] for r in conn.execute(select(m.due_at).where(*where))]), utc=True)
+    return due.dt.tz_convert(tz).dt.date.reset_index(drop=True)

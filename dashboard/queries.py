@@ -16,7 +16,7 @@ from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.masking import mask
 from dashboard.region import Region
-from dashboard.store.schema import messages, municipalities, rollup_topic_daily
+from dashboard.store.schema import messages, municipalities
 from geo.federal import federal_regions, region_of
 
 SAMPLE_RATES = (64, 1024)  # partial indexes hold every 64th and every 1024th message with coordinates
@@ -49,7 +49,8 @@ def overdue_by(
     (one column, or several for a MultiIndex; with no key, one value under "all").
 
     Days that ended at least the longest SLA ago are read from rollups (every open message there is
-    overdue); the last few days are checked message by message against their own target.
+    overdue); the last few days are counted by the database against each message's own target (``due_at``),
+    through the index of unanswered messages.
     """
     keys = (key,) if isinstance(key, str) else tuple(key)
     now_local = now.astimezone(region.timezone)
@@ -63,19 +64,18 @@ def overdue_by(
         if filters.date_to >= cutoff:
             m = messages.c
             # rollups keep a missing agency as ''
-            columns = [func.coalesce(m[k], "") if k == "agency" else m[k] for k in keys]
+            columns = [(func.coalesce(m[k], "") if k == "agency" else m[k]).label(k) for k in keys]
             recent = conn.execute(
-                select(m.created_at, m.sla_hours, *columns).where(
+                select(*columns, func.count())
+                .where(
                     _where(messages, filters, date_from=max(filters.date_from, cutoff)),
                     m.first_response_at.is_(None),
                     m.status.in_(OPEN_STATUSES),
+                    m.due_at < now,
                 )
+                .group_by(*columns)
             ).all()
-            frame = rows_frame(recent, columns=["created_at", "sla_hours", *keys])
-            created = pd.to_datetime(frame["created_at"], utc=True)
-            deadline = created + pd.to_timedelta(frame["sla_hours"], unit="h")
-            frame["overdue"] = (deadline < pd.Timestamp(now).tz_convert("UTC")).astype("int64")
-            parts.append(frame[[*keys, "overdue"]])
+            parts.append(rows_frame(recent, columns=[*keys, "overdue"]))
     together = pd.concat(parts) if parts else pd.DataFrame(columns=[*keys, "overdue"])
     if not keys:
         return pd.Series({"all": int(together["overdue"].sum())}, dtype="int64")
@@ -200,23 +200,12 @@ def daily_counts(engine: Engine, filters: Filters) -> pd.DataFrame:
 
 
 def top_topics(engine: Engine, filters: Filters, limit: int = 5) -> pd.DataFrame:
-    """The most frequent topics; from the topic rollup (which has no channel), from messages under a channel filter."""
-    if filters.sources:
-        m = messages.c
-        count = func.count()
-        query = select(m.topic, count).where(_where(messages, filters), m.topic.is_not(None)).group_by(m.topic)
-    else:
-        t = rollup_topic_daily.c
-        count = func.sum(t.messages)
-        where = [t.day >= filters.date_from, t.day <= filters.date_to]
-        if filters.sectors:
-            where.append(t.sector.in_(filters.sectors))
-        if filters.municipalities:
-            where.append(t.oktmo.in_(filters.municipalities))
-        query = select(t.topic, count).where(*where).group_by(t.topic)
+    """The most frequent topics of the filters' messages, from the topic cube."""
     with engine.connect() as conn:
-        rows = conn.execute(query.order_by(count.desc(), query.selected_columns[0]).limit(limit)).all()
-    return rows_frame(rows, columns=["topic", "messages"])
+        rows = cube.read(conn, filters, ["messages"], by=["topic"], cube=cube.TOPICS)
+    frame = rows_frame(rows, columns=["topic", "messages"]).astype({"messages": "int64"})
+    ordered = frame.sort_values(["messages", "topic"], ascending=[False, True], kind="stable")
+    return ordered.head(limit).reset_index(drop=True)
 
 
 def latest_messages(engine: Engine, filters: Filters, region: Region, limit: int = 8) -> pd.DataFrame:

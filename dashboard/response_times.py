@@ -130,14 +130,14 @@ def oldest_overdue(engine: Engine, filters: Filters, now: datetime, region: Regi
                 _where(messages, scope, date_to=filters.date_to),
                 m.first_response_at.is_(None),
                 m.status.in_(OPEN_STATUSES),
+                m.due_at < now,
             )
             .order_by(m.day, m.created_at)  # the order of the unanswered index: day follows created_at
-            .limit(limit * 20)
+            .limit(limit)
         ).all()
     frame = rows_frame(rows, columns=["created_at", "sla_hours", "sector", "source", "oktmo", "agency", "text"])
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
     now_ts = pd.Timestamp(now).tz_convert("UTC")
-    frame = frame[frame["created_at"] + pd.to_timedelta(frame["sla_hours"], unit="h") < now_ts].head(limit)
     frame["age_hours"] = ((now_ts - frame["created_at"]).dt.total_seconds() / 3600).round(1)
     frame["created_at"] = frame["created_at"].dt.tz_convert(region.timezone)
     frame["municipality"] = frame["oktmo"].map(region.municipalities["name"]).fillna(frame["oktmo"])

@@ -1,5 +1,4 @@
-"""Rollups: the cube of dashboard/cube.py (and day × municipality × sector × topic counts for the tension index),
-rebuilt for the days a load touched.
+"""Rollups: the message and topic cubes of dashboard/cube.py, rebuilt for the days a load touched.
 
 A load marks days dirty in the same transaction that changes messages, so a crash never leaves a
 rollup silently stale: the next load (or ``tsur rollups``) rebuilds every dirty day.
@@ -19,7 +18,7 @@ from dashboard.catalog import OPEN_STATUSES
 from dashboard.frames import rows_frame
 from dashboard.region import get_region
 from dashboard.store.bulk import insert_frame
-from dashboard.store.schema import day_versions, messages, meta, rollup_dirty, rollup_topic_daily, rollups
+from dashboard.store.schema import day_versions, messages, meta, rollup_dirty, rollups, topic_rollups
 
 
 def mark_dirty(conn: Connection, days: Iterable[date]) -> None:
@@ -51,7 +50,7 @@ def _messages_of(conn: Connection, days: list[date]) -> pd.DataFrame:
         func.coalesce(m.response_bucket, -1),
         func.coalesce(m.resolution_bucket, -1),
     ).where(m.day.in_(days))
-    columns = ["day", *cube.DIMENSIONS, "topic", "answered", "resolved", "open_unanswered", "in_sla"]
+    columns = ["day", *cube.MESSAGES.dimensions, "topic", "answered", "resolved", "open_unanswered", "in_sla"]
     columns += ["response_hours", "response_bucket", "resolution_bucket"]
     frame = rows_frame(conn.execute(query), columns=columns)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
@@ -59,42 +58,36 @@ def _messages_of(conn: Connection, days: list[date]) -> pd.DataFrame:
     return frame
 
 
-def _topic_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    named = frame[frame["topic"].notna()]
-    return named.groupby(["day", "oktmo", "sector", "topic"], sort=False).size().rename("messages").reset_index()
-
-
-def _stored_days(conn: Connection, first: date, last: date, skip: list[date]) -> pd.DataFrame:
-    """Day-grain cube rows of [first, last] outside ``skip`` (the rest of a month whose other days were rebuilt)."""
-    r = rollups.c
+def _stored_days(conn: Connection, target: cube.Cube, first: date, last: date, skip: list[date]) -> pd.DataFrame:
+    """Day-grain rows of [first, last] outside ``skip`` (the rest of a month whose other days were rebuilt)."""
+    r = target.table.c
+    columns = ["grain", "dims", "day", *target.dimensions, *target.keys, *target.measures]
     rows = conn.execute(
-        select(*[r[c] for c in ("grain", "dims", "day", *cube.DIMENSIONS, *cube.MEASURES)]).where(
-            r.grain == cube.DAY, r.day >= first, r.day <= last, r.day.not_in(skip)
-        )
+        select(*[r[c] for c in columns]).where(r.grain == cube.DAY, r.day >= first, r.day <= last, r.day.not_in(skip))
     )
-    frame = rows_frame(rows, columns=["grain", "dims", "day", *cube.DIMENSIONS, *cube.MEASURES])
+    frame = rows_frame(rows, columns=columns)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
 
 
 def rebuild_days(conn: Connection, days: list[date]) -> None:
-    """Replace the cube's rows (day grain, and month grain of their months) and the topic counts of ``days``,
-    one month at a time so memory stays bounded."""
+    """Replace both cubes' rows of ``days`` (day grain, and month grain of their months), one month at a time so
+    memory stays bounded."""
     by_month: dict[date, list[date]] = {}
     for day in sorted(set(days)):
         by_month.setdefault(cube.month_start(day), []).append(day)
-    r, t = rollups.c, rollup_topic_daily.c
     for month, part in by_month.items():
         last = cube.next_month(month) - timedelta(days=1)
         frame = _messages_of(conn, part)
-        day_rows = cube.slices(cube.aggregate(frame))
-        conn.execute(delete(rollups).where(r.grain == cube.DAY, r.day.in_(part)))
-        conn.execute(delete(rollups).where(r.grain == cube.MONTH, r.day == month))
-        conn.execute(delete(rollup_topic_daily).where(t.day.in_(part)))
-        others = _stored_days(conn, month, last, part) if len(part) < last.day else day_rows.iloc[0:0]
-        insert_frame(conn, rollups, day_rows)
-        insert_frame(conn, rollups, cube.months(pd.concat([day_rows, others], ignore_index=True)))
-        insert_frame(conn, rollup_topic_daily, _topic_rows(frame))
+        for target, base in ((cube.MESSAGES, cube.aggregate(frame)), (cube.TOPICS, cube.topic_counts(frame))):
+            r = target.table.c
+            day_rows = cube.slices(base, target)
+            conn.execute(delete(target.table).where(r.grain == cube.DAY, r.day.in_(part)))
+            conn.execute(delete(target.table).where(r.grain == cube.MONTH, r.day == month))
+            whole_month = len(part) == last.day
+            others = day_rows.iloc[0:0] if whole_month else _stored_days(conn, target, month, last, part)
+            insert_frame(conn, target.table, day_rows)
+            insert_frame(conn, target.table, cube.months(pd.concat([day_rows, others], ignore_index=True), target))
         conn.execute(delete(rollup_dirty).where(rollup_dirty.c.day.in_(part)))
     bump_days(conn, days)
 
@@ -116,7 +109,7 @@ def rebuild_all(engine: Engine) -> int:
     with engine.begin() as conn:
         days = [r.day for r in conn.execute(select(messages.c.day).distinct())]
         conn.execute(delete(rollups))
-        conn.execute(delete(rollup_topic_daily))
+        conn.execute(delete(topic_rollups))
         conn.execute(delete(rollup_dirty))
         rebuild_days(conn, sorted(days))
         late.rebuild(conn, get_region().timezone)

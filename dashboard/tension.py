@@ -32,13 +32,14 @@ from dashboard.holidays import holidays_between
 from dashboard.i18n import t
 from dashboard.queries import _where, overdue_by
 from dashboard.region import Region
-from dashboard.store.schema import messages, rollup_topic_daily, rollups
+from dashboard.store.schema import messages, rollups
 
 LEVELS = ("normal", "attention", "tension", "critical")
 LEVEL_FLOORS = (0.0, 30.0, 50.0, 70.0)  # index at which each level starts
 WEIGHTS = {"volume": 60.0, "repeats": 15.0, "overdue": 12.5, "spread": 12.5}  # "spread": per capita / hottest place
 
 BASELINE_DAYS = 56  # eight weeks before the period
+DISPERSION_WEEKS = 8  # the day-to-day spread is estimated from the last eight whole weeks of the baseline
 MIN_BASELINE_DAYS = 14  # with less history the volume and topic tests stay silent
 SURPRISE_FROM, SURPRISE_FULL = 2.0, 6.0  # −log10(p): the rise starts to count at p = 0.01, fully at 10⁻⁶
 RATIO_FULL = 4.0  # a rise to 4× the expected count scores fully
@@ -59,7 +60,8 @@ def level_of(index: float) -> str:
 class TensionInputs:
     period: tuple[date, date]
     baseline: tuple[date, date] | None  # the baseline days that hold data; None when there is no history
-    weekly: pd.DataFrame  # sector, oktmo, week, messages — every municipality; week −1 is the period (WEEK_OF)
+    cells: pd.DataFrame  # sector, oktmo, observed, baseline — messages in the period and in the baseline
+    weekly: pd.DataFrame  # sector, oktmo, week, messages — the DISPERSION_WEEKS weeks before the period (week_of)
     totals: pd.Series  # day → the region's messages on each baseline day (the weekday profile)
     spark: pd.DataFrame  # sector, day, messages over SPARK days (the municipality filter applied)
     topics: pd.DataFrame  # sector, oktmo, topic, period, baseline
@@ -79,7 +81,14 @@ class TensionInputs:
     ) -> TensionInputs:
         """Inputs from daily counts (day, sector, oktmo, messages): the reference path and synthetic regions."""
         week = week_of(daily["day"], period, baseline)
-        weekly = daily.assign(week=week)[week > NOT_COUNTED]
+        cells = (
+            daily.assign(observed=np.where(week == IN_PERIOD, daily["messages"], 0))
+            .assign(baseline=np.where(week >= 0, daily["messages"], 0))
+            .groupby(["sector", "oktmo"], as_index=False)[["observed", "baseline"]]
+            .sum()
+        )
+        recent = (week >= 0) & (week < DISPERSION_WEEKS)
+        weekly = daily.assign(week=week)[recent]
         weekly = weekly.groupby(["sector", "oktmo", "week"], as_index=False)["messages"].sum()
         totals = pd.Series(dtype="int64")
         if baseline is not None:
@@ -90,7 +99,7 @@ class TensionInputs:
         if municipalities:
             shown = shown[shown["oktmo"].isin(municipalities)]
         spark = shown.groupby(["sector", "day"], as_index=False)["messages"].sum()
-        return cls(period, baseline, weekly, totals, spark, topics, overdue, last_day_share)
+        return cls(period, baseline, cells, weekly, totals, spark, topics, overdue, last_day_share)
 
 
 @dataclass(frozen=True)
@@ -182,44 +191,88 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
     start, data_start = windows(filters, _first_day(engine))
     baseline = None if data_start is None else (data_start, filters.date_from - timedelta(days=1))
     spark_from, spark_to = spark_window(period)
-    t = rollup_topic_daily.c
-    in_period = t.day >= filters.date_from
-    topic_where = [t.day >= start, t.day <= filters.date_to]
-    if filters.sectors:
-        topic_where.append(t.sector.in_(filters.sectors))
+    short = baseline is None or (baseline[1] - baseline[0]).days < 7 * (DISPERSION_WEEKS + 1)
     with engine.connect() as conn:
-        weekly = cube.read(
-            conn, wide, ["messages"], by=["sector", "oktmo", "day"], date_from=start, day_key=week_key(period, baseline)
-        )
+        if short:  # one pass: the period and every baseline week (at most DISPERSION_WEEKS and a part)
+            keys = week_key(period, baseline)
+            weeks = _frame(
+                cube.read(conn, wide, ["messages"], by=["sector", "oktmo", "day"], date_from=start, day_key=keys),
+                ["sector", "oktmo", "week", "messages"],
+            )
+            cells = _cells(weeks, baseline is not None)
+        else:  # a long period: its sums and the baseline's at month grain, the spread from the last weeks only
+            cells = _cells_of(
+                cube.read(conn, wide, ["messages"], by=["sector", "oktmo"]),
+                cube.read(conn, wide, ["messages"], by=["sector", "oktmo"], date_from=baseline[0], date_to=baseline[1]),
+            )
+            recent = (max(baseline[0], baseline[1] - timedelta(days=7 * DISPERSION_WEEKS - 1)), baseline[1])
+            keys = week_key(period, recent)
+            weeks = _frame(
+                cube.read(
+                    conn,
+                    wide,
+                    ["messages"],
+                    by=["sector", "oktmo", "day"],
+                    date_from=recent[0],
+                    date_to=recent[1],
+                    day_key=keys,
+                ),
+                ["sector", "oktmo", "week", "messages"],
+            )
         totals = (
             cube.read(conn, wide, ["messages"], by=["day"], date_from=baseline[0], date_to=baseline[1])
             if baseline
             else []
         )
         spark = cube.read(conn, filters, ["messages"], by=["sector", "day"], date_from=spark_from, date_to=spark_to)
-        topics = conn.execute(
-            select(
-                t.sector,
-                t.oktmo,
-                t.topic,
-                func.sum(case((in_period, t.messages), else_=0)),
-                func.sum(case((in_period, 0), else_=t.messages)),
-            )
-            .where(*topic_where)
-            .group_by(t.sector, t.oktmo, t.topic)
-        ).all()
-    weekly_frame = _frame(weekly, ["sector", "oktmo", "week", "messages"])
+        # topic counts in the period and in the baseline, each read at month grain where whole months allow
+        keys = ["sector", "oktmo", "topic"]
+        in_period = cube.read(conn, wide, ["messages"], by=keys, cube=cube.TOPICS)
+        before = cube.read(
+            conn,
+            wide,
+            ["messages"],
+            by=keys,
+            date_from=start,
+            date_to=filters.date_from - timedelta(days=1),
+            cube=cube.TOPICS,
+        )
     totals_frame = _frame(totals, ["day", "messages"])
     return TensionInputs(
         period=period,
         baseline=baseline,
-        weekly=weekly_frame[weekly_frame["week"] > NOT_COUNTED].astype({"week": "int64"}),
+        cells=cells,
+        weekly=weeks[(weeks["week"] >= 0) & (weeks["week"] < DISPERSION_WEEKS)].astype({"week": "int64"}),
         totals=totals_frame.set_index("day")["messages"],
         spark=_frame(spark, ["sector", "day", "messages"]),
-        topics=_frame(topics, ["sector", "oktmo", "topic", "period", "baseline"]),
+        topics=_topic_windows(in_period, before),
         overdue=overdue_by(engine, wide, now, region, key=("sector", "oktmo")),
         last_day_share=elapsed_share(filters, now, region),
     )
+
+
+def _cells(weeks: pd.DataFrame, with_baseline: bool) -> pd.DataFrame:
+    """Per cell: messages in the period (week −1) and in the baseline (weeks ≥ 0)."""
+    observed = np.where(weeks["week"] == IN_PERIOD, weeks["messages"], 0)
+    baseline = np.where(weeks["week"] >= 0, weeks["messages"], 0) if with_baseline else 0
+    frame = weeks[["sector", "oktmo"]].assign(observed=observed, baseline=baseline)
+    return frame.groupby(["sector", "oktmo"], as_index=False)[["observed", "baseline"]].sum()
+
+
+def _cells_of(in_period, before) -> pd.DataFrame:
+    keys = ["sector", "oktmo"]
+    period = rows_frame(in_period, columns=[*keys, "observed"]).set_index(keys)
+    baseline = rows_frame(before, columns=[*keys, "baseline"]).set_index(keys)
+    return period.join(baseline, how="outer").fillna(0).astype("int64").reset_index()
+
+
+def _topic_windows(in_period, before) -> pd.DataFrame:
+    """One row per (sector, oktmo, topic) with its messages in the period and in the baseline."""
+    keys = ["sector", "oktmo", "topic"]
+    period = rows_frame(in_period, columns=[*keys, "period"]).set_index(keys)
+    baseline = rows_frame(before, columns=[*keys, "baseline"]).set_index(keys)
+    both = period.join(baseline, how="outer").fillna(0).astype("int64").reset_index()
+    return both[[*keys, "period", "baseline"]]
 
 
 def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
@@ -336,8 +389,8 @@ def _ramp(value: np.ndarray, start: float, full: float) -> np.ndarray:
 
 
 def _weekly(weekly: pd.DataFrame, keys: list[str], baseline: tuple[date, date]) -> pd.DataFrame:
-    """Counts per key in whole weeks counted back from the baseline's end (for the dispersion)."""
-    complete = ((baseline[1] - baseline[0]).days + 1) // 7
+    """Counts per key in the whole weeks counted back from the baseline's end (for the dispersion)."""
+    complete = min(((baseline[1] - baseline[0]).days + 1) // 7, DISPERSION_WEEKS)
     part = weekly[(weekly["week"] >= 0) & (weekly["week"] < complete)]
     if part.empty:
         return pd.DataFrame()
@@ -360,23 +413,11 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
         weights = profile[day_types(period_days)]
         weights[-1] *= inputs.last_day_share
         exposure = weights.sum() / profile[day_types(base_days)].sum()
-        counted = weekly
     else:
         exposure = 0.0
-        counted = weekly[weekly["week"] == IN_PERIOD]
-
-    cells = (
-        pd.DataFrame(
-            {
-                "sector": counted["sector"],
-                "oktmo": counted["oktmo"],
-                "observed": np.where(counted["week"] == IN_PERIOD, counted["messages"], 0),
-                "baseline": np.where(counted["week"] >= 0, counted["messages"], 0),
-            }
-        )
-        .groupby(["sector", "oktmo"])
-        .sum()
-    )
+    cells = inputs.cells.set_index(["sector", "oktmo"])[["observed", "baseline"]]
+    if not has_baseline:
+        cells = cells.assign(baseline=0)
     cells = cells[(cells["observed"] > 0) | (cells["baseline"] > 0)].copy()
     cells["overdue"] = inputs.overdue.reindex(cells.index, fill_value=0).to_numpy()
     population = region.municipalities["population"]

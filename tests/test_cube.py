@@ -50,12 +50,14 @@ def test_spans_cover_the_period_with_whole_months(first, last, expected):
 
 
 def test_slice_for_picks_the_smallest_slice_that_keeps_the_dimensions():
-    assert cube.slice_for(set()) == 0
-    assert cube.slice_for({"oktmo"}) == cube.BIT["oktmo"]
-    assert cube.slice_for({"oktmo", "source"}) == cube.BIT["oktmo"] | cube.BIT["source"]
-    assert cube.slice_for({"agency", "oktmo"}) == cube.BASE
+    c = cube.MESSAGES
+    assert c.slice_for(set()) == 0
+    assert c.slice_for({"oktmo"}) == c.bit("oktmo")
+    assert c.slice_for({"oktmo", "source"}) == c.bit("oktmo") | c.bit("source")
+    assert c.slice_for({"agency", "oktmo"}) == c.base
+    assert cube.TOPICS.slice_for(set()) == cube.TOPICS.bit("oktmo") | cube.TOPICS.bit("sector")
     with pytest.raises(ValueError, match="not a cube dimension"):
-        cube.slice_for({"topic"})
+        c.slice_for({"topic"})
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +128,6 @@ def test_day_and_month_grains_hold_the_same_totals_in_every_slice(demo):
         ).all()
         total = conn.execute(select(func.count()).select_from(messages)).scalar()
     totals = {(g, d): (int(n), int(h)) for g, d, n, h in rows}
-    assert {d for _, d in totals} == set(cube.SLICES)
+    assert {d for _, d in totals} == set(cube.MESSAGES.slices)
     assert {n for n, _ in totals.values()} == {total}
     assert len({h for _, h in totals.values()}) == 1

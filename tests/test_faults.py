@@ -134,7 +134,7 @@ def counts(engine) -> tuple[int, int, int]:
         ).scalar()
         rolled = conn.execute(
             select(func.coalesce(func.sum(rollups.c.messages), 0)).where(
-                rollups.c.grain == cube.DAY, rollups.c.dims == cube.BASE
+                rollups.c.grain == cube.DAY, rollups.c.dims == cube.MESSAGES.base
             )
         ).scalar()
     return int(total), int(distinct), int(rolled)

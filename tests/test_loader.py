@@ -15,6 +15,13 @@ from dashboard.loader.ingest import load_file
 from dashboard.store.schema import messages, rejected_rows, rollups
 from tests.conftest import NOW
 
+
+def rolled(conn, measure: str) -> int:
+    """A measure summed over the cube's base slice at day grain: what the rollups say of all messages."""
+    r = rollups.c
+    return conn.execute(select(func.sum(r[measure])).where(r.grain == cube.DAY, r.dims == cube.MESSAGES.base)).scalar()
+
+
 HEADER = "external_id,source,created_at,first_response_at,resolved_at,status,sector,topic,municipality,lat,lon,text\n"
 GOOD = [
     "a1,vk,2026-11-01T10:00:00+03:00,2026-11-01T12:00:00+03:00,,answered,zhkh,Отопление,Чебоксары,,,Холодно",
@@ -84,22 +91,14 @@ def test_reloading_the_same_file_changes_nothing(engine, tmp_path):
     path = write(tmp_path, "good.csv", HEADER + "\n".join([*GOOD, BAD["unknown_sector"]]) + "\n")
     first = load_file(path, engine, now=NOW)
     with engine.connect() as conn:
-        rollup_before = conn.execute(
-            select(func.sum(rollups.c.messages)).where(rollups.c.grain == cube.DAY, rollups.c.dims == cube.BASE)
-        ).scalar()
+        rollup_before = rolled(conn, "messages")
     second = load_file(path, engine, now=NOW)
     assert (first.new, first.rejected) == (3, 1)
     assert (second.new, second.updated, second.unchanged, second.rejected) == (0, 0, 3, 1)
     assert count(engine, messages) == 3
     assert count(engine, rejected_rows) == 1  # the re-load's rejected rows replace the first run's
     with engine.connect() as conn:
-        assert (
-            conn.execute(
-                select(func.sum(rollups.c.messages)).where(rollups.c.grain == cube.DAY, rollups.c.dims == cube.BASE)
-            ).scalar()
-            == rollup_before
-            == 3
-        )
+        assert rolled(conn, "messages") == rollup_before == 3
 
 
 def test_newer_export_updates_messages_and_rollups(engine, tmp_path):
@@ -109,9 +108,7 @@ def test_newer_export_updates_messages_and_rollups(engine, tmp_path):
     assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 1)
     with engine.connect() as conn:
         status = conn.execute(select(messages.c.status).where(messages.c.external_id == "a2")).scalar()
-        answered = conn.execute(
-            select(func.sum(rollups.c.answered)).where(rollups.c.grain == cube.DAY, rollups.c.dims == cube.BASE)
-        ).scalar()
+        answered = rolled(conn, "answered")
     assert status == "answered"
     assert answered == 3
 

@@ -49,6 +49,7 @@ MESSAGE_COLUMNS = [
     "response_bucket",
     "resolution_bucket",
     "sla_hours",
+    "due_at",
     "answered_in_sla",
     "content_hash",
 ]

@@ -217,8 +217,10 @@ def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, 
     good["sla_hours"] = ctx.sla.deadline_hours(
         good["created_at"].dt.tz_convert(ctx.timezone), good["sector"], good["source"]
     ).round(4)
+    good["due_at"] = good["created_at"] + pd.to_timedelta(good["sla_hours"], unit="h")
     answered = good["response_hours"].notna()
     good["answered_in_sla"] = np.where(answered, good["response_hours"] <= good["sla_hours"], None)
-    hashed = pd.util.hash_pandas_object(good.drop(columns=["day", "response_bucket", "resolution_bucket"]), index=False)
+    derived = ["day", "response_bucket", "resolution_bucket", "due_at"]  # follow from the hashed columns
+    hashed = pd.util.hash_pandas_object(good.drop(columns=derived), index=False)
     good["content_hash"] = np.char.mod("%016x", hashed.to_numpy())
     return good

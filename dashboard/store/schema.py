@@ -88,6 +88,7 @@ messages = Table(
     Column("response_bucket", SmallInteger),
     Column("resolution_bucket", SmallInteger),
     Column("sla_hours", Float, nullable=False),
+    Column("due_at", DateTime(timezone=True)),  # created_at + sla_hours: overdue is «due_at < now» in any database
     Column("answered_in_sla", Boolean),
     Column("content_hash", String(32), nullable=False),
     Column("load_id", Integer, ForeignKey("load_runs.id")),
@@ -97,15 +98,19 @@ Index("ix_messages_day_oktmo", messages.c.day, messages.c.oktmo)
 Index("ix_messages_sector_day", messages.c.sector, messages.c.day)
 Index("ix_messages_created_at", messages.c.created_at)
 Index("ix_messages_oktmo_created_at", messages.c.oktmo, messages.c.created_at)
-# unanswered messages are a few per cent of all: overdue counts and the oldest-overdue list read this index
+# unanswered messages are a few per cent of all: overdue counts and the oldest-overdue list read this index only
 Index(
     "ix_messages_unanswered",
     messages.c.day,
     messages.c.created_at,
+    messages.c.due_at,
+    messages.c.status,
+    messages.c.oktmo,
+    messages.c.sector,
+    messages.c.source,
     sqlite_where=messages.c.first_response_at.is_(None),
     postgresql_where=messages.c.first_response_at.is_(None),
 )
-
 # samples for the density layer of long periods (queries.point_density): every 64th / 1024th message with a point
 for _rate in (64, 1024):
     Index(
@@ -153,16 +158,21 @@ rollups = Table(
 Index("ix_rollups_oktmo", rollups.c.grain, rollups.c.dims, rollups.c.oktmo, rollups.c.day)
 Index("ix_rollups_sector", rollups.c.grain, rollups.c.dims, rollups.c.sector, rollups.c.day)
 
-rollup_topic_daily = Table(
-    "rollup_topic_daily",
+# the topic cube (dashboard/cube.py TOPICS): day or month × a slice of (oktmo, sector, source) × topic
+topic_rollups = Table(
+    "topic_rollups",
     metadata,
+    Column("grain", SmallInteger, primary_key=True, autoincrement=False),
+    Column("dims", SmallInteger, primary_key=True, autoincrement=False),
     Column("day", Date, primary_key=True),
     Column("oktmo", String(11), primary_key=True),
     Column("sector", String(32), primary_key=True),
+    Column("source", String(32), primary_key=True),
     Column("topic", String(200), primary_key=True),
     Column("messages", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
-Index("ix_rollup_topic_daily_sector_day", rollup_topic_daily.c.sector, rollup_topic_daily.c.day)
+Index("ix_topic_rollups_oktmo", topic_rollups.c.grain, topic_rollups.c.dims, topic_rollups.c.oktmo, topic_rollups.c.day)
 
 alerts = Table(
     "alerts",
