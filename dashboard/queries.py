@@ -216,7 +216,7 @@ def latest_messages(engine: Engine, filters: Filters, region: Region, limit: int
         rows = conn.execute(
             select(m.created_at, m.source, m.sector, m.topic, m.status, m.text)
             .where(_where(messages, filters))
-            .order_by(m.created_at.desc())
+            .order_by(m.day.desc(), m.created_at.desc())  # the municipality index's order (day follows created_at)
             .limit(limit)
         ).all()
     frame = rows_frame(rows, columns=["created_at", "source", "sector", "topic", "status", "text"])

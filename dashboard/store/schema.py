@@ -95,9 +95,9 @@ messages = Table(
     UniqueConstraint("external_id", "source", name="uq_messages_source_external_id"),
 )
 Index("ix_messages_day_oktmo", messages.c.day, messages.c.oktmo)
-Index("ix_messages_sector_day", messages.c.sector, messages.c.day)
 Index("ix_messages_created_at", messages.c.created_at)
-Index("ix_messages_oktmo_created_at", messages.c.oktmo, messages.c.created_at)
+# a municipality's newest messages (its card): in this order whatever else filters them
+Index("ix_messages_oktmo_day_created_at", messages.c.oktmo, messages.c.day, messages.c.created_at)
 # unanswered messages are a few per cent of all: overdue counts and the oldest-overdue list read this index only
 Index(
     "ix_messages_unanswered",
@@ -113,9 +113,14 @@ Index(
 )
 # samples for the density layer of long periods (queries.point_density): every 64th / 1024th message with a point
 for _rate in (64, 1024):
-    Index(
+    Index(  # covering: the density query reads nothing else, so a sampled year needs no table lookups
         f"ix_messages_sample_{_rate}",
         messages.c.day,
+        messages.c.oktmo,
+        messages.c.sector,
+        messages.c.source,
+        messages.c.lat,
+        messages.c.lon,
         sqlite_where=text(f"id % {_rate} = 0 AND lat IS NOT NULL"),
         postgresql_where=text(f"id % {_rate} = 0 AND lat IS NOT NULL"),
     )

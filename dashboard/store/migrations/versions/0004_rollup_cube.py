@@ -62,7 +62,7 @@ def upgrade() -> None:
     )
     # filled from messages by the next refresh (init-db runs it): event days need the region's time zone
     op.execute("INSERT INTO meta (key, value) SELECT 'late_events_rebuild', '1' WHERE EXISTS (SELECT 1 FROM messages)")
-    op.create_index("ix_messages_oktmo_created_at", "messages", ["oktmo", "created_at"])
+    op.create_index("ix_messages_oktmo_day_created_at", "messages", ["oktmo", "day", "created_at"])
     op.create_index(
         "ix_messages_unanswered",
         "messages",
