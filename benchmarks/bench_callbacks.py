@@ -289,6 +289,8 @@ def main() -> None:
     for combo in sets:
         for name, seconds in naive.time_callbacks(frame, combo, service).items():
             naive_times[name].append(seconds)
+    naive_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS with every message in memory: {naive_rss:.0f} MB (the callbacks above: {rss_mb:.0f} MB)")
     print(f"{'callback':16} {'naive p50':>10} {'naive p95':>10} {'ratio p50':>10} {'ratio p95':>10}")
     for name, values in naive_times.items():
         ours = times[name]

@@ -24,23 +24,28 @@ def bucket_of(hours: np.ndarray) -> np.ndarray:
     return idx
 
 
+def percentiles(counts: np.ndarray, q: float) -> np.ndarray:
+    """q-th quantile (0..1) of each row of a 2-D array of bucket counts; NaN for empty rows."""
+    counts = np.atleast_2d(np.asarray(counts, dtype=float))
+    total = counts.sum(axis=1)
+    target = q * total
+    cumulative = np.cumsum(counts, axis=1)
+    k = np.minimum((cumulative < target[:, None]).sum(axis=1), N_BUCKETS - 1)  # first bucket reaching the target
+    rows = np.arange(len(counts))
+    before = np.where(k > 0, cumulative[rows, np.maximum(k - 1, 0)], 0.0)
+    inside = counts[rows, k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fraction = np.where(inside == 0, 0.5, (target - before) / inside)
+        low = EDGES[k]
+        high = np.where(k + 1 < len(EDGES), EDGES[np.minimum(k + 1, len(EDGES) - 1)], EDGES[k] * RATIO)
+        value = np.where(low <= 0, high * fraction, low * (high / low) ** fraction)
+    return np.where(total > 0, value, np.nan)
+
+
 def percentile(counts: np.ndarray, q: float) -> float | None:
     """q-th quantile (0..1) of a histogram of bucket counts; None when empty."""
-    counts = np.asarray(counts, dtype=float)
-    total = counts.sum()
-    if total <= 0:
-        return None
-    target = q * total
-    cumulative = np.cumsum(counts)
-    k = int(np.searchsorted(cumulative, target, side="left"))
-    k = min(k, N_BUCKETS - 1)
-    before = cumulative[k - 1] if k > 0 else 0.0
-    inside = counts[k]
-    fraction = 0.5 if inside == 0 else (target - before) / inside
-    low, high = EDGES[k], EDGES[k + 1] if k + 1 < len(EDGES) else EDGES[k] * RATIO
-    if low <= 0:
-        return float(high * fraction)
-    return float(low * (high / low) ** fraction)
+    value = percentiles(np.asarray(counts, dtype=float)[None, :], q)[0]
+    return None if np.isnan(value) else float(value)
 
 
 def column_names(prefix: str) -> list[str]:

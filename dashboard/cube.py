@@ -19,7 +19,21 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Row, Select, Table, and_, bindparam, func, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Float,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    func,
+    select,
+    union_all,
+)
 
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
 from dashboard.filters import Filters
@@ -179,9 +193,13 @@ def _statement(
     if len(grains) == 1 and by:
         return branch(0, grains[0])
     parts = union_all(*[branch(i, g) for i, g in enumerate(grains)]).subquery()
-    return select(
-        *[parts.c[k] for k in by], *[func.coalesce(func.sum(parts.c[m]), 0).label(m) for m in measures]
-    ).group_by(*[parts.c[k] for k in by])
+
+    def total(name: str) -> ColumnElement:
+        # PostgreSQL sums bigints into numeric: cast back, so every store returns ints (and floats) alike
+        kind = Float if isinstance(r[name].type, Float) else BigInteger
+        return func.coalesce(cast(func.sum(parts.c[name]), kind), 0).label(name)
+
+    return select(*[parts.c[k] for k in by], *[total(m) for m in measures]).group_by(*[parts.c[k] for k in by])
 
 
 _cached_statement = lru_cache(maxsize=512)(_statement)

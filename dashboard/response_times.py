@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from dashboard import cube
-from dashboard.buckets import FIRST_RESPONSE_COLUMNS, RESOLUTION_COLUMNS, percentile
+from dashboard.buckets import FIRST_RESPONSE_COLUMNS, RESOLUTION_COLUMNS, percentiles
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
@@ -56,22 +57,35 @@ def _grouped(engine: Engine, filters: Filters, key: str) -> pd.DataFrame:
     frame = frame[frame["messages"] > 0]
     if frame.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS[:-1]).set_index("key")
-    return frame.groupby("key").apply(_summarise, hist, include_groups=False).drop(columns="answered")
+    return _summaries(frame, ["key"], hist).drop(columns="answered")
 
 
-def _summarise(group: pd.DataFrame, hist: list[str]) -> pd.Series:
-    counts = group[hist].to_numpy(dtype=float).sum(axis=0)
-    messages = int(group["messages"].sum())
-    median, p90 = percentile(counts, 0.5), percentile(counts, 0.9)
-    return pd.Series(
+def _summaries(frame: pd.DataFrame, keys: list[str], hist: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: messages, answered, median, p90 (from the summed histograms), within-SLA share.
+    Vectorised over the groups: a groupby-apply cost ~3 ms a group, a year by day and channel ~0.6 s."""
+    sums = frame.groupby(keys)[["messages", "answered", "in_sla", *hist]].sum()
+    counts = sums[hist].to_numpy(dtype=float)
+    messages = sums["messages"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(messages > 0, np.round(sums["in_sla"].to_numpy(dtype=float) / messages, 4), np.nan)
+    out = pd.DataFrame(
         {
-            "messages": messages,
-            "answered": int(group["answered"].sum()),
-            "median_hours": None if median is None else round(median, 2),
-            "p90_hours": None if p90 is None else round(p90, 2),
-            "within_sla_share": round(group["in_sla"].sum() / messages, 4) if messages else None,
-        }
+            "messages": sums["messages"].astype(int),
+            "answered": sums["answered"].astype(int),
+            "median_hours": _nullable(np.round(percentiles(counts, 0.5), 2)),
+            "p90_hours": _nullable(np.round(percentiles(counts, 0.9), 2)),
+            "within_sla_share": _nullable(share),
+        },
+        index=sums.index,
     )
+    return out
+
+
+def _nullable(values: np.ndarray) -> np.ndarray:
+    """Floats with None for the missing ones (JSON null, as the API and the figures expect)."""
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out
 
 
 def trend(engine: Engine, filters: Filters, split: str = "none", measure: str = "first") -> pd.DataFrame:
@@ -97,7 +111,7 @@ def trend(engine: Engine, filters: Filters, split: str = "none", measure: str = 
             messages=0, answered=0, median_hours=None, p90_hours=None, within_sla_share=None
         )
         return out.reset_index()
-    summary = frame.groupby(["period_start", "key"]).apply(_summarise, hist, include_groups=False)
+    summary = _summaries(frame, ["period_start", "key"], hist)
     out = summary.reindex(grid)
     out["messages"] = out["messages"].fillna(0).astype(int)
     out["answered"] = out["answered"].fillna(0).astype(int)
@@ -107,7 +121,10 @@ def trend(engine: Engine, filters: Filters, split: str = "none", measure: str = 
 def totals(engine: Engine, filters: Filters, measure: str = "first") -> dict:
     frame = _daily(engine, filters, "none", measure)
     return (
-        _summarise(frame, MEASURES[measure]).to_dict()
+        {
+            k: (v.item() if hasattr(v, "item") else v)
+            for k, v in _summaries(frame, ["key"], MEASURES[measure]).iloc[0].items()
+        }
         if len(frame)
         else {
             "messages": 0,

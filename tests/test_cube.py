@@ -131,3 +131,14 @@ def test_day_and_month_grains_hold_the_same_totals_in_every_slice(demo):
     assert {d for _, d in totals} == set(cube.MESSAGES.slices)
     assert {n for n, _ in totals.values()} == {total}
     assert len({h for _, h in totals.values()}) == 1
+
+
+def test_reads_across_months_return_plain_numbers_on_every_store(demo):
+    """A period of whole months and days sums sums; PostgreSQL would hand back Decimals (numeric) without a cast."""
+    filters = Filters(date(2026, 8, 15), date(2026, 11, 20))
+    assert len(cube.spans(filters.date_from, filters.date_to)) == 3
+    with demo.connect() as conn:
+        [(messages_total, hours)] = cube.read(conn, filters, ["messages", "response_hours_sum"])
+        by_place = cube.read(conn, filters, ["messages"], by=["oktmo"])
+    assert type(messages_total) is int and type(hours) is float
+    assert all(type(n) is int for _, n in by_place)
