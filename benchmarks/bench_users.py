@@ -30,21 +30,12 @@ import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-# the callbacks a page view fires, with the values the page gives their inputs besides the address
-PAGE_CALLBACKS = {
-    "kpis": {"refresh-interval.n_intervals": None},
-    "map": {"map-size.data": [1000, 640], "refresh-interval.n_intervals": None},
-    "tension": {"refresh-interval.n_intervals": None},
-    "response_trend": {"resp-measure.value": "first", "resp-split.value": "none", "refresh-interval.n_intervals": None},
-    "response_table": {"resp-table-by.value": "sector", "refresh-interval.n_intervals": None},
-}
-FIRST_OUTPUT = {
-    "kpis": "kpi-tiles.children",
-    "map": "heat-map.figure",
-    "tension": "tension-sectors.children",
-    "response_trend": "resp-trend.figure",
-    "response_table": "resp-table.rowData",
-}
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dash_requests import PAGE_CALLBACKS, body  # noqa: E402
+from dash_requests import templates as page_templates  # noqa: E402
+
 PRESETS = ["today", "7d", "7d", "30d", "30d", "30d", "quarter"]
 SECTORS = ["zhkh", "roads", "health", "education", "transport", "improvement", "waste", "social"]
 MUNICIPALITIES = ["97701000", "97710000", "97704000", "97707000", "97713000"]
@@ -54,33 +45,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def outputs_of(spec: str) -> list[dict]:
-    """Dash's output string («..a.b...c.d..» or «a.b») as the request's list of outputs."""
-    parts = spec.strip(".").split("...") if spec.startswith("..") else [spec]
-    return [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]} for part in parts]
-
-
-def callback_requests(base: str) -> dict[str, dict]:
-    """Request templates for the page's data callbacks, built from the app's own dependency list."""
-    deps = requests.get(f"{base}/_dash-dependencies", timeout=30).json()
-    templates = {}
-    for name, first in FIRST_OUTPUT.items():
-        spec = next(d for d in deps if first in d["output"])
-        outputs = outputs_of(spec["output"])
-        given = PAGE_CALLBACKS[name]
-        templates[name] = {
-            "output": spec["output"],
-            "outputs": outputs if spec["output"].startswith("..") else outputs[0],
-            "inputs": [
-                {"id": i["id"], "property": i["property"], "value": given.get(f"{i['id']}.{i['property']}")}
-                for i in spec["inputs"]
-            ],
-            "state": [{"id": s["id"], "property": s["property"], "value": "/"} for s in spec["state"]],
-            "changedPropIds": ["url.search"],
-        }
-    return templates
 
 
 def random_search(rng: random.Random) -> str:
@@ -106,13 +70,8 @@ def user(base: str, templates: dict, seed: int, until: float, results: dict, err
             if page.status_code != 200:
                 raise RuntimeError(f"page {page.status_code}")
             for name, template in templates.items():
-                body = dict(template)
-                body["inputs"] = [
-                    dict(i, value=search) if (i["id"], i["property"]) == ("url", "search") else i
-                    for i in template["inputs"]
-                ]
                 t0 = time.perf_counter()
-                response = session.post(f"{base}/_dash-update-component", json=body, timeout=60)
+                response = session.post(f"{base}/_dash-update-component", json=body(template, search), timeout=60)
                 timings[name] = time.perf_counter() - t0
                 if response.status_code not in (200, 204):
                     raise RuntimeError(f"{name} {response.status_code}: {response.text[:200]}")
@@ -190,7 +149,7 @@ def main() -> None:
                     break
             except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.5)
-        templates = callback_requests(base)
+        templates = page_templates(requests.get(f"{base}/_dash-dependencies", timeout=30).json(), PAGE_CALLBACKS)
         print(
             f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {os.cpu_count()} cores; "
             f"gunicorn {args.workers} workers × {args.threads} threads; cache {args.cache}; "
@@ -217,7 +176,7 @@ def main() -> None:
             f"errors {len(errors)}"
         )
         print(f"{'':16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-        for name in [*FIRST_OUTPUT, "page_view"]:
+        for name in [*(c.name for c in PAGE_CALLBACKS), "page_view"]:
             values = results[name]
             if values:
                 print(

@@ -23,8 +23,12 @@ PAGE_CALLBACKS = [
     Callback("kpis", f"{ids.KPIS}.children", {}),
     Callback("map", f"{ids.MAP}.figure", {f"{ids.MAP_SIZE}.data": [1000, 640]}),
     Callback("tension", f"{ids.TENSION_SECTORS}.children", {}),
-    Callback("response_trend", f"{ids.RESP_TREND}.figure", {f"{ids.RESP_MEASURE}.value": "first"}),
-    Callback("response_table", f"{ids.RESP_TABLE}.rowData", {}),
+    Callback(
+        "response_trend",
+        f"{ids.RESP_TREND}.figure",
+        {f"{ids.RESP_MEASURE}.value": "first", f"{ids.RESP_SPLIT}.value": "none"},
+    ),
+    Callback("response_table", f"{ids.RESP_TABLE}.rowData", {f"{ids.RESP_TABLE_BY}.value": "sector"}),
 ]
 WALL = Callback("wall", f"{ids.WALL_MAP}.figure", {f"{ids.WALL_SIZE}.data": [1800, 900]})
 BRIEFING = Callback("briefing", f"{ids.BRIEFING_BODY}.children", {}, search_input=f"{ids.BRIEFING_URL}.search")

@@ -82,24 +82,30 @@ class Cube:
         return [d for d in self.dimensions if mask & self.bit(d)]
 
 
+MESSAGE_DIMENSIONS = ("oktmo", "sector", "source", "agency")  # the topic cube's first three are the same bits
+
+
 def _bits(*names: str) -> int:
-    return sum(1 << ("oktmo", "sector", "source", "agency").index(n) for n in names)
+    return sum(1 << MESSAGE_DIMENSIONS.index(n) for n in names)
+
+
+ALL = _bits(*MESSAGE_DIMENSIONS)
 
 
 MESSAGES = Cube(
     table=rollups,
-    dimensions=("oktmo", "sector", "source", "agency"),
+    dimensions=MESSAGE_DIMENSIONS,
     parents={
         0: _bits("sector"),
         _bits("source"): _bits("sector", "source"),
         _bits("sector"): _bits("oktmo", "sector"),
         _bits("oktmo"): _bits("oktmo", "sector"),
         _bits("agency"): _bits("agency", "sector"),
-        _bits("sector", "source"): 15,
-        _bits("agency", "sector"): 15,
-        _bits("oktmo", "source"): 15,
-        _bits("oktmo", "sector"): 15,
-        15: None,  # from messages; it also serves municipality × sector × channel (agencies are few per sector)
+        _bits("sector", "source"): ALL,
+        _bits("agency", "sector"): ALL,
+        _bits("oktmo", "source"): ALL,
+        _bits("oktmo", "sector"): ALL,
+        ALL: None,  # from messages; it also serves municipality × sector × channel (agencies are few per sector)
     },
     measures=(*COUNTS, *FIRST_RESPONSE_COLUMNS, *RESOLUTION_COLUMNS),
 )
@@ -107,7 +113,7 @@ MESSAGES = Cube(
 TOPICS = Cube(
     table=topic_rollups,
     dimensions=("oktmo", "sector", "source"),
-    parents={_bits("oktmo", "sector"): 7, 7: None},
+    parents={_bits("oktmo", "sector"): _bits(*FILTERED), _bits(*FILTERED): None},
     measures=("messages",),
     keys=("topic",),
 )
@@ -154,7 +160,7 @@ def read(
     by an expression of the day instead (a week number, say), so the database returns weeks rather than days.
     Without ``by`` the result is one row, zeros when nothing matches."""
     first, last = date_from or filters.date_from, date_to or filters.date_to
-    values = {"oktmo": filters.municipalities, "sector": filters.sectors, "source": filters.sources}
+    values = filters.by_column()
     filtered = tuple(name for name in FILTERED if values[name])
     mask = cube.slice_for({k for k in by if k != "day" and k not in cube.keys} | set(filtered))
     pieces = [(DAY, first, last)] if "day" in by else spans(first, last)

@@ -22,6 +22,10 @@ class Filters:
     municipalities: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
+    def by_column(self) -> dict[str, tuple[str, ...]]:
+        """The chosen values by the column they filter (messages' and rollups' column names alike)."""
+        return {"oktmo": self.municipalities, "sector": self.sectors, "source": self.sources}
+
     @property
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1

@@ -109,11 +109,8 @@ def backlog(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     """Overdue and unanswered at the end of each day of the period (at ``now`` for today and later days)."""
     tz = region.timezone
     r = rollup_late.c
-    mask = sum(BIT[d] for d, values in _filter_values(filters).items() if values)
-    where = [r.dims == mask]
-    for name, values in _filter_values(filters).items():
-        if values:
-            where.append(r[name].in_(values))
+    chosen = {name: values for name, values in filters.by_column().items() if values}
+    where = [r.dims == sum(BIT[name] for name in chosen), *[r[name].in_(values) for name, values in chosen.items()]]
     net = func.coalesce(func.sum(r.starts - r.ends), 0)
     days = pd.date_range(filters.date_from, filters.date_to, freq="D").date
     with engine.connect() as conn:
@@ -133,17 +130,11 @@ def backlog(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     return pd.DataFrame({"day": days, "overdue": overdue.to_numpy(dtype=int)})
 
 
-def _filter_values(filters: Filters) -> dict[str, tuple[str, ...]]:
-    return {"oktmo": filters.municipalities, "sector": filters.sectors, "source": filters.sources}
-
-
 def _due_later_today(conn: Connection, filters: Filters, now: datetime, tz: ZoneInfo) -> pd.Series:
     """Local target days of open unanswered messages whose target is still ahead of ``now``."""
     m = messages.c
     recent = (now.astimezone(tz) - timedelta(hours=load_sla().max_hours)).date() - timedelta(days=1)
     where = [m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES), m.day >= recent, m.due_at >= now]
-    for name, values in _filter_values(filters).items():
-        if values:
-            where.append(m[name].in_(values))
+    where += [m[name].in_(values) for name, values in filters.by_column().items() if values]
     due = pd.to_datetime(pd.Series([r[0] for r in conn.execute(select(m.due_at).where(*where))]), utc=True)
     return due.dt.tz_convert(tz).dt.date.reset_index(drop=True)

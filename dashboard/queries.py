@@ -26,12 +26,7 @@ EXACT_POINTS = 60_000  # up to this many messages in the period the density laye
 def _where(table, filters: Filters, date_from=None, date_to=None):
     c = table.c
     clauses = [c.day >= (date_from or filters.date_from), c.day <= (date_to or filters.date_to)]
-    if filters.sectors:
-        clauses.append(c.sector.in_(filters.sectors))
-    if filters.municipalities:
-        clauses.append(c.oktmo.in_(filters.municipalities))
-    if filters.sources:
-        clauses.append(c.source.in_(filters.sources))
+    clauses += [c[name].in_(values) for name, values in filters.by_column().items() if values]
     return and_(*clauses)
 
 

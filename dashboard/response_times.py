@@ -120,20 +120,10 @@ def trend(engine: Engine, filters: Filters, split: str = "none", measure: str = 
 
 def totals(engine: Engine, filters: Filters, measure: str = "first") -> dict:
     frame = _daily(engine, filters, "none", measure)
-    return (
-        {
-            k: (v.item() if hasattr(v, "item") else v)
-            for k, v in _summaries(frame, ["key"], MEASURES[measure]).iloc[0].items()
-        }
-        if len(frame)
-        else {
-            "messages": 0,
-            "answered": 0,
-            "median_hours": None,
-            "p90_hours": None,
-            "within_sla_share": None,
-        }
-    )
+    if frame.empty:
+        return {"messages": 0, "answered": 0, "median_hours": None, "p90_hours": None, "within_sla_share": None}
+    row = _summaries(frame, ["key"], MEASURES[measure]).iloc[0]
+    return {name: (value.item() if isinstance(value, np.generic) else value) for name, value in row.items()}
 
 
 def oldest_overdue(engine: Engine, filters: Filters, now: datetime, region: Region, limit: int = 10) -> pd.DataFrame:

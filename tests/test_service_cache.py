@@ -4,76 +4,71 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 
+import dashboard.service as module
 from dashboard.loader.ingest import load_file
 from dashboard.service import DashboardService, cache
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
 
 
-def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, monkeypatch):
+@pytest.fixture
+def calls(engine, tmp_path, monkeypatch):
+    """The hand-made rows loaded, an empty SimpleCache in an app context, and the list of figures that were
+    computed rather than served from the cache."""
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
     load_file(path, engine, now=NOW)
+    calls: list[str] = []
+    real = module._run
+    monkeypatch.setattr(module, "_run", lambda svc, name, *a: calls.append(name) or real(svc, name, *a))
+    app = Flask(__name__)
+    cache.init_app(app, config={"CACHE_TYPE": "SimpleCache"})
+    with app.app_context():
+        cache.clear()
+        yield calls
+
+
+def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, calls):
     clock = {"now": NOW}
     service = DashboardService(engine, region, clock=lambda: clock["now"])
-    calls: list[str] = []
-    import dashboard.service as module
-
-    real = module._run
-    monkeypatch.setattr(module, "_run", lambda svc, name, *a: calls.append(name) or real(svc, name, *a))
-    app = Flask(__name__)
-    cache.init_app(app, config={"CACHE_TYPE": "SimpleCache"})
-    with app.app_context():
-        cache.clear()
-        service.summary(PERIOD)
-        service.response_trend(PERIOD)
-        service.summary(PERIOD)
-        service.response_trend(PERIOD)
-        assert calls == ["summary", "response_trend"]  # second round served from the cache
-        clock["now"] = NOW + timedelta(minutes=7)  # a new five-minute slot
-        service.summary(PERIOD)
-        service.response_trend(PERIOD)
-        assert calls == ["summary", "response_trend", "summary"]  # only the clock-bound figure is recomputed
-        extra = tmp_path / "more.csv"
-        header, first = ROWS.splitlines()[:2]
-        extra.write_text(f"{header}\n{first.replace('q1', 'z1')}\n", encoding="utf-8")
-        load_file(extra, engine, now=NOW)  # a load bumps the data version
-        service.response_trend(PERIOD)
-        assert calls[-1] == "response_trend"
-
-
-def test_a_load_invalidates_the_figures_of_the_days_it_touched_and_no_others(engine, region, tmp_path, monkeypatch):
-    path = tmp_path / "hand.csv"
-    path.write_text(ROWS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
-    service = DashboardService(engine, region, clock=lambda: NOW)
-    calls: list[str] = []
-    import dashboard.service as module
-
-    real = module._run
-    monkeypatch.setattr(module, "_run", lambda svc, name, *a: calls.append(name) or real(svc, name, *a))
+    service.summary(PERIOD)
+    service.response_trend(PERIOD)
+    service.summary(PERIOD)
+    service.response_trend(PERIOD)
+    assert calls == ["summary", "response_trend"]  # second round served from the cache
+    clock["now"] = NOW + timedelta(minutes=7)  # a new five-minute slot
+    service.summary(PERIOD)
+    service.response_trend(PERIOD)
+    assert calls == ["summary", "response_trend", "summary"]  # only the clock-bound figure is recomputed
+    extra = tmp_path / "more.csv"
     header, first = ROWS.splitlines()[:2]
-    app = Flask(__name__)
-    cache.init_app(app, config={"CACHE_TYPE": "SimpleCache"})
-    with app.app_context():
-        cache.clear()
-        service.response_trend(PERIOD)
-        service.backlog(PERIOD)
-        # a message of June: months before the period and its baseline — the trend stays cached; the backlog
-        # counts every earlier open message, so it is recomputed
-        old = tmp_path / "june.csv"
-        old.write_text(f"{header}\n{first.replace('q1', 'j1').replace('2026-11-10', '2026-06-01')}\n", encoding="utf-8")
-        load_file(old, engine, now=NOW)
-        service.response_trend(PERIOD)
-        service.backlog(PERIOD)
-        assert calls == ["response_trend", "backlog", "backlog"]
-        # a message inside the period: both are recomputed, and the trend counts it
-        new = tmp_path / "november.csv"
-        new.write_text(f"{header}\n{first.replace('q1', 'n1').replace('2026-11-10', '2026-11-12')}\n", encoding="utf-8")
-        load_file(new, engine, now=NOW)
-        trend = service.response_trend(PERIOD)
-        service.backlog(PERIOD)
-        assert calls[3:] == ["response_trend", "backlog"]
-        assert int(trend["messages"].sum()) == 6 + 1
+    extra.write_text(f"{header}\n{first.replace('q1', 'z1')}\n", encoding="utf-8")
+    load_file(extra, engine, now=NOW)  # a load bumps the data version
+    service.response_trend(PERIOD)
+    assert calls[-1] == "response_trend"
+
+
+def test_a_load_invalidates_the_figures_of_the_days_it_touched_and_no_others(engine, region, tmp_path, calls):
+    service = DashboardService(engine, region, clock=lambda: NOW)
+    header, first = ROWS.splitlines()[:2]
+    service.response_trend(PERIOD)
+    service.backlog(PERIOD)
+    # a message of June: months before the period and its baseline — the trend stays cached; the backlog
+    # counts every earlier open message, so it is recomputed
+    old = tmp_path / "june.csv"
+    old.write_text(f"{header}\n{first.replace('q1', 'j1').replace('2026-11-10', '2026-06-01')}\n", encoding="utf-8")
+    load_file(old, engine, now=NOW)
+    service.response_trend(PERIOD)
+    service.backlog(PERIOD)
+    assert calls == ["response_trend", "backlog", "backlog"]
+    # a message inside the period: both are recomputed, and the trend counts it
+    new = tmp_path / "november.csv"
+    new.write_text(f"{header}\n{first.replace('q1', 'n1').replace('2026-11-10', '2026-11-12')}\n", encoding="utf-8")
+    load_file(new, engine, now=NOW)
+    trend = service.response_trend(PERIOD)
+    service.backlog(PERIOD)
+    assert calls[3:] == ["response_trend", "backlog"]
+    assert int(trend["messages"].sum()) == 6 + 1
