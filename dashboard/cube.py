@@ -127,21 +127,44 @@ def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def spans(first: date, last: date) -> list[tuple[int, date, date]]:
-    """(grain, from, to) pieces covering [first, last]: whole months at month grain (rows dated the 1st), the days
-    before and after them at day grain."""
-    months_from = first if first.day == 1 else next_month(first)
-    months_until = last + timedelta(days=1) if (last + timedelta(days=1)).day == 1 else month_start(last)
-    if months_from >= months_until:
-        return [(DAY, first, last)]
-    pieces = []
-    if first < months_from:
-        pieces.append((DAY, first, months_from - timedelta(days=1)))
-    last_month = month_start(months_until - timedelta(days=1))
-    pieces.append((MONTH, months_from, last_month))
-    if months_until <= last:
-        pieces.append((DAY, months_until, last))
-    return pieces
+Piece = tuple[int, date, date, int]  # grain, from, to, sign: +1 adds the rows' sums, −1 takes them away
+
+
+def spans(first: date, last: date) -> list[Piece]:
+    """Pieces covering [first, last]: whole months at month grain (rows dated the 1st), a partial month at day
+    grain — or, where that reads fewer days, as its whole month less the days outside the period (sums subtract
+    exactly). So no month costs more than half its days: the last 30 days are a month and two days, not 30 days."""
+    pieces: list[Piece] = []
+    month = month_start(first)
+    while month <= last:
+        end = next_month(month) - timedelta(days=1)
+        a, b = max(first, month), min(last, end)
+        inside = (b - a).days + 1
+        if inside == end.day:
+            pieces.append((MONTH, month, month, 1))
+        elif inside > end.day - inside:
+            pieces.append((MONTH, month, month, 1))
+            if a > month:
+                pieces.append((DAY, month, a - timedelta(days=1), -1))
+            if b < end:
+                pieces.append((DAY, b + timedelta(days=1), end, -1))
+        else:
+            pieces.append((DAY, a, b, 1))
+        month = next_month(month)
+    return _merged(pieces)
+
+
+def _merged(pieces: list[Piece]) -> list[Piece]:
+    """Runs of pieces of one grain and sign that continue each other, as one piece each."""
+    out: list[Piece] = []
+    for grain, a, b, sign in sorted(pieces, key=lambda p: (p[0], p[3], p[1])):
+        if out and out[-1][0] == grain and out[-1][3] == sign:
+            step = next_month(out[-1][2]) if grain == MONTH else out[-1][2] + timedelta(days=1)
+            if a == step:
+                out[-1] = (grain, out[-1][1], b, sign)
+                continue
+        out.append((grain, a, b, sign))
+    return out
 
 
 def read(
@@ -163,11 +186,11 @@ def read(
     values = filters.by_column()
     filtered = tuple(name for name in FILTERED if values[name])
     mask = cube.slice_for({k for k in by if k != "day" and k not in cube.keys} | set(filtered))
-    pieces = [(DAY, first, last)] if "day" in by else spans(first, last)
+    pieces = [(DAY, first, last, 1)] if "day" in by else spans(first, last)
     params = {f"v_{name}": list(values[name]) for name in filtered}
-    for i, (_, a, b) in enumerate(pieces):
+    for i, (_, a, b, _) in enumerate(pieces):
         params[f"a{i}"], params[f"b{i}"] = a, b
-    grains = tuple(grain for grain, _, _ in pieces)
+    grains = tuple((grain, sign) for grain, _, _, sign in pieces)
     shape = (cube, mask, grains, tuple(by), tuple(measures), filtered)
     # built once per shape (unless grouped by an expression): building 126 SUM()s costs more than running them
     statement = _statement(*shape, day_key) if day_key is not None else _cached_statement(*shape)
@@ -177,7 +200,7 @@ def read(
 def _statement(
     cube: Cube,
     mask: int,
-    grains: tuple[int, ...],
+    grains: tuple[tuple[int, int], ...],
     by: tuple[str, ...],
     measures: tuple[str, ...],
     filtered: tuple[str, ...],
@@ -191,21 +214,26 @@ def _statement(
     def key(name: str) -> ColumnElement:
         return computed if name == "day" and computed is not None else r[name]
 
-    def branch(i: int, grain: int) -> Select:
-        where = and_(r.grain == grain, r.day >= bindparam(f"a{i}"), r.day <= bindparam(f"b{i}"), *conditions)
-        columns = [key(k) for k in by] + [func.sum(r[m]).label(m) for m in measures]
-        return select(*columns).where(where).group_by(*[key(k) for k in by])
+    # with pieces taken away, a group they cancel out sums to zero messages: it is left out, as if never read
+    subtracts = any(sign < 0 for _, sign in grains)
+    summed = (*measures, "messages") if subtracts and by and "messages" not in measures else measures
 
-    if len(grains) == 1 and by:
-        return branch(0, grains[0])
-    parts = union_all(*[branch(i, g) for i, g in enumerate(grains)]).subquery()
+    def branch(i: int, grain: int, sign: int) -> Select:
+        where = and_(r.grain == grain, r.day >= bindparam(f"a{i}"), r.day <= bindparam(f"b{i}"), *conditions)
+        sums = [(func.sum(r[m]) if sign > 0 else -func.sum(r[m])).label(m) for m in summed]
+        return select(*[key(k) for k in by], *sums).where(where).group_by(*[key(k) for k in by])
+
+    if len(grains) == 1 and by and not subtracts:
+        return branch(0, *grains[0])
+    parts = union_all(*[branch(i, *g) for i, g in enumerate(grains)]).subquery()
 
     def total(name: str) -> ColumnElement:
         # PostgreSQL sums bigints into numeric: cast back, so every store returns ints (and floats) alike
         kind = Float if isinstance(r[name].type, Float) else BigInteger
         return func.coalesce(cast(func.sum(parts.c[name]), kind), 0).label(name)
 
-    return select(*[parts.c[k] for k in by], *[total(m) for m in measures]).group_by(*[parts.c[k] for k in by])
+    statement = select(*[parts.c[k] for k in by], *[total(m) for m in measures]).group_by(*[parts.c[k] for k in by])
+    return statement.having(func.sum(parts.c.messages) != 0) if subtracts and by else statement
 
 
 _cached_statement = lru_cache(maxsize=512)(_statement)

@@ -16,14 +16,12 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, delete, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.region import Region
-from dashboard.store.bulk import insert_frame
+from dashboard.store.bulk import add_frame, insert_frame
 from dashboard.store.schema import messages, meta, rollup_late
 
 DIMENSIONS = ("oktmo", "sector", "source")
@@ -69,17 +67,9 @@ def apply(conn: Connection, delta: pd.DataFrame) -> None:
         return
     rows = _slices(delta)
     rows = rows[(rows["starts"] != 0) | (rows["ends"] != 0)]
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(rollup_late)
-    statement = statement.on_conflict_do_update(
-        index_elements=["dims", "day", *DIMENSIONS],
-        set_={
-            "starts": rollup_late.c.starts + statement.excluded.starts,
-            "ends": rollup_late.c.ends + statement.excluded.ends,
-        },
+    add_frame(
+        conn, rollup_late, rows.astype({"starts": int, "ends": int}), ["dims", "day", *DIMENSIONS], ["starts", "ends"]
     )
-    records = rows[["dims", "day", *DIMENSIONS, "starts", "ends"]].astype({"starts": int, "ends": int})
-    conn.execute(statement, records.to_dict("records"))
     if (delta["starts"] < 0).any() or (delta["ends"] < 0).any():
         r = rollup_late.c
         conn.execute(delete(rollup_late).where(r.starts == 0, r.ends == 0, r.day.in_(set(rows["day"]))))

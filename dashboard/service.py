@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
+from flask import g, has_request_context
 from flask_caching import Cache
 from sqlalchemy import Engine
 
@@ -70,11 +71,17 @@ class DashboardService:
         """Results keyed by the data version of the days they read (``reach``); figures that move with the clock
         (overdue "now") also by a CLOCK_STEP_MINUTES slot.
 
-        Every read passes here, so this is where the request's principal is held to its sectors."""
+        Every read passes here, so this is where the request's principal is held to its sectors. Within one request
+        a figure asked twice (the tension index behind the map's metric and its card) is computed or fetched once;
+        callers treat results as read-only."""
         filters = access.scope(filters, access.current_principal())
         now = self.now()
         slot = "" if name in CLOCK_FREE else now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}"
-        return _cached_query(self, name, filters, data_version(self.engine, *reach(name, filters)), slot, *args)
+        key = (name, filters, data_version(self.engine, *reach(name, filters)), slot, *args)
+        seen = g.setdefault("tsur_figures", {}) if has_request_context() else {}
+        if key not in seen:
+            seen[key] = _cached_query(self, *key)
+        return seen[key]
 
     def summary(self, filters: Filters) -> dict:
         return self._cached("summary", filters)

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 from scipy import special
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Connection, Engine, and_, case, func, select
 
 from dashboard import cube
 from dashboard import formatting as fmt
@@ -39,6 +39,7 @@ LEVEL_FLOORS = (0.0, 30.0, 50.0, 70.0)  # index at which each level starts
 WEIGHTS = {"volume": 60.0, "repeats": 15.0, "overdue": 12.5, "spread": 12.5}  # "spread": per capita / hottest place
 
 BASELINE_DAYS = 56  # eight weeks before the period
+ONE_PASS_DAYS = 31  # periods up to a month read their days and baseline weeks in one pass (``_volume``)
 DISPERSION_WEEKS = 8  # the day-to-day spread is estimated from the last eight whole weeks of the baseline
 MIN_BASELINE_DAYS = 14  # with less history the volume and topic tests stay silent
 SURPRISE_FROM, SURPRISE_FULL = 2.0, 6.0  # −log10(p): the rise starts to count at p = 0.01, fully at 10⁻⁶
@@ -54,6 +55,11 @@ HOTTEST_SHARE = 0.7  # a sector stands at least at 70 % of its hottest place: on
 
 def level_of(index: float) -> str:
     return LEVELS[int(np.searchsorted(LEVEL_FLOORS, index, side="right")) - 1]
+
+
+def levels_of(index: np.ndarray) -> np.ndarray:
+    """``level_of`` of every value at once."""
+    return np.asarray(LEVELS, dtype=object)[np.searchsorted(LEVEL_FLOORS, index, side="right") - 1]
 
 
 @dataclass(frozen=True)
@@ -174,13 +180,19 @@ def _first_day(engine: Engine) -> date | None:
 
 
 def _frame(rows, columns: list[str]) -> pd.DataFrame:
-    frame = rows_frame(rows, columns=columns)
+    """Rows as a frame with integer counts, dates as dates and codes as Python strings (the statistics group and
+    index by them: on a few thousand rows, Arrow-backed strings cost more than they save)."""
+    frame = _codes(rows_frame(rows, columns=columns))
     for name in ("messages", "period", "baseline"):
         if name in frame:
             frame[name] = frame[name].astype("int64")
     if "day" in frame:
         frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
+
+
+def _codes(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype({name: object for name in ("sector", "oktmo", "topic") if name in frame})
 
 
 def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
@@ -191,34 +203,8 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
     start, data_start = windows(filters, _first_day(engine))
     baseline = None if data_start is None else (data_start, filters.date_from - timedelta(days=1))
     spark_from, spark_to = spark_window(period)
-    short = baseline is None or (baseline[1] - baseline[0]).days < 7 * (DISPERSION_WEEKS + 1)
     with engine.connect() as conn:
-        if short:  # one pass: the period and every baseline week (at most DISPERSION_WEEKS and a part)
-            keys = week_key(period, baseline)
-            weeks = _frame(
-                cube.read(conn, wide, ["messages"], by=["sector", "oktmo", "day"], date_from=start, day_key=keys),
-                ["sector", "oktmo", "week", "messages"],
-            )
-            cells = _cells(weeks, baseline is not None)
-        else:  # a long period: its sums and the baseline's at month grain, the spread from the last weeks only
-            cells = _cells_of(
-                cube.read(conn, wide, ["messages"], by=["sector", "oktmo"]),
-                cube.read(conn, wide, ["messages"], by=["sector", "oktmo"], date_from=baseline[0], date_to=baseline[1]),
-            )
-            recent = (max(baseline[0], baseline[1] - timedelta(days=7 * DISPERSION_WEEKS - 1)), baseline[1])
-            keys = week_key(period, recent)
-            weeks = _frame(
-                cube.read(
-                    conn,
-                    wide,
-                    ["messages"],
-                    by=["sector", "oktmo", "day"],
-                    date_from=recent[0],
-                    date_to=recent[1],
-                    day_key=keys,
-                ),
-                ["sector", "oktmo", "week", "messages"],
-            )
+        cells, weeks = _volume(conn, wide, period, baseline, start)
         totals = (
             cube.read(conn, wide, ["messages"], by=["day"], date_from=baseline[0], date_to=baseline[1])
             if baseline
@@ -242,13 +228,56 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
         period=period,
         baseline=baseline,
         cells=cells,
-        weekly=weeks[(weeks["week"] >= 0) & (weeks["week"] < DISPERSION_WEEKS)].astype({"week": "int64"}),
+        weekly=weeks,
         totals=totals_frame.set_index("day")["messages"],
         spark=_frame(spark, ["sector", "day", "messages"]),
         topics=_topic_windows(in_period, before),
         overdue=overdue_by(engine, wide, now, region, key=("sector", "oktmo")),
         last_day_share=elapsed_share(filters, now, region),
     )
+
+
+def _volume(
+    conn: Connection, wide: Filters, period: tuple[date, date], baseline: tuple[date, date] | None, start: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cell counts (period and baseline) and the weekly counts of the baseline's last DISPERSION_WEEKS weeks.
+
+    A period of up to a month with a baseline of up to DISPERSION_WEEKS weeks and a part is one pass over its days,
+    grouped by week number. Longer ones read their sums through the cube's months and only the last weeks by day
+    (a year is twelve months, not 365 days of every cell)."""
+    one_pass = (period[1] - period[0]).days < ONE_PASS_DAYS and (
+        baseline is None or (baseline[1] - baseline[0]).days < 7 * (DISPERSION_WEEKS + 1)
+    )
+    columns = ["sector", "oktmo", "week", "messages"]
+    if one_pass:
+        keys = week_key(period, baseline)
+        weeks = _frame(
+            cube.read(conn, wide, ["messages"], by=["sector", "oktmo", "day"], date_from=start, day_key=keys), columns
+        )
+        return _cells(weeks, baseline is not None), _last_weeks(weeks)
+    before = []
+    weeks = _frame([], columns)
+    if baseline is not None:
+        before = cube.read(conn, wide, ["messages"], by=["sector", "oktmo"], date_from=baseline[0], date_to=baseline[1])
+        recent = (max(baseline[0], baseline[1] - timedelta(days=7 * DISPERSION_WEEKS - 1)), baseline[1])
+        keys = week_key(period, recent)
+        weeks = _frame(
+            cube.read(
+                conn,
+                wide,
+                ["messages"],
+                by=["sector", "oktmo", "day"],
+                date_from=recent[0],
+                date_to=recent[1],
+                day_key=keys,
+            ),
+            columns,
+        )
+    return _cells_of(cube.read(conn, wide, ["messages"], by=["sector", "oktmo"]), before), _last_weeks(weeks)
+
+
+def _last_weeks(weeks: pd.DataFrame) -> pd.DataFrame:
+    return weeks[(weeks["week"] >= 0) & (weeks["week"] < DISPERSION_WEEKS)].astype({"week": "int64"})
 
 
 def _cells(weeks: pd.DataFrame, with_baseline: bool) -> pd.DataFrame:
@@ -261,16 +290,16 @@ def _cells(weeks: pd.DataFrame, with_baseline: bool) -> pd.DataFrame:
 
 def _cells_of(in_period, before) -> pd.DataFrame:
     keys = ["sector", "oktmo"]
-    period = rows_frame(in_period, columns=[*keys, "observed"]).set_index(keys)
-    baseline = rows_frame(before, columns=[*keys, "baseline"]).set_index(keys)
+    period = _codes(rows_frame(in_period, columns=[*keys, "observed"])).set_index(keys)
+    baseline = _codes(rows_frame(before, columns=[*keys, "baseline"])).set_index(keys)
     return period.join(baseline, how="outer").fillna(0).astype("int64").reset_index()
 
 
 def _topic_windows(in_period, before) -> pd.DataFrame:
     """One row per (sector, oktmo, topic) with its messages in the period and in the baseline."""
     keys = ["sector", "oktmo", "topic"]
-    period = rows_frame(in_period, columns=[*keys, "period"]).set_index(keys)
-    baseline = rows_frame(before, columns=[*keys, "baseline"]).set_index(keys)
+    period = _codes(rows_frame(in_period, columns=[*keys, "period"])).set_index(keys)
+    baseline = _codes(rows_frame(before, columns=[*keys, "baseline"])).set_index(keys)
     both = period.join(baseline, how="outer").fillna(0).astype("int64").reset_index()
     return both[[*keys, "period", "baseline"]]
 
@@ -573,7 +602,7 @@ def _finish(frame: pd.DataFrame, floor: pd.Series | None = None, scale: pd.Serie
     if floor is not None:
         index = np.maximum(index, floor.reindex(frame.index).fillna(0))
     frame["index"] = index.round(1)
-    frame["level"] = [level_of(v) for v in frame["index"]]
+    frame["level"] = levels_of(frame["index"].to_numpy())
     return frame.sort_values(["index", "observed"], ascending=False)
 
 

@@ -22,31 +22,62 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("first", "last", "expected"),
     [
-        (date(2026, 11, 3), date(2026, 11, 20), [(cube.DAY, date(2026, 11, 3), date(2026, 11, 20))]),
-        (date(2026, 11, 1), date(2026, 11, 30), [(cube.MONTH, date(2026, 11, 1), date(2026, 11, 1))]),
+        # 18 days of November: the month less the 12 days outside
+        (
+            date(2026, 11, 3),
+            date(2026, 11, 20),
+            [
+                (cube.DAY, date(2026, 11, 1), date(2026, 11, 2), -1),
+                (cube.DAY, date(2026, 11, 21), date(2026, 11, 30), -1),
+                (cube.MONTH, date(2026, 11, 1), date(2026, 11, 1), 1),
+            ],
+        ),
+        (date(2026, 11, 1), date(2026, 11, 30), [(cube.MONTH, date(2026, 11, 1), date(2026, 11, 1), 1)]),
+        # a year: ten days of November 2025 by day, the months after it as one run, less the end of November 2026
         (
             date(2025, 11, 21),
             date(2026, 11, 20),
             [
-                (cube.DAY, date(2025, 11, 21), date(2025, 11, 30)),
-                (cube.MONTH, date(2025, 12, 1), date(2026, 10, 1)),
-                (cube.DAY, date(2026, 11, 1), date(2026, 11, 20)),
+                (cube.DAY, date(2026, 11, 21), date(2026, 11, 30), -1),
+                (cube.DAY, date(2025, 11, 21), date(2025, 11, 30), 1),
+                (cube.MONTH, date(2025, 12, 1), date(2026, 11, 1), 1),
             ],
         ),
         (
             date(2026, 1, 31),
             date(2026, 3, 1),
             [
-                (cube.DAY, date(2026, 1, 31), date(2026, 1, 31)),
-                (cube.MONTH, date(2026, 2, 1), date(2026, 2, 1)),
-                (cube.DAY, date(2026, 3, 1), date(2026, 3, 1)),
+                (cube.DAY, date(2026, 1, 31), date(2026, 1, 31), 1),
+                (cube.DAY, date(2026, 3, 1), date(2026, 3, 1), 1),
+                (cube.MONTH, date(2026, 2, 1), date(2026, 2, 1), 1),
             ],
         ),
-        (date(2026, 2, 2), date(2026, 3, 1), [(cube.DAY, date(2026, 2, 2), date(2026, 3, 1))]),
+        # the last 30 days: a month less its first day, and a day
+        (
+            date(2026, 2, 2),
+            date(2026, 3, 1),
+            [
+                (cube.DAY, date(2026, 2, 1), date(2026, 2, 1), -1),
+                (cube.DAY, date(2026, 3, 1), date(2026, 3, 1), 1),
+                (cube.MONTH, date(2026, 2, 1), date(2026, 2, 1), 1),
+            ],
+        ),
+        # a week across two months: one run of days
+        (date(2026, 11, 25), date(2026, 12, 1), [(cube.DAY, date(2026, 11, 25), date(2026, 12, 1), 1)]),
     ],
 )
-def test_spans_cover_the_period_with_whole_months(first, last, expected):
+def test_spans_cover_the_period_reading_at_most_half_of_any_month_by_day(first, last, expected):
     assert cube.spans(first, last) == expected
+    # what the pieces add up to, day by day: exactly the period, each day once
+    covered: dict[date, int] = {}
+    for grain, a, b, sign in expected:
+        day = a
+        end = cube.next_month(b) - timedelta(days=1) if grain == cube.MONTH else b
+        while day <= end:
+            covered[day] = covered.get(day, 0) + sign
+            day += timedelta(days=1)
+    assert {d for d, n in covered.items() if n} == {first + timedelta(days=i) for i in range((last - first).days + 1)}
+    assert set(covered.values()) <= {0, 1}
 
 
 def test_slice_for_picks_the_smallest_slice_that_keeps_the_dimensions():

@@ -174,9 +174,11 @@ def test_density_of_a_long_period_comes_from_the_sample_index(engine, region, mo
     sampled = queries.point_density(engine, period, bounds, max_cells=400)
     assert (exact.attrs["sample"], sampled.attrs["sample"]) == (1, 64)
     assert sampled["count"].sum() == pytest.approx(exact["count"].sum(), rel=0.1)
-    # the busiest cells are the same places: the capital's cell leads both
-    top = lambda grid: tuple(grid.sort_values("count").iloc[-1][["lat", "lon"]].round(4))  # noqa: E731
-    assert top(sampled) == top(exact)
+    # the busiest cells are the same places: the sample's busiest cell is one of the exact count's busiest (the
+    # capital's cells, which may tie)
+    cell = lambda row: (round(row["lat"], 4), round(row["lon"], 4))  # noqa: E731
+    busiest = {cell(row) for _, row in exact[exact["count"] == exact["count"].max()].iterrows()}
+    assert cell(sampled.loc[sampled["count"].idxmax()]) in busiest
     m = messages.c
     query = select(m.day).where(m.day >= period.date_from, m.lat.is_not(None), queries.sample_predicate(64))
     with engine.connect() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -72,3 +73,25 @@ def test_a_load_invalidates_the_figures_of_the_days_it_touched_and_no_others(eng
     service.backlog(PERIOD)
     assert calls[3:] == ["response_trend", "backlog"]
     assert int(trend["messages"].sum()) == 6 + 1
+
+
+def test_a_figure_asked_twice_in_one_request_is_computed_once(engine, region, tmp_path, monkeypatch):
+    """With no cache at all (NullCache), the map's tension metric and its card share one tension index per
+    request; the next request computes it again."""
+    path = tmp_path / "hand.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    load_file(path, engine, now=NOW)
+    calls: list[str] = []
+    real = module._run
+    monkeypatch.setattr(module, "_run", lambda svc, name, *a: calls.append(name) or real(svc, name, *a))
+    app = Flask(__name__)
+    cache.init_app(app, config={"CACHE_TYPE": "NullCache"})
+    service = DashboardService(engine, region, clock=lambda: NOW)
+    chosen = replace(PERIOD, municipalities=("97701000",))
+    for _ in range(2):
+        with app.test_request_context("/_dash-update-component"):
+            by_place = service.map_tension(chosen)
+            card = service.place_tension(chosen, "97701000")
+            service.summary(PERIOD)
+    assert calls == ["tension", "summary"] * 2
+    assert by_place.loc["97701000"] == card["index"].max()

@@ -23,6 +23,7 @@ from dashboard.loader.ingest import load_frame
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from dashboard.store.schema import alerts as alerts_table
+from tests.conftest import store_of_run
 
 CHEB, NOVOCHEB, KANASH = "97701000", "97710000", "97707000"
 PERIOD = Filters(date(2026, 11, 13), date(2026, 11, 19))
@@ -137,19 +138,42 @@ def test_rollups_and_raw_messages_give_the_same_indices(loaded, region, period):
     )
 
 
-def test_a_quarter_from_rollups_equals_the_raw_count(engine, region):
-    """A quarter's sums and its baseline's are read at month grain, the spread from the last eight weeks."""
+@pytest.fixture(scope="module")
+def half_year(tmp_path_factory, region):
+    """220 days of demo messages, loaded once for the long-period tests."""
+    engine, cleanup = store_of_run(region, tmp_path_factory.mktemp("half_year"))
     load_frame(generate(region, messages=12_000, days=220, seed=8, now=NOW), engine, "demo", region, now=NOW)
-    period = Filters(date(2026, 8, 22), date(2026, 11, 20))
-    inputs = tension.inputs_from_rollups(engine, period, NOW, region)
-    assert (inputs.baseline[1] - inputs.baseline[0]).days > 7 * (tension.DISPERSION_WEEKS + 1)  # the long path
+    yield engine
+    cleanup()
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "baseline_days"),
+    [
+        (date(2026, 8, 22), date(2026, 11, 20), 91),  # a quarter: sums and baseline by month, spread by week
+        (date(2026, 10, 7), date(2026, 11, 20), 56),  # 45 days: longer than one pass
+        (date(2026, 5, 4), date(2026, 11, 20), 20),  # 201 days, data from 20 days before: a short baseline
+        (date(2026, 1, 1), date(2026, 11, 20), 0),  # all of the data: no baseline at all
+    ],
+)
+def test_long_periods_from_rollups_equal_the_raw_count(half_year, region, first, last, baseline_days):
+    """Periods past a month read their sums at month grain and the spread from the last eight weeks only."""
+    period = Filters(first, last)
+    inputs = tension.inputs_from_rollups(half_year, period, NOW, region)
+    assert (inputs.baseline is None) == (baseline_days == 0)
+    if inputs.baseline:
+        assert (inputs.baseline[1] - inputs.baseline[0]).days + 1 == baseline_days
     from_rollups = tension.compute(inputs, region)
-    from_raw = tension.compute(tension.inputs_from_messages(engine, period, NOW, region), region)
+    from_raw = tension.compute(tension.inputs_from_messages(half_year, period, NOW, region), region)
     key = ["sector", "oktmo"]
     a = from_rollups.points.sort_values(key).reset_index(drop=True)
     b = from_raw.points.sort_values(key).reset_index(drop=True)
+    assert a["observed"].sum() > 1000
     pd.testing.assert_frame_equal(a[[*key, "observed", "baseline"]], b[[*key, "observed", "baseline"]])
     np.testing.assert_allclose(a["index"], b["index"])
+    pd.testing.assert_frame_equal(
+        from_rollups.sectors[["sector", "index", "level"]], from_raw.sectors[["sector", "index", "level"]]
+    )
 
 
 def test_sector_tiles_are_sorted_and_carry_their_hottest_place(loaded, region):

@@ -1,4 +1,4 @@
-"""Fast bulk insert of a DataFrame: executemany on SQLite, COPY on PostgreSQL.
+"""Fast bulk writes of a DataFrame: insert (executemany on SQLite, COPY on PostgreSQL) and add-to-existing.
 
 SQLAlchemy's per-row type processing costs more than SQLite itself at a million rows, so values
 are converted column-wise here into what each driver stores natively (same representation that
@@ -57,4 +57,22 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
         return len(rows)
     placeholders = ", ".join("?" for _ in names)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})", rows)
+    return len(rows)
+
+
+def add_frame(conn: Connection, table: Table, frame: pd.DataFrame, keys: list[str], counts: list[str]) -> int:
+    """Insert the rows, or add their ``counts`` to the row already stored under the same ``keys`` (the table's
+    unique key): one upsert statement executed for all rows, values converted column-wise like ``insert_frame``."""
+    if frame.empty:
+        return 0
+    dialect = conn.dialect.name
+    names = [*keys, *counts]
+    rows = list(zip(*[_column_values(frame[name], dialect) for name in names], strict=True))
+    mark = "%s" if dialect == "postgresql" else "?"
+    added = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in counts)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(mark for _ in names)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}",
+        rows,
+    )
     return len(rows)
