@@ -39,7 +39,6 @@ LEVEL_FLOORS = (0.0, 30.0, 50.0, 70.0)  # index at which each level starts
 WEIGHTS = {"volume": 60.0, "repeats": 15.0, "overdue": 12.5, "spread": 12.5}  # "spread": per capita / hottest place
 
 BASELINE_DAYS = 56  # eight weeks before the period
-ONE_PASS_DAYS = 31  # periods up to a month read their days and baseline weeks in one pass (``_volume``)
 DISPERSION_WEEKS = 8  # the day-to-day spread is estimated from the last eight whole weeks of the baseline
 MIN_BASELINE_DAYS = 14  # with less history the volume and topic tests stay silent
 SURPRISE_FROM, SURPRISE_FULL = 2.0, 6.0  # −log10(p): the rise starts to count at p = 0.01, fully at 10⁻⁶
@@ -204,7 +203,7 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
     baseline = None if data_start is None else (data_start, filters.date_from - timedelta(days=1))
     spark_from, spark_to = spark_window(period)
     with engine.connect() as conn:
-        cells, weeks = _volume(conn, wide, period, baseline, start)
+        cells, weeks = _volume(conn, wide, period, baseline)
         totals = (
             cube.read(conn, wide, ["messages"], by=["day"], date_from=baseline[0], date_to=baseline[1])
             if baseline
@@ -238,54 +237,27 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
 
 
 def _volume(
-    conn: Connection, wide: Filters, period: tuple[date, date], baseline: tuple[date, date] | None, start: date
+    conn: Connection, wide: Filters, period: tuple[date, date], baseline: tuple[date, date] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cell counts (period and baseline) and the weekly counts of the baseline's last DISPERSION_WEEKS weeks.
-
-    A period of up to a month with a baseline of up to DISPERSION_WEEKS weeks and a part is one pass over its days,
-    grouped by week number. Longer ones read their sums through the cube's months and only the last weeks by day
-    (a year is twelve months, not 365 days of every cell)."""
-    one_pass = (period[1] - period[0]).days < ONE_PASS_DAYS and (
-        baseline is None or (baseline[1] - baseline[0]).days < 7 * (DISPERSION_WEEKS + 1)
-    )
+    """Cell counts of the period and the baseline (sums through the cube's months), and the weekly counts of the
+    baseline's last DISPERSION_WEEKS weeks (by day, grouped by week number in the database)."""
     columns = ["sector", "oktmo", "week", "messages"]
-    if one_pass:
-        keys = week_key(period, baseline)
-        weeks = _frame(
-            cube.read(conn, wide, ["messages"], by=["sector", "oktmo", "day"], date_from=start, day_key=keys), columns
-        )
-        return _cells(weeks, baseline is not None), _last_weeks(weeks)
-    before = []
+    before: list = []
     weeks = _frame([], columns)
     if baseline is not None:
         before = cube.read(conn, wide, ["messages"], by=["sector", "oktmo"], date_from=baseline[0], date_to=baseline[1])
         recent = (max(baseline[0], baseline[1] - timedelta(days=7 * DISPERSION_WEEKS - 1)), baseline[1])
-        keys = week_key(period, recent)
-        weeks = _frame(
-            cube.read(
-                conn,
-                wide,
-                ["messages"],
-                by=["sector", "oktmo", "day"],
-                date_from=recent[0],
-                date_to=recent[1],
-                day_key=keys,
-            ),
-            columns,
+        by_week = cube.read(
+            conn,
+            wide,
+            ["messages"],
+            by=["sector", "oktmo", "day"],
+            date_from=recent[0],
+            date_to=recent[1],
+            day_key=week_key(period, recent),
         )
-    return _cells_of(cube.read(conn, wide, ["messages"], by=["sector", "oktmo"]), before), _last_weeks(weeks)
-
-
-def _last_weeks(weeks: pd.DataFrame) -> pd.DataFrame:
-    return weeks[(weeks["week"] >= 0) & (weeks["week"] < DISPERSION_WEEKS)].astype({"week": "int64"})
-
-
-def _cells(weeks: pd.DataFrame, with_baseline: bool) -> pd.DataFrame:
-    """Per cell: messages in the period (week −1) and in the baseline (weeks ≥ 0)."""
-    observed = np.where(weeks["week"] == IN_PERIOD, weeks["messages"], 0)
-    baseline = np.where(weeks["week"] >= 0, weeks["messages"], 0) if with_baseline else 0
-    frame = weeks[["sector", "oktmo"]].assign(observed=observed, baseline=baseline)
-    return frame.groupby(["sector", "oktmo"], as_index=False)[["observed", "baseline"]].sum()
+        weeks = _frame(by_week, columns).astype({"week": "int64"})
+    return _cells_of(cube.read(conn, wide, ["messages"], by=["sector", "oktmo"]), before), weeks
 
 
 def _cells_of(in_period, before) -> pd.DataFrame:
