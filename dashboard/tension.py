@@ -343,16 +343,17 @@ def weekday_profile(totals: pd.Series) -> np.ndarray:
     return (means / means.mean()).clip(lower=0.05).to_numpy()
 
 
-def overdispersion(weekly: pd.DataFrame) -> float:
-    """Extra-Poisson variance α of weekly counts (var = μ + αμ²), the median over cells with enough volume."""
-    if weekly.shape[1] < 4:
+def overdispersion(weekly: np.ndarray) -> float:
+    """Extra-Poisson variance α of weekly counts (rows: cells, columns: weeks; var = μ + αμ²), the median over
+    cells with enough volume."""
+    if weekly.ndim != 2 or weekly.shape[1] < 4:
         return 0.1
     mean = weekly.mean(axis=1)
     var = weekly.var(axis=1, ddof=1)
     usable = mean >= 5
     if usable.sum() < 3:
         return 0.1
-    alpha = ((var - mean) / mean**2)[usable]
+    alpha = (var[usable] - mean[usable]) / mean[usable] ** 2
     return float(np.clip(np.median(alpha), 0.0, MAX_DISPERSION))
 
 
@@ -389,13 +390,18 @@ def _ramp(value: np.ndarray, start: float, full: float) -> np.ndarray:
     return np.clip((np.asarray(value, dtype=float) - start) / (full - start), 0, 1)
 
 
-def _weekly(weekly: pd.DataFrame, keys: list[str], baseline: tuple[date, date]) -> pd.DataFrame:
-    """Counts per key in the whole weeks counted back from the baseline's end (for the dispersion)."""
+def _weekly(weekly: pd.DataFrame, keys: list[str], baseline: tuple[date, date]) -> np.ndarray:
+    """Counts per key (rows) in each whole week counted back from the baseline's end that holds any message
+    (columns), for the dispersion."""
     complete = min(((baseline[1] - baseline[0]).days + 1) // 7, DISPERSION_WEEKS)
     part = weekly[(weekly["week"] >= 0) & (weekly["week"] < complete)]
     if part.empty:
-        return pd.DataFrame()
-    return part.groupby([*keys, "week"])["messages"].sum().unstack(fill_value=0)
+        return np.empty((0, 0))
+    rows = part.groupby(keys, sort=False).ngroup().to_numpy()
+    weeks, columns = np.unique(part["week"].to_numpy(), return_inverse=True)
+    table = np.zeros((rows.max() + 1, len(weeks)))
+    np.add.at(table, (rows, columns), part["messages"].to_numpy(dtype=float))
+    return table
 
 
 def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ...] = ()) -> TensionResult:
@@ -543,12 +549,17 @@ def _score_cells(
         topic_excess = (topics["period"] - topics["expected"].fillna(0)).to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             driver = np.where(cell_excess > 0, np.clip(topic_excess / cell_excess, 0, 1), 1.0)
-        ranked = topics.assign(driven=topics["score"].to_numpy() * np.nan_to_num(driver, nan=1.0) / 100)
-        lead = ranked.sort_values(["driven", "period"], ascending=False).drop_duplicates(list(keys))
-        lead = lead.set_index(list(keys))
-        out["topic"] = lead["topic"].reindex(out.index)
-        out["topic_messages"] = lead["period"].reindex(out.index)
-        out["s_repeats"] = lead["driven"].reindex(out.index).fillna(0).to_numpy()
+        driven = topics["score"].to_numpy() * np.nan_to_num(driver, nan=1.0) / 100
+        # each cell's leading topic: the most driven, then the most messages — its first in the ranked order
+        order = np.lexsort((-topics["period"].to_numpy(), -driven))
+        cells_hit, firsts = np.unique(out.index.get_indexer(cell[order]), return_index=True)
+        lead = np.full(len(out), -1)
+        lead[cells_hit[cells_hit >= 0]] = order[firsts[cells_hit >= 0]]
+        first = lead >= 0
+        topic = pd.Series(topics["topic"].to_numpy(dtype=object)[lead], index=out.index, dtype=object)
+        out["topic"] = topic.where(first)
+        out["topic_messages"] = np.where(first, topics["period"].to_numpy(dtype=float)[lead], np.nan)
+        out["s_repeats"] = np.where(first, driven[lead], 0.0)
     else:
         out["topic"], out["topic_messages"], out["s_repeats"] = None, np.nan, 0.0
     # overdue, shrunk towards the overall share so that two of three overdue is not a crisis
