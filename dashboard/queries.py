@@ -19,8 +19,9 @@ from dashboard.region import Region
 from dashboard.store.schema import messages, municipalities
 from geo.federal import federal_regions, region_of
 
-SAMPLE_RATES = (64, 1024)  # partial indexes hold every 64th and every 1024th message with coordinates
-EXACT_POINTS = 60_000  # up to this many messages in the period the density layer counts every one
+SAMPLE_RATES = (8, 64, 1024)  # covering partial indexes hold every 8th, 64th and 1024th message with a point
+EXACT_POINTS = 60_000  # the density layer bins at most this many messages (or samples)…
+SCAN_LIMIT = 150_000  # …and reads at most this many sample index entries to find them
 
 
 def _where(table, filters: Filters, date_from=None, date_to=None):
@@ -148,7 +149,7 @@ def point_density(
     """Messages with coordinates binned on the server into a grid of at most ``max_cells`` cells.
 
     Returns cell centres and counts, so the browser gets a bounded number of marks whatever the data size. A period
-    with more than EXACT_POINTS messages is binned from every 64th (or 1024th) message, scaled back — the layer shows
+    with more than EXACT_POINTS messages is binned from a sample (``sample_rate``), scaled back — the layer shows
     relative density, and a sample of tens of thousands draws the same picture; ``attrs["sample"]`` says which.
     """
     minx, miny, maxx, maxy = bounds
@@ -158,8 +159,9 @@ def point_density(
     gx = func.cast((m.lon + 180.0) / step, Integer).label("gx")
     gy = func.cast((m.lat + 90.0) / step, Integer).label("gy")
     with engine.connect() as conn:
-        expected = cube.read(conn, filters, ["messages"])[0][0]
-        rate = next((r for r in (1, *SAMPLE_RATES) if expected <= EXACT_POINTS * r), SAMPLE_RATES[-1])
+        matched = cube.read(conn, filters, ["messages"])[0][0]
+        scanned = cube.read(conn, replace(filters, sectors=(), sources=()), ["messages"])[0][0]
+        rate = sample_rate(matched, scanned)
         where = [_where(messages, filters), m.lat.is_not(None), m.lon.is_not(None)]
         if rate > 1:
             where.append(sample_predicate(rate))
@@ -171,6 +173,16 @@ def point_density(
     out = frame[["lat", "lon", "count"]]
     out.attrs["sample"] = rate
     return out
+
+
+def sample_rate(matched: int, scanned: int) -> int:
+    """Every message when the period is small; else the smallest sample that bins at most EXACT_POINTS of the
+    ``matched`` messages and reads at most SCAN_LIMIT index entries of the period's ``scanned`` ones (a rare channel
+    in a long period: a sample fine enough to draw it, without reading the period's every message)."""
+    if scanned <= EXACT_POINTS:
+        return 1
+    fits = (r for r in SAMPLE_RATES if matched <= EXACT_POINTS * r and scanned <= SCAN_LIMIT * r)
+    return next(fits, SAMPLE_RATES[-1])
 
 
 def sample_predicate(rate: int):

@@ -187,6 +187,39 @@ def test_density_of_a_long_period_comes_from_the_sample_index(engine, region, mo
             assert "ix_messages_sample_64" in " ".join(str(r) for r in plan)
 
 
+@pytest.mark.parametrize(
+    ("matched", "scanned", "rate"),
+    [
+        (40_000, 40_000, 1),  # a small period: every message
+        (1_000_000, 1_000_000, 64),  # a year of 1M: 15 600 samples
+        (60_000, 1_000_000, 8),  # a rare channel over that year: every 8th — 7 500 points from 125 000 entries
+        (10_000_000, 10_000_000, 1024),
+        (400_000, 10_000_000, 1024),  # the index read stays bounded, whatever the picture loses
+    ],
+)
+def test_the_density_sample_bounds_both_the_points_and_the_index_read(matched, scanned, rate):
+    assert queries.sample_rate(matched, scanned) == rate
+
+
+def test_a_rare_channel_in_a_long_period_is_drawn_from_the_every_8th_sample(engine, region, monkeypatch):
+    frame = generate(region, messages=20_000, days=60, seed=4, now=NOW)
+    load_frame(frame, engine, "demo", region, now=NOW)
+    period = Filters(date(2026, 9, 22), date(2026, 11, 20), sources=("email",))
+    bounds = region_geometry(region.boundaries_path).bounds
+    exact = queries.point_density(engine, period, bounds, max_cells=400)
+    monkeypatch.setattr(queries, "EXACT_POINTS", 1_000)
+    monkeypatch.setattr(queries, "SCAN_LIMIT", 3_000)
+    sampled = queries.point_density(engine, period, bounds, max_cells=400)
+    assert (exact.attrs["sample"], sampled.attrs["sample"]) == (1, 8)
+    assert sampled["count"].sum() == pytest.approx(exact["count"].sum(), rel=0.15)
+    m = messages.c
+    query = select(m.day).where(m.day >= period.date_from, m.lat.is_not(None), queries.sample_predicate(8))
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query.compile(compile_kwargs={'literal_binds': True})}")
+            assert "ix_messages_sample_8" in " ".join(str(r) for r in plan)
+
+
 def test_municipality_card(engine, region, tmp_path):
     for name, rows in (("hand.csv", ROWS), ("points.csv", POINTS)):
         (tmp_path / name).write_text(rows, encoding="utf-8")

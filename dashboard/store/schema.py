@@ -111,8 +111,8 @@ Index(
     sqlite_where=messages.c.first_response_at.is_(None),
     postgresql_where=messages.c.first_response_at.is_(None),
 )
-# samples for the density layer of long periods (queries.point_density): every 64th / 1024th message with a point
-for _rate in (64, 1024):
+# samples for the density layer (queries.point_density): every 8th / 64th / 1024th message with a point
+for _rate in (8, 64, 1024):
     Index(  # covering: the density query reads nothing else, so a sampled year needs no table lookups
         f"ix_messages_sample_{_rate}",
         messages.c.day,
