@@ -1,6 +1,7 @@
 """Every dashboard callback's server time on one store, with and without the cache, against a naive pandas baseline.
 
-    python benchmarks/bench_callbacks.py --messages 1000000 --store sqlite   [--load] [--combos 40] [--no-naive]
+    python benchmarks/bench_callbacks.py --messages 1000000 --store sqlite   [--load] [--combos 40] [--rounds 3]
+                                         [--no-naive]
     python benchmarks/bench_callbacks.py --messages 10000000 --store postgres --load
 
 ``--load`` (or a store that is not there yet) loads the demo generator's records (benchmarks/datasets.py) through the
@@ -10,7 +11,8 @@ map metrics, the density layer, the municipality card, the response split and ta
 fired exactly as the browser fires it — a POST to ``/_dash-update-component`` through Flask's test client, so the
 time is the server's (routing, the queries, the figure, JSON) without the network:
 
-* uncached (``NullCache``) p50 / p95 / max per callback, and the response bytes raw and gzipped;
+* uncached (``NullCache``) p50 / p95 / max per callback over ``--rounds`` passes of every filter set, and the
+  response bytes raw and gzipped;
 * cached (``SimpleCache``): the same request a second time;
 * the process's peak RSS after the callbacks (before the naive baseline, which holds every message in memory);
 * the first page's transfer: the HTML, every script and stylesheet it loads, the layout and dependencies, and the
@@ -214,6 +216,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="instead of the store's default benchmark database")
     parser.add_argument("--load", action="store_true", help="load the demo records into a fresh store first")
     parser.add_argument("--combos", type=int, default=40)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="fire every uncached request this many times (percentiles over all)"
+    )
     parser.add_argument("--no-naive", action="store_true")
     args = parser.parse_args()
 
@@ -240,13 +245,14 @@ def main() -> None:
     times: dict[str, list[float]] = defaultdict(list)
     sizes: dict[str, list[tuple[int, int]]] = defaultdict(list)
     slowest: dict[str, tuple[float, str]] = {}
-    for combo in sets:
-        for name, request in requests_for(combo, tpl).items():
-            seconds, raw, packed = fire(client, request)
-            times[name].append(seconds)
-            sizes[name].append((raw, packed))
-            if seconds > slowest.get(name, (0.0, ""))[0]:
-                slowest[name] = (seconds, combo["search"])
+    for _ in range(args.rounds):  # a round is every combination once: a stall of the machine hits one sample
+        for combo in sets:
+            for name, request in requests_for(combo, tpl).items():
+                seconds, raw, packed = fire(client, request)
+                times[name].append(seconds)
+                sizes[name].append((raw, packed))
+                if seconds > slowest.get(name, (0.0, ""))[0]:
+                    slowest[name] = (seconds, combo["search"])
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     cached_app = make_app(url, "SimpleCache")
@@ -258,7 +264,10 @@ def main() -> None:
             cached[name].append(fire(cached_client, request)[0])
     page_raw, page_sent = first_page(uncached.server.test_client(), requests_for(combos(1, service.today())[0], tpl))
 
-    print(f"\n{len(sets)} filter sets × {len(times)} callbacks, server time in ms (Flask test client)")
+    print(
+        f"\n{len(sets)} filter sets × {len(times)} callbacks × {args.rounds} round(s), server time in ms "
+        "(Flask test client)"
+    )
     print(
         f"{'callback':16} {'p50':>7} {'p95':>7} {'max':>7} {'cached p50':>11} {'cached p95':>11} "
         f"{'KiB':>7} {'gz KiB':>7}"
