@@ -210,6 +210,9 @@ rollup_late = Table(
     Column("ends", Integer, nullable=False),
     sqlite_with_rowid=False,
 )
+# a place's events without reading the slice's every day (the backlog before a period under a municipality filter
+# summed 300 000 rows of the finest slice at 10M)
+Index("ix_rollup_late_place", rollup_late.c.dims, rollup_late.c.oktmo, rollup_late.c.sector, rollup_late.c.day)
 
 # the data version of each day: set by every load that changed the day's rollups; cache keys read the newest
 # version of the days a figure reaches, so a load invalidates the figures of the days it touched and no others
