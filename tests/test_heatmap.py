@@ -164,11 +164,26 @@ def test_density_is_binned_and_bounded(engine, region, tmp_path):
     assert coarse["count"].sum() == 3 and len(coarse) <= 4
 
 
-def test_density_of_a_long_period_comes_from_the_sample_index(engine, region, monkeypatch):
-    frame = generate(region, messages=20_000, days=60, seed=4, now=NOW)
-    load_frame(frame, engine, "demo", region, now=NOW)
+@pytest.fixture
+def sixty_days(engine, region):
+    """20 000 demo messages over 60 days; the region's bounds."""
+    load_frame(generate(region, messages=20_000, days=60, seed=4, now=NOW), engine, "demo", region, now=NOW)
+    return region_geometry(region.boundaries_path).bounds
+
+
+def assert_sample_index_used(engine, first_day: date, rate: int) -> None:
+    """On SQLite, the sample of every ``rate``-th message is read through its covering partial index."""
+    m = messages.c
+    query = select(m.day).where(m.day >= first_day, m.lat.is_not(None), queries.sample_predicate(rate))
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query.compile(compile_kwargs={'literal_binds': True})}")
+            assert f"ix_messages_sample_{rate}" in " ".join(str(r) for r in plan)
+
+
+def test_density_of_a_long_period_comes_from_the_sample_index(engine, sixty_days, monkeypatch):
     period = Filters(date(2026, 9, 22), date(2026, 11, 20))
-    bounds = region_geometry(region.boundaries_path).bounds
+    bounds = sixty_days
     exact = queries.point_density(engine, period, bounds, max_cells=400)
     monkeypatch.setattr(queries, "EXACT_POINTS", 1_000)  # ~20 000 messages: every 64th
     sampled = queries.point_density(engine, period, bounds, max_cells=400)
@@ -179,12 +194,7 @@ def test_density_of_a_long_period_comes_from_the_sample_index(engine, region, mo
     cell = lambda row: (round(row["lat"], 4), round(row["lon"], 4))  # noqa: E731
     busiest = {cell(row) for _, row in exact[exact["count"] == exact["count"].max()].iterrows()}
     assert cell(sampled.loc[sampled["count"].idxmax()]) in busiest
-    m = messages.c
-    query = select(m.day).where(m.day >= period.date_from, m.lat.is_not(None), queries.sample_predicate(64))
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query.compile(compile_kwargs={'literal_binds': True})}")
-            assert "ix_messages_sample_64" in " ".join(str(r) for r in plan)
+    assert_sample_index_used(engine, period.date_from, 64)
 
 
 @pytest.mark.parametrize(
@@ -201,23 +211,16 @@ def test_the_density_sample_bounds_both_the_points_and_the_index_read(matched, s
     assert queries.sample_rate(matched, scanned) == rate
 
 
-def test_a_rare_channel_in_a_long_period_is_drawn_from_the_every_8th_sample(engine, region, monkeypatch):
-    frame = generate(region, messages=20_000, days=60, seed=4, now=NOW)
-    load_frame(frame, engine, "demo", region, now=NOW)
+def test_a_rare_channel_in_a_long_period_is_drawn_from_the_every_8th_sample(engine, sixty_days, monkeypatch):
     period = Filters(date(2026, 9, 22), date(2026, 11, 20), sources=("email",))
-    bounds = region_geometry(region.boundaries_path).bounds
+    bounds = sixty_days
     exact = queries.point_density(engine, period, bounds, max_cells=400)
     monkeypatch.setattr(queries, "EXACT_POINTS", 1_000)
     monkeypatch.setattr(queries, "SCAN_LIMIT", 3_000)
     sampled = queries.point_density(engine, period, bounds, max_cells=400)
     assert (exact.attrs["sample"], sampled.attrs["sample"]) == (1, 8)
     assert sampled["count"].sum() == pytest.approx(exact["count"].sum(), rel=0.15)
-    m = messages.c
-    query = select(m.day).where(m.day >= period.date_from, m.lat.is_not(None), queries.sample_predicate(8))
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query.compile(compile_kwargs={'literal_binds': True})}")
-            assert "ix_messages_sample_8" in " ".join(str(r) for r in plan)
+    assert_sample_index_used(engine, period.date_from, 8)
 
 
 def test_municipality_card(engine, region, tmp_path):
