@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -74,7 +75,8 @@ class Briefing:
 
 
 def _summary(summary: dict, lang: str) -> Table:
-    cur, prev = summary["current"], summary["previous"]
+    cur, covered = summary["current"], summary["previous_covered"]
+    prev = summary["previous"] if covered else dict.fromkeys(summary["previous"])  # not covered: «—», not a count
     rows = [
         ("kpi_messages", "messages", "int"),
         ("kpi_answered", "answered_share", "share"),
@@ -110,7 +112,9 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
     sectors = load_sectors()
     result = service.tension(filters)
 
-    summary = _summary(service.summary(filters), lang)
+    kpis = service.summary(filters)
+    covered = kpis["previous_covered"]
+    summary = _summary(kpis, lang)
 
     points = result.points[result.points["level"] != "normal"].head(POINTS_LISTED)
     points = pd.DataFrame(
@@ -145,7 +149,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         {
             "sector": [sectors.name_of(code, lang) for code in by_sector.index],
             "messages": by_sector["messages"],
-            "previous": before.reindex(by_sector.index, fill_value=0),
+            "previous": before.reindex(by_sector.index, fill_value=0) if covered else None,
             "tension": sector_index.reindex(by_sector.index),
             "median_hours": by_sector["median_hours"],
             "p90_hours": by_sector["p90_hours"],
@@ -200,14 +204,17 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         sectors=sectors_table,
         municipalities=municipalities_table,
         heatmap=heatmap,
-        daily=_daily(service, filters),
+        daily=_daily(service, filters, covered),
     )
 
 
-def _daily(service: DashboardService, filters: Filters) -> pd.DataFrame:
-    """The period's days (or weeks, for long periods) beside the same step of the previous period."""
+def _daily(service: DashboardService, filters: Filters, covered: bool) -> pd.DataFrame:
+    """The period's days (or weeks, for long periods) beside the same step of the previous period (empty where the
+    data does not cover it)."""
     current = service.response_trend(filters).reset_index(drop=True)
     before = service.response_trend(filters.previous()).reset_index(drop=True)
+    if not covered:
+        before = before.assign(messages=np.nan, median_hours=np.nan)
     return pd.DataFrame(
         {
             "day": current["period_start"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.masking import mask
 from dashboard.region import Region
-from dashboard.store.schema import messages, municipalities
+from dashboard.store.schema import messages, municipalities, rollups
 from geo.federal import federal_regions, region_of
 
 SAMPLE_RATES = (8, 64, 1024)  # covering partial indexes hold every 8th, 64th and 1024th message with a point
@@ -89,10 +89,27 @@ def change_pct(current: float | None, previous: float | None) -> float | None:
     return round((current - previous) / previous * 100, 1)
 
 
+def first_day(engine: Engine) -> date | None:
+    """The first day the store holds messages of (None: no messages)."""
+    r = rollups.c
+    with engine.connect() as conn:
+        return conn.execute(select(func.min(r.day)).where(r.grain == cube.DAY, r.dims == 0)).scalar()
+
+
+def covers_previous(engine: Engine, filters: Filters) -> bool:
+    """Whether the data reaches back over the whole previous period: a change against a period the data begins
+    in the middle of (the year view of a store that holds one year) is an artefact, not a change."""
+    first = first_day(engine)
+    return first is not None and first <= filters.previous().date_from
+
+
 def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
-    """KPI figures for the period and the previous equal period, with changes in percent."""
+    """KPI figures for the period and the previous equal period, with changes in percent (None where the data does
+    not cover the previous period: ``previous_covered``)."""
+    covered = covers_previous(engine, filters)
     result: dict = {
-        "period": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days}
+        "period": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days},
+        "previous_covered": covered,
     }
     for key, f in (("current", filters), ("previous", filters.previous())):
         t = _totals(engine, f)
@@ -109,7 +126,8 @@ def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
         }
     cur, prev = result["current"], result["previous"]
     result["change_pct"] = {
-        k: change_pct(cur[k], prev[k]) for k in ("messages", "answered_share", "median_first_response_hours", "overdue")
+        k: change_pct(cur[k], prev[k]) if covered else None
+        for k in ("messages", "answered_share", "median_first_response_hours", "overdue")
     }
     return result
 
@@ -135,6 +153,8 @@ def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     out["per_10k"] = (out["messages"] / population * 10_000).round(2)
     out["previous_messages"] = previous.astype(int)
     out["change_pct"] = ((out["messages"] - previous) / previous.where(previous > 0) * 100).round(1)
+    if not covers_previous(engine, filters):
+        out["change_pct"] = np.nan
     out["answered_share"] = (current["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
     out["median_first_response_hours"] = [None if (m := percentile(h, 0.5)) is None else round(m, 2) for h in hist]
     out["overdue"] = overdue.astype(int)
@@ -317,6 +337,8 @@ def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     out["change_pct"] = (
         (out["messages"] - out["previous_messages"]) / grouped["previous"].where(grouped["previous"] > 0) * 100
     ).round(1)
+    if not covers_previous(engine, filters):
+        out["change_pct"] = np.nan
     out["answered_share"] = (grouped["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
     out["median_first_response_hours"] = [
         None if (m := percentile(h, 0.5)) is None else round(m, 2) for h in hists.to_numpy(dtype=float)

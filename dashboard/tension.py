@@ -30,9 +30,9 @@ from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.holidays import holidays_between
 from dashboard.i18n import t
-from dashboard.queries import _where, overdue_by
+from dashboard.queries import _where, first_day, overdue_by
 from dashboard.region import Region
-from dashboard.store.schema import messages, rollups
+from dashboard.store.schema import messages
 
 LEVELS = ("normal", "attention", "tension", "critical")
 LEVEL_FLOORS = (0.0, 30.0, 50.0, 70.0)  # index at which each level starts
@@ -172,12 +172,6 @@ def elapsed_share(filters: Filters, now: datetime, region: Region) -> float:
     return max(seconds / 86400, 1 / 24)
 
 
-def _first_day(engine: Engine) -> date | None:
-    r = rollups.c
-    with engine.connect() as conn:
-        return conn.execute(select(func.min(r.day)).where(r.grain == cube.DAY, r.dims == 0)).scalar()
-
-
 def _frame(rows, columns: list[str]) -> pd.DataFrame:
     """Rows as a frame with integer counts, dates as dates and codes as Python strings (the statistics group and
     index by them: on a few thousand rows, Arrow-backed strings cost more than they save)."""
@@ -199,7 +193,7 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
     municipality (the municipality filter narrows the output)."""
     wide = replace(filters, municipalities=())
     period = (filters.date_from, filters.date_to)
-    start, data_start = windows(filters, _first_day(engine))
+    start, data_start = windows(filters, first_day(engine))
     baseline = None if data_start is None else (data_start, filters.date_from - timedelta(days=1))
     spark_from, spark_to = spark_window(period)
     with engine.connect() as conn:

@@ -34,13 +34,14 @@ def test_longest_prefix_wins():
 
 def test_federal_figures_add_up_to_the_region(engine, region, tmp_path):
     path = tmp_path / "hand.csv"
-    path.write_text(ROWS, encoding="utf-8")
+    # one message on the previous period's first day, so the data covers it and the change is a change
+    path.write_text(ROWS + "q0,vk,2026-11-01 09:00,,new,zhkh,Чебоксары\n", encoding="utf-8")
     load_file(path, engine, now=NOW)
     frame = queries.federal(engine, PERIOD, NOW, region)
     assert len(frame) == 80
     chuvashia = frame.loc["97"]
-    assert chuvashia["messages"] == 6 and chuvashia["previous_messages"] == 1
-    assert chuvashia["change_pct"] == 500.0
+    assert chuvashia["messages"] == 6 and chuvashia["previous_messages"] == 2
+    assert chuvashia["change_pct"] == 200.0
     assert chuvashia["overdue"] == 1
     # the rate uses the population of the municipalities with a known figure (Янтиковский has none)
     assert chuvashia["per_10k"] == round(6 / chuvashia["population"] * 10_000, 2)

@@ -41,7 +41,24 @@ def test_summary_counts_shares_median_and_overdue(loaded, region):
     # q4 (ЖКХ, 8 h target) is past its deadline; q5 is 5 h old with an 8 h target; q7 was rejected as spam
     assert cur["overdue"] == 1
     assert data["previous"]["messages"] == 1
-    assert data["change_pct"]["messages"] == pytest.approx(500.0)
+    # the data begins on 10 November, inside the previous period (1–10 November): no change is claimed
+    assert not data["previous_covered"]
+    assert data["change_pct"] == dict.fromkeys(data["change_pct"])
+
+
+def test_change_needs_data_over_the_whole_previous_period(loaded, region, tmp_path):
+    heat = queries.heatmap(loaded, PERIOD, NOW, region)
+    assert heat["change_pct"].isna().all()
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text(ROWS.splitlines()[0] + "\nq0,vk,2026-11-01 09:00,,new,zhkh,Чебоксары\n", encoding="utf-8")
+    assert load_file(earlier, loaded, now=NOW).new == 1
+    data = queries.summary(loaded, PERIOD, NOW, region)
+    assert data["previous_covered"]
+    assert data["previous"]["messages"] == 2
+    assert data["change_pct"]["messages"] == pytest.approx(200.0)
+    heat = queries.heatmap(loaded, PERIOD, NOW, region).set_index("name")
+    assert heat.loc["Чебоксары", "change_pct"] == pytest.approx(50.0)  # q2, q6, q7 against q0, q1
+    assert heat.loc["Канаш", "change_pct"] != heat.loc["Канаш", "change_pct"]  # 3 against none: no ratio
 
 
 def test_filters_by_sector_municipality_and_source(loaded, region):
