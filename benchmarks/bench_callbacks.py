@@ -51,7 +51,7 @@ SECTORS = ["zhkh", "roads", "health", "education", "transport", "improvement", "
 MUNICIPALITIES = ["97701000", "97710000", "97544000", "97707000", "97704000", "97713000", "97558000"]
 SOURCES = ["vk", "pos", "telegram", "phone", "email"]
 PRESETS = ["today", "7d", "7d", "30d", "30d", "quarter", "year", "custom"]
-METRICS = ["per_10k", "per_10k", "messages", "change", "tension", "median_response", "overdue_share"]
+METRICS = ["per_10k", "per_10k", "messages", "change_pct", "tension", "median_first_response_hours", "overdue_share"]
 
 
 def store_url(store: str, messages: int) -> str:

@@ -153,7 +153,8 @@ def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     out["per_10k"] = (out["messages"] / population * 10_000).round(2)
     out["previous_messages"] = previous.astype(int)
     out["change_pct"] = ((out["messages"] - previous) / previous.where(previous > 0) * 100).round(1)
-    if not covers_previous(engine, filters):
+    out.attrs["previous_covered"] = covers_previous(engine, filters)
+    if not out.attrs["previous_covered"]:
         out["change_pct"] = np.nan
     out["answered_share"] = (current["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
     out["median_first_response_hours"] = [None if (m := percentile(h, 0.5)) is None else round(m, 2) for h in hist]
@@ -337,7 +338,8 @@ def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     out["change_pct"] = (
         (out["messages"] - out["previous_messages"]) / grouped["previous"].where(grouped["previous"] > 0) * 100
     ).round(1)
-    if not covers_previous(engine, filters):
+    out.attrs["previous_covered"] = covers_previous(engine, filters)
+    if not out.attrs["previous_covered"]:
         out["change_pct"] = np.nan
     out["answered_share"] = (grouped["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
     out["median_first_response_hours"] = [

@@ -141,6 +141,8 @@ HOVER_TEXT = {
         "no_population": "нет данных о населении",
         "no_data": "нет данных",
         "density": "плотность",
+        "density_sample": "Плотность — по выборке: каждое {rate}-е сообщение с координатами",
+        "not_covered": "Данные начинаются позже начала предыдущего периода: изменение не вычисляется",
     },
     "en": {
         "template": "<b>%{customdata[0]}</b><br>Messages: %{customdata[1]}<br>Per 10,000 residents: %{customdata[2]}"
@@ -149,6 +151,8 @@ HOVER_TEXT = {
         "no_population": "no population figure",
         "no_data": "no data",
         "density": "density",
+        "density_sample": "Density from a sample: every {rate}th message with coordinates",
+        "not_covered": "The data begins after the previous period began: no change is computed",
     },
 }
 
@@ -327,4 +331,23 @@ def map_figure(
         ],
         "uirevision": "map",
     }
+    notes = []
+    if metric == "change_pct" and frame.attrs.get("previous_covered") is False:  # why the map is all grey
+        notes.append(HOVER_TEXT[lang]["not_covered"])
+    sample = density.attrs.get("sample", 1) if density is not None else 1
+    if sample > 1:  # the layer is binned from a sample (queries.sample_rate): say so where the reader looks
+        notes.append(HOVER_TEXT[lang]["density_sample"].format(rate=sample))
+    if notes:  # top left: the page's «grey: no data» note sits at the bottom left
+        layout["annotations"].append(
+            {
+                **layout["annotations"][0],
+                "text": "<br>".join(notes),
+                "align": "left",
+                "x": 0,
+                "y": 1,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": round(11 * big), "color": colours["ink"]},
+            }
+        )
     return {"data": traces, "layout": layout}

@@ -183,7 +183,7 @@ def assert_sample_index_used(engine, first_day: date, rate: int) -> None:
             assert f"ix_messages_sample_{rate}" in " ".join(str(r) for r in plan)
 
 
-def test_density_of_a_long_period_comes_from_the_sample_index(engine, sixty_days, monkeypatch):
+def test_density_of_a_long_period_comes_from_the_sample_index(engine, region, sixty_days, monkeypatch):
     period = Filters(date(2026, 9, 22), date(2026, 11, 20))
     bounds = sixty_days
     exact = queries.point_density(engine, period, bounds, max_cells=400)
@@ -197,6 +197,14 @@ def test_density_of_a_long_period_comes_from_the_sample_index(engine, sixty_days
     busiest = {cell(row) for _, row in exact[exact["count"] == exact["count"].max()].iterrows()}
     assert cell(sampled.loc[sampled["count"].idxmax()]) in busiest
     assert_sample_index_used(engine, period.date_from, 64)
+    # the map says when its density layer is a sample, and only then
+    frame, geometry = queries.heatmap(engine, period, NOW, region), region_geometry(region.boundaries_path)
+    notes = lambda grid, lang="ru": [  # noqa: E731
+        a["text"] for a in map_figure(frame, geometry, density=grid, lang=lang)["layout"]["annotations"]
+    ]
+    assert "Плотность — по выборке: каждое 64-е сообщение с координатами" in notes(sampled)
+    assert "Density from a sample: every 64th message with coordinates" in notes(sampled, "en")
+    assert not [n for n in notes(exact) if "выборк" in n]
 
 
 @pytest.mark.parametrize(

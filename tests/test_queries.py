@@ -9,6 +9,8 @@ import pytest
 from dashboard import queries
 from dashboard.filters import Filters
 from dashboard.loader.ingest import load_file
+from geo.figure import region_geometry
+from layouts.map_figure import map_figure
 from tests.conftest import NOW
 
 ROWS = """external_id,source,created_at,first_response_at,status,sector,municipality
@@ -49,6 +51,11 @@ def test_summary_counts_shares_median_and_overdue(loaded, region):
 def test_change_needs_data_over_the_whole_previous_period(loaded, region, tmp_path):
     heat = queries.heatmap(loaded, PERIOD, NOW, region)
     assert heat["change_pct"].isna().all()
+    geometry = region_geometry(region.boundaries_path)
+    notes = lambda frame: [  # noqa: E731
+        a["text"] for a in map_figure(frame, geometry, metric="change_pct")["layout"]["annotations"]
+    ]
+    assert any("изменение не вычисляется" in n for n in notes(heat))  # the map says why it is grey
     earlier = tmp_path / "earlier.csv"
     earlier.write_text(ROWS.splitlines()[0] + "\nq0,vk,2026-11-01 09:00,,new,zhkh,Чебоксары\n", encoding="utf-8")
     assert load_file(earlier, loaded, now=NOW).new == 1
@@ -59,6 +66,7 @@ def test_change_needs_data_over_the_whole_previous_period(loaded, region, tmp_pa
     heat = queries.heatmap(loaded, PERIOD, NOW, region).set_index("name")
     assert heat.loc["Чебоксары", "change_pct"] == pytest.approx(50.0)  # q2, q6, q7 against q0, q1
     assert heat.loc["Канаш", "change_pct"] != heat.loc["Канаш", "change_pct"]  # 3 against none: no ratio
+    assert not any("изменение не вычисляется" in n for n in notes(queries.heatmap(loaded, PERIOD, NOW, region)))
 
 
 def test_filters_by_sector_municipality_and_source(loaded, region):
