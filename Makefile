@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_MESSAGES ?= 250000
 PORT ?= 8050
 
-.PHONY: run test setup demo lint bench clean
+.PHONY: run test setup demo lint bench screenshots clean
 
 $(BIN)/tsur: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_callbacks.py --messages 1000000 --store sqlite --load
 	$(BIN)/python benchmarks/bench_callbacks.py --messages 1000000 --store postgres --load
+
+# The browser tests' screenshots into docs/screenshots (a plain test run keeps them in tests/__screenshots__)
+screenshots: setup
+	TSUR_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -n 2 --headless tests/test_browser*.py
 
 clean:
 	rm -rf data .pytest_cache .ruff_cache

@@ -25,6 +25,15 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 DATA = Path(__file__).parent / "data"
 
 
+# Browser tests save what they saw here (git-ignored); `make screenshots` points it at docs/screenshots.
+SCREENSHOTS = Path(os.environ.get("TSUR_SCREENSHOTS") or Path(__file__).resolve().parent / "__screenshots__")
+
+
+def save_screenshot(driver, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / name))
+
+
 def pytest_setup_options() -> Options:
     """Browser options dash.testing asks for: headless Chromium from Debian's package."""
     options = Options()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -12,11 +10,10 @@ from app import create_app
 from dashboard.loader.ingest import load_file
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
-from tests.conftest import NOW
+from tests.conftest import NOW, save_screenshot
 from tests.test_queries import ROWS
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 VIEW = "/?period=custom&from=2026-11-11&to=2026-11-20"
 
 
@@ -56,8 +53,7 @@ def test_sector_filter_updates_tiles_and_url_and_the_link_reopens_it(dash_duo, d
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "3", timeout=10)
     url = dash_duo.driver.current_url
     assert "sector=zhkh" in url and "from=2026-11-11" in url
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "shell-sector-filter-1920x1080.png"))
+    save_screenshot(dash_duo.driver, "shell-sector-filter-1920x1080.png")
     # a copied link reopens the same view
     dash_duo.driver.get(url)
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "3", timeout=10)

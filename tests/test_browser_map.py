@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
+from tests.conftest import save_screenshot
 from tests.test_browser import VIEW, dashboard  # noqa: F401 - the fixture is shared
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 KANASH = (47.4914, 55.5069)  # lon, lat of Канаш
 
 
@@ -72,8 +70,7 @@ def test_click_on_a_municipality_opens_its_card_and_back(dash_duo, dashboard):  
     card = dash_duo.find_element("#municipality-card").text.lower()
     assert "главные отрасли" in card and "последние сообщения" in card
     assert "12.11 10:00 · жкх" in card  # times in the region's zone, sector names in Russian
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "map-card-1920x1080.png"))
+    save_screenshot(dash_duo.driver, "map-card-1920x1080.png")
     dash_duo.find_element("#municipality-card .back").click()
     dash_duo.wait_for_element(".rank-item", timeout=10)
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "6", timeout=10)

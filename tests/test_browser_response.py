@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from selenium.webdriver.common.by import By
 
+from tests.conftest import save_screenshot
 from tests.test_browser import VIEW, dashboard  # noqa: F401 - the fixture is shared
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 def figure(dash_duo, graph_id: str) -> list[dict]:
@@ -38,8 +36,7 @@ def test_response_panel_draws_trend_sla_table_and_oldest(dash_duo, dashboard):  
     assert "Канаш" in dash_duo.find_element("#resp-oldest").text
 
     dash_duo.driver.execute_script("document.querySelector('.resp-panel').scrollIntoView()")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "response-times-1920x1080.png"))
+    save_screenshot(dash_duo.driver, "response-times-1920x1080.png")
 
     splits = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#resp-split label")
     next(s for s in splits if s.text == "По каналам").click()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
@@ -14,12 +13,11 @@ from dashboard import accounts
 from dashboard.loader.ingest import load_file
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
-from tests.conftest import NOW
+from tests.conftest import NOW, save_screenshot
 from tests.test_browser import VIEW
 from tests.test_queries import ROWS
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 HOSTILE = '<img src=x onerror="window.pwned=1">'
 PASSWORD = "correct horse battery"
 
@@ -55,8 +53,7 @@ def test_minister_signs_in_and_sees_only_the_sector(dash_duo, loaded, region, tm
     dash_duo.start_server(make(loaded, region, tmp_path, auth=True), navigate=False)  # no page before sign-in
     dash_duo.driver.get(dash_duo.server.url + VIEW)
     dash_duo.wait_for_element("form[action='/login'] input[name='name']", timeout=10)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "login.png"))
+    save_screenshot(dash_duo.driver, "login.png")
     sign_in(dash_duo)
     # back to the view asked for, on the minister's own page: ЖКХ's 4 messages of the period, not all 7
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "4", timeout=15)

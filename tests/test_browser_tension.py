@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from app import create_app
 from dashboard.loader.ingest import load_frame
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from tests.conftest import save_screenshot
 from tests.test_tension import NOVOCHEB, NOW, build_region_frame
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 VIEW = "/?period=custom&from=2026-11-13&to=2026-11-19"
 
 
@@ -42,8 +40,7 @@ def test_tiles_points_and_clicks_filter_the_page(dash_duo, dashboard):
     assert first_screen.location["y"] < dash_duo.find_element("#heat-map").location["y"]
 
     dash_duo.driver.execute_script("document.querySelector('.tension-panel').scrollIntoView()")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "tension-1920x1080.png"))
+    save_screenshot(dash_duo.driver, "tension-1920x1080.png")
 
     tiles[1].click()  # a sector tile filters the whole page to it
     dash_duo.wait_for_element(".sector-tile.selected", timeout=10)
@@ -82,8 +79,7 @@ def test_ministers_sector_page_is_scoped_to_its_sector(dash_duo, dashboard):
     dash_duo.wait_for_contains_text("#map-side", "напряжённость", timeout=10)
     assert "/sector/health" in dash_duo.driver.current_url and "sector=" not in dash_duo.driver.current_url
     assert dash_duo.find_element("#kpi-messages .kpi-value").text == "14"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "sector-health-1920x1080.png"))
+    save_screenshot(dash_duo.driver, "sector-health-1920x1080.png")
     dash_duo.driver.get(dash_duo.server_url + "/sector/nope")
     dash_duo.wait_for_text_to_equal("h1", "Такой страницы нет", timeout=10)
     assert dash_duo.get_logs() == []
@@ -108,8 +104,7 @@ def test_regional_heads_first_screen_on_a_laptop_and_one_click_to_a_reason(dash_
     for selector in ("#kpi-tiles", "#top-points", "#heat-map", "#map-side"):
         assert bottom(selector) <= viewport, f"{selector} ends at {bottom(selector)} px of {viewport}"
     assert dash_duo.driver.execute_script("return document.querySelector('#heat-map').offsetHeight") >= 280
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "first-screen-1366x768.png"))
+    save_screenshot(dash_duo.driver, "first-screen-1366x768.png")
 
     ranked = {item.text.split("\n")[0]: item for item in dash_duo.find_elements("#map-side .rank-item")}
     ranked["Новочебоксарск"].click()  # one click on the spot opens its card with the reason
@@ -146,6 +141,5 @@ def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
     assert "/briefing/export.pdf?" in pdf and "sector=zhkh" in pdf
     assert "/briefing/export.xlsx?" in dash_duo.find_element("#briefing-xlsx").get_attribute("href")
     dash_duo.driver.set_window_size(1366, 900)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "briefing-1366.png"))
+    save_screenshot(dash_duo.driver, "briefing-1366.png")
     assert dash_duo.get_logs() == []

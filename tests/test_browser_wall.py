@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -15,10 +14,10 @@ from dashboard import alerts
 from dashboard.loader.ingest import load_frame
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from tests.conftest import save_screenshot
 from tests.test_tension import NOW, build_region_frame
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -40,8 +39,7 @@ def test_wall_rotates_shows_alerts_and_the_clock(dash_duo, wall_app):
     dash_duo.wait_for_element("#wall-map .maplibregl-canvas", timeout=20)
     map_title = "Где болит: напряжённость по муниципалитетам"
     dash_duo.wait_for_text_to_equal(".wall-panel.active .wall-panel-title", map_title, timeout=45)  # in its turn
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "wall-map-1920x1080.png"))
+    save_screenshot(dash_duo.driver, "wall-map-1920x1080.png")
     assert re.match(r"\d\d:\d\d · \w+, \d+ \w+", dash_duo.find_element("#wall-clock").text)
     assert "Новые критические точки: ЖКХ · Новочебоксарск" in dash_duo.find_element("#wall-ticker").text
     point = dash_duo.find_element("#wall-points .wall-point").get_attribute("textContent")  # a hidden panel
@@ -52,7 +50,7 @@ def test_wall_rotates_shows_alerts_and_the_clock(dash_duo, wall_app):
     assert background == "rgb(11, 15, 20)"
     assert dash_duo.driver.find_elements("css selector", "input, select, button") == []  # nothing to operate
     dash_duo.wait_for_text_to_equal(".wall-panel.active .wall-panel-title", "Точки напряжённости", timeout=45)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "wall-points-1920x1080.png"))
+    save_screenshot(dash_duo.driver, "wall-points-1920x1080.png")
     dash_duo.wait_for_text_to_equal(".wall-panel.active .wall-panel-title", "Главные показатели", timeout=45)
     assert dash_duo.find_element(".wall-panel.active .kpi-value").text == "177"  # 14–20.11: six days of data
     assert len(dash_duo.find_elements(".wall-panel.off")) == 2  # trend and alerts were not asked for
@@ -71,7 +69,7 @@ def test_wall_keeps_the_last_picture_when_the_database_goes_and_recovers(dash_du
     assert "Новочебоксарск" in dash_duo.find_element("#wall-points .wall-point").text  # the last good picture
     dash_duo.driver.execute_script("window.tsurClockOffset = 2 * 60 * 1000")  # two minutes later: stale
     dash_duo.wait_for_contains_text("#wall-stale", "Данные устарели · обновлено", timeout=5)
-    dash_duo.driver.save_screenshot(str(SCREENSHOTS / "wall-stale-1920x1080.png"))
+    save_screenshot(dash_duo.driver, "wall-stale-1920x1080.png")
     service.engine = good_engine
     dash_duo.driver.execute_script("window.tsurClockOffset = 0")
     dash_duo.wait_for_text_to_equal("#wall-stale", "", timeout=15)  # the next good refresh clears it
