@@ -15,6 +15,7 @@ Four components, each scored 0…1 and weighted:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -172,20 +173,33 @@ def elapsed_share(filters: Filters, now: datetime, region: Region) -> float:
     return max(seconds / 86400, 1 / 24)
 
 
+COUNT_COLUMNS = frozenset({"messages", "period", "baseline", "observed", "week"})
+
+
 def _frame(rows, columns: list[str]) -> pd.DataFrame:
-    """Rows as a frame with integer counts, dates as dates and codes as Python strings (the statistics group and
+    """Rows as a frame with integer counts, dates as dates and codes as Python strings (the statistics key and
     index by them: on a few thousand rows, Arrow-backed strings cost more than they save)."""
-    frame = _codes(rows_frame(rows, columns=columns))
-    for name in ("messages", "period", "baseline"):
-        if name in frame:
-            frame[name] = frame[name].astype("int64")
-    if "day" in frame:
-        frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    return frame
+    data = list(zip(*rows, strict=True)) or [()] * len(columns)
+    frame = {}
+    for name, values in zip(columns, data, strict=True):
+        if name in COUNT_COLUMNS:
+            frame[name] = np.array(values, dtype="int64")
+        elif name == "day" and values and not isinstance(values[0], date):
+            frame[name] = pd.to_datetime(pd.Series(values)).dt.date.to_numpy(dtype=object)
+        else:
+            frame[name] = pd.Series(values, dtype=object)
+    return pd.DataFrame(frame)
 
 
-def _codes(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype({name: object for name in ("sector", "oktmo", "topic") if name in frame})
+def _outer(keys: list[str], named: dict[str, Sequence]) -> pd.DataFrame:
+    """Rows of (keys…, count) per source merged on their keys, a count column per source (0 where absent), in key
+    order — an outer join of a few thousand rows without building indexes."""
+    merged: dict[tuple, list[int]] = {}
+    for i, rows in enumerate(named.values()):
+        for *key, count in rows:
+            merged.setdefault(tuple(key), [0] * len(named))[i] = count
+    ordered = sorted(merged)
+    return _frame([(*key, *merged[key]) for key in ordered], [*keys, *named])
 
 
 def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
@@ -224,7 +238,7 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
         weekly=weeks,
         totals=totals_frame.set_index("day")["messages"],
         spark=_frame(spark, ["sector", "day", "messages"]),
-        topics=_topic_windows(in_period, before),
+        topics=_outer(["sector", "oktmo", "topic"], {"period": in_period, "baseline": before}),
         overdue=overdue_by(engine, wide, now, region, key=("sector", "oktmo")),
         last_day_share=elapsed_share(filters, now, region),
     )
@@ -250,24 +264,9 @@ def _volume(
             date_to=recent[1],
             day_key=week_key(period, recent),
         )
-        weeks = _frame(by_week, columns).astype({"week": "int64"})
-    return _cells_of(cube.read(conn, wide, ["messages"], by=["sector", "oktmo"]), before), weeks
-
-
-def _cells_of(in_period, before) -> pd.DataFrame:
-    keys = ["sector", "oktmo"]
-    period = _codes(rows_frame(in_period, columns=[*keys, "observed"])).set_index(keys)
-    baseline = _codes(rows_frame(before, columns=[*keys, "baseline"])).set_index(keys)
-    return period.join(baseline, how="outer").fillna(0).astype("int64").reset_index()
-
-
-def _topic_windows(in_period, before) -> pd.DataFrame:
-    """One row per (sector, oktmo, topic) with its messages in the period and in the baseline."""
-    keys = ["sector", "oktmo", "topic"]
-    period = _codes(rows_frame(in_period, columns=[*keys, "period"])).set_index(keys)
-    baseline = _codes(rows_frame(before, columns=[*keys, "baseline"])).set_index(keys)
-    both = period.join(baseline, how="outer").fillna(0).astype("int64").reset_index()
-    return both[[*keys, "period", "baseline"]]
+        weeks = _frame(by_week, columns)
+    in_period = cube.read(conn, wide, ["messages"], by=["sector", "oktmo"])
+    return _outer(["sector", "oktmo"], {"observed": in_period, "baseline": before}), weeks
 
 
 def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
@@ -384,24 +383,176 @@ def _ramp(value: np.ndarray, start: float, full: float) -> np.ndarray:
     return np.clip((np.asarray(value, dtype=float) - start) / (full - start), 0, 1)
 
 
+def _keyed(*columns: np.ndarray) -> np.ndarray:
+    """One string key per row from code columns (codes never hold the separator)."""
+    key = np.asarray(columns[0], dtype=object)
+    for column in columns[1:]:
+        key = key + "\x1f" + np.asarray(column, dtype=object)
+    return key
+
+
 def _weekly(weekly: pd.DataFrame, keys: list[str], baseline: tuple[date, date]) -> np.ndarray:
     """Counts per key (rows) in each whole week counted back from the baseline's end that holds any message
     (columns), for the dispersion."""
     complete = min(((baseline[1] - baseline[0]).days + 1) // 7, DISPERSION_WEEKS)
-    part = weekly[(weekly["week"] >= 0) & (weekly["week"] < complete)]
-    if part.empty:
+    week = weekly["week"].to_numpy()
+    inside = (week >= 0) & (week < complete)
+    if not inside.any():
         return np.empty((0, 0))
-    rows = part.groupby(keys, sort=False).ngroup().to_numpy()
-    weeks, columns = np.unique(part["week"].to_numpy(), return_inverse=True)
+    _, rows = np.unique(_keyed(*[weekly[k].to_numpy(dtype=object)[inside] for k in keys]), return_inverse=True)
+    weeks, columns = np.unique(week[inside], return_inverse=True)
     table = np.zeros((rows.max() + 1, len(weeks)))
-    np.add.at(table, (rows, columns), part["messages"].to_numpy(dtype=float))
+    np.add.at(table, (rows, columns), weekly["messages"].to_numpy(dtype=float)[inside])
     return table
+
+
+@dataclass
+class _Topics:
+    """Topic cells with messages in the period (codes as object arrays, counts and scores as float arrays)."""
+
+    sector: np.ndarray
+    oktmo: np.ndarray
+    topic: np.ndarray
+    period: np.ndarray
+    baseline: np.ndarray
+    expected: np.ndarray
+    score: np.ndarray  # 0…100
+    p_value: np.ndarray
+    change_pct: np.ndarray
+
+    def frame(self, names: pd.Series, municipalities: tuple[str, ...]) -> pd.DataFrame:
+        """The cells that rose, highest score first, with their municipality's name."""
+        keep = self.score > 0
+        if municipalities:
+            keep &= np.isin(self.oktmo, municipalities)
+        order = np.flatnonzero(keep)
+        order = order[np.lexsort((self.topic[order], self.oktmo[order], self.sector[order], -self.score[order]))]
+        name_of = names.to_dict()
+        return pd.DataFrame(
+            {
+                "sector": self.sector[order],
+                "oktmo": self.oktmo[order],
+                "topic": self.topic[order],
+                "period": self.period[order].astype("int64"),
+                "baseline": self.baseline[order].astype("int64"),
+                "expected": self.expected[order],
+                "score": self.score[order],
+                "p_value": self.p_value[order],
+                "change_pct": self.change_pct[order],
+                "municipality": [name_of.get(code) for code in self.oktmo[order]],
+            }
+        )
+
+
+def _topic_scores(
+    sector: np.ndarray,
+    oktmo: np.ndarray,
+    topic: np.ndarray,
+    period: np.ndarray,
+    baseline: np.ndarray,
+    exposure: float,
+    alpha: float,
+    days: int,
+    has_baseline: bool,
+) -> _Topics:
+    """Rise score of every topic cell with messages in the period."""
+    hit = period > 0
+    period, baseline = period[hit].astype(float), baseline[hit].astype(float)
+    n = len(period)
+    if n and has_baseline:
+        expected = baseline * exposure
+        score, p_value, change = rise_score(period, expected, baseline, alpha, days)
+        score = score * 100
+    else:
+        expected, score, p_value, change = np.full(n, np.nan), np.zeros(n), np.full(n, np.nan), np.full(n, np.nan)
+    return _Topics(sector[hit], oktmo[hit], topic[hit], period, baseline, expected, score, p_value, change)
+
+
+def _score_cells(
+    keys: np.ndarray,
+    observed: np.ndarray,
+    baseline: np.ndarray,
+    overdue: np.ndarray,
+    topics: _Topics,
+    topic_keys: np.ndarray,
+    exposure: float,
+    alpha: float,
+    days: int,
+    has_baseline: bool,
+) -> dict[str, np.ndarray]:
+    """The volume, repeats and overdue components of cells (one per key) and what they are computed from."""
+    n = len(keys)
+    observed, baseline, overdue = observed.astype(float), baseline.astype(float), overdue.astype(float)
+    out: dict[str, np.ndarray] = {}
+    if has_baseline:
+        out["expected"] = baseline * exposure
+    else:
+        out["expected"] = np.full(n, np.nan)
+    if has_baseline and n:
+        out["s_volume"], out["p_value"], out["change_pct"] = rise_score(
+            observed, out["expected"], baseline, alpha, days
+        )
+    else:
+        out["s_volume"], out["p_value"], out["change_pct"] = np.zeros(n), np.full(n, np.nan), np.full(n, np.nan)
+    # repeats: the topic that drives the cell's rise — its rise score times its share of the cell's excess
+    # (a cell that rose evenly on all topics gets little here; a new topic in a flat cell gets it all)
+    if len(topic_keys):
+        position = pd.Index(keys).get_indexer(topic_keys)
+        excess = observed - out["expected"]
+        cell_excess = np.where(position >= 0, excess[position], np.nan)
+        topic_excess = topics.period - np.nan_to_num(topics.expected, nan=0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            driver = np.where(cell_excess > 0, np.clip(topic_excess / cell_excess, 0, 1), 1.0)
+        driven = topics.score * np.nan_to_num(driver, nan=1.0) / 100
+        # each cell's leading topic: the most driven, then the most messages — its first in the ranked order
+        order = np.lexsort((-topics.period, -driven))
+        cells_hit, firsts = np.unique(position[order], return_index=True)
+        lead = np.full(n, -1)
+        lead[cells_hit[cells_hit >= 0]] = order[firsts[cells_hit >= 0]]
+        first = lead >= 0
+        out["topic"] = np.where(first, topics.topic[lead], np.nan).astype(object)
+        out["topic_messages"] = np.where(first, topics.period[lead], np.nan)
+        out["s_repeats"] = np.where(first, driven[lead], 0.0)
+    else:
+        out["topic"], out["topic_messages"], out["s_repeats"] = np.full(n, None), np.full(n, np.nan), np.zeros(n)
+    # overdue, shrunk towards the overall share so that two of three overdue is not a crisis
+    total = observed.sum()
+    overall = overdue.sum() / total if total else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["overdue_share"] = np.where(observed > 0, overdue / np.where(observed > 0, observed, np.nan), np.nan)
+    shrunk = (overdue + OVERDUE_PRIOR * overall) / (observed + OVERDUE_PRIOR)
+    out["s_overdue"] = _ramp(shrunk, OVERDUE_FROM, OVERDUE_FULL)
+    return out
+
+
+def _index(scored: dict[str, np.ndarray], scale: np.ndarray | float = 1.0, floor: np.ndarray | None = None):
+    """The weighted index, rounded to a tenth, and its level."""
+    index = (
+        WEIGHTS["volume"] * scored["s_volume"]
+        + WEIGHTS["repeats"] * scored["s_repeats"]
+        + WEIGHTS["overdue"] * scored["s_overdue"]
+        + WEIGHTS["spread"] * scored["s_spread"]
+    ) * scale
+    if floor is not None:
+        index = np.maximum(index, floor)
+    index = np.round(index, 1)
+    return index, levels_of(index)
+
+
+def _ranked(index: np.ndarray, observed: np.ndarray, *codes: np.ndarray) -> np.ndarray:
+    """Positions by index, then messages, highest first; ties in code order."""
+    return np.lexsort((*reversed(codes), -observed, -index))
+
+
+CELL_COLUMNS = ("observed", "baseline", "overdue", "population", "expected", "s_volume", "p_value", "change_pct")
+CELL_COLUMNS += ("topic", "topic_messages", "s_repeats", "overdue_share", "s_overdue")
 
 
 def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ...] = ()) -> TensionResult:
     """Every index for the period; ``municipalities`` narrows points and sector totals (not the region rate)."""
     p_from, p_to = inputs.period
     period_days = [p_from + timedelta(days=i) for i in range((p_to - p_from).days + 1)]
+    days = len(period_days)
     weekly = inputs.weekly
     has_baseline = inputs.baseline is not None and (inputs.baseline[1] - inputs.baseline[0]).days + 1 >= (
         MIN_BASELINE_DAYS
@@ -416,171 +567,164 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
         exposure = weights.sum() / profile[day_types(base_days)].sum()
     else:
         exposure = 0.0
-    cells = inputs.cells.set_index(["sector", "oktmo"])[["observed", "baseline"]]
-    if not has_baseline:
-        cells = cells.assign(baseline=0)
-    cells = cells[(cells["observed"] > 0) | (cells["baseline"] > 0)].copy()
-    cells["overdue"] = inputs.overdue.reindex(cells.index, fill_value=0).to_numpy()
-    population = region.municipalities["population"]
-    cells["population"] = population.reindex(cells.index.get_level_values("oktmo")).to_numpy(dtype=float)
+
+    # the cells: sector × municipality with messages in the period or the baseline, in code order
+    cells = inputs.cells
+    sector = cells["sector"].to_numpy(dtype=object)
+    oktmo = cells["oktmo"].to_numpy(dtype=object)
+    observed = cells["observed"].to_numpy(dtype="int64")
+    baseline = cells["baseline"].to_numpy(dtype="int64") if has_baseline else np.zeros(len(cells), dtype="int64")
+    keep = (observed > 0) | (baseline > 0)
+    sector, oktmo, observed, baseline = sector[keep], oktmo[keep], observed[keep], baseline[keep]
+    order = np.lexsort((oktmo, sector))
+    sector, oktmo, observed, baseline = sector[order], oktmo[order], observed[order], baseline[order]
+    cell_keys = _keyed(sector, oktmo)
+    late = inputs.overdue
+    late_of = (
+        {}
+        if late.empty
+        else dict(zip(_keyed(late.index.get_level_values(0), late.index.get_level_values(1)), late, strict=True))
+    )
+    overdue = np.array([late_of.get(k, 0) for k in cell_keys], dtype="int64")
+    people = region.municipalities["population"].to_dict()
+    population = np.array([people.get(code, np.nan) for code in oktmo], dtype=float)
     names = region.municipalities["name"]
+    name_of = names.to_dict()
 
     alpha_cells = overdispersion(_weekly(weekly, ["sector", "oktmo"], inputs.baseline)) if has_baseline else 0.1
-    topics = _topic_scores(inputs.topics, exposure, alpha_cells, len(period_days), has_baseline)
+    t = inputs.topics
+    t_sector, t_oktmo, t_topic = (t[c].to_numpy(dtype=object) for c in ("sector", "oktmo", "topic"))
+    t_period, t_baseline = t["period"].to_numpy(dtype="int64"), t["baseline"].to_numpy(dtype="int64")
+    topics = _topic_scores(t_sector, t_oktmo, t_topic, t_period, t_baseline, exposure, alpha_cells, days, has_baseline)
 
-    points = _score_cells(cells, exposure, alpha_cells, len(period_days), has_baseline, topics, ("sector", "oktmo"))
-    # per capita against the region's rate for the same sector (municipalities with a population figure)
-    with_people = cells[cells["population"] > 0]
-    rate = (
-        with_people.groupby(level="sector")["observed"].sum() / with_people.groupby(level="sector")["population"].sum()
+    scored = _score_cells(
+        cell_keys,
+        observed,
+        baseline,
+        overdue,
+        topics,
+        _keyed(topics.sector, topics.oktmo),
+        exposure,
+        alpha_cells,
+        days,
+        has_baseline,
     )
-    expected_here = rate.reindex(points.index.get_level_values("sector")).to_numpy() * points["population"]
-    ratio = (points["observed"] + PER_CAPITA_PRIOR) / (expected_here + PER_CAPITA_PRIOR)
-    points["per_capita_ratio"] = np.where(points["population"] > 0, points["observed"] / expected_here, np.nan)
-    points["s_spread"] = np.where(points["population"] > 0, _ramp(np.log(ratio), 0, np.log(PER_CAPITA_FULL)), 0)
+    # per capita against the region's rate for the same sector (municipalities with a population figure)
+    known_people = population > 0
+    sectors_of, sector_pos = np.unique(sector, return_inverse=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.bincount(sector_pos, np.where(known_people, observed, 0), len(sectors_of)) / np.bincount(
+            sector_pos, np.where(known_people, population, 0), len(sectors_of)
+        )
+        expected_here = rate[sector_pos] * population
+        ratio = (observed + PER_CAPITA_PRIOR) / (expected_here + PER_CAPITA_PRIOR)
+        scored["per_capita_ratio"] = np.where(known_people, observed / expected_here, np.nan)
+        scored["s_spread"] = np.where(known_people, _ramp(np.log(ratio), 0, np.log(PER_CAPITA_FULL)), 0)
     # without a population figure the per-capita component is unknown, not zero: the others are scaled up to 100
-    known = np.where(points["population"] > 0, 100.0, 100.0 - WEIGHTS["spread"])
-    points = _finish(points, scale=pd.Series(100.0 / known, index=points.index))
-    if municipalities:
-        points = points[points.index.get_level_values("oktmo").isin(municipalities)]
-    points = points.reset_index()
-    points["municipality"] = names.reindex(points["oktmo"]).to_numpy()
+    scale = 100.0 / np.where(known_people, 100.0, 100.0 - WEIGHTS["spread"])
+    scored["index"], scored["level"] = _index(scored, scale=scale)
+    scored.update(observed=observed, baseline=baseline, overdue=overdue, population=population)
+    shown = np.isin(oktmo, municipalities) if municipalities else np.ones(len(oktmo), dtype=bool)
+    ranked = _ranked(scored["index"], observed, sector, oktmo)
+    ranked = ranked[shown[ranked]]
+    points = pd.DataFrame(
+        {
+            "sector": sector[ranked],
+            "oktmo": oktmo[ranked],
+            **{name: scored[name][ranked] for name in CELL_COLUMNS},
+            "per_capita_ratio": scored["per_capita_ratio"][ranked],
+            "s_spread": scored["s_spread"][ranked],
+            "index": scored["index"][ranked],
+            "level": scored["level"][ranked],
+            "municipality": [name_of.get(code) for code in oktmo[ranked]],
+        }
+    )
 
     # sectors: the same tests on sector totals, the hottest place as the fourth component
-    chosen = cells if not municipalities else cells[cells.index.get_level_values("oktmo").isin(municipalities)]
-    sector_cells = chosen.groupby(level="sector")[["observed", "baseline", "overdue"]].sum()
+    chosen = shown
+    s_codes, s_pos = np.unique(sector[chosen], return_inverse=True)
+    s_sum = lambda values: np.bincount(s_pos, values[chosen], len(s_codes)).astype("int64")  # noqa: E731
+    s_observed, s_baseline, s_overdue = s_sum(observed), s_sum(baseline), s_sum(overdue)
     sector_weekly = weekly if not municipalities else weekly[weekly["oktmo"].isin(municipalities)]
     alpha_sectors = overdispersion(_weekly(sector_weekly, ["sector"], inputs.baseline)) if has_baseline else 0.1
-    sector_topic_input = inputs.topics
-    if municipalities:
-        sector_topic_input = sector_topic_input[sector_topic_input["oktmo"].isin(municipalities)]
-    sector_topic_input = sector_topic_input.groupby(["sector", "topic"], as_index=False)[["period", "baseline"]].sum()
-    sector_topic_input["oktmo"] = ""
-    sector_topics = _topic_scores(sector_topic_input, exposure, alpha_sectors, len(period_days), has_baseline)
-    sectors = _score_cells(
-        sector_cells.assign(population=np.nan),
+    in_place = np.isin(t_oktmo, municipalities) if municipalities else np.ones(len(t_oktmo), dtype=bool)
+    st_codes, st_pos = np.unique(_keyed(t_sector[in_place], t_topic[in_place]), return_inverse=True)
+    first_of = np.unique(st_pos, return_index=True)[1]
+    st_sector, st_topic = t_sector[in_place][first_of], t_topic[in_place][first_of]
+    st_period = np.bincount(st_pos, t_period[in_place], len(st_codes)).astype("int64")
+    st_baseline = np.bincount(st_pos, t_baseline[in_place], len(st_codes)).astype("int64")
+    sector_topics = _topic_scores(
+        st_sector,
+        np.full(len(st_codes), "", dtype=object),
+        st_topic,
+        st_period,
+        st_baseline,
         exposure,
         alpha_sectors,
-        len(period_days),
+        days,
         has_baseline,
-        sector_topics,
-        ("sector",),
     )
-    hottest = points.groupby("sector")["index"].max() if not points.empty else pd.Series(dtype=float)
-    hottest = hottest.reindex(sectors.index).fillna(0)
-    sectors["s_spread"] = (hottest / 100).to_numpy()
-    sectors["per_capita_ratio"] = np.nan
-    sectors = _finish(sectors, floor=HOTTEST_SHARE * hottest).reset_index()
-    hot = points.drop_duplicates("sector").set_index("sector")
-    sectors["hottest_oktmo"] = hot["oktmo"].reindex(sectors["sector"]).to_numpy() if not points.empty else None
-    sectors["hottest_municipality"] = (
-        hot["municipality"].reindex(sectors["sector"]).to_numpy() if not points.empty else None
+    s_scored = _score_cells(
+        s_codes,
+        s_observed,
+        s_baseline,
+        s_overdue,
+        sector_topics,
+        sector_topics.sector,
+        exposure,
+        alpha_sectors,
+        days,
+        has_baseline,
+    )
+    # the hottest place of each sector: its first point in the ranked order
+    p_sector = points["sector"].to_numpy(dtype=object)
+    hot_codes, hot_first = np.unique(p_sector, return_index=True)
+    hot_at = pd.Index(hot_codes).get_indexer(s_codes)
+    p_index = points["index"].to_numpy(dtype=float)
+    hottest = np.where(hot_at >= 0, p_index[hot_first[hot_at]] if len(hot_first) else 0.0, 0.0)
+    s_scored["s_spread"] = hottest / 100
+    s_scored["per_capita_ratio"] = np.full(len(s_codes), np.nan)
+    s_scored["index"], s_scored["level"] = _index(s_scored, floor=HOTTEST_SHARE * hottest)
+    s_scored.update(
+        observed=s_observed, baseline=s_baseline, overdue=s_overdue, population=np.full(len(s_codes), np.nan)
+    )
+    s_ranked = _ranked(s_scored["index"], s_observed, s_codes)
+    p_oktmo = points["oktmo"].to_numpy(dtype=object)
+    hot_oktmo = np.where(hot_at >= 0, p_oktmo[hot_first[hot_at]] if len(hot_first) else None, None)
+    sectors = pd.DataFrame(
+        {
+            "sector": s_codes[s_ranked],
+            **{name: s_scored[name][s_ranked] for name in CELL_COLUMNS},
+            "s_spread": s_scored["s_spread"][s_ranked],
+            "per_capita_ratio": s_scored["per_capita_ratio"][s_ranked],
+            "index": s_scored["index"][s_ranked],
+            "level": s_scored["level"][s_ranked],
+            "hottest_oktmo": hot_oktmo[s_ranked],
+            "hottest_municipality": [name_of.get(code) for code in hot_oktmo[s_ranked]],
+        }
     )
 
     spark_from, _ = spark_window(inputs.period)
     spark_days = [spark_from + timedelta(days=i) for i in range((p_to - spark_from).days + 1)]
-    spark = (
-        inputs.spark.groupby(["sector", "day"])["messages"]
-        .sum()
-        .unstack(fill_value=0)
-        .reindex(columns=spark_days, fill_value=0)
-    )
-    sectors["spark"] = [spark.loc[s].tolist() if s in spark.index else [0] * len(spark_days) for s in sectors["sector"]]
-
-    topic_out = topics[topics["score"] > 0].copy()
-    if municipalities:
-        topic_out = topic_out[topic_out["oktmo"].isin(municipalities)]
-    topic_out["municipality"] = names.reindex(topic_out["oktmo"]).to_numpy()
+    sectors["spark"] = _sparks(inputs.spark, list(sectors["sector"]), spark_days)
     return TensionResult(
         sectors=sectors,
         points=points,
-        topics=topic_out.sort_values("score", ascending=False).reset_index(drop=True),
+        topics=topics.frame(names, municipalities),
         days=spark_days,
         baseline=inputs.baseline if has_baseline else None,
     )
 
 
-def _topic_scores(topics: pd.DataFrame, exposure: float, alpha: float, days: int, has_baseline: bool) -> pd.DataFrame:
-    """Rise score of every (sector, oktmo, topic) cell with messages in the period."""
-    frame = topics[topics["period"] > 0].copy()
-    if frame.empty or not has_baseline:
-        frame["expected"] = np.nan
-        frame["score"] = 0.0
-        frame["p_value"] = np.nan
-        frame["change_pct"] = np.nan
-        return frame
-    frame["expected"] = frame["baseline"] * exposure
-    score, p_value, change = rise_score(frame["period"], frame["expected"], frame["baseline"], alpha, days)
-    frame["score"] = score * 100
-    frame["p_value"] = p_value
-    frame["change_pct"] = change
-    return frame
-
-
-def _score_cells(
-    cells: pd.DataFrame,
-    exposure: float,
-    alpha: float,
-    days: int,
-    has_baseline: bool,
-    topics: pd.DataFrame,
-    keys: tuple[str, ...],
-) -> pd.DataFrame:
-    out = cells.copy()
-    out["expected"] = out["baseline"] * exposure if has_baseline else np.nan
-    if has_baseline and not out.empty:
-        score, p_value, change = rise_score(out["observed"], out["expected"], out["baseline"], alpha, days)
-    else:
-        score, p_value, change = np.zeros(len(out)), np.full(len(out), np.nan), np.full(len(out), np.nan)
-    out["s_volume"] = score
-    out["p_value"] = p_value
-    out["change_pct"] = change
-    # repeats: the topic that drives the cell's rise — its rise score times its share of the cell's excess
-    # (a cell that rose evenly on all topics gets little here; a new topic in a flat cell gets it all)
-    if not topics.empty:
-        cell = topics.set_index(list(keys)).index
-        cell_excess = (out["observed"] - out["expected"]).reindex(cell).to_numpy()
-        topic_excess = (topics["period"] - topics["expected"].fillna(0)).to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            driver = np.where(cell_excess > 0, np.clip(topic_excess / cell_excess, 0, 1), 1.0)
-        driven = topics["score"].to_numpy() * np.nan_to_num(driver, nan=1.0) / 100
-        # each cell's leading topic: the most driven, then the most messages — its first in the ranked order
-        order = np.lexsort((-topics["period"].to_numpy(), -driven))
-        cells_hit, firsts = np.unique(out.index.get_indexer(cell[order]), return_index=True)
-        lead = np.full(len(out), -1)
-        lead[cells_hit[cells_hit >= 0]] = order[firsts[cells_hit >= 0]]
-        first = lead >= 0
-        topic = pd.Series(topics["topic"].to_numpy(dtype=object)[lead], index=out.index, dtype=object)
-        out["topic"] = topic.where(first)
-        out["topic_messages"] = np.where(first, topics["period"].to_numpy(dtype=float)[lead], np.nan)
-        out["s_repeats"] = np.where(first, driven[lead], 0.0)
-    else:
-        out["topic"], out["topic_messages"], out["s_repeats"] = None, np.nan, 0.0
-    # overdue, shrunk towards the overall share so that two of three overdue is not a crisis
-    total = out["observed"].sum()
-    overall = out["overdue"].sum() / total if total else 0.0
-    out["overdue_share"] = np.where(
-        out["observed"] > 0, out["overdue"] / out["observed"].where(out["observed"] > 0), np.nan
-    )
-    shrunk = (out["overdue"] + OVERDUE_PRIOR * overall) / (out["observed"] + OVERDUE_PRIOR)
-    out["s_overdue"] = _ramp(shrunk, OVERDUE_FROM, OVERDUE_FULL)
-    return out
-
-
-def _finish(frame: pd.DataFrame, floor: pd.Series | None = None, scale: pd.Series | None = None) -> pd.DataFrame:
-    index = (
-        WEIGHTS["volume"] * frame["s_volume"]
-        + WEIGHTS["repeats"] * frame["s_repeats"]
-        + WEIGHTS["overdue"] * frame["s_overdue"]
-        + WEIGHTS["spread"] * frame["s_spread"]
-    )
-    if scale is not None:
-        index = index * scale
-    if floor is not None:
-        index = np.maximum(index, floor.reindex(frame.index).fillna(0))
-    frame["index"] = index.round(1)
-    frame["level"] = levels_of(frame["index"].to_numpy())
-    return frame.sort_values(["index", "observed"], ascending=False)
+def _sparks(spark: pd.DataFrame, sectors: list[str], days: list[date]) -> list[list[int]]:
+    """Each sector's messages on each of ``days`` (zeros where none)."""
+    table = np.zeros((len(sectors), len(days)), dtype="int64")
+    row_of = {code: i for i, code in enumerate(sectors)}
+    column_of = {day: i for i, day in enumerate(days)}
+    for code, day, count in zip(spark["sector"], spark["day"], spark["messages"], strict=True):
+        if code in row_of and day in column_of:
+            table[row_of[code], column_of[day]] += count
+    return table.tolist()
 
 
 def tension(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionResult:
