@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    Date,
     Float,
     Row,
     Select,
@@ -34,6 +35,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
 from dashboard.filters import Filters
@@ -128,6 +132,25 @@ def next_month(day: date) -> date:
 
 
 Piece = tuple[int, date, date, int]  # grain, from, to, sign: +1 adds the rows' sums, −1 takes them away
+CALENDAR = frozenset({"day", "week"})  # groupings of the day column: read at day grain
+
+
+class week_start(FunctionElement):  # a SQL function, named as one
+    """The Monday that starts a day's calendar week, as a date, in each store's own date arithmetic."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(week_start)
+def _week_start_postgresql(element: week_start, compiler: SQLCompiler, **kw: object) -> str:
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(week_start, "sqlite")
+def _week_start_sqlite(element: week_start, compiler: SQLCompiler, **kw: object) -> str:
+    # six days back, then forward to the next Monday (or that very day when it is one)
+    return f"date({compiler.process(element.clauses, **kw)}, '-6 days', 'weekday 1')"
 
 
 def spans(first: date, last: date) -> list[Piece]:
@@ -179,14 +202,15 @@ def read(
 ) -> Sequence[Row]:
     """``SELECT <by>, SUM(<measure>)…`` over the filters' period (or the given dates) from ``cube``.
 
-    ``by`` may hold "day" (then every row is read at day grain), the cube's dimensions and keys; ``day_key`` groups
-    by an expression of the day instead (a week number, say), so the database returns weeks rather than days.
+    ``by`` may hold "day" or "week" (the Monday a day's calendar week starts on; either way every row is read at
+    day grain), the cube's dimensions and keys; ``day_key`` groups by another expression of the day instead (a week
+    number counted back from a date, say), so the database returns weeks rather than days.
     Without ``by`` the result is one row, zeros when nothing matches."""
     first, last = date_from or filters.date_from, date_to or filters.date_to
     values = filters.by_column()
     filtered = tuple(name for name in FILTERED if values[name])
-    mask = cube.slice_for({k for k in by if k != "day" and k not in cube.keys} | set(filtered))
-    pieces = [(DAY, first, last, 1)] if "day" in by else spans(first, last)
+    mask = cube.slice_for({k for k in by if k not in CALENDAR and k not in cube.keys} | set(filtered))
+    pieces = [(DAY, first, last, 1)] if CALENDAR & set(by) else spans(first, last)
     params = {f"v_{name}": list(values[name]) for name in filtered}
     for i, (_, a, b, _) in enumerate(pieces):
         params[f"a{i}"], params[f"b{i}"] = a, b
@@ -212,6 +236,8 @@ def _statement(
     computed = day_key(r.day).label("day_key") if day_key is not None else None
 
     def key(name: str) -> ColumnElement:
+        if name == "week":
+            return week_start(r.day).label("week")
         return computed if name == "day" and computed is not None else r[name]
 
     # with pieces taken away, a group they cancel out sums to zero messages: it is left out, as if never read

@@ -35,16 +35,19 @@ def granularity(filters: Filters) -> str:
     return "week" if filters.days > WEEKLY_AFTER_DAYS else "day"
 
 
-def _daily(engine: Engine, filters: Filters, split: str, measure: str) -> pd.DataFrame:
-    keys = ["day"] + ([split] if split != "none" else [])
+def _steps(engine: Engine, filters: Filters, split: str, measure: str, step: str | None) -> pd.DataFrame:
+    """The period's sums (histograms included) per ``step`` ("day", "week": the database groups the days into
+    calendar weeks; None: the whole period in one row) and ``split`` value, the step's first day as ``day``."""
+    keys = ([step] if step else []) + ([split] if split != "none" else [])
     hist = MEASURES[measure]
     with engine.connect() as conn:
         rows = cube.read(conn, filters, ["messages", "answered", "answered_in_sla", *hist], by=keys)
-    names = ["day"] + (["key"] if split != "none" else []) + ["messages", "answered", "in_sla", *hist]
+    names = (["day"] if step else []) + (["key"] if split != "none" else []) + ["messages", "answered", "in_sla", *hist]
     frame = rows_frame(rows, columns=names)
     if split == "none":
         frame["key"] = "all"
-    frame["day"] = pd.to_datetime(frame["day"])
+    if step:
+        frame["day"] = pd.to_datetime(frame["day"])
     return frame
 
 
@@ -96,14 +99,12 @@ def trend(engine: Engine, filters: Filters, split: str = "none", measure: str = 
     if split not in SPLITS or measure not in MEASURES:
         raise ValueError(f"unknown split {split!r} or measure {measure!r}")
     hist = MEASURES[measure]
-    frame = _daily(engine, filters, split, measure)
     step = granularity(filters)
+    frame = _steps(engine, filters, split, measure, step)
+    frame["period_start"] = frame["day"]
     starts = pd.date_range(filters.date_from, filters.date_to, freq="D")
     if step == "week":
-        frame["period_start"] = frame["day"] - pd.to_timedelta(frame["day"].dt.day_of_week, unit="D")
         starts = pd.DatetimeIndex(sorted({d - timedelta(days=d.weekday()) for d in starts}))
-    else:
-        frame["period_start"] = frame["day"]
     keys = sorted(frame["key"].unique()) or ["all"]
     grid = pd.MultiIndex.from_product([starts, keys], names=["period_start", "key"])
     if frame.empty:
@@ -119,8 +120,8 @@ def trend(engine: Engine, filters: Filters, split: str = "none", measure: str = 
 
 
 def totals(engine: Engine, filters: Filters, measure: str = "first") -> dict:
-    frame = _daily(engine, filters, "none", measure)
-    if frame.empty:
+    frame = _steps(engine, filters, "none", measure, None)
+    if not frame["messages"].sum():
         return {"messages": 0, "answered": 0, "median_hours": None, "p90_hours": None, "within_sla_share": None}
     row = _summaries(frame, ["key"], MEASURES[measure]).iloc[0]
     return {name: (value.item() if isinstance(value, np.generic) else value) for name, value in row.items()}
