@@ -84,18 +84,25 @@ def _graph(figure: dict, name: str) -> dcc.Graph:
 
 
 def trend_figure(daily: pd.DataFrame, value: str, title: str, lang: str, size: tuple[int, int]) -> dict:
-    """This period as a solid line, the previous one (step by step) dashed under it."""
+    """This period as a solid line, the previous one (step by step) dashed under it — where the data covers it."""
     x = [d.strftime("%Y-%m-%d") for d in daily["day"]]
+    previous = daily[f"previous_{value}"]
     return {
         "data": [
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": x,
-                "y": daily[f"previous_{value}"].tolist(),
-                "name": t("previous_period", lang),
-                "line": {"color": "#8a94a3", "dash": "dash", "width": 2},
-            },
+            *(
+                []
+                if previous.isna().all()
+                else [
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "x": x,
+                        "y": previous.tolist(),
+                        "name": t("previous_period", lang),
+                        "line": {"color": "#8a94a3", "dash": "dash", "width": 2},
+                    }
+                ]
+            ),
             {
                 "type": "scatter",
                 "mode": "lines+markers",

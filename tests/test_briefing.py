@@ -60,6 +60,24 @@ def test_briefing_compares_the_period_with_the_previous_one(app, service, region
     assert cell.endswith("%") and "," in cell  # a share, formatted the Russian way
 
 
+def test_a_previous_period_the_data_does_not_cover_is_not_compared(app, service):
+    """The demo data begins on FIRST_DAY: a quarter ending with PERIOD has no whole previous quarter to compare."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from layouts.briefing import trend_figure
+
+    quarter = replace(PERIOD, date_from=PERIOD.date_to - timedelta(days=89))
+    with app.server.app_context():
+        data = briefing.build(service, quarter, "ru")
+        compared = briefing.build(service, PERIOD, "ru")
+    assert data.summary.rows["previous"].isna().all() and data.summary.rows["change"].isna().all()
+    assert data.sectors.rows["previous"].isna().all() and data.sectors.rows["change"].isna().all()
+    assert data.daily["previous_messages"].isna().all()
+    names = lambda b: [trace["name"] for trace in trend_figure(b.daily, "messages", "", "ru", (500, 300))["data"]]  # noqa: E731
+    assert names(data) == ["этот период"] and names(compared) == ["прошлый период", "этот период"]
+
+
 def test_xlsx_holds_every_table_with_numbers_as_numbers(app, service, region):
     with app.server.app_context():
         workbook = load_workbook(io.BytesIO(briefing.xlsx(briefing.build(service, PERIOD, "ru"), "ru")))
