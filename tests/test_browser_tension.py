@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 
 from app import create_app
@@ -30,7 +32,9 @@ def test_tiles_points_and_clicks_filter_the_page(dash_duo, dashboard):
     names = [tile.find_element("css selector", ".tile-name").text for tile in tiles]
     assert names[0] == "ЖКХ" and sorted(names[1:]) == ["Дороги", "Здравоохранение", "ТКО"]  # tense one first
     assert "напряжённость" in tiles[0].text or "критично" in tiles[0].text
-    assert len(tiles[0].find_elements("css selector", ".spark-bar")) == 35
+    spark = unquote(tiles[0].find_element("css selector", "img.sparkbars").get_attribute("src"))
+    assert spark.count("<rect") == 35  # the period and the four weeks before it, a bar a day
+    assert spark.count('fill="#b8c2cc"') == 28  # the four weeks before in grey, the period's 7 in its level's colour
     top = dash_duo.find_element(".tension-point")
     assert "критично" in top.text and top.text.split("\n")[0] == top.find_element("css selector", ".point-index").text
     assert "ЖКХ · Новочебоксарск: +400" in top.text and "«Отопление»" in top.text
