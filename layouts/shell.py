@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from dash import dcc, html
 
 from dashboard import formatting as fmt
@@ -111,8 +113,17 @@ def filter_bar(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: 
     )
 
 
-def kpi_tile(key: str, value: str, change: float | None, good_when: str, note: str = "", lang: str = "ru") -> html.Div:
-    """One KPI: big value, change against the previous period coloured by whether it is good news."""
+def kpi_tile(
+    key: str,
+    value: str,
+    change: float | None,
+    good_when: str,
+    note: str = "",
+    lang: str = "ru",
+    versus: str = "vs_previous",
+) -> html.Div:
+    """One KPI: big value, change against the previous period coloured by whether it is good news; ``versus``: the
+    text key of what the change is against."""
     if change is None or change == 0 or good_when == "neither":
         tone = "neutral"
     elif (change > 0) == (good_when == "up"):
@@ -128,7 +139,7 @@ def kpi_tile(key: str, value: str, change: float | None, good_when: str, note: s
             html.Div(
                 [
                     html.Span(fmt_change(change, lang), className=f"kpi-change {tone}"),
-                    html.Span(t("vs_previous", lang), className="kpi-vs"),
+                    html.Span(t(versus, lang), className="kpi-vs"),
                 ]
             ),
             html.Div(note, className="kpi-note"),
@@ -139,25 +150,26 @@ def kpi_tile(key: str, value: str, change: float | None, good_when: str, note: s
 def kpi_tiles(summary: dict, lang: str = "ru") -> list[html.Div]:
     """The four KPI tiles of a summary (``queries.summary``): messages, answered, median response, overdue."""
     cur, change = summary["current"], summary["change_pct"]
+    # a «—» says why: the data does not reach back over the previous period (queries.covers_previous)
+    versus = "vs_previous" if summary.get("previous_covered", True) else "previous_not_covered"
+    tile = partial(kpi_tile, lang=lang, versus=versus)
     return [
-        kpi_tile("messages", fmt.number(cur["messages"], lang), change["messages"], "neither", lang=lang),
-        kpi_tile(
+        tile("messages", fmt.number(cur["messages"], lang), change["messages"], "neither"),
+        tile(
             "answered",
             fmt.share(cur["answered_share"], lang),
             change["answered_share"],
             "up",
             note=f"{t('within_sla', lang)}: {fmt.share(cur['within_sla_share'], lang)}",
-            lang=lang,
         ),
-        kpi_tile(
+        tile(
             "median",
             fmt.hours(cur["median_first_response_hours"], lang),
             change["median_first_response_hours"],
             "down",
             note=f"{t('p90', lang)}: {fmt.hours(cur['p90_first_response_hours'], lang)}",
-            lang=lang,
         ),
-        kpi_tile("overdue", fmt.number(cur["overdue"], lang), change["overdue"], "down", lang=lang),
+        tile("overdue", fmt.number(cur["overdue"], lang), change["overdue"], "down"),
     ]
 
 

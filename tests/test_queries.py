@@ -11,6 +11,7 @@ from dashboard.filters import Filters
 from dashboard.loader.ingest import load_file
 from geo.figure import region_geometry
 from layouts.map_figure import map_figure
+from layouts.shell import kpi_tiles
 from tests.conftest import NOW
 
 ROWS = """external_id,source,created_at,first_response_at,status,sector,municipality
@@ -67,6 +68,15 @@ def test_change_needs_data_over_the_whole_previous_period(loaded, region, tmp_pa
     assert heat.loc["Чебоксары", "change_pct"] == pytest.approx(50.0)  # q2, q6, q7 against q0, q1
     assert heat.loc["Канаш", "change_pct"] != heat.loc["Канаш", "change_pct"]  # 3 against none: no ratio
     assert not any("изменение не вычисляется" in n for n in notes(queries.heatmap(loaded, PERIOD, NOW, region)))
+
+
+def test_the_kpi_tiles_say_why_there_is_no_change(loaded, region):
+    def versus(summary) -> set[str]:
+        return {tile.children[2].children[1].children for tile in kpi_tiles(summary)}
+
+    assert versus(queries.summary(loaded, PERIOD, NOW, region)) == {"нет данных для сравнения"}
+    later = Filters(date(2026, 11, 20), date(2026, 11, 20))  # its previous day, 19 November, is covered
+    assert versus(queries.summary(loaded, later, NOW, region)) == {"к предыдущему периоду"}
 
 
 def test_filters_by_sector_municipality_and_source(loaded, region):
