@@ -21,6 +21,7 @@ from dashboard.catalog import load_sectors
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.queries import change_pct
+from dashboard.response_times import granularity
 from dashboard.service import DashboardService
 
 POINTS_LISTED = 15
@@ -67,6 +68,7 @@ class Briefing:
     municipalities: Table
     heatmap: pd.DataFrame  # the map: one row per municipality (queries.heatmap) plus its tension index
     daily: pd.DataFrame  # day, messages, previous_messages, median_hours, previous_median_hours
+    per_day: bool = False  # steps are weeks and their messages a day's average (partial weeks stay comparable)
 
     @property
     def tables(self) -> tuple[Table, ...]:
@@ -205,6 +207,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         municipalities=municipalities_table,
         heatmap=heatmap,
         daily=_daily(service, filters, covered),
+        per_day=granularity(filters) == "week",
     )
 
 
@@ -213,6 +216,12 @@ def _daily(service: DashboardService, filters: Filters, covered: bool) -> pd.Dat
     data does not cover it)."""
     current = service.response_trend(filters).reset_index(drop=True)
     before = service.response_trend(filters.previous()).reset_index(drop=True)
+    if granularity(filters) == "week":  # a period's first and last weeks are partial: a day's average, not a fall
+        today = tension.elapsed_share(filters, service.now(), service.region)  # of the last day, when it is today
+        days = _days_in_weeks(current["period_start"], filters)
+        days[-1:] -= 1 - today
+        current = current.assign(messages=current["messages"] / days)
+        before = before.assign(messages=before["messages"] / _days_in_weeks(before["period_start"], filters.previous()))
     if not covered:
         before = before.assign(messages=np.nan, median_hours=np.nan)
     return pd.DataFrame(
@@ -224,6 +233,13 @@ def _daily(service: DashboardService, filters: Filters, covered: bool) -> pd.Dat
             "previous_median_hours": before["median_hours"].reindex(current.index),
         }
     )
+
+
+def _days_in_weeks(starts: pd.Series, filters: Filters) -> np.ndarray:
+    """How many of the period's days each week (by its Monday) holds."""
+    first = np.maximum(starts, pd.Timestamp(filters.date_from))
+    last = np.minimum(starts + pd.Timedelta(days=6), pd.Timestamp(filters.date_to))
+    return ((last - first).dt.days + 1).to_numpy(dtype=float)
 
 
 def xlsx(briefing: Briefing, lang: str = "ru") -> bytes:

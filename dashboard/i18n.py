@@ -173,7 +173,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "briefing_municipalities": {"ru": "Муниципалитеты", "en": "Municipalities"},
     "briefing_map": {"ru": "Карта: {metric}", "en": "Map: {metric}"},
     "briefing_trends": {"ru": "Динамика", "en": "Trends"},
-    "briefing_messages_trend": {"ru": "Сообщений за шаг", "en": "Messages per step"},
+    "briefing_messages_trend": {"ru": "Сообщений в день", "en": "Messages a day"},
+    "briefing_messages_per_day": {
+        "ru": "Сообщений в день, в среднем за неделю",
+        "en": "Messages a day, weekly average",
+    },
     "briefing_median_trend": {"ru": "Медиана первого ответа, ч", "en": "Median first response, h"},
     "briefing_no_points": {"ru": "Точек напряжённости выше нормы нет", "en": "No tension points above normal"},
     "print": {"ru": "Печать", "en": "Print"},

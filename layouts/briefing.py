@@ -192,7 +192,11 @@ def briefing_body(
                         html.H2(t("briefing_trends", lang)),
                         _graph(
                             trend_figure(
-                                briefing.daily, "messages", t("briefing_messages_trend", lang), lang, (500, 300)
+                                briefing.daily,
+                                "messages",
+                                t("briefing_messages_per_day" if briefing.per_day else "briefing_messages_trend", lang),
+                                lang,
+                                (500, 300),
                             ),
                             f"{stem}-messages",
                         ),

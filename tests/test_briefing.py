@@ -63,7 +63,7 @@ def test_briefing_compares_the_period_with_the_previous_one(app, service, region
 def test_a_previous_period_the_data_does_not_cover_is_not_compared(app, service):
     """The demo data begins on FIRST_DAY: a quarter ending with PERIOD has no whole previous quarter to compare."""
     from dataclasses import replace
-    from datetime import timedelta
+    from datetime import date, timedelta
 
     from layouts.briefing import trend_figure
 
@@ -76,6 +76,23 @@ def test_a_previous_period_the_data_does_not_cover_is_not_compared(app, service)
     assert data.daily["previous_messages"].isna().all()
     names = lambda b: [trace["name"] for trace in trend_figure(b.daily, "messages", "", "ru", (500, 300))["data"]]  # noqa: E731
     assert names(data) == ["этот период"] and names(compared) == ["прошлый период", "этот период"]
+    # a quarter is drawn by week, each week's messages as a day's average: its last week (16–19 November, the period
+    # ends on a Thursday) reads on the same scale as the whole ones
+    assert data.per_day and not compared.per_day
+    with app.server.app_context():
+        weekly = service.response_trend(quarter).set_index("period_start")["messages"]
+    per_day = data.daily.set_index("day")["messages"]
+    last, whole = weekly.index[-1], weekly.index[-3]
+    assert (last.date(), whole.date()) == (date(2026, 11, 16), date(2026, 11, 2))
+    assert per_day[last] == pytest.approx(weekly[last] / 4) and per_day[whole] == pytest.approx(weekly[whole] / 7)
+    assert weekly[last] / 4 > weekly[whole] / 7  # the spike week: a rise, where the plain count (4 days) fell
+    assert weekly[last] < weekly[whole]
+    # a period ending today: its last week holds the part of today that has passed (NOW: 15:00 in Cheboksary)
+    today = replace(quarter, date_from=quarter.date_from + timedelta(days=1), date_to=date(2026, 11, 20))
+    with app.server.app_context():
+        running = briefing.build(service, today, "ru").daily.set_index("day")["messages"]
+        this_week = service.response_trend(today).set_index("period_start")["messages"].iloc[-1]
+    assert running.iloc[-1] == pytest.approx(this_week / (4 + 15 / 24))
 
 
 def test_xlsx_holds_every_table_with_numbers_as_numbers(app, service, region):
