@@ -48,7 +48,13 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         sectors = load_sectors()
         holidays = holidays_between(filters.date_from, filters.date_to)
         trend = trend_figure(
-            current, previous if previous is not None else current.iloc[0:0], split, holidays, sectors, lang
+            current,
+            previous if previous is not None else current.iloc[0:0],
+            split,
+            holidays,
+            sectors,
+            lang,
+            running=filters.date_to == service.today(),
         )
         return trend, sla_figure(total, backlog, lang), oldest_items(oldest, sectors, lang)
 

@@ -79,7 +79,7 @@ def register(app: Dash, service: DashboardService) -> None:
             figure,
             wall_points(points, lang),
             kpi_tiles(summary, lang),
-            wall_trend_figure(daily, response, lang),
+            wall_trend_figure(daily, response, lang, running=last == service.today()),
             wall_alerts(alerts, lang),
             wall_ticker(alerts, lang),
             period,

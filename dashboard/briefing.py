@@ -69,6 +69,7 @@ class Briefing:
     heatmap: pd.DataFrame  # the map: one row per municipality (queries.heatmap) plus its tension index
     daily: pd.DataFrame  # day, messages, previous_messages, median_hours, previous_median_hours
     per_day: bool = False  # steps are weeks and their messages a day's average (partial weeks stay comparable)
+    running: bool = False  # the period ends today: its last step is still running
 
     @property
     def tables(self) -> tuple[Table, ...]:
@@ -208,6 +209,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         heatmap=heatmap,
         daily=_daily(service, filters, covered),
         per_day=granularity(filters) == "week",
+        running=filters.date_to == service.today(),
     )
 
 

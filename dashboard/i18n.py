@@ -21,6 +21,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "kpi_overdue": {"ru": "Просрочено сейчас", "en": "Overdue now"},
     "vs_previous": {"ru": "к предыдущему периоду", "en": "vs previous period"},
     "previous_not_covered": {"ru": "нет данных для сравнения", "en": "no earlier data to compare with"},
+    "running_step": {"ru": "идёт сейчас, данные неполные", "en": "still running, incomplete"},
     "p90": {"ru": "90-й перцентиль", "en": "90th percentile"},
     "within_sla": {"ru": "в срок", "en": "within target"},
     "no_data": {"ru": "нет данных за период", "en": "no data for the period"},

@@ -17,6 +17,7 @@ from geo.figure import RegionGeometry
 from layouts import ids
 from layouts.map_figure import METRICS
 from layouts.print_map import print_map
+from layouts.running import with_running_tail
 
 NUMERIC = {"int", "decimal", "share", "hours", "change", "row"}
 
@@ -83,8 +84,11 @@ def _graph(figure: dict, name: str) -> dcc.Graph:
     )
 
 
-def trend_figure(daily: pd.DataFrame, value: str, title: str, lang: str, size: tuple[int, int]) -> dict:
-    """This period as a solid line, the previous one (step by step) dashed under it — where the data covers it."""
+def trend_figure(
+    daily: pd.DataFrame, value: str, title: str, lang: str, size: tuple[int, int], running: bool = False
+) -> dict:
+    """This period as a solid line, the previous one (step by step) dashed under it — where the data covers it;
+    ``running``: the last step holds today (dotted, hollow)."""
     x = [d.strftime("%Y-%m-%d") for d in daily["day"]]
     previous = daily[f"previous_{value}"]
     return {
@@ -103,15 +107,19 @@ def trend_figure(daily: pd.DataFrame, value: str, title: str, lang: str, size: t
                     }
                 ]
             ),
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "x": x,
-                "y": daily[value].tolist(),
-                "name": t("current_period", lang),
-                "line": {"color": "#1f5fa8", "width": 3},
-                "marker": {"size": 4},
-            },
+            *with_running_tail(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "x": x,
+                    "y": daily[value].tolist(),
+                    "name": t("current_period", lang),
+                    "line": {"color": "#1f5fa8", "width": 3},
+                    "marker": {"size": 4},
+                },
+                running,
+                lang,
+            ),
         ],
         "layout": {
             "title": {"text": title, "font": {"size": 14}, "x": 0, "xanchor": "left"},
@@ -197,12 +205,18 @@ def briefing_body(
                                 t("briefing_messages_per_day" if briefing.per_day else "briefing_messages_trend", lang),
                                 lang,
                                 (500, 300),
+                                briefing.running,
                             ),
                             f"{stem}-messages",
                         ),
                         _graph(
                             trend_figure(
-                                briefing.daily, "median_hours", t("briefing_median_trend", lang), lang, (500, 300)
+                                briefing.daily,
+                                "median_hours",
+                                t("briefing_median_trend", lang),
+                                lang,
+                                (500, 300),
+                                briefing.running,
                             ),
                             f"{stem}-median",
                         ),

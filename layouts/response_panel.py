@@ -12,6 +12,7 @@ from dashboard import formatting as fmt
 from dashboard.catalog import SectorCatalog, source_name
 from dashboard.i18n import t
 from layouts import ids
+from layouts.running import with_running_tail
 
 PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207", "#4d7c0f"]
 MAX_LINES = 6
@@ -145,37 +146,37 @@ def trend_figure(
     holidays: dict[date, str],
     sectors: SectorCatalog,
     lang: str = "ru",
+    running: bool = False,
 ) -> dict:
-    """Median (and p90 for the total) by day or week; the previous period dashed, shifted onto this one."""
+    """Median (and p90 for the total) by day or week; the previous period dashed, shifted onto this one;
+    ``running``: the last step holds today (drawn dotted, hollow: its median counts the quick answers only)."""
     traces: list[dict] = []
     keys = current.groupby("key")["messages"].sum().sort_values(ascending=False).index[:MAX_LINES]
     for i, key in enumerate(keys):
         rows = current[current["key"] == key]
         colour = PALETTE[i % len(PALETTE)]
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "x": rows["period_start"].dt.strftime("%Y-%m-%d").tolist(),
-                "y": rows["median_hours"].tolist(),
-                "name": _label(key, split, sectors, lang),
-                "line": {"color": colour, "width": 2.5},
-                "marker": {"size": 4},
-                "hovertemplate": HOURS_HOVER[lang],
-            }
-        )
+        line = {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": rows["period_start"].dt.strftime("%Y-%m-%d").tolist(),
+            "y": rows["median_hours"].tolist(),
+            "name": _label(key, split, sectors, lang),
+            "line": {"color": colour, "width": 2.5},
+            "marker": {"size": 4},
+            "hovertemplate": HOURS_HOVER[lang],
+        }
+        traces += with_running_tail(line, running, lang)
     if split == "none" and len(current):
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "x": current["period_start"].dt.strftime("%Y-%m-%d").tolist(),
-                "y": current["p90_hours"].tolist(),
-                "name": t("p90_short", lang),
-                "line": {"color": "#c2410c", "width": 1.5},
-                "hovertemplate": HOURS_HOVER[lang],
-            }
-        )
+        p90 = {
+            "type": "scatter",
+            "mode": "lines",
+            "x": current["period_start"].dt.strftime("%Y-%m-%d").tolist(),
+            "y": current["p90_hours"].tolist(),
+            "name": t("p90_short", lang),
+            "line": {"color": "#c2410c", "width": 1.5},
+            "hovertemplate": HOURS_HOVER[lang],
+        }
+        traces += with_running_tail(p90, running, lang)
         if len(previous) and len(current):
             shift = current["period_start"].min() - previous["period_start"].min()
             for column, name, colour in (("median_hours", "median", "#1f5fa8"), ("p90_hours", "p90_short", "#c2410c")):

@@ -15,6 +15,7 @@ from dashboard import formatting as fmt
 from dashboard.i18n import t
 from dashboard.region import Region
 from layouts import ids
+from layouts.running import with_running_tail
 from layouts.tension_panel import level_badge
 
 WALL_PANELS = ("map", "points", "kpis", "trend", "alerts")
@@ -150,8 +151,9 @@ def wall_ticker(alerts: pd.DataFrame, lang: str = "ru") -> list:
     return [html.Strong(t("alerts_title", lang) + ": "), html.Span(first["reason"] + more)]
 
 
-def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru") -> dict:
-    """Messages per day (bars) and the median first response (line, right axis), for the wall's dark theme."""
+def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru", running: bool = False) -> dict:
+    """Messages per day (bars) and the median first response (line, right axis), for the wall's dark theme;
+    ``running``: the last day is today (its median dotted, hollow)."""
     ink, grid = "#e6edf3", "rgba(230,237,243,0.15)"
     traces = [
         {
@@ -163,18 +165,17 @@ def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "
         }
     ]
     if not response.empty:
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "x": [d.date().isoformat() for d in response["period_start"]],
-                "y": response["median_hours"].round(2).tolist(),
-                "name": t("kpi_median", lang) + (", ч" if lang == "ru" else ", h"),
-                "yaxis": "y2",
-                "line": {"color": "#ffb74d", "width": 5},
-                "marker": {"size": 10},
-            }
-        )
+        median = {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": [d.date().isoformat() for d in response["period_start"]],
+            "y": response["median_hours"].round(2).tolist(),
+            "name": t("kpi_median", lang) + (", ч" if lang == "ru" else ", h"),
+            "yaxis": "y2",
+            "line": {"color": "#ffb74d", "width": 5},
+            "marker": {"size": 10},
+        }
+        traces += with_running_tail(median, running, lang)
     font = {"color": ink, "size": 26}
     return {
         "data": traces,

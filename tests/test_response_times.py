@@ -184,3 +184,28 @@ def test_table_exports(client, button):
         frame = pd.read_excel(io.BytesIO(base64.b64decode(download["content"])))
     assert list(frame.columns)[:2] == ["Отрасль", "Сообщений"]
     assert frame.set_index("Отрасль").loc["ЖКХ", "Сообщений"] == 3
+
+
+def test_a_step_that_holds_today_is_drawn_as_still_running():
+    from dashboard.catalog import load_sectors
+    from layouts.response_panel import trend_figure
+    from layouts.wall import wall_trend_figure
+
+    days = pd.date_range("2026-11-16", "2026-11-20", freq="D")
+    current = pd.DataFrame(
+        {"period_start": days, "key": "all", "messages": 10, "median_hours": [5.0, 5.2, 4.9, 5.1, 1.5]}
+    ).assign(p90_hours=20.0)
+
+    def lines(running: bool) -> list[dict]:
+        figure = trend_figure(current, current.iloc[0:0], "none", {}, load_sectors(), "ru", running=running)
+        return figure["data"]
+
+    assert [t["name"] for t in lines(False)] == ["Медиана", "90-й перцентиль"]
+    median, tail, p90, p90_tail = lines(True)
+    assert p90["y"][-1] is None
+    assert median["y"][-1] is None and median["y"][:-1] == [5.0, 5.2, 4.9, 5.1]  # the solid line stops a step early
+    assert tail["x"] == ["2026-11-19", "2026-11-20"] and tail["y"] == [5.1, 1.5] and tail["line"]["dash"] == "dot"
+    assert not tail["showlegend"] and "идёт сейчас" in tail["hovertemplate"]
+    assert p90_tail["y"] == [20.0, 20.0]
+    wall = wall_trend_figure(pd.DataFrame({"day": days.date, "messages": 10}), current, "ru", running=True)
+    assert [t.get("line", {}).get("dash") for t in wall["data"]] == [None, None, "dot"]
