@@ -103,6 +103,13 @@ def covers_previous(engine: Engine, filters: Filters) -> bool:
     return first is not None and first <= filters.previous().date_from
 
 
+def _drop_uncovered_change(engine: Engine, filters: Filters, frame: pd.DataFrame) -> None:
+    """Blank a map's ``change_pct`` where the data does not cover the previous period; ``attrs`` tell the figure why."""
+    frame.attrs["previous_covered"] = covers_previous(engine, filters)
+    if not frame.attrs["previous_covered"]:
+        frame["change_pct"] = np.nan
+
+
 def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
     """KPI figures for the period and the previous equal period, with changes in percent (None where the data does
     not cover the previous period: ``previous_covered``)."""
@@ -153,9 +160,7 @@ def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     out["per_10k"] = (out["messages"] / population * 10_000).round(2)
     out["previous_messages"] = previous.astype(int)
     out["change_pct"] = ((out["messages"] - previous) / previous.where(previous > 0) * 100).round(1)
-    out.attrs["previous_covered"] = covers_previous(engine, filters)
-    if not out.attrs["previous_covered"]:
-        out["change_pct"] = np.nan
+    _drop_uncovered_change(engine, filters, out)
     out["answered_share"] = (current["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
     out["median_first_response_hours"] = [None if (m := percentile(h, 0.5)) is None else round(m, 2) for h in hist]
     out["overdue"] = overdue.astype(int)
@@ -338,9 +343,7 @@ def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     out["change_pct"] = (
         (out["messages"] - out["previous_messages"]) / grouped["previous"].where(grouped["previous"] > 0) * 100
     ).round(1)
-    out.attrs["previous_covered"] = covers_previous(engine, filters)
-    if not out.attrs["previous_covered"]:
-        out["change_pct"] = np.nan
+    _drop_uncovered_change(engine, filters, out)
     out["answered_share"] = (grouped["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
     out["median_first_response_hours"] = [
         None if (m := percentile(h, 0.5)) is None else round(m, 2) for h in hists.to_numpy(dtype=float)

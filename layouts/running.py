@@ -12,8 +12,8 @@ def with_running_tail(trace: dict, running: bool, lang: str = "ru") -> list[dict
     x, y = list(trace["x"]), list(trace["y"])
     if not running or len(x) < 2:
         return [trace]
-    note = t("running_step", lang)
-    hover = trace.get("hovertemplate")
+    hover = trace.get("hovertemplate") or "%{y}"
+    hover = hover if "<extra>" in hover else hover + "<extra></extra>"
     tail = {
         **trace,
         "x": x[-2:],
@@ -22,7 +22,6 @@ def with_running_tail(trace: dict, running: bool, lang: str = "ru") -> list[dict
         "line": {**trace.get("line", {}), "dash": "dot"},
         "marker": {**trace.get("marker", {}), "symbol": "circle-open"},
         "showlegend": False,
-        "hovertemplate": (hover.replace("<extra>", f" · {note}<extra>") if hover and "<extra>" in hover else None)
-        or f"%{{y}} · {note}<extra></extra>",
+        "hovertemplate": hover.replace("<extra>", f" · {t('running_step', lang)}<extra>", 1),
     }
     return [{**trace, "y": [*y[:-1], None]}, tail]
