@@ -2,17 +2,18 @@
 
 Table ``rollups`` holds, for every day a load touched, the aggregates grouped by all dimensions (municipality,
 sector, channel, agency) — the *base slice* — and the same figures summed over fewer dimensions (a slice is a bit
-mask of the dimensions it keeps; a dropped dimension holds ''), by day and by whole month.
+mask of the dimensions it keeps; a dropped dimension holds ''), by day, by calendar week (Monday to Sunday, rows
+dated the Monday) and by whole month.
 
 A query names what it filters and groups by; ``slice_for`` picks the smallest materialised slice that keeps those
-dimensions and ``spans`` cuts the period into whole months and the days around them. So a figure reads about
-(months + edge days) × (values of its dimensions) rows — a year of the region's map is 26 × ~70 rows — whatever
-the number of messages.
+dimensions and ``spans`` cuts the period into whole months, whole weeks and the days around them. So a figure reads
+about (months + weeks + edge days) × (values of its dimensions) rows — a year of the region's map is 26 × ~20 rows —
+whatever the number of messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -43,7 +44,7 @@ from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLU
 from dashboard.filters import Filters
 from dashboard.store.schema import rollups, topic_rollups
 
-DAY, MONTH = 0, 1  # grains
+DAY, MONTH, WEEK = 0, 1, 2  # grains: a month row is dated its 1st, a week row its Monday
 FILTERED = ("oktmo", "sector", "source")  # the dimensions the dashboard's filters name
 COUNTS = ["messages", "answered", "resolved", "open_unanswered", "answered_in_sla", "response_hours_sum"]
 
@@ -131,8 +132,14 @@ def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-Piece = tuple[int, date, date, int]  # grain, from, to, sign: +1 adds the rows' sums, −1 takes them away
-CALENDAR = frozenset({"day", "week"})  # groupings of the day column: read at day grain
+def monday_of(day: date) -> date:
+    """The Monday that starts ``day``'s calendar week (the day a week-grain row is dated)."""
+    return day - timedelta(days=day.weekday())
+
+
+Piece = tuple[int, date, date, int]  # grain, from, to (a week's Monday, a month's 1st), sign: +1 adds, −1 takes away
+CALENDAR = frozenset({"day", "week"})  # groupings of the day column: read at day (and, for weeks, week) grain
+_WEEK = timedelta(days=7)
 
 
 class week_start(FunctionElement):  # a SQL function, named as one
@@ -153,36 +160,76 @@ def _week_start_sqlite(element: week_start, compiler: SQLCompiler, **kw: object)
     return f"date({compiler.process(element.clauses, **kw)}, '-6 days', 'weekday 1')"
 
 
-def spans(first: date, last: date) -> list[Piece]:
-    """Pieces covering [first, last]: whole months at month grain (rows dated the 1st), a partial month at day
-    grain — or, where that reads fewer days, as its whole month less the days outside the period (sums subtract
-    exactly). So no month costs more than half its days: the last 30 days are a month and two days, not 30 days."""
+def _days(a: date, b: date) -> int:
+    return (b - a).days + 1
+
+
+def _by_weeks(a: date, b: date, sign: int) -> list[Piece]:
+    """[a, b] as whole calendar weeks and days: a week with at least four of its days inside is read as the week
+    less the days outside (sums subtract exactly), so no week costs more than four rows."""
+    pieces: list[Piece] = []
+    monday = monday_of(a)
+    while monday <= b:
+        sunday = monday + timedelta(days=6)
+        x, y = max(a, monday), min(b, sunday)
+        inside = _days(x, y)
+        if inside * 2 > 7:
+            pieces.append((WEEK, monday, monday, sign))
+            if x > monday:
+                pieces.append((DAY, monday, x - timedelta(days=1), -sign))
+            if y < sunday:
+                pieces.append((DAY, y + timedelta(days=1), sunday, -sign))
+        else:
+            pieces.append((DAY, x, y, sign))
+        monday += _WEEK
+    return pieces
+
+
+def _rows(pieces: list[Piece]) -> int:
+    """Rows a cover of single months, weeks and runs of days reads per value of its dimensions."""
+    return sum(_days(a, b) if grain == DAY else 1 for grain, a, b, _ in pieces)
+
+
+def spans(first: date, last: date, months: bool = True) -> list[Piece]:
+    """Pieces covering [first, last]: whole months at month grain, whole weeks at week grain, the rest at day grain
+    — a partial month or week read as the whole one less the days outside it where that reads fewer rows. So the
+    last 30 days are a month and two days, a quarter three months and a few days; ``months=False`` (a grouping by
+    week) covers with weeks and days only."""
+    if not months:
+        return _merged(_by_weeks(first, last, 1))
     pieces: list[Piece] = []
     month = month_start(first)
     while month <= last:
         end = next_month(month) - timedelta(days=1)
         a, b = max(first, month), min(last, end)
-        inside = (b - a).days + 1
-        if inside == end.day:
-            pieces.append((MONTH, month, month, 1))
-        elif inside > end.day - inside:
-            pieces.append((MONTH, month, month, 1))
-            if a > month:
-                pieces.append((DAY, month, a - timedelta(days=1), -1))
-            if b < end:
-                pieces.append((DAY, b + timedelta(days=1), end, -1))
-        else:
-            pieces.append((DAY, a, b, 1))
+        inside = _by_weeks(a, b, 1)
+        whole = [(MONTH, month, month, 1)]
+        if a > month:
+            whole += _by_weeks(month, a - timedelta(days=1), -1)
+        if b < end:
+            whole += _by_weeks(b + timedelta(days=1), end, -1)
+        pieces += whole if _rows(whole) < _rows(inside) else inside
         month = next_month(month)
     return _merged(pieces)
 
 
 def _merged(pieces: list[Piece]) -> list[Piece]:
-    """Runs of pieces of one grain and sign that continue each other, as one piece each."""
+    """The pieces with days counted once (a day added and taken away is not read at all) and runs of one grain and
+    sign that continue each other as one piece each."""
+    net: dict[date, int] = {}
+    coarse: list[Piece] = []
+    for grain, a, b, sign in pieces:
+        if grain != DAY:
+            coarse.append((grain, a, b, sign))
+            continue
+        for i in range(_days(a, b)):
+            day = a + timedelta(days=i)
+            net[day] = net.get(day, 0) + sign
+    days = [(DAY, d, d, n) for d, n in sorted(net.items()) if n]
     out: list[Piece] = []
-    for grain, a, b, sign in sorted(pieces, key=lambda p: (p[0], p[3], p[1])):
+    for grain, a, b, sign in sorted(coarse + days, key=lambda p: (p[0], p[3], p[1])):
         if out and out[-1][0] == grain and out[-1][3] == sign:
-            step = next_month(out[-1][2]) if grain == MONTH else out[-1][2] + timedelta(days=1)
+            step = {DAY: out[-1][2] + timedelta(days=1), WEEK: out[-1][2] + _WEEK}.get(grain) or next_month(out[-1][2])
             if a == step:
                 out[-1] = (grain, out[-1][1], b, sign)
                 continue
@@ -197,30 +244,27 @@ def read(
     by: Sequence[str] = (),
     date_from: date | None = None,
     date_to: date | None = None,
-    day_key: Callable[[ColumnElement], ColumnElement] | None = None,
     cube: Cube = MESSAGES,
 ) -> Sequence[Row]:
     """``SELECT <by>, SUM(<measure>)…`` over the filters' period (or the given dates) from ``cube``.
 
-    ``by`` may hold "day" or "week" (the Monday a day's calendar week starts on; either way every row is read at
-    day grain), the cube's dimensions and keys; ``day_key`` groups by another expression of the day instead (a week
-    number counted back from a date, say), so the database returns weeks rather than days.
-    Without ``by`` the result is one row, zeros when nothing matches."""
+    ``by`` may hold "day" (read at day grain) or "week" (the Monday a day's calendar week starts on: read through
+    whole weeks and the days around them), the cube's dimensions and keys. Without ``by`` the result is one row,
+    zeros when nothing matches."""
     first, last = date_from or filters.date_from, date_to or filters.date_to
     values = filters.by_column()
     filtered = tuple(name for name in FILTERED if values[name])
     mask = cube.slice_for({k for k in by if k not in CALENDAR and k not in cube.keys} | set(filtered))
-    pieces = [(DAY, first, last, 1)] if CALENDAR & set(by) else spans(first, last)
+    pieces = [(DAY, first, last, 1)] if "day" in by else spans(first, last, months="week" not in by)
     params = {f"v_{name}": list(values[name]) for name in filtered}
     for i, (_, a, b, _) in enumerate(pieces):
         params[f"a{i}"], params[f"b{i}"] = a, b
     grains = tuple((grain, sign) for grain, _, _, sign in pieces)
-    shape = (cube, mask, grains, tuple(by), tuple(measures), filtered)
-    # built once per shape (unless grouped by an expression): building 126 SUM()s costs more than running them
-    statement = _statement(*shape, day_key) if day_key is not None else _cached_statement(*shape)
-    return conn.execute(statement, params).all()
+    # built once per shape: building 126 SUM()s costs more than running them
+    return conn.execute(_statement(cube, mask, grains, tuple(by), tuple(measures), filtered), params).all()
 
 
+@lru_cache(maxsize=512)
 def _statement(
     cube: Cube,
     mask: int,
@@ -228,17 +272,14 @@ def _statement(
     by: tuple[str, ...],
     measures: tuple[str, ...],
     filtered: tuple[str, ...],
-    day_key: Callable[[ColumnElement], ColumnElement] | None = None,
 ) -> Select:
     r = cube.table.c
     conditions = [r.dims == mask, *[r[name].in_(bindparam(f"v_{name}", expanding=True)) for name in filtered]]
-    # grouped by its label: PostgreSQL would not see two renderings of an expression with parameters as one
-    computed = day_key(r.day).label("day_key") if day_key is not None else None
 
-    def key(name: str) -> ColumnElement:
-        if name == "week":
-            return week_start(r.day).label("week")
-        return computed if name == "day" and computed is not None else r[name]
+    def key(name: str, grain: int) -> ColumnElement:
+        if name == "week":  # a week row is dated its Monday already
+            return (r.day if grain == WEEK else week_start(r.day)).label("week")
+        return r[name]
 
     # with pieces taken away, a group they cancel out sums to zero messages: it is left out, as if never read
     subtracts = any(sign < 0 for _, sign in grains)
@@ -247,7 +288,8 @@ def _statement(
     def branch(i: int, grain: int, sign: int) -> Select:
         where = and_(r.grain == grain, r.day >= bindparam(f"a{i}"), r.day <= bindparam(f"b{i}"), *conditions)
         sums = [(func.sum(r[m]) if sign > 0 else -func.sum(r[m])).label(m) for m in summed]
-        return select(*[key(k) for k in by], *sums).where(where).group_by(*[key(k) for k in by])
+        keys = [key(k, grain) for k in by]
+        return select(*keys, *sums).where(where).group_by(*keys)
 
     if len(grains) == 1 and by and not subtracts:
         return branch(0, *grains[0])
@@ -260,9 +302,6 @@ def _statement(
 
     statement = select(*[parts.c[k] for k in by], *[total(m) for m in measures]).group_by(*[parts.c[k] for k in by])
     return statement.having(func.sum(parts.c.messages) != 0) if subtracts and by else statement
-
-
-_cached_statement = lru_cache(maxsize=512)(_statement)
 
 
 # ---------------------------------------------------------------- building
@@ -349,3 +388,13 @@ def months(day_rows: pd.DataFrame, cube: Cube = MESSAGES) -> pd.DataFrame:
     month = pd.to_datetime(day_rows["day"]).dt.to_period("M").dt.start_time.dt.date
     keys = ["dims", "day", *cube.dimensions, *cube.keys]
     return _summed(day_rows.assign(day=month), cube, keys, grain=MONTH)
+
+
+def weeks(day_rows: pd.DataFrame, cube: Cube = MESSAGES) -> pd.DataFrame:
+    """Week-grain rows (dated the Monday) from day-grain rows: whole weeks, or the part of a week they hold (the
+    parts of a week split by a month's end add up)."""
+    if day_rows.empty:
+        return day_rows
+    monday = day_rows["day"].map({d: monday_of(d) for d in day_rows["day"].unique()})
+    keys = ["dims", "day", *cube.dimensions, *cube.keys]
+    return _summed(day_rows.assign(day=monday), cube, keys, grain=WEEK)

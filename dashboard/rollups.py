@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, case, delete, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Engine, case, delete, func, insert, select
 
 from dashboard import cube, late
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.frames import rows_frame
 from dashboard.region import get_region
-from dashboard.store.bulk import insert_frame
+from dashboard.store.bulk import add_frame, insert_frame
 from dashboard.store.schema import day_versions, messages, meta, rollup_dirty, rollups, topic_rollups
 
 
@@ -58,24 +58,42 @@ def _messages_of(conn: Connection, days: list[date]) -> pd.DataFrame:
     return frame
 
 
-def _stored_days(conn: Connection, target: cube.Cube, first: date, last: date, skip: list[date]) -> pd.DataFrame:
-    """Day-grain rows of [first, last] outside ``skip`` (the rest of a month whose other days were rebuilt)."""
+def _stored_days(conn: Connection, target: cube.Cube, *where: ColumnElement[bool]) -> pd.DataFrame:
+    """Stored day-grain rows matching ``where`` (the days of a month or a week that were not rebuilt)."""
     r = target.table.c
     columns = ["grain", "dims", "day", *target.dimensions, *target.keys, *target.measures]
-    rows = conn.execute(
-        select(*[r[c] for c in columns]).where(r.grain == cube.DAY, r.day >= first, r.day <= last, r.day.not_in(skip))
-    )
-    frame = rows_frame(rows, columns=columns)
+    frame = rows_frame(conn.execute(select(*[r[c] for c in columns]).where(r.grain == cube.DAY, *where)), columns)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
 
 
+def _add_weeks(conn: Connection, target: cube.Cube, day_rows: pd.DataFrame, weeks: set[date], month: date) -> None:
+    """Week-grain rows of ``weeks`` from ``day_rows`` (every stored day of one month): a week inside the month is
+    written whole, a week across the month's end gets this month's part added to what the other month gave."""
+    if day_rows.empty:
+        return
+    held = [d for d in day_rows["day"].unique() if cube.monday_of(d) in weeks]
+    summed = cube.weeks(day_rows[day_rows["day"].isin(held)], target)
+    if summed.empty:
+        return
+    inside = (summed["day"] >= month) & (summed["day"] + timedelta(days=6) < cube.next_month(month))
+    insert_frame(conn, target.table, summed[inside])
+    keys = ["grain", "dims", "day", *target.dimensions, *target.keys]
+    add_frame(conn, target.table, summed[~inside], keys, list(target.measures))
+
+
+CUBES = (cube.MESSAGES, cube.TOPICS)
+
+
 def rebuild_days(conn: Connection, days: list[date]) -> None:
-    """Replace both cubes' rows of ``days`` (day grain, and month grain of their months), one month at a time so
-    memory stays bounded."""
-    by_month: dict[date, list[date]] = {}
-    for day in sorted(set(days)):
-        by_month.setdefault(cube.month_start(day), []).append(day)
+    """Replace both cubes' rows of ``days``: day grain, the month grain of their months and the week grain of their
+    weeks, one month at a time so memory stays bounded."""
+    by_month = _by_month(sorted(set(days)))
+    weeks = {cube.monday_of(d) for d in days}
+    for target in CUBES:
+        r = target.table.c
+        for part in _chunks(sorted(weeks)):
+            conn.execute(delete(target.table).where(r.grain == cube.WEEK, r.day.in_(part)))
     for month, part in by_month.items():
         last = cube.next_month(month) - timedelta(days=1)
         frame = _messages_of(conn, part)
@@ -85,11 +103,35 @@ def rebuild_days(conn: Connection, days: list[date]) -> None:
             conn.execute(delete(target.table).where(r.grain == cube.DAY, r.day.in_(part)))
             conn.execute(delete(target.table).where(r.grain == cube.MONTH, r.day == month))
             whole_month = len(part) == last.day
-            others = day_rows.iloc[0:0] if whole_month else _stored_days(conn, target, month, last, part)
+            others = day_rows.iloc[0:0] if whole_month else _stored_days(conn, target, r.day.between(month, last))
             insert_frame(conn, target.table, day_rows)
-            insert_frame(conn, target.table, cube.months(pd.concat([day_rows, others], ignore_index=True), target))
+            month_days = pd.concat([day_rows, others], ignore_index=True)
+            insert_frame(conn, target.table, cube.months(month_days, target))
+            _add_weeks(conn, target, month_days, weeks, month)
         conn.execute(delete(rollup_dirty).where(rollup_dirty.c.day.in_(part)))
+    # a week across a month's end into a month not rebuilt: that month's days of it as stored
+    rest = sorted({w + timedelta(days=i) for w in weeks for i in range(7)} - set().union(*map(_month_days, by_month)))
+    for month, part in _by_month(rest).items():
+        for target in CUBES:
+            stored = _stored_days(conn, target, target.table.c.day.in_(part))
+            _add_weeks(conn, target, stored, weeks, month)
     bump_days(conn, days)
+
+
+def _month_days(month: date) -> set[date]:
+    return {month + timedelta(days=i) for i in range((cube.next_month(month) - month).days)}
+
+
+def _by_month(days: list[date]) -> dict[date, list[date]]:
+    out: dict[date, list[date]] = {}
+    for day in days:
+        out.setdefault(cube.month_start(day), []).append(day)
+    return out
+
+
+def _chunks(values: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def refresh(engine: Engine) -> int:

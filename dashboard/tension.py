@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 from scipy import special
-from sqlalchemy import Connection, Engine, and_, case, func, select
+from sqlalchemy import Connection, Engine, case, func, select
 
 from dashboard import cube
 from dashboard import formatting as fmt
@@ -40,7 +40,7 @@ LEVEL_FLOORS = (0.0, 30.0, 50.0, 70.0)  # index at which each level starts
 WEIGHTS = {"volume": 60.0, "repeats": 15.0, "overdue": 12.5, "spread": 12.5}  # "spread": per capita / hottest place
 
 BASELINE_DAYS = 56  # eight weeks before the period
-DISPERSION_WEEKS = 8  # the day-to-day spread is estimated from the last eight whole weeks of the baseline
+DISPERSION_WEEKS = 8  # the day-to-day spread is estimated from the baseline's last eight whole calendar weeks
 MIN_BASELINE_DAYS = 14  # with less history the volume and topic tests stay silent
 SURPRISE_FROM, SURPRISE_FULL = 2.0, 6.0  # −log10(p): the rise starts to count at p = 0.01, fully at 10⁻⁶
 RATIO_FULL = 4.0  # a rise to 4× the expected count scores fully
@@ -67,7 +67,7 @@ class TensionInputs:
     period: tuple[date, date]
     baseline: tuple[date, date] | None  # the baseline days that hold data; None when there is no history
     cells: pd.DataFrame  # sector, oktmo, observed, baseline — messages in the period and in the baseline
-    weekly: pd.DataFrame  # sector, oktmo, week, messages — the DISPERSION_WEEKS weeks before the period (week_of)
+    weekly: pd.DataFrame  # sector, oktmo, week (its Monday), messages — the weeks of ``spread_weeks``
     totals: pd.Series  # day → the region's messages on each baseline day (the weekday profile)
     spark: pd.DataFrame  # sector, day, messages over SPARK days (the municipality filter applied)
     topics: pd.DataFrame  # sector, oktmo, topic, period, baseline
@@ -93,8 +93,11 @@ class TensionInputs:
             .groupby(["sector", "oktmo"], as_index=False)[["observed", "baseline"]]
             .sum()
         )
-        recent = (week >= 0) & (week < DISPERSION_WEEKS)
-        weekly = daily.assign(week=week)[recent]
+        weeks = spread_weeks(baseline)
+        weekly = daily.iloc[0:0].assign(week=[])
+        if weeks is not None:
+            weekly = daily[(daily["day"] >= weeks[0]) & (daily["day"] <= weeks[1])]
+            weekly = weekly.assign(week=weekly["day"].map(cube.monday_of))
         weekly = weekly.groupby(["sector", "oktmo", "week"], as_index=False)["messages"].sum()
         totals = pd.Series(dtype="int64")
         if baseline is not None:
@@ -128,6 +131,18 @@ def windows(filters: Filters, first_day: date | None) -> tuple[date, date | None
 IN_PERIOD, NOT_COUNTED = -1, -2  # week numbers: the period itself, days outside period and baseline
 
 
+def spread_weeks(baseline: tuple[date, date] | None) -> tuple[date, date] | None:
+    """The calendar weeks the day-to-day spread is estimated from — the baseline's last DISPERSION_WEEKS whole weeks,
+    Monday to Sunday — as (first Monday, last Sunday); None when the baseline holds no whole week. Calendar weeks,
+    so the cube answers them from its week grain: a few hundred rows whatever the number of messages."""
+    if baseline is None:
+        return None
+    last = baseline[1] - timedelta(days=(baseline[1].weekday() + 1) % 7)  # the Sunday on or before its end
+    monday = baseline[0] + timedelta(days=-baseline[0].weekday() % 7)  # the Monday on or after its start
+    first = max(last - timedelta(days=7 * DISPERSION_WEEKS - 1), monday)
+    return (first, last) if first < last else None
+
+
 def week_of(days: pd.Series, period: tuple[date, date], baseline: tuple[date, date] | None) -> pd.Series:
     """Week number of each day: −1 in the period, k ≥ 0 for the k-th week back from the baseline's end."""
     stamps = pd.to_datetime(days)
@@ -137,21 +152,6 @@ def week_of(days: pd.Series, period: tuple[date, date], baseline: tuple[date, da
         inside = (stamps >= pd.Timestamp(baseline[0])) & (stamps <= pd.Timestamp(baseline[1]))
         out[inside] = ((pd.Timestamp(baseline[1]) - stamps[inside]).dt.days // 7).astype("int64")
     return out
-
-
-def week_key(period: tuple[date, date], baseline: tuple[date, date] | None):
-    """``week_of`` as SQL on a day column, so the database returns weeks, not days: one CASE branch a week."""
-
-    def build(day):
-        whens = [(and_(day >= period[0], day <= period[1]), IN_PERIOD)]
-        if baseline is not None:
-            end, k = baseline[1], 0
-            while end >= baseline[0]:
-                whens.append((and_(day >= max(end - timedelta(days=6), baseline[0]), day <= end), k))
-                end, k = end - timedelta(days=7), k + 1
-        return case(*whens, else_=NOT_COUNTED)
-
-    return build
 
 
 def spark_window(period: tuple[date, date]) -> tuple[date, date]:
@@ -173,7 +173,7 @@ def elapsed_share(filters: Filters, now: datetime, region: Region) -> float:
     return max(seconds / 86400, 1 / 24)
 
 
-COUNT_COLUMNS = frozenset({"messages", "period", "baseline", "observed", "week"})
+COUNT_COLUMNS = frozenset({"messages", "period", "baseline", "observed"})
 
 
 def _frame(rows, columns: list[str]) -> pd.DataFrame:
@@ -247,24 +247,19 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
 def _volume(
     conn: Connection, wide: Filters, period: tuple[date, date], baseline: tuple[date, date] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cell counts of the period and the baseline (sums through the cube's months), and the weekly counts of the
-    baseline's last DISPERSION_WEEKS weeks (by day, grouped by week number in the database)."""
+    """Cell counts of the period and the baseline (sums through the cube's months and weeks), and the weekly counts
+    of ``spread_weeks`` (the cube's week grain)."""
     columns = ["sector", "oktmo", "week", "messages"]
     before: list = []
     weeks = _frame([], columns)
     if baseline is not None:
         before = cube.read(conn, wide, ["messages"], by=["sector", "oktmo"], date_from=baseline[0], date_to=baseline[1])
-        recent = (max(baseline[0], baseline[1] - timedelta(days=7 * DISPERSION_WEEKS - 1)), baseline[1])
-        by_week = cube.read(
-            conn,
-            wide,
-            ["messages"],
-            by=["sector", "oktmo", "day"],
-            date_from=recent[0],
-            date_to=recent[1],
-            day_key=week_key(period, recent),
-        )
-        weeks = _frame(by_week, columns)
+        recent = spread_weeks(baseline)
+        if recent is not None:
+            by_week = cube.read(
+                conn, wide, ["messages"], by=["sector", "oktmo", "week"], date_from=recent[0], date_to=recent[1]
+            )
+            weeks = _frame(by_week, columns)
     in_period = cube.read(conn, wide, ["messages"], by=["sector", "oktmo"])
     return _outer(["sector", "oktmo"], {"observed": in_period, "baseline": before}), weeks
 
@@ -391,18 +386,15 @@ def _keyed(*columns: np.ndarray) -> np.ndarray:
     return key
 
 
-def _weekly(weekly: pd.DataFrame, keys: list[str], baseline: tuple[date, date]) -> np.ndarray:
-    """Counts per key (rows) in each whole week counted back from the baseline's end that holds any message
-    (columns), for the dispersion."""
-    complete = min(((baseline[1] - baseline[0]).days + 1) // 7, DISPERSION_WEEKS)
-    week = weekly["week"].to_numpy()
-    inside = (week >= 0) & (week < complete)
-    if not inside.any():
+def _weekly(weekly: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Counts per key (rows) in each week of ``spread_weeks`` that holds any message (columns), for the
+    dispersion."""
+    if weekly.empty:
         return np.empty((0, 0))
-    _, rows = np.unique(_keyed(*[weekly[k].to_numpy(dtype=object)[inside] for k in keys]), return_inverse=True)
-    weeks, columns = np.unique(week[inside], return_inverse=True)
+    _, rows = np.unique(_keyed(*[weekly[k].to_numpy(dtype=object) for k in keys]), return_inverse=True)
+    weeks, columns = np.unique(weekly["week"].to_numpy(dtype=object), return_inverse=True)
     table = np.zeros((rows.max() + 1, len(weeks)))
-    np.add.at(table, (rows, columns), weekly["messages"].to_numpy(dtype=float)[inside])
+    np.add.at(table, (rows, columns), weekly["messages"].to_numpy(dtype=float))
     return table
 
 
@@ -591,7 +583,7 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     names = region.municipalities["name"]
     name_of = names.to_dict()
 
-    alpha_cells = overdispersion(_weekly(weekly, ["sector", "oktmo"], inputs.baseline)) if has_baseline else 0.1
+    alpha_cells = overdispersion(_weekly(weekly, ["sector", "oktmo"])) if has_baseline else 0.1
     t = inputs.topics
     t_sector, t_oktmo, t_topic = (t[c].to_numpy(dtype=object) for c in ("sector", "oktmo", "topic"))
     t_period, t_baseline = t["period"].to_numpy(dtype="int64"), t["baseline"].to_numpy(dtype="int64")
@@ -646,7 +638,7 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     s_sum = lambda values: np.bincount(s_pos, values[chosen], len(s_codes)).astype("int64")  # noqa: E731
     s_observed, s_baseline, s_overdue = s_sum(observed), s_sum(baseline), s_sum(overdue)
     sector_weekly = weekly if not municipalities else weekly[weekly["oktmo"].isin(municipalities)]
-    alpha_sectors = overdispersion(_weekly(sector_weekly, ["sector"], inputs.baseline)) if has_baseline else 0.1
+    alpha_sectors = overdispersion(_weekly(sector_weekly, ["sector"])) if has_baseline else 0.1
     in_place = np.isin(t_oktmo, municipalities) if municipalities else np.ones(len(t_oktmo), dtype=bool)
     st_codes, st_pos = np.unique(_keyed(t_sector[in_place], t_topic[in_place]), return_inverse=True)
     first_of = np.unique(st_pos, return_index=True)[1]

@@ -6,17 +6,27 @@ import importlib.util
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from dashboard.loader.ingest import load_file
+from dashboard import cube
+from dashboard.demo import generate
+from dashboard.loader.ingest import load_file, load_frame
 from dashboard.store.db import MIGRATIONS
-from dashboard.store.schema import messages, metadata
+from dashboard.store.schema import messages, metadata, rollups, topic_rollups
 from tests.conftest import NOW
+from tests.test_cube import grains_disagree
 from tests.test_queries import ROWS
 
-_spec = importlib.util.spec_from_file_location("m0006", MIGRATIONS / "versions" / "0006_topic_cube_due_at.py")
-MIGRATION = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(MIGRATION)
+
+def _migration(name: str):
+    spec = importlib.util.spec_from_file_location(name[:4], MIGRATIONS / "versions" / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MIGRATION = _migration("0006_topic_cube_due_at.py")
+WEEKS = _migration("0009_week_grain.py")
 
 
 def test_migrated_store_matches_the_declared_schema(engine):
@@ -39,3 +49,20 @@ def test_the_due_at_backfill_equals_what_the_loader_computes(engine, tmp_path):
     assert loaded.keys() == filled.keys() and len(loaded) == 7
     for key, value in loaded.items():
         assert abs((filled[key] - value).total_seconds()) < 0.001, key
+
+
+def test_the_week_grain_migration_sums_the_days_as_the_loader_does(engine, region):
+    """Stores from before the week grain get it from SQL (0009): the same rows the loader writes."""
+    load_frame(generate(region, messages=2000, days=40, seed=4, now=NOW), engine, "demo", region, now=NOW)
+    weeks = {}
+    with engine.begin() as conn:
+        for table in (rollups, topic_rollups):
+            weeks[table.name] = sorted(tuple(r) for r in conn.execute(select(table).where(table.c.grain == cube.WEEK)))
+            conn.execute(delete(table).where(table.c.grain == cube.WEEK))
+        for statement in WEEKS.week_rows(conn.dialect.name):
+            conn.exec_driver_sql(statement)
+        for table in (rollups, topic_rollups):
+            again = sorted(tuple(r) for r in conn.execute(select(table).where(table.c.grain == cube.WEEK)))
+            assert len(again) == len(weeks[table.name]) > 100
+            assert again == weeks[table.name], table.name
+    assert grains_disagree(engine) == []

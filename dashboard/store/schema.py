@@ -144,7 +144,8 @@ _hist_columns += [Column(name, Integer, nullable=False, default=0) for name in R
 rollups = Table(
     "rollups",
     metadata,
-    Column("grain", SmallInteger, primary_key=True, autoincrement=False),  # 0 day, 1 month (day = its 1st)
+    # grain: 0 day, 1 month (day = its 1st), 2 calendar week (day = its Monday)
+    Column("grain", SmallInteger, primary_key=True, autoincrement=False),
     Column("dims", SmallInteger, primary_key=True, autoincrement=False),  # bit mask of the dimensions kept
     Column("day", Date, primary_key=True),
     Column("oktmo", String(11), primary_key=True),
