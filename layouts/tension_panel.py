@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
-from urllib.parse import quote
 
 import pandas as pd
 from dash import html
@@ -71,7 +71,8 @@ def sparkbars(counts: list[int], days: list[date], period_from: date, level: str
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {max(5 * len(counts) - 1, 1)} {SPARK_HEIGHT}" '
         f'preserveAspectRatio="none">{bars}</svg>'
     )
-    return html.Img(src="data:image/svg+xml," + quote(svg), className="sparkbars", alt="", **{"aria-hidden": "true"})
+    source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()  # C speed, unlike URL quoting
+    return html.Img(src=source, className="sparkbars", alt="", **{"aria-hidden": "true"})
 
 
 def sector_tiles(

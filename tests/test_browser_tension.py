@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+import base64
 
 import pytest
 
@@ -32,7 +32,9 @@ def test_tiles_points_and_clicks_filter_the_page(dash_duo, dashboard):
     names = [tile.find_element("css selector", ".tile-name").text for tile in tiles]
     assert names[0] == "ЖКХ" and sorted(names[1:]) == ["Дороги", "Здравоохранение", "ТКО"]  # tense one first
     assert "напряжённость" in tiles[0].text or "критично" in tiles[0].text
-    spark = unquote(tiles[0].find_element("css selector", "img.sparkbars").get_attribute("src"))
+    source = tiles[0].find_element("css selector", "img.sparkbars").get_attribute("src")
+    assert source.startswith("data:image/svg+xml;base64,")
+    spark = base64.b64decode(source.split(",", 1)[1]).decode()
     assert spark.count("<rect") == 35  # the period and the four weeks before it, a bar a day
     assert spark.count('fill="#b8c2cc"') == 28  # the four weeks before in grey, the period's 7 in its level's colour
     top = dash_duo.find_element(".tension-point")
