@@ -10,10 +10,10 @@ import pandas as pd
 from sqlalchemy import Engine, Integer, and_, func, select, text
 
 from dashboard import cube
-from dashboard.buckets import FIRST_RESPONSE_COLUMNS, percentile
+from dashboard.buckets import FIRST_RESPONSE_COLUMNS, percentile, percentiles
 from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
-from dashboard.frames import rows_frame
+from dashboard.frames import counts_frame, rows_frame
 from dashboard.masking import mask
 from dashboard.region import Region
 from dashboard.store.schema import messages, municipalities, rollups
@@ -140,32 +140,40 @@ def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
 
 
 def _by_municipality(engine: Engine, filters: Filters) -> pd.DataFrame:
+    counts = ["messages", "answered", *FIRST_RESPONSE_COLUMNS]
     with engine.connect() as conn:
-        rows = cube.read(conn, filters, ["messages", "answered", *FIRST_RESPONSE_COLUMNS], by=["oktmo"])
-    return rows_frame(rows, columns=["oktmo", "messages", "answered", *FIRST_RESPONSE_COLUMNS]).set_index("oktmo")
+        return counts_frame(cube.read(conn, filters, counts, by=["oktmo"]), "oktmo", counts)
+
+
+def _medians(hist: np.ndarray) -> list[float | None]:
+    """The median first response of each row of histograms, to the hundredth of an hour (None: nothing answered)."""
+    return [None if np.isnan(m) else round(float(m), 2) for m in percentiles(hist, 0.5)]
 
 
 def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> pd.DataFrame:
     """One row per municipality of the region (zeros included) with the map's metrics."""
     table = region.municipalities
     current = _by_municipality(engine, filters).reindex(table.index, fill_value=0)
-    previous = _by_municipality(engine, filters.previous())["messages"].reindex(table.index, fill_value=0)
-    overdue = overdue_by(engine, filters, now, region, key="oktmo").reindex(table.index, fill_value=0)
-    hist = current[FIRST_RESPONSE_COLUMNS].to_numpy(dtype=float)
-    population = table["population"]
-    out = pd.DataFrame(index=table.index)
-    out["name"] = table["name"]
-    out["population"] = population
-    out["messages"] = current["messages"].astype(int)
-    out["per_10k"] = (out["messages"] / population * 10_000).round(2)
-    out["previous_messages"] = previous.astype(int)
-    out["change_pct"] = ((out["messages"] - previous) / previous.where(previous > 0) * 100).round(1)
+    previous = _by_municipality(engine, filters.previous())["messages"].reindex(table.index, fill_value=0).to_numpy()
+    overdue = overdue_by(engine, filters, now, region, key="oktmo").reindex(table.index, fill_value=0).to_numpy()
+    population = table["population"].to_numpy(dtype=float)
+    count = current["messages"].to_numpy()
+    some = np.where(count > 0, count, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns = {
+            "name": table["name"],
+            "population": table["population"],
+            "messages": count,
+            "per_10k": (count / population * 10_000).round(2),
+            "previous_messages": previous,
+            "change_pct": ((count - previous) / np.where(previous > 0, previous, np.nan) * 100).round(1),
+            "answered_share": (current["answered"].to_numpy() / some).round(4),
+            "median_first_response_hours": _medians(current[FIRST_RESPONSE_COLUMNS].to_numpy(dtype=float)),
+            "overdue": overdue,
+            "overdue_share": (overdue / some).round(4),
+        }
+    out = pd.DataFrame(columns, index=table.index.rename("oktmo"))
     _drop_uncovered_change(engine, filters, out)
-    out["answered_share"] = (current["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
-    out["median_first_response_hours"] = [None if (m := percentile(h, 0.5)) is None else round(m, 2) for h in hist]
-    out["overdue"] = overdue.astype(int)
-    out["overdue_share"] = (out["overdue"] / out["messages"].where(out["messages"] > 0)).round(4)
-    out.index.name = "oktmo"
     return out
 
 
@@ -345,9 +353,7 @@ def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     ).round(1)
     _drop_uncovered_change(engine, filters, out)
     out["answered_share"] = (grouped["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
-    out["median_first_response_hours"] = [
-        None if (m := percentile(h, 0.5)) is None else round(m, 2) for h in hists.to_numpy(dtype=float)
-    ]
+    out["median_first_response_hours"] = _medians(hists.to_numpy(dtype=float))
     out["overdue"] = grouped["overdue"].fillna(0).astype(int)
     out["overdue_share"] = (out["overdue"] / out["messages"].where(out["messages"] > 0)).round(4)
     out.index.name = "prefix"
