@@ -20,25 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Connection,
-    Date,
-    Float,
-    Row,
-    Select,
-    Table,
-    and_,
-    bindparam,
-    cast,
-    func,
-    select,
-    union_all,
-)
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import BigInteger, Connection, Date, Float, Row, Table, bindparam, column, text
+from sqlalchemy.sql.selectable import TextualSelect
 
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
 from dashboard.filters import Filters
@@ -142,22 +125,9 @@ CALENDAR = frozenset({"day", "week"})  # groupings of the day column: read at da
 _WEEK = timedelta(days=7)
 
 
-class week_start(FunctionElement):  # a SQL function, named as one
-    """The Monday that starts a day's calendar week, as a date, in each store's own date arithmetic."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(week_start)
-def _week_start_postgresql(element: week_start, compiler: SQLCompiler, **kw: object) -> str:
-    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
-
-
-@compiles(week_start, "sqlite")
-def _week_start_sqlite(element: week_start, compiler: SQLCompiler, **kw: object) -> str:
-    # six days back, then forward to the next Monday (or that very day when it is one)
-    return f"date({compiler.process(element.clauses, **kw)}, '-6 days', 'weekday 1')"
+# the Monday that starts a day's calendar week, in each store's own date arithmetic (SQLite: six days back, then
+# forward to the next Monday, or that very day when it is one)
+WEEK_START = {"sqlite": "date({}, '-6 days', 'weekday 1')", "postgresql": "CAST(date_trunc('week', {}) AS DATE)"}
 
 
 def _days(a: date, b: date) -> int:
@@ -260,11 +230,11 @@ def read(
     for i, (_, a, b, _) in enumerate(pieces):
         params[f"a{i}"], params[f"b{i}"] = a, b
     grains = tuple((grain, sign) for grain, _, _, sign in pieces)
-    # built once per shape: building 126 SUM()s costs more than running them
-    return conn.execute(_statement(cube, mask, grains, tuple(by), tuple(measures), filtered), params).all()
+    statement = _statement(cube, mask, grains, tuple(by), tuple(measures), filtered, conn.dialect.name)
+    return conn.execute(statement, params).all()
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=2048)
 def _statement(
     cube: Cube,
     mask: int,
@@ -272,36 +242,53 @@ def _statement(
     by: tuple[str, ...],
     measures: tuple[str, ...],
     filtered: tuple[str, ...],
-) -> Select:
-    r = cube.table.c
-    conditions = [r.dims == mask, *[r[name].in_(bindparam(f"v_{name}", expanding=True)) for name in filtered]]
+    dialect: str,
+) -> TextualSelect:
+    """The SQL of one shape of read, written out once: a UNION ALL branch per piece (a piece taken away sums
+    negated), summed again over the branches when there are several.
 
-    def key(name: str, grain: int) -> ColumnElement:
+    Plain text, not SQLAlchemy expressions: with 126 SUM()s a branch, building and compiling an expression cost
+    20–100 ms per new shape — more than running it — and every period alignment, filter and grouping is a shape."""
+    table = cube.table.name
+
+    def key(name: str, grain: int) -> str:
         if name == "week":  # a week row is dated its Monday already
-            return (r.day if grain == WEEK else week_start(r.day)).label("week")
-        return r[name]
+            return "day" if grain == WEEK else WEEK_START.get(dialect, WEEK_START["postgresql"]).format("day")
+        return name
 
     # with pieces taken away, a group they cancel out sums to zero messages: it is left out, as if never read
     subtracts = any(sign < 0 for _, sign in grains)
     summed = (*measures, "messages") if subtracts and by and "messages" not in measures else measures
+    conditions = "".join(f" AND {name} IN :v_{name}" for name in filtered)
 
-    def branch(i: int, grain: int, sign: int) -> Select:
-        where = and_(r.grain == grain, r.day >= bindparam(f"a{i}"), r.day <= bindparam(f"b{i}"), *conditions)
-        sums = [(func.sum(r[m]) if sign > 0 else -func.sum(r[m])).label(m) for m in summed]
-        keys = [key(k, grain) for k in by]
-        return select(*keys, *sums).where(where).group_by(*keys)
+    def branch(i: int, grain: int, sign: int) -> str:
+        keys = [f"{key(k, grain)} AS {k}" for k in by]
+        sums = [f"{'' if sign > 0 else '-'}SUM({m}) AS {m}" for m in summed]
+        group = f" GROUP BY {', '.join(key(k, grain) for k in by)}" if by else ""
+        return (
+            f"SELECT {', '.join([*keys, *sums])} FROM {table} "
+            f"WHERE grain = {grain} AND dims = {mask} AND day >= :a{i} AND day <= :b{i}{conditions}{group}"
+        )
+
+    def kind(name: str) -> type:
+        return Float if isinstance(cube.table.c[name].type, Float) else BigInteger
 
     if len(grains) == 1 and by and not subtracts:
-        return branch(0, *grains[0])
-    parts = union_all(*[branch(i, *g) for i, g in enumerate(grains)]).subquery()
-
-    def total(name: str) -> ColumnElement:
+        sql = branch(0, *grains[0])
+    else:
         # PostgreSQL sums bigints into numeric: cast back, so every store returns ints (and floats) alike
-        kind = Float if isinstance(r[name].type, Float) else BigInteger
-        return func.coalesce(cast(func.sum(parts.c[name]), kind), 0).label(name)
-
-    statement = select(*[parts.c[k] for k in by], *[total(m) for m in measures]).group_by(*[parts.c[k] for k in by])
-    return statement.having(func.sum(parts.c.messages) != 0) if subtracts and by else statement
+        totals = [
+            f"CAST(COALESCE(SUM({m}), 0) AS {'FLOAT' if kind(m) is Float else 'BIGINT'}) AS {m}" for m in measures
+        ]
+        parts = " UNION ALL ".join(branch(i, *g) for i, g in enumerate(grains))
+        group = f" GROUP BY {', '.join(by)}" if by else ""
+        having = " HAVING SUM(messages) != 0" if subtracts and by else ""
+        sql = f"SELECT {', '.join([*by, *totals])} FROM ({parts}) AS parts{group}{having}"
+    params = [bindparam(f"v_{name}", expanding=True) for name in filtered]
+    params += [bindparam(f"{end}{i}", type_=Date()) for i in range(len(grains)) for end in "ab"]
+    typed = [column(k, Date() if k in CALENDAR else cube.table.c[k].type) for k in by]
+    typed += [column(m, kind(m)()) for m in measures]
+    return text(sql).bindparams(*params).columns(*typed)
 
 
 # ---------------------------------------------------------------- building
@@ -343,8 +330,8 @@ def aggregate(messages: pd.DataFrame) -> pd.DataFrame:
             ids, weights=np.nan_to_num(messages["response_hours"].to_numpy(dtype=float)), minlength=n
         ),
     }
-    for column, names in (("response_bucket", FIRST_RESPONSE_COLUMNS), ("resolution_bucket", RESOLUTION_COLUMNS)):
-        bucket = messages[column].to_numpy(dtype=np.int64)
+    for source, names in (("response_bucket", FIRST_RESPONSE_COLUMNS), ("resolution_bucket", RESOLUTION_COLUMNS)):
+        bucket = messages[source].to_numpy(dtype=np.int64)
         valid = bucket >= 0
         hist = np.bincount(ids[valid] * N_BUCKETS + bucket[valid], minlength=n * N_BUCKETS).reshape(n, N_BUCKETS)
         columns.update(zip(names, hist.T, strict=True))

@@ -30,7 +30,8 @@ def make_engine(url: str, statement_timeout_ms: int | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # a prepared statement per shape of cube read: more shapes than sqlite3 keeps by default (128)
+        engine = create_engine(url, connect_args={"timeout": 30, "cached_statements": 1024})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:
