@@ -10,8 +10,10 @@ from openpyxl import Workbook
 from sqlalchemy import func, select, text
 
 from dashboard import cube
+from dashboard.demo import generate
 from dashboard.loader.errors import LoadError
-from dashboard.loader.ingest import load_file
+from dashboard.loader.ingest import load_file, load_frame
+from dashboard.store import db
 from dashboard.store.schema import messages, rejected_rows, rollups
 from tests.conftest import NOW
 
@@ -267,3 +269,20 @@ def test_load_run_is_recorded(engine, tmp_path):
     with engine.connect() as conn:
         row = conn.execute(text("SELECT status, rows_new, rows_rejected, checksum FROM load_runs")).one()
     assert row[0] == "done" and row[1] == 3 and row[2] == 0 and len(row[3]) == 64
+
+
+@pytest.mark.postgres
+def test_a_long_load_into_postgresql_refreshes_the_statistics_as_the_table_doubles(pg_engine, region, monkeypatch):
+    """Autovacuum may be off (it is on this machine): the loader analyzes the messages itself as they double, or the
+    stored-id lookup is planned for an empty table and scans. ``reltuples`` is −1 until the first ANALYZE."""
+    monkeypatch.setattr(db, "GROWING_FROM", 500)
+    seen = []
+
+    def estimate(_rows: int, _bytes: int) -> None:
+        with pg_engine.connect() as conn:
+            seen.append(conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'messages'::regclass")).scalar())
+
+    frame = generate(region, messages=3000, days=20, seed=3, now=NOW)
+    load_frame(frame, pg_engine, "long", region, now=NOW, batch_size=500, progress=estimate)
+    assert len(seen) == 6 and seen[0] >= 400  # analyzed after the first 500 rows
+    assert sorted(set(seen)) == sorted(set(seen), key=seen.index) and len(set(seen)) == 2  # again at ~1 500

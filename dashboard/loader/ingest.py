@@ -25,7 +25,7 @@ from dashboard.loader.validate import Context, check
 from dashboard.region import Region, get_region
 from dashboard.settings import get_settings
 from dashboard.store.bulk import insert_frame
-from dashboard.store.db import analyze
+from dashboard.store.db import analyze, growing_statistics
 from dashboard.store.schema import load_runs, messages, rejected_rows
 from geo.locate import locator_for
 
@@ -126,6 +126,7 @@ class Ingestor:
             dayfirst=mapping.dayfirst,
         )
         self._started = time.perf_counter()
+        self._grown = growing_statistics(engine)
         with engine.begin() as conn:
             self.summary.load_id = conn.execute(
                 insert(load_runs).values(
@@ -196,6 +197,7 @@ class Ingestor:
         s = self.summary
         s.rows_total += len(good) + len(rejected)
         s.new += new
+        self._grown(s.new)
         s.updated += updated
         s.unchanged += unchanged
         s.rejected += len(rejected)

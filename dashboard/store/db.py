@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -163,6 +164,32 @@ def analyze(engine: Engine) -> None:
         conn.exec_driver_sql("ANALYZE")
         conn.execute(delete(meta).where(meta.c.key == "analyzed_rows"))
         conn.execute(insert(meta).values(key="analyzed_rows", value=str(rows)))
+
+
+GROWING_FROM = 10_000  # PostgreSQL: statistics are refreshed during a load each time the messages double from this
+
+
+def growing_statistics(engine: Engine) -> Callable[[int], None]:
+    """For one load: a function told the rows inserted so far, which refreshes PostgreSQL's statistics of the
+    messages each time they doubled since the last time (about 20 times over a first load of 10 million, ~1 s
+    each). The loader looks stored ids up by a unique index; planned with the statistics of a near-empty table it
+    scans instead, and each batch gets slower than the last (a first load ran at 1 800 rows/s after 5 million rows,
+    7 300 right after an ``ANALYZE``). Autovacuum would do it but may be off or late; SQLite needs nothing."""
+    if engine.dialect.name == "sqlite":
+        return lambda _inserted: None
+    with engine.connect() as conn:
+        known = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'messages'::regclass")).scalar()
+    state = {"basis": max(int(known or 0), GROWING_FROM), "at": 0}
+
+    def grown(inserted: int) -> None:
+        if inserted - state["at"] < state["basis"]:
+            return
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE messages")
+        state["basis"] += inserted - state["at"]
+        state["at"] = inserted
+
+    return grown
 
 
 def data_version(engine: Engine, first: date = date.min, last: date = date.max) -> str:
