@@ -24,7 +24,7 @@ from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defau
 from dashboard.loader.validate import Context, check
 from dashboard.region import Region, get_region
 from dashboard.settings import get_settings
-from dashboard.store.bulk import insert_frame
+from dashboard.store.bulk import in_values, insert_frame
 from dashboard.store.db import analyze, growing_statistics
 from dashboard.store.schema import load_runs, messages, rejected_rows
 from geo.locate import locator_for
@@ -53,7 +53,6 @@ MESSAGE_COLUMNS = [
     "answered_in_sla",
     "content_hash",
 ]
-LOOKUP_SIZE = 5_000
 
 Progress = Callable[[int, int], None]  # (rows processed, bytes read)
 
@@ -242,15 +241,11 @@ class Ingestor:
         m = messages.c
         history = [m[c].label(f"old_{c}") for c in late.EVENT_COLUMNS if c != "source"]
         columns = ["id", "source", "external_id", "old_hash", "old_day", *[c.name for c in history]]
-        pairs = list(zip(good["source"], good["external_id"], strict=True))
-        found = []
-        for start in range(0, len(pairs), LOOKUP_SIZE):
-            part = pairs[start : start + LOOKUP_SIZE]
-            found += conn.execute(
-                select(
-                    m.id, m.source, m.external_id, m.content_hash.label("old_hash"), m.day.label("old_day"), *history
-                ).where(m.external_id.in_({e for _, e in part}))
-            ).all()
+        ids = good["external_id"].unique().tolist()
+        query = select(
+            m.id, m.source, m.external_id, m.content_hash.label("old_hash"), m.day.label("old_day"), *history
+        ).where(in_values(m.external_id, ids, conn.dialect.name))
+        found = conn.execute(query).all() if ids else []
         return rows_frame(found, columns=columns).drop_duplicates(["source", "external_id"])
 
     def abandon(self, error: str) -> None:

@@ -1,4 +1,5 @@
-"""Fast bulk writes of a DataFrame: insert (executemany on SQLite, COPY on PostgreSQL) and add-to-existing.
+"""Fast bulk writes of a DataFrame: insert (executemany on SQLite, COPY on PostgreSQL) and add-to-existing; IN lists
+bound as one parameter for bulk look-ups.
 
 SQLAlchemy's per-row type processing costs more than SQLite itself at a million rows, so values
 are converted column-wise here into what each driver stores natively (same representation that
@@ -7,11 +8,12 @@ SQLAlchemy reads back: naive UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` text on SQLite).
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table
+from sqlalchemy import ARRAY, ColumnElement, Connection, String, Table, any_, bindparam, func, select
 
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -76,3 +78,13 @@ def add_frame(conn: Connection, table: Table, frame: pd.DataFrame, keys: list[st
         rows,
     )
     return len(rows)
+
+
+def in_values(column: ColumnElement, values: list[str], dialect: str) -> ColumnElement[bool]:
+    """``column IN values`` with the values bound as one parameter (a JSON array read by ``json_each`` on SQLite,
+    an array on PostgreSQL): the statement stays one cached shape whatever the count, where an expanding IN
+    renders a placeholder per value on every call (~0.3 s per 20 000 ids) and SQLite caps them at 32 766."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("in_values", values, type_=ARRAY(String)))
+    listed = func.json_each(bindparam("in_values", json.dumps(values, ensure_ascii=False))).table_valued("value")
+    return column.in_(select(listed.c.value))
