@@ -21,8 +21,10 @@ def federal_regions(path: Path = FEDERAL_MAP) -> pd.DataFrame:
 
 def region_of(oktmo: pd.Series, prefixes: list[str]) -> pd.Series:
     """The federal region of each municipality code: the longest matching prefix (118 before 11)."""
-    result = pd.Series(pd.NA, index=oktmo.index, dtype="object")
-    for prefix in sorted(prefixes, key=len, reverse=True):
-        hit = result.isna() & oktmo.astype(str).str.startswith(prefix)
-        result[hit] = prefix
-    return result
+    known = set(prefixes)
+    lengths = sorted({len(p) for p in known}, reverse=True)
+
+    def longest(code: str) -> object:
+        return next((code[:n] for n in lengths if code[:n] in known), pd.NA)
+
+    return pd.Series([longest(str(code)) for code in oktmo], index=oktmo.index, dtype="object")
