@@ -146,7 +146,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
     )
 
     by_sector = service.response_table(filters, "sector").set_index("key")
-    before = service.response_table(previous, "sector").set_index("key")["messages"]
+    before = service.sector_counts(previous)
     sector_index = result.sectors.set_index("sector")["index"]
     sector_rows = pd.DataFrame(
         {

@@ -30,6 +30,7 @@ CLOCK_FREE = {
     "response_trend",
     "response_totals",
     "daily_counts",
+    "sector_counts",
 }  # results that do not depend on "now"
 
 
@@ -105,6 +106,10 @@ class DashboardService:
     def daily(self, filters: Filters) -> pd.DataFrame:
         """Messages per day of the period (zeros included)."""
         return self._cached("daily_counts", filters)
+
+    def sector_counts(self, filters: Filters) -> pd.Series:
+        """Messages per sector code (a sector without messages is absent)."""
+        return self._cached("sector_counts", filters).set_index("sector")["messages"]
 
     def response_trend(self, filters: Filters, split: str = "none", measure: str = "first") -> pd.DataFrame:
         return self._cached("response_trend", filters, split, measure)
@@ -197,6 +202,7 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         "table_by_agency": lambda: response_times.table_by_agency(e, filters, now, region),
         "tension": lambda: tension.tension(e, filters, now, region),
         "daily_counts": lambda: queries.daily_counts(e, filters),
+        "sector_counts": lambda: queries.by_sector(e, filters),
     }
     return runners[name]()
 
