@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from sqlalchemy import func, select, text
 from dashboard import cube
 from dashboard.demo import generate
 from dashboard.loader.errors import LoadError
-from dashboard.loader.ingest import load_file, load_frame
+from dashboard.loader.ingest import Ingestor, load_file, load_frame
+from dashboard.loader.readers import ROW
 from dashboard.store import db
 from dashboard.store.schema import messages, rejected_rows, rollups
 from tests.conftest import NOW
@@ -286,3 +288,68 @@ def test_a_long_load_into_postgresql_refreshes_the_statistics_as_the_table_doubl
     load_frame(frame, pg_engine, "long", region, now=NOW, batch_size=500, progress=estimate)
     assert len(seen) == 6 and seen[0] >= 400  # analyzed after the first 500 rows
     assert sorted(set(seen)) == sorted(set(seen), key=seen.index) and len(set(seen)) == 2  # again at ~1 500
+
+
+
+def _logged(monkeypatch, log: Path) -> None:
+    """Every prepare (in the validating worker) and write (here) appended to ``log`` as it starts."""
+    prepare, write = Ingestor.prepare, Ingestor.write
+
+    def note(word: str) -> None:
+        with log.open("a") as fh:
+            fh.write(word + "\n")
+
+    monkeypatch.setattr(Ingestor, "prepare", lambda self, chunk: note("prepare") or prepare(self, chunk))
+    monkeypatch.setattr(Ingestor, "write", lambda self, checked: note("write") or write(self, checked))
+
+
+def test_batches_are_validated_one_ahead_of_the_writes_and_nothing_is_lost(engine, region, monkeypatch, tmp_path):
+    """The next batch is validated in a worker process while one is written: never far ahead (memory), and
+    every row still ends loaded or rejected, once, with its own row number."""
+    frame = generate(region, messages=1200, days=20, seed=5, now=NOW)
+    frame.loc[950, "created_at"] = "вчера"  # a bad row in a later batch
+    log = tmp_path / "order.log"
+    _logged(monkeypatch, log)
+
+    summary = load_frame(frame, engine, "batched", region, now=NOW, batch_size=100)
+
+    events = log.read_text().split()
+    batches = -(-len(frame) // 100)
+    assert events.count("prepare") == events.count("write") == batches
+    ahead = [events[:i].count("prepare") - events[:i].count("write") for i in range(len(events) + 1)]
+    assert max(ahead) <= 2  # the batch being written and the one being validated
+    assert (summary.new, summary.rejected) == (len(frame) - 1, 1)
+    assert reasons(engine) == {951: "bad_created_at"}
+    assert count(engine, messages) == len(frame) - 1
+    with engine.connect() as conn:
+        assert rolled(conn, "messages") == len(frame) - 1
+
+
+def test_an_error_while_validating_a_later_batch_surfaces_after_the_batches_before_it(engine, region, monkeypatch):
+    frame = generate(region, messages=800, days=20, seed=6, now=NOW)
+    prepare = Ingestor.prepare
+
+    def failing(self, chunk):
+        if chunk.frame[ROW].iloc[0] > 500:
+            raise ValueError("сбой проверки")
+        return prepare(self, chunk)
+
+    monkeypatch.setattr(Ingestor, "prepare", failing)
+    with pytest.raises(ValueError, match="сбой проверки"):
+        load_frame(frame, engine, "failing", region, now=NOW, batch_size=100)
+    assert count(engine, messages) == 500  # the five whole batches before it, nothing of the rest
+
+
+def test_a_validating_process_that_dies_is_a_clear_error(engine, region, monkeypatch):
+    frame = generate(region, messages=400, days=20, seed=6, now=NOW)
+    prepare = Ingestor.prepare
+
+    def dying(self, chunk):
+        if chunk.frame[ROW].iloc[0] > 200:
+            os._exit(3)  # killed: out of memory, a signal
+        return prepare(self, chunk)
+
+    monkeypatch.setattr(Ingestor, "prepare", dying)
+    with pytest.raises(LoadError, match="процесс проверки строк завершился"):
+        load_frame(frame, engine, "dying", region, now=NOW, batch_size=100)
+    assert count(engine, messages) == 200

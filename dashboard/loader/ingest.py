@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +18,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard import late, rollups
 from dashboard.catalog import load_sectors, load_sla
 from dashboard.frames import rows_frame
+from dashboard.loader.ahead import prepared_ahead
 from dashboard.loader.errors import LoadError
 from dashboard.loader.mapping import REQUIRED_ANY, Mapping
 from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defaults, prepare_open311, read_chunks
-from dashboard.loader.validate import Context, check
+from dashboard.loader.validate import Checked, Context, check
 from dashboard.region import Region, get_region
 from dashboard.settings import get_settings
 from dashboard.store.bulk import in_values, insert_frame
@@ -155,7 +156,9 @@ class Ingestor:
                 )
                 conn.execute(delete(rejected_rows).where(rejected_rows.c.load_id.in_(earlier)))
 
-    def process(self, chunk: RawChunk) -> None:
+    def prepare(self, chunk: RawChunk) -> Checked:
+        """The chunk mapped and validated: good rows typed, every other row with its reason (no database work, so
+        the next chunk can be prepared while this one is written)."""
         raw = chunk.frame
         rejected_parts = []
         if chunk.broken:
@@ -176,6 +179,11 @@ class Ingestor:
             good = checked.good
             rejected_parts.append(checked.rejected)
         rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame()
+        return Checked(good, rejected)
+
+    def write(self, checked: Checked) -> None:
+        """Upsert the good rows and record the rejected ones, in one transaction."""
+        good, rejected = checked.good, checked.rejected
         with self.engine.begin() as conn:
             new, updated, unchanged = self._upsert(conn, good) if len(good) else (0, 0, 0)
             if len(rejected):
@@ -333,10 +341,10 @@ def load_file(
     except SQLAlchemyError as exc:
         raise LoadError(f"база данных недоступна, ничего не загружено: {_first_line(exc)}") from exc
     try:
-        for chunk in _chain(first, chunks):
-            ingestor.process(chunk)
+        for checked, bytes_read in prepared_ahead(ingestor.prepare, _chain(first, chunks)):
+            ingestor.write(checked)
             if progress:
-                progress(ingestor.summary.rows_total, chunk.bytes_read)
+                progress(ingestor.summary.rows_total, bytes_read)
     except SQLAlchemyError as exc:
         # every batch is one transaction: what was written is whole batches, and a re-run adds only the rest
         done = ingestor.summary.rows_total
@@ -372,10 +380,16 @@ def load_frame(
     """Load contract-shaped records (strings) through the same validation as files (used by the demo)."""
     ingestor = Ingestor(engine, label, "frame", Mapping(), region, now)
     size = batch_size or get_settings().batch_size
-    for start in range(0, len(frame), size):
-        part = frame.iloc[start : start + size].copy()
-        part[ROW] = range(start + 1, start + 1 + len(part))
-        ingestor.process(RawChunk(part.reset_index(drop=True)))
+
+    def chunks() -> Iterator[RawChunk]:
+        for start in range(0, len(frame), size):
+            part = frame.iloc[start : start + size].copy()
+            part[ROW] = range(start + 1, start + 1 + len(part))
+            yield RawChunk(part.reset_index(drop=True))
+
+    for checked, _ in prepared_ahead(ingestor.prepare, chunks()):
+        ingestor.write(checked)
         if progress:
             progress(ingestor.summary.rows_total, 0)
     return ingestor.finish()
+

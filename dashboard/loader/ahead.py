@@ -1,0 +1,65 @@
+"""Chunks validated in a second process, one chunk ahead of the writes.
+
+Mapping and validating a chunk is about a fifth of a load, and pandas holds the GIL for most of it: in a thread it
+overlapped the database's work by ~5 %. A worker process forked from the loader inherits the validation context
+(municipality matcher, point locator, catalogues, the load's clock) as it is; each chunk goes to it pickled and comes
+back validated while the loader writes the one before.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from dashboard.loader.errors import LoadError
+from dashboard.loader.readers import RawChunk
+from dashboard.loader.validate import Checked
+
+Prepared = tuple[Checked, int]  # a validated chunk and the bytes read up to its end
+_prepare: Callable[[RawChunk], Checked] | None = None  # the worker's, set when it starts
+
+
+def prepared_ahead(prepare: Callable[[RawChunk], Checked], chunks: Iterator[RawChunk]) -> Iterator[Prepared]:
+    """``prepare(chunk)`` of every chunk, in order, computed in a worker process while the caller handles the chunk
+    before (so at most two are in flight). An exception in ``prepare`` is raised here after the chunks before it
+    were yielded; where ``fork`` is not available the chunks are prepared in this process."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            yield prepare(chunk), chunk.bytes_read
+        return
+    pool = ProcessPoolExecutor(1, multiprocessing.get_context("fork"), initializer=_install, initargs=(prepare,))
+    try:
+        gc.freeze()  # the worker is forked on the first submit: the collector then leaves its inherited pages alone
+        try:
+            pending = _submit(pool, next(chunks, None))
+        finally:
+            gc.unfreeze()
+        while pending is not None:
+            future, bytes_read = pending
+            pending = _submit(pool, next(chunks, None))
+            yield future.result(), bytes_read
+    except BrokenProcessPool as exc:
+        raise LoadError(
+            "процесс проверки строк завершился без ответа (нехватка памяти или сигнал); записаны только целые "
+            "пакеты до него — запустите загрузку ещё раз, записанное не удвоится"
+        ) from exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _install(prepare: Callable[[RawChunk], Checked]) -> None:
+    global _prepare
+    _prepare = prepare
+
+
+def _run(chunk: RawChunk) -> Checked:
+    assert _prepare is not None
+    return _prepare(chunk)
+
+
+def _submit(pool: ProcessPoolExecutor, chunk: RawChunk | None) -> tuple[Future, int] | None:
+    return None if chunk is None else (pool.submit(_run, chunk), chunk.bytes_read)
+
