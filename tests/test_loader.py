@@ -6,15 +6,17 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select, text
 
 from dashboard import cube
 from dashboard.demo import generate
+from dashboard.loader.ahead import prepared_ahead
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import Ingestor, load_file, load_frame
-from dashboard.loader.readers import ROW
+from dashboard.loader.readers import ROW, RawChunk
 from dashboard.store import db
 from dashboard.store.schema import messages, rejected_rows, rollups
 from tests.conftest import NOW
@@ -353,3 +355,18 @@ def test_a_validating_process_that_dies_is_a_clear_error(engine, region, monkeyp
     with pytest.raises(LoadError, match="процесс проверки строк завершился"):
         load_frame(frame, engine, "dying", region, now=NOW, batch_size=100)
     assert count(engine, messages) == 200
+
+
+def test_a_read_error_after_some_chunks_surfaces_after_them_validated():
+    """A file that breaks off mid-way: the chunks read before the break are still handed over, then the error."""
+
+    def chunks():
+        for i in range(3):
+            yield RawChunk(pd.DataFrame({ROW: [i]}), bytes_read=10 * i)
+        raise LoadError("файл оборвался")
+
+    seen = []
+    with pytest.raises(LoadError, match="оборвался"):
+        for prepared, bytes_read in prepared_ahead(lambda chunk: int(chunk.frame[ROW].iloc[0]), chunks()):
+            seen.append((prepared, bytes_read))
+    assert seen == [(0, 0), (1, 10), (2, 20)]

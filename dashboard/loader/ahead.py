@@ -24,8 +24,8 @@ _prepare: Callable[[RawChunk], Checked] | None = None  # the worker's, set when 
 
 def prepared_ahead(prepare: Callable[[RawChunk], Checked], chunks: Iterator[RawChunk]) -> Iterator[Prepared]:
     """``prepare(chunk)`` of every chunk, in order, computed in a worker process while the caller handles the chunk
-    before (so at most two are in flight). An exception in ``prepare`` is raised here after the chunks before it
-    were yielded; where ``fork`` is not available the chunks are prepared in this process."""
+    before (so at most two are in flight). An exception in ``prepare`` or in reading a chunk is raised here after
+    the chunks before it were yielded; where ``fork`` is not available the chunks are prepared in this process."""
     if "fork" not in multiprocessing.get_all_start_methods():
         for chunk in chunks:
             yield prepare(chunk), chunk.bytes_read
@@ -39,8 +39,14 @@ def prepared_ahead(prepare: Callable[[RawChunk], Checked], chunks: Iterator[RawC
             gc.unfreeze()
         while pending is not None:
             future, bytes_read = pending
-            pending = _submit(pool, next(chunks, None))
+            failure = None
+            try:
+                pending = _submit(pool, next(chunks, None))
+            except Exception as exc:  # the next chunk could not be read: raised once this one is handled
+                pending, failure = None, exc
             yield future.result(), bytes_read
+            if failure is not None:
+                raise failure
     except BrokenProcessPool as exc:
         raise LoadError(
             "процесс проверки строк завершился без ответа (нехватка памяти или сигнал); записаны только целые "
