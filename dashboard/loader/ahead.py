@@ -68,4 +68,3 @@ def _run(chunk: RawChunk) -> Checked:
 
 def _submit(pool: ProcessPoolExecutor, chunk: RawChunk | None) -> tuple[Future, int] | None:
     return None if chunk is None else (pool.submit(_run, chunk), chunk.bytes_read)
-

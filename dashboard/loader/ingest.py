@@ -392,4 +392,3 @@ def load_frame(
         if progress:
             progress(ingestor.summary.rows_total, 0)
     return ingestor.finish()
-
