@@ -292,7 +292,6 @@ def test_a_long_load_into_postgresql_refreshes_the_statistics_as_the_table_doubl
     assert sorted(set(seen)) == sorted(set(seen), key=seen.index) and len(set(seen)) == 2  # again at ~1 500
 
 
-
 def _logged(monkeypatch, log: Path) -> None:
     """Every prepare (in the validating worker) and write (here) appended to ``log`` as it starts."""
     prepare, write = Ingestor.prepare, Ingestor.write
