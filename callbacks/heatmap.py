@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import filters_for, parse_page
 from dashboard.catalog import load_sectors
+from dashboard.fanout import fan_out
 from dashboard.filters import FilterError
 from dashboard.i18n import t
 from dashboard.service import DashboardService
@@ -16,6 +17,10 @@ from geo.figure import region_geometry
 from layouts import ids
 from layouts.map_figure import DEFAULT_METRIC, map_figure, town_labels
 from layouts.map_panel import federal_ranking, municipality_card, ranking
+
+
+def _nothing() -> None:
+    return None
 
 
 def register(
@@ -54,14 +59,20 @@ def register(
             filters = filters_for(state, service)
             if state.view == "federal":
                 return draw_federal(filters, state.metric, size, lang)
-            frame = service.heatmap(filters)
+            selected = state.municipalities[0] if len(state.municipalities) == 1 else None
+            tension_of_places = state.metric == "tension" or selected is not None
+            _, frame, density, card = fan_out(
+                service.engine,
+                # the tension index first: the longest read, and in this thread its own reads run side by side
+                (lambda: service.map_tension(filters)) if tension_of_places else _nothing,
+                lambda: service.heatmap(filters),
+                (lambda: service.density(filters)) if state.density else _nothing,
+                (lambda: service.municipality_card(filters, selected)) if selected else _nothing,
+            )
             if lang != "ru":
                 frame = frame.assign(name=[region.name_of(oktmo, lang) for oktmo in frame.index])
             if state.metric == "tension":
                 frame = frame.assign(tension=service.map_tension(filters).reindex(frame.index))
-            density = service.density(filters) if state.density else None
-            selected = state.municipalities[0] if len(state.municipalities) == 1 else None
-            card = service.municipality_card(filters, selected) if selected else None
             card_tension = service.place_tension(filters, selected, lang) if selected else None
         except (FilterError, SQLAlchemyError):
             return no_update, no_update  # the KPI callback shows the message banner

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import formatting as fmt
 from dashboard import tension
+from dashboard.fanout import fan_out
 from dashboard.filters import Filters, preset_range
 from dashboard.i18n import t
 from dashboard.service import DashboardService
@@ -50,14 +51,17 @@ def register(app: Dash, service: DashboardService) -> None:
         filters = Filters(first, last, sectors)
         trend_filters = Filters(last - timedelta(days=TREND_DAYS - 1), last, sectors)
         try:
-            frame = service.heatmap(filters)
-            result = service.tension(filters)
+            result, frame, summary, daily, response, alerts = fan_out(
+                service.engine,
+                lambda: service.tension(filters),
+                lambda: service.heatmap(filters),
+                lambda: service.summary(filters),
+                lambda: service.daily(trend_filters),
+                lambda: service.response_trend(trend_filters),
+                lambda: service.alerts_today(filters, lang),
+            )
             if config["metric"] == "tension":
                 frame = frame.assign(tension=service.map_tension(filters).reindex(frame.index))
-            summary = service.summary(filters)
-            daily = service.daily(trend_filters)
-            response = service.response_trend(trend_filters)
-            alerts = service.alerts_today(filters, lang)
         except SQLAlchemyError:
             raise PreventUpdate from None  # keep the last good picture; the stale badge tells the room
         points = result.points[result.points["level"] != "normal"]

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from dashboard import formatting as fmt
 from dashboard import tension
 from dashboard.catalog import load_sectors
+from dashboard.fanout import fan_out
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.queries import change_pct
@@ -113,9 +114,16 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
     """Everything the briefing shows for ``filters`` and the equal period before it."""
     previous = filters.previous()
     sectors = load_sectors()
-    result = service.tension(filters)
-
-    kpis = service.summary(filters)
+    result, kpis, by_sector, before, heatmap, current_steps, previous_steps = fan_out(
+        service.engine,
+        lambda: service.tension(filters),  # the longest first: its own reads run side by side in this thread
+        lambda: service.summary(filters),
+        lambda: service.response_table(filters, "sector"),
+        lambda: service.sector_counts(previous),
+        lambda: service.heatmap(filters),
+        lambda: service.response_trend(filters),
+        lambda: service.response_trend(previous),
+    )
     covered = kpis["previous_covered"]
     summary = _summary(kpis, lang)
 
@@ -145,8 +153,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         points.reset_index(drop=True),
     )
 
-    by_sector = service.response_table(filters, "sector").set_index("key")
-    before = service.sector_counts(previous)
+    by_sector = by_sector.set_index("key")
     sector_index = result.sectors.set_index("sector")["index"]
     sector_rows = pd.DataFrame(
         {
@@ -179,7 +186,6 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         sector_rows.reset_index(drop=True),
     )
 
-    heatmap = service.heatmap(filters)
     heatmap = heatmap.assign(
         name=[service.region.name_of(code, lang) for code in heatmap.index],
         tension=service.map_tension(filters).reindex(heatmap.index),
@@ -207,17 +213,19 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         sectors=sectors_table,
         municipalities=municipalities_table,
         heatmap=heatmap,
-        daily=_daily(service, filters, covered),
+        daily=_daily(service, filters, current_steps, previous_steps, covered),
         per_day=granularity(filters) == "week",
         running=filters.date_to == service.today(),
     )
 
 
-def _daily(service: DashboardService, filters: Filters, covered: bool) -> pd.DataFrame:
+def _daily(
+    service: DashboardService, filters: Filters, current: pd.DataFrame, before: pd.DataFrame, covered: bool
+) -> pd.DataFrame:
     """The period's days (or weeks, for long periods) beside the same step of the previous period (empty where the
-    data does not cover it)."""
-    current = service.response_trend(filters).reset_index(drop=True)
-    before = service.response_trend(filters.previous()).reset_index(drop=True)
+    data does not cover it); ``current`` and ``before`` are the two periods' response trends."""
+    current = current.reset_index(drop=True)
+    before = before.reset_index(drop=True)
     if granularity(filters) == "week":  # a period's first and last weeks are partial: a day's average, not a fall
         today = tension.elapsed_share(filters, service.now(), service.region)  # of the last day, when it is today
         days = _days_in_weeks(current["period_start"], filters)

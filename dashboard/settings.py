@@ -52,9 +52,11 @@ class Settings(BaseSettings):
     rate_limit_storage: str | None = None  # limits' storage URL; default: Redis if the cache is, else memory
     proxy_hops: int = Field(default=0, ge=0)  # reverse proxies in front (client address and scheme from X-Forwarded-*)
     statement_timeout_ms: int = Field(default=15_000, ge=100)  # a query running longer is cancelled
-    # PostgreSQL connections per worker process: keep pool_size ≥ gunicorn threads per worker
+    # PostgreSQL connections per worker process: keep pool_size + max_overflow ≥ gunicorn threads per worker +
+    # read_threads (a request's independent reads run side by side on read_threads more connections)
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
+    read_threads: int = Field(default=4, ge=1)  # per worker process, PostgreSQL only; 1: every read in line
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:

@@ -22,11 +22,12 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 from scipy import special
-from sqlalchemy import Connection, Engine, case, func, select
+from sqlalchemy import Engine, case, func, select
 
 from dashboard import cube
 from dashboard import formatting as fmt
 from dashboard.catalog import OPEN_STATUSES, load_sectors
+from dashboard.fanout import fan_out
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.holidays import holidays_between
@@ -204,64 +205,49 @@ def _outer(keys: list[str], named: dict[str, Sequence]) -> pd.DataFrame:
 
 def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
     """Weekly cell counts, daily totals and sparklines from the cube, topic counts from the topic rollup; every
-    municipality (the municipality filter narrows the output)."""
+    municipality (the municipality filter narrows the output). The reads are independent: they run side by side."""
     wide = replace(filters, municipalities=())
     period = (filters.date_from, filters.date_to)
     start, data_start = windows(filters, first_day(engine))
     baseline = None if data_start is None else (data_start, filters.date_from - timedelta(days=1))
     spark_from, spark_to = spark_window(period)
-    with engine.connect() as conn:
-        cells, weeks = _volume(conn, wide, period, baseline)
-        totals = (
-            cube.read(conn, wide, ["messages"], by=["day"], date_from=baseline[0], date_to=baseline[1])
-            if baseline
-            else []
-        )
-        spark = cube.read(conn, filters, ["messages"], by=["sector", "day"], date_from=spark_from, date_to=spark_to)
-        # topic counts in the period and in the baseline, each read at month grain where whole months allow
-        keys = ["sector", "oktmo", "topic"]
-        in_period = cube.read(conn, wide, ["messages"], by=keys, cube=cube.TOPICS)
-        before = cube.read(
-            conn,
-            wide,
-            ["messages"],
-            by=keys,
-            date_from=start,
-            date_to=filters.date_from - timedelta(days=1),
-            cube=cube.TOPICS,
-        )
-    totals_frame = _frame(totals, ["day", "messages"])
+    recent = spread_weeks(baseline)
+
+    def read(of: Filters, by: list[str], date_from=None, date_to=None, rollup: cube.Cube = cube.MESSAGES):
+        def call():
+            with engine.connect() as conn:
+                return cube.read(conn, of, ["messages"], by=by, date_from=date_from, date_to=date_to, cube=rollup)
+
+        return call
+
+    def nothing() -> list:
+        return []
+
+    cell_keys, topic_keys = ["sector", "oktmo"], ["sector", "oktmo", "topic"]
+    topics_now, topics_before, observed, before, by_week, totals, spark, overdue = fan_out(
+        engine,
+        # the topics first: the largest reads (a row per place, sector and topic) start first
+        read(wide, topic_keys, rollup=cube.TOPICS),  # at month grain where whole months allow
+        read(wide, topic_keys, start, filters.date_from - timedelta(days=1), rollup=cube.TOPICS),
+        read(wide, cell_keys),
+        read(wide, cell_keys, *baseline) if baseline else nothing,
+        read(wide, [*cell_keys, "week"], *recent) if recent else nothing,
+        read(wide, ["day"], *baseline) if baseline else nothing,
+        read(filters, ["sector", "day"], spark_from, spark_to),
+        lambda: overdue_by(engine, wide, now, region, key=("sector", "oktmo")),
+    )
+    weekly = _frame(by_week, [*cell_keys, "week", "messages"])
     return TensionInputs(
         period=period,
         baseline=baseline,
-        cells=cells,
-        weekly=weeks,
-        totals=totals_frame.set_index("day")["messages"],
+        cells=_outer(cell_keys, {"observed": observed, "baseline": before}),
+        weekly=weekly,
+        totals=_frame(totals, ["day", "messages"]).set_index("day")["messages"],
         spark=_frame(spark, ["sector", "day", "messages"]),
-        topics=_outer(["sector", "oktmo", "topic"], {"period": in_period, "baseline": before}),
-        overdue=overdue_by(engine, wide, now, region, key=("sector", "oktmo")),
+        topics=_outer(topic_keys, {"period": topics_now, "baseline": topics_before}),
+        overdue=overdue,
         last_day_share=elapsed_share(filters, now, region),
     )
-
-
-def _volume(
-    conn: Connection, wide: Filters, period: tuple[date, date], baseline: tuple[date, date] | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cell counts of the period and the baseline (sums through the cube's months and weeks), and the weekly counts
-    of ``spread_weeks`` (the cube's week grain)."""
-    columns = ["sector", "oktmo", "week", "messages"]
-    before: list = []
-    weeks = _frame([], columns)
-    if baseline is not None:
-        before = cube.read(conn, wide, ["messages"], by=["sector", "oktmo"], date_from=baseline[0], date_to=baseline[1])
-        recent = spread_weeks(baseline)
-        if recent is not None:
-            by_week = cube.read(
-                conn, wide, ["messages"], by=["sector", "oktmo", "week"], date_from=recent[0], date_to=recent[1]
-            )
-            weeks = _frame(by_week, columns)
-    in_period = cube.read(conn, wide, ["messages"], by=["sector", "oktmo"])
-    return _outer(["sector", "oktmo"], {"observed": in_period, "baseline": before}), weeks
 
 
 def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
