@@ -12,6 +12,7 @@ from callbacks import register_all
 from dashboard.api import api
 from dashboard.auth import init_auth
 from dashboard.catalog import load_sectors
+from dashboard.collector import settle_for_serving
 from dashboard.i18n import t
 from dashboard.region import get_region
 from dashboard.security import init_security_headers
@@ -72,7 +73,10 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
 
 @lru_cache(maxsize=1)
 def default_app() -> Dash:
-    return create_app()
+    """The serving process's app (gunicorn's ``app:server``, ``tsur serve``), its start-up objects frozen."""
+    app = create_app()
+    settle_for_serving()
+    return app
 
 
 def __getattr__(name: str) -> object:

@@ -160,10 +160,13 @@ def wall_config(period: str) -> dict:
 
 def make_app(url: str, cache_type: str):
     from app import create_app
+    from dashboard.collector import settle_for_serving
     from dashboard.settings import Settings
 
     settings = Settings(database_url=url, cache_type=cache_type, data_dir=OUT / "cache-data")
-    return create_app(settings)
+    app = create_app(settings)
+    settle_for_serving()  # as a serving process does (app.default_app)
+    return app
 
 
 def fire(client, request: dict) -> tuple[float, int, int]:

@@ -339,10 +339,10 @@ def serve(
     debug: Annotated[bool, typer.Option(help="Режим отладки Dash")] = False,
 ) -> None:
     """Запустить панель (сервер разработки; в эксплуатации — gunicorn app:server)."""
-    from app import create_app
+    from app import default_app
 
     settings = get_settings()
-    dash_app = create_app()
+    dash_app = default_app()
     console.print(f"Панель: http://{host}:{port}/  (база: {settings.resolved_database_url})")
     dash_app.run(host=host, port=port, debug=debug)
 
