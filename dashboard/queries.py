@@ -16,7 +16,6 @@ from dashboard.filters import Filters
 from dashboard.frames import counts_frame, rows_frame
 from dashboard.masking import mask
 from dashboard.region import Region
-from dashboard.request_memo import once
 from dashboard.store.schema import messages, municipalities, rollups
 from geo.federal import federal_regions, region_of
 
@@ -39,9 +38,6 @@ def _totals(engine: Engine, filters: Filters) -> dict:
     return {"messages": int(row[0]), "answered": int(row[1]), "answered_in_sla": int(row[2]), "hist": hist}
 
 
-OVERDUE_KEYS = ("oktmo", "sector", "source", "agency")  # what the recent overdue counts are grouped by
-
-
 def overdue_by(
     engine: Engine, filters: Filters, now: datetime, region: Region, key: str | tuple[str, ...] = ()
 ) -> pd.Series:
@@ -50,53 +46,36 @@ def overdue_by(
 
     Days that ended at least the longest SLA ago are read from rollups (every open message there is
     overdue); the last few days are counted by the database against each message's own target (``due_at``),
-    through the index of unanswered messages — once per request and span of days (``recent_overdue``), whatever
-    the filters and the grouping of the figures that ask.
+    through the index of unanswered messages.
     """
     keys = (key,) if isinstance(key, str) else tuple(key)
     now_local = now.astimezone(region.timezone)
     cutoff = (now_local - timedelta(hours=load_sla().max_hours)).date()
     parts: list[pd.DataFrame] = []
-    if filters.date_from < cutoff:
-        old_to = min(filters.date_to, cutoff - timedelta(days=1))
-        with engine.connect() as conn:
+    with engine.connect() as conn:
+        if filters.date_from < cutoff:
+            old_to = min(filters.date_to, cutoff - timedelta(days=1))
             rows = cube.read(conn, filters, ["open_unanswered"], by=keys, date_to=old_to)
-        parts.append(rows_frame(rows, columns=[*keys, "overdue"]))
-    if filters.date_to >= cutoff:
-        recent = recent_overdue(engine, max(filters.date_from, cutoff), filters.date_to, now)
-        for name, values in filters.by_column().items():
-            if values:
-                recent = recent[recent[name].isin(values)]
-        parts.append(recent[[*keys, "overdue"]])
-    together = pd.concat(parts) if parts else pd.DataFrame(columns=[*keys, "overdue"])
-    if not keys:
-        return pd.Series({"all": int(together["overdue"].sum())}, dtype="int64")
-    return together.groupby(list(keys) if len(keys) > 1 else keys[0])["overdue"].sum().astype("int64")
-
-
-def recent_overdue(engine: Engine, date_from: date, date_to: date, now: datetime) -> pd.DataFrame:
-    """Unanswered messages of [date_from, date_to] past their own target at ``now``, per municipality, sector,
-    channel and agency ('' when none, as in rollups) — read once per request for the same days and moment."""
-
-    def read() -> pd.DataFrame:
-        m = messages.c
-        columns = [(func.coalesce(m[k], "") if k == "agency" else m[k]).label(k) for k in OVERDUE_KEYS]
-        with engine.connect() as conn:
-            rows = conn.execute(
+            parts.append(rows_frame(rows, columns=[*keys, "overdue"]))
+        if filters.date_to >= cutoff:
+            m = messages.c
+            # rollups keep a missing agency as ''
+            columns = [(func.coalesce(m[k], "") if k == "agency" else m[k]).label(k) for k in keys]
+            recent = conn.execute(
                 select(*columns, func.count())
                 .where(
-                    m.day >= date_from,
-                    m.day <= date_to,
+                    _where(messages, filters, date_from=max(filters.date_from, cutoff)),
                     m.first_response_at.is_(None),
                     m.status.in_(OPEN_STATUSES),
                     m.due_at < now,
                 )
                 .group_by(*columns)
             ).all()
-        frame = rows_frame(rows, columns=[*OVERDUE_KEYS, "overdue"])
-        return frame.astype({k: object for k in OVERDUE_KEYS} | {"overdue": "int64"})
-
-    return once(("recent_overdue", id(engine), date_from, date_to, now), read)
+            parts.append(rows_frame(recent, columns=[*keys, "overdue"]))
+    together = pd.concat(parts) if parts else pd.DataFrame(columns=[*keys, "overdue"])
+    if not keys:
+        return pd.Series({"all": int(together["overdue"].sum())}, dtype="int64")
+    return together.groupby(list(keys) if len(keys) > 1 else keys[0])["overdue"].sum().astype("int64")
 
 
 def overdue_count(engine: Engine, filters: Filters, now: datetime, region: Region) -> int:

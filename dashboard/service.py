@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
+from flask import g, has_request_context
 from flask_caching import Cache
 from sqlalchemy import Engine
 
@@ -19,7 +20,6 @@ from dashboard import access, alerts, late, message_list, queries, response_time
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
 from dashboard.region import Region
-from dashboard.request_memo import once
 from dashboard.store.db import data_version
 from geo.figure import region_geometry
 
@@ -41,8 +41,7 @@ class DashboardService:
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def now(self) -> datetime:
-        """The clock, read once per web request: every figure of a request is computed for the same moment."""
-        return once(("now", id(self)), self.clock)
+        return self.clock()
 
     def today(self):
         return today_in(self.region.timezone, self.now())
@@ -80,7 +79,10 @@ class DashboardService:
         now = self.now()
         slot = "" if name in CLOCK_FREE else now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}"
         key = (name, filters, data_version(self.engine, *reach(name, filters)), slot, *args)
-        return once(("figure", id(self), key), lambda: _cached_query(self, *key))
+        seen = g.setdefault("tsur_figures", {}) if has_request_context() else {}
+        if key not in seen:
+            seen[key] = _cached_query(self, *key)
+        return seen[key]
 
     def summary(self, filters: Filters) -> dict:
         return self._cached("summary", filters)
