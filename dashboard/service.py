@@ -137,6 +137,10 @@ class DashboardService:
     def tension(self, filters: Filters) -> tension.TensionResult:
         return self._cached("tension", filters)
 
+    def tension_inputs(self, filters: Filters) -> tension.TensionInputs:
+        """The index's inputs for the whole region (the municipality filter narrows only what is shown)."""
+        return self._cached("tension_inputs", replace(filters, municipalities=()))
+
     def map_tension(self, filters: Filters) -> pd.Series:
         """The highest sector × municipality tension index of each municipality (the map's tension metric)."""
         points = self.tension(replace(filters, municipalities=())).points
@@ -200,7 +204,8 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         "oldest_overdue": lambda: response_times.oldest_overdue(e, filters, now, region),
         "table_by_sector": lambda: response_times.table_by_sector(e, filters, now, region),
         "table_by_agency": lambda: response_times.table_by_agency(e, filters, now, region),
-        "tension": lambda: tension.tension(e, filters, now, region),
+        "tension": lambda: tension.tension(e, filters, now, region, inputs=service.tension_inputs(filters)),
+        "tension_inputs": lambda: tension.inputs_from_rollups(e, filters, now, region),
         "daily_counts": lambda: queries.daily_counts(e, filters),
         "sector_counts": lambda: queries.by_sector(e, filters),
     }

@@ -210,7 +210,6 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
     period = (filters.date_from, filters.date_to)
     start, data_start = windows(filters, first_day(engine))
     baseline = None if data_start is None else (data_start, filters.date_from - timedelta(days=1))
-    spark_from, spark_to = spark_window(period)
     recent = spread_weeks(baseline)
 
     def read(of: Filters, by: list[str], date_from=None, date_to=None, rollup: cube.Cube = cube.MESSAGES):
@@ -233,7 +232,7 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
         read(wide, cell_keys, *baseline) if baseline else nothing,
         read(wide, [*cell_keys, "week"], *recent) if recent else nothing,
         read(wide, ["day"], *baseline) if baseline else nothing,
-        read(filters, ["sector", "day"], spark_from, spark_to),
+        lambda: spark_counts(engine, filters),
         lambda: overdue_by(engine, wide, now, region, key=("sector", "oktmo")),
     )
     weekly = _frame(by_week, [*cell_keys, "week", "messages"])
@@ -243,11 +242,19 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
         cells=_outer(cell_keys, {"observed": observed, "baseline": before}),
         weekly=weekly,
         totals=_frame(totals, ["day", "messages"]).set_index("day")["messages"],
-        spark=_frame(spark, ["sector", "day", "messages"]),
+        spark=spark,
         topics=_outer(topic_keys, {"period": topics_now, "baseline": topics_before}),
         overdue=overdue,
         last_day_share=elapsed_share(filters, now, region),
     )
+
+
+def spark_counts(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """Messages per sector and day over the sparklines' window (``spark_window``), the municipality filter applied."""
+    first, last = spark_window((filters.date_from, filters.date_to))
+    with engine.connect() as conn:
+        rows = cube.read(conn, filters, ["messages"], by=["sector", "day"], date_from=first, date_to=last)
+    return _frame(rows, ["sector", "day", "messages"])
 
 
 def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
@@ -705,8 +712,17 @@ def _sparks(spark: pd.DataFrame, sectors: list[str], days: list[date]) -> list[l
     return table.tolist()
 
 
-def tension(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionResult:
-    return compute(inputs_from_rollups(engine, filters, now, region), region, filters.municipalities)
+def tension(
+    engine: Engine, filters: Filters, now: datetime, region: Region, inputs: TensionInputs | None = None
+) -> TensionResult:
+    """The index for ``filters``. ``inputs``: those of the whole region for the same period, sectors and channels —
+    the municipality filter narrows only the output and the sparklines, so a page that needs the region's index and
+    a municipality's reads the inputs once; without them they are read here."""
+    if inputs is None:
+        inputs = inputs_from_rollups(engine, filters, now, region)
+    elif filters.municipalities:
+        inputs = replace(inputs, spark=spark_counts(engine, filters))
+    return compute(inputs, region, filters.municipalities)
 
 
 def sector_name(code: str, lang: str = "ru") -> str:

@@ -93,5 +93,13 @@ def test_a_figure_asked_twice_in_one_request_is_computed_once(engine, region, tm
             by_place = service.map_tension(chosen)
             card = service.place_tension(chosen, "97701000")
             service.summary(PERIOD)
-    assert calls == ["tension", "summary"] * 2
+    assert calls == ["tension", "tension_inputs", "summary"] * 2
     assert by_place.loc["97701000"] == card["index"].max()
+
+    # the briefing's pair — the municipality's index and the region's for its map — read the inputs once
+    calls.clear()
+    with app.test_request_context("/_dash-update-component"):
+        own = service.tension(chosen)
+        service.map_tension(chosen)
+    assert calls == ["tension", "tension_inputs", "tension"]
+    assert set(own.points["oktmo"]) == {"97701000"}

@@ -195,6 +195,16 @@ def test_municipality_filter_narrows_points_and_sector_totals(loaded, region):
     assert (result.sectors["level"] == "normal").all()
 
 
+def test_a_municipality_from_the_regions_inputs_equals_reading_its_own(loaded, region):
+    chosen = replace(PERIOD, municipalities=(CHEB,))
+    whole = tension.inputs_from_rollups(loaded, PERIOD, NOW, region)
+    shared = tension.tension(loaded, chosen, NOW, region, inputs=whole)
+    own = tension.tension(loaded, chosen, NOW, region)
+    for name in ("sectors", "points", "topics"):  # the sectors' sparklines included: the municipality's own
+        pd.testing.assert_frame_equal(getattr(shared, name), getattr(own, name))
+    assert shared.days == own.days
+
+
 def test_no_baseline_means_no_volume_alarm(loaded, region):
     early = Filters(FIRST_DAY, FIRST_DAY + timedelta(days=6))
     result = tension.tension(loaded, early, NOW, region)
