@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -113,11 +114,13 @@ def main() -> None:
 
     redis.Redis.from_url(args.redis_url).flushdb()  # start cold: the first views fill the shared cache
     port = free_port()
+    ready = Path(tempfile.mkdtemp(prefix="tsur-workers-"))
     env = dict(
         os.environ,
         TSUR_DATABASE_URL=args.database_url,
         TSUR_CACHE_TYPE=args.cache,
         TSUR_CACHE_REDIS_URL=args.redis_url,
+        TSUR_BENCH_READY_DIR=str(ready),
     )
     gunicorn = subprocess.Popen(
         [
@@ -136,6 +139,8 @@ def main() -> None:
             "120",
             "--log-level",
             "warning",
+            "-c",
+            str(Path(__file__).resolve().parent / "gunicorn_ready.py"),
             "app:server",
         ],
         cwd=ROOT,
@@ -143,12 +148,14 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        for _ in range(240):  # every worker has built its app (gunicorn_ready.py), and the server answers
             try:
-                if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
+                booted = len(list(ready.iterdir())) >= args.workers
+                if booted and requests.get(f"{base}/healthz", timeout=10).status_code == 200:
                     break
             except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.5)
+                pass
+            time.sleep(0.5)
         templates = page_templates(requests.get(f"{base}/_dash-dependencies", timeout=30).json(), PAGE_CALLBACKS)
         print(
             f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {os.cpu_count()} cores; "

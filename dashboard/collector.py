@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import gc
 
-YOUNG_THRESHOLD = 50_000  # container allocations between young collections (CPython's default: 700)
-OLDER_THRESHOLDS = (20, 20)  # young collections per middle one, middle ones per full one (default: 10, 10)
+YOUNG_THRESHOLD = 10_000  # container allocations between young collections (CPython's default: 700)
+OLDER_THRESHOLDS = (10, 10)  # young collections per middle one, middle ones per full one (CPython's default)
 
 
 def settle_for_serving() -> None:
