@@ -19,10 +19,6 @@ from layouts.map_figure import DEFAULT_METRIC, map_figure, town_labels
 from layouts.map_panel import federal_ranking, municipality_card, ranking
 
 
-def _nothing() -> None:
-    return None
-
-
 def register(
     app: Dash,
     service: DashboardService,
@@ -60,19 +56,19 @@ def register(
             if state.view == "federal":
                 return draw_federal(filters, state.metric, size, lang)
             selected = state.municipalities[0] if len(state.municipalities) == 1 else None
-            tension_of_places = state.metric == "tension" or selected is not None
-            _, frame, density, card = fan_out(
+            by_place, frame, density, card = fan_out(
                 service.engine,
-                # the tension index first: the longest read, and in this thread its own reads run side by side
-                (lambda: service.map_tension(filters)) if tension_of_places else _nothing,
+                # the tension index first (the map's metric, the card's section): the longest read, and in this
+                # thread its own reads run side by side
+                (lambda: service.map_tension(filters)) if state.metric == "tension" or selected else None,
                 lambda: service.heatmap(filters),
-                (lambda: service.density(filters)) if state.density else _nothing,
-                (lambda: service.municipality_card(filters, selected)) if selected else _nothing,
+                (lambda: service.density(filters)) if state.density else None,
+                (lambda: service.municipality_card(filters, selected)) if selected else None,
             )
             if lang != "ru":
                 frame = frame.assign(name=[region.name_of(oktmo, lang) for oktmo in frame.index])
             if state.metric == "tension":
-                frame = frame.assign(tension=service.map_tension(filters).reindex(frame.index))
+                frame = frame.assign(tension=by_place.reindex(frame.index))
             card_tension = service.place_tension(filters, selected, lang) if selected else None
         except (FilterError, SQLAlchemyError):
             return no_update, no_update  # the KPI callback shows the message banner

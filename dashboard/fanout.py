@@ -54,16 +54,22 @@ def side_by_side(engine: Engine) -> bool:
     return engine.dialect.name != "sqlite"
 
 
+def _none() -> None:
+    return None
+
+
 def _marked(call: Callable[[], Any]) -> Any:
     _on_pool.set(True)
     return call()
 
 
-def fan_out(engine: Engine, *calls: Callable[[], Any]) -> list[Any]:
-    """The results of ``calls`` (reads of ``engine``) in their order; on a store that gains from it, the first
-    runs in this thread and the rest on the pool, elsewhere all in line.
+def fan_out(engine: Engine, *wanted: Callable[[], Any] | None) -> list[Any]:
+    """The results of the calls (reads of ``engine``) in their order — None for a None, a figure not wanted this
+    time; on a store that gains from it, the first runs in this thread and the rest on the pool, elsewhere all in
+    line.
 
     Every call finishes before this returns; the first exception (in the calls' order) is then raised."""
+    calls = [call or _none for call in wanted]
     pool = None if len(calls) < 2 or _on_pool.get() or not side_by_side(engine) else _executor()
     if pool is None:
         return [call() for call in calls]

@@ -219,9 +219,6 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
 
         return call
 
-    def nothing() -> list:
-        return []
-
     cell_keys, topic_keys = ["sector", "oktmo"], ["sector", "oktmo", "topic"]
     topics_now, topics_before, observed, before, by_week, totals, spark, overdue = fan_out(
         engine,
@@ -229,19 +226,18 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
         read(wide, topic_keys, rollup=cube.TOPICS),  # at month grain where whole months allow
         read(wide, topic_keys, start, filters.date_from - timedelta(days=1), rollup=cube.TOPICS),
         read(wide, cell_keys),
-        read(wide, cell_keys, *baseline) if baseline else nothing,
-        read(wide, [*cell_keys, "week"], *recent) if recent else nothing,
-        read(wide, ["day"], *baseline) if baseline else nothing,
+        read(wide, cell_keys, *baseline) if baseline else None,  # None: no history, no rows
+        read(wide, [*cell_keys, "week"], *recent) if recent else None,
+        read(wide, ["day"], *baseline) if baseline else None,
         lambda: spark_counts(engine, filters),
         lambda: overdue_by(engine, wide, now, region, key=("sector", "oktmo")),
     )
-    weekly = _frame(by_week, [*cell_keys, "week", "messages"])
     return TensionInputs(
         period=period,
         baseline=baseline,
-        cells=_outer(cell_keys, {"observed": observed, "baseline": before}),
-        weekly=weekly,
-        totals=_frame(totals, ["day", "messages"]).set_index("day")["messages"],
+        cells=_outer(cell_keys, {"observed": observed, "baseline": before or []}),
+        weekly=_frame(by_week or [], [*cell_keys, "week", "messages"]),
+        totals=_frame(totals or [], ["day", "messages"]).set_index("day")["messages"],
         spark=spark,
         topics=_outer(topic_keys, {"period": topics_now, "baseline": topics_before}),
         overdue=overdue,

@@ -101,3 +101,8 @@ def test_one_read_thread_runs_everything_in_line(monkeypatch):
 def test_reads_of_sqlite_run_in_line():
     here = threading.current_thread()
     assert fanout.fan_out(SQLITE, threading.current_thread, threading.current_thread) == [here, here]
+
+
+def test_a_figure_not_wanted_gives_none_in_its_place():
+    assert fan_out(None, lambda: 1, None) == [None, 1, None]
+    assert fanout.fan_out(SQLITE, lambda: 1, None) == [1, None]
