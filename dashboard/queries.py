@@ -110,6 +110,23 @@ def _drop_uncovered_change(engine: Engine, filters: Filters, frame: pd.DataFrame
         frame["change_pct"] = np.nan
 
 
+def period_figures(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
+    """The KPI figures of one period: messages, answered and within-SLA shares, median and p90 first response, overdue
+    now."""
+    t = _totals(engine, filters)
+    median = percentile(t["hist"], 0.5)
+    p90 = percentile(t["hist"], 0.9)
+    return {
+        "messages": t["messages"],
+        "answered": t["answered"],
+        "answered_share": round(t["answered"] / t["messages"], 4) if t["messages"] else None,
+        "within_sla_share": round(t["answered_in_sla"] / t["messages"], 4) if t["messages"] else None,
+        "median_first_response_hours": None if median is None else round(median, 2),
+        "p90_first_response_hours": None if p90 is None else round(p90, 2),
+        "overdue": overdue_count(engine, filters, now, region),
+    }
+
+
 def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
     """KPI figures for the period and the previous equal period, with changes in percent (None where the data does
     not cover the previous period: ``previous_covered``)."""
@@ -117,20 +134,9 @@ def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     result: dict = {
         "period": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days},
         "previous_covered": covered,
+        "current": period_figures(engine, filters, now, region),
+        "previous": period_figures(engine, filters.previous(), now, region),
     }
-    for key, f in (("current", filters), ("previous", filters.previous())):
-        t = _totals(engine, f)
-        median = percentile(t["hist"], 0.5)
-        p90 = percentile(t["hist"], 0.9)
-        result[key] = {
-            "messages": t["messages"],
-            "answered": t["answered"],
-            "answered_share": round(t["answered"] / t["messages"], 4) if t["messages"] else None,
-            "within_sla_share": round(t["answered_in_sla"] / t["messages"], 4) if t["messages"] else None,
-            "median_first_response_hours": None if median is None else round(median, 2),
-            "p90_first_response_hours": None if p90 is None else round(p90, 2),
-            "overdue": overdue_count(engine, f, now, region),
-        }
     cur, prev = result["current"], result["previous"]
     result["change_pct"] = {
         k: change_pct(cur[k], prev[k]) if covered else None
@@ -269,7 +275,7 @@ def latest_messages(engine: Engine, filters: Filters, region: Region, limit: int
 def municipality_card(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
     """Everything the drill-down card shows for one municipality (``filters`` holds exactly one)."""
     (oktmo,) = filters.municipalities
-    whole = summary(engine, replace(filters, municipalities=()), now, region)
+    reg = period_figures(engine, replace(filters, municipalities=()), now, region)  # the region: this period only
     own = summary(engine, filters, now, region)
     population = region.municipalities["population"]
     own_population = population.get(oktmo)
@@ -281,10 +287,12 @@ def municipality_card(engine: Engine, filters: Filters, now: datetime, region: R
     def overdue_share(block: dict) -> float | None:
         return round(block["overdue"] / block["messages"], 4) if block["messages"] else None
 
-    cur, reg = own["current"], whole["current"]
+    cur = own["current"]
     # the region's rate uses only municipalities with a known population, so both sides compare alike
-    known = population.dropna().index
-    region_known = _by_municipality(engine, replace(filters, municipalities=tuple(known)))["messages"].sum()
+    with engine.connect() as conn:
+        rows = cube.read(conn, replace(filters, municipalities=()), ["messages"], by=["oktmo"])
+    counts = rows_frame(rows, columns=["oktmo", "messages"]).set_index("oktmo")["messages"]
+    region_known = counts.reindex(population.dropna().index, fill_value=0).sum()
     return {
         "oktmo": oktmo,
         "name": region.name_of(oktmo),

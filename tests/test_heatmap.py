@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -244,6 +245,24 @@ def test_municipality_card(engine, region, tmp_path):
     assert card["own"]["messages"] == 5
     assert card["region"]["messages"] == 9
     assert card["own"]["share_of_region"] == pytest.approx(5 / 9, abs=1e-4)
+    # the region's rate counts only municipalities with a known population: here Канаш's figure is taken away
+    people = region.municipalities["population"].copy()
+    people[KANASH] = float("nan")
+    unknown_kanash = replace(region, municipalities=region.municipalities.assign(population=people))
+    without = queries.municipality_card(
+        engine, Filters(PERIOD.date_from, PERIOD.date_to, municipalities=(CHEB,)), NOW, unknown_kanash
+    )
+    with engine.connect() as conn:
+        placed = [
+            row.oktmo
+            for row in conn.execute(
+                select(messages.c.oktmo).where(messages.c.day.between(PERIOD.date_from, PERIOD.date_to))
+            )
+        ]
+    for shown, population in ((card, region.municipalities["population"]), (without, people)):
+        known = sum(1 for code in placed if pd.notna(population.get(code)))
+        assert shown["region"]["per_10k"] == pytest.approx(known / population.sum() * 10_000, abs=0.005)
+    assert placed.count(KANASH) > 0 and without["region"]["per_10k"] != card["region"]["per_10k"]
     assert card["sectors"].iloc[0].to_dict() == {"sector": "zhkh", "messages": 4}
     assert card["daily"]["messages"].sum() == 5 and len(card["daily"]) == 10
     texts = " ".join(card["latest"]["text"])
