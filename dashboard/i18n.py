@@ -128,6 +128,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "normal: {count} sector × municipality cells",
     },
     "wall_map": {"ru": "Где болит: напряжённость по муниципалитетам", "en": "Where it hurts: tension by municipality"},
+    "wall_map_metric": {"ru": "Муниципалитеты: {metric}", "en": "Municipalities: {metric}"},
     "wall_points": {"ru": "Точки напряжённости", "en": "Tension points"},
     "wall_kpis": {"ru": "Главные показатели", "en": "Key figures"},
     "wall_trend": {"ru": "Обращения и время ответа по дням", "en": "Messages and response time by day"},

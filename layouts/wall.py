@@ -15,6 +15,7 @@ from dashboard import formatting as fmt
 from dashboard.i18n import t
 from dashboard.region import Region
 from layouts import ids
+from layouts.map_figure import METRICS
 from layouts.running import with_running_tail
 from layouts.tension_panel import level_badge
 
@@ -42,7 +43,7 @@ def wall(region: Region, config: WallConfig, sector_name: str | None = None) -> 
         html.Section(
             id={"type": ids.WALL_PANEL, "name": name},
             className=_panel_class(name, config.panels[0], config.panels),
-            children=[html.H2(t(f"wall_{name}", lang), className="wall-panel-title"), _panel_body(name)],
+            children=[html.H2(_panel_title(name, config), className="wall-panel-title"), _panel_body(name)],
         )
         for name in WALL_PANELS
     ]
@@ -89,6 +90,14 @@ def wall(region: Region, config: WallConfig, sector_name: str | None = None) -> 
             dcc.Interval(id=ids.WALL_TICK, interval=1000),
         ],
     )
+
+
+def _panel_title(name: str, config: WallConfig) -> str:
+    """The panel's heading; the map's names the metric it is coloured by."""
+    if name == "map" and config.metric != "tension" and config.metric in METRICS:
+        label = METRICS[config.metric][config.lang]
+        return t("wall_map_metric", config.lang, metric=label[0].lower() + label[1:])
+    return t(f"wall_{name}", config.lang)
 
 
 def _panel_class(name: str, active: str, chosen: tuple[str, ...]) -> str:

@@ -79,3 +79,20 @@ def test_wall_set_up_from_the_url_with_safe_fallbacks():
     assert odd.panels == WallConfig().panels and odd.interval == 20 and odd.sector is None
     assert odd.period == "7d" and odd.metric == "tension"
     assert parse_wall("?lang=en", sectors).lang == "en" and parse_wall("?lang=de", sectors, "ru").lang == "ru"
+
+
+@pytest.mark.parametrize(
+    ("metric", "lang", "heading"),
+    [
+        ("tension", "ru", "Где болит: напряжённость по муниципалитетам"),
+        ("per_10k", "ru", "Муниципалитеты: на 10 000 жителей"),
+        ("overdue_share", "en", "Municipalities: overdue share"),
+    ],
+)
+def test_wall_map_heading_names_the_metric_it_is_coloured_by(region, metric, lang, heading):
+    from layouts.wall import WallConfig, wall
+
+    page = str(wall(region, WallConfig(metric=metric, lang=lang)).to_plotly_json())
+    assert heading in page
+    if metric != "tension":
+        assert "напряжённость по муниципалитетам" not in page and "tension by municipality" not in page
