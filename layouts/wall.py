@@ -178,7 +178,8 @@ def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "
             "type": "scatter",
             "mode": "lines+markers",
             "x": [d.date().isoformat() for d in response["period_start"]],
-            "y": response["median_hours"].round(2).tolist(),
+            # a step with no answer yet (today, just after midnight) has no median: a gap, not an error
+            "y": [None if pd.isna(v) else round(float(v), 2) for v in response["median_hours"]],
             "name": t("kpi_median", lang) + (", ч" if lang == "ru" else ", h"),
             "yaxis": "y2",
             "line": {"color": "#ffb74d", "width": 5},

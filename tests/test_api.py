@@ -96,3 +96,22 @@ def test_wall_map_heading_names_the_metric_it_is_coloured_by(region, metric, lan
     assert heading in page
     if metric != "tension":
         assert "напряжённость по муниципалитетам" not in page and "tension by municipality" not in page
+
+
+def test_wall_trend_draws_a_day_without_answers_as_a_gap():
+    from datetime import date
+
+    import pandas as pd
+
+    from layouts.wall import wall_trend_figure
+
+    daily = pd.DataFrame({"day": [date(2026, 12, 1), date(2026, 12, 2)], "messages": [40, 3]})
+    response = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2026-12-01", "2026-12-02"]),
+            "median_hours": pd.Series([2.345, None], dtype=object),
+        }
+    )
+    figure = wall_trend_figure(daily, response, running=True)
+    medians = [trace for trace in figure["data"] if trace.get("yaxis") == "y2"]
+    assert medians and medians[0]["y"][0] == 2.35 and all(v is None for t in medians for v in t["y"][1:])
