@@ -25,6 +25,7 @@ from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defau
 from dashboard.loader.validate import Checked, Context, check
 from dashboard.region import Region, get_region
 from dashboard.settings import get_settings
+from dashboard.store import indexes
 from dashboard.store.bulk import in_values, insert_frame
 from dashboard.store.db import analyze, growing_statistics
 from dashboard.store.schema import load_runs, messages, rejected_rows
@@ -126,6 +127,7 @@ class Ingestor:
             dayfirst=mapping.dayfirst,
         )
         self._started = time.perf_counter()
+        self.deferred_indexes = indexes.defer_if_empty(engine)
         self._grown = growing_statistics(engine)
         with engine.begin() as conn:
             self.summary.load_id = conn.execute(
@@ -263,6 +265,7 @@ class Ingestor:
             self.finish("failed", error)
 
     def finish(self, status: str = "done", error: str | None = None) -> LoadSummary:
+        indexes.build(self.engine)  # before the rollups: they read the messages of each month by day
         rollups.refresh(self.engine)
         if self.summary.new or self.summary.updated:
             analyze(self.engine)
@@ -387,8 +390,12 @@ def load_frame(
             part[ROW] = range(start + 1, start + 1 + len(part))
             yield RawChunk(part.reset_index(drop=True))
 
-    for checked, _ in prepared_ahead(ingestor.prepare, chunks()):
-        ingestor.write(checked)
-        if progress:
-            progress(ingestor.summary.rows_total, 0)
+    try:
+        for checked, _ in prepared_ahead(ingestor.prepare, chunks()):
+            ingestor.write(checked)
+            if progress:
+                progress(ingestor.summary.rows_total, 0)
+    except Exception as exc:
+        ingestor.abandon(str(exc) if isinstance(exc, LoadError) else repr(exc))
+        raise
     return ingestor.finish()
