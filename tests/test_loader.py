@@ -9,17 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, select, text
 
 from dashboard import cube
 from dashboard.demo import generate
 from dashboard.loader.ahead import prepared_ahead
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import Ingestor, load_file, load_frame
-from dashboard.loader.mapping import Mapping
 from dashboard.loader.readers import ROW, RawChunk
-from dashboard.store import db, indexes
-from dashboard.store.schema import messages, meta, rejected_rows, rollups
+from dashboard.store import db
+from dashboard.store.schema import messages, rejected_rows, rollups
 from tests.conftest import NOW
 
 
@@ -372,46 +371,9 @@ def test_a_read_error_after_some_chunks_surfaces_after_them_validated():
     assert seen == [(0, 0), (1, 10), (2, 20)]
 
 
-def secondary_indexes(engine) -> set[str]:
-    """The names of the messages' non-unique indexes the store holds now."""
-    return {ix["name"] for ix in inspect(engine).get_indexes("messages") if not ix["unique"]}
-
-
-def deferred_mark(engine) -> bool:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).where(meta.c.key == indexes.DEFERRED_KEY)).scalar() == 1
-
-
-ALL_DEFERRED = {ix.name for ix in indexes.DEFERRED}
-
-
-def test_a_first_load_builds_the_secondary_indexes_after_the_rows(engine, region, monkeypatch):
-    assert ALL_DEFERRED and secondary_indexes(engine) == ALL_DEFERRED
-    seen_while_writing = []
-    write = Ingestor.write
-    monkeypatch.setattr(
-        Ingestor,
-        "write",
-        lambda self, checked: seen_while_writing.append(secondary_indexes(engine)) or write(self, checked),
-    )
-    frame = generate(region, messages=600, days=20, seed=8, now=NOW)
-
-    load_frame(frame, engine, "first", region, now=NOW, batch_size=200)
-
-    assert seen_while_writing == [set()] * 3
-    assert secondary_indexes(engine) == ALL_DEFERRED and not deferred_mark(engine)
-    with engine.connect() as conn:
-        assert rolled(conn, "messages") == len(frame)
-
-    seen_while_writing.clear()
-    more = generate(region, messages=200, days=20, seed=9, now=NOW)
-    more["external_id"] = "more-" + more["external_id"].astype(str)
-    load_frame(more, engine, "second", region, now=NOW, batch_size=100)
-    assert seen_while_writing == [ALL_DEFERRED] * 2  # rows already there: the indexes are kept up as it writes
-    assert count(engine, messages) == len(frame) + len(more)
-
-
-def test_a_first_load_that_fails_midway_still_builds_the_indexes(engine, region, monkeypatch):
+def test_a_demo_load_that_fails_midway_is_recorded_and_its_batches_rolled_up(engine, region, monkeypatch):
+    """``load_frame`` (the demo's path) ends a failed run like ``load_file``: the run says failed, with the error,
+    and the rollups already count the whole batches it wrote."""
     frame = generate(region, messages=400, days=20, seed=6, now=NOW)
     prepare = Ingestor.prepare
 
@@ -424,22 +386,7 @@ def test_a_first_load_that_fails_midway_still_builds_the_indexes(engine, region,
     with pytest.raises(ValueError, match="сбой проверки"):
         load_frame(frame, engine, "failing", region, now=NOW, batch_size=100)
     assert count(engine, messages) == 200
-    assert secondary_indexes(engine) == ALL_DEFERRED and not deferred_mark(engine)
     with engine.connect() as conn:
-        assert rolled(conn, "messages") == 200  # and the rollups of the batches written
-
-
-def test_indexes_a_killed_first_load_left_unbuilt_are_built_at_the_next_start(engine, region):
-    """A load killed before its end (no ``finish``): the mark stays, and ``init_db`` builds what is missing."""
-    ingestor = Ingestor(engine, "killed", "frame", Mapping(), region, NOW)  # the indexes dropped, the mark set
-    frame = generate(region, messages=50, days=5, seed=3, now=NOW)
-    frame[ROW] = range(1, len(frame) + 1)
-    ingestor.write(ingestor.prepare(RawChunk(frame)))
-    assert secondary_indexes(engine) == set() and deferred_mark(engine)
-
-    db.init_db(engine, region)
-
-    assert secondary_indexes(engine) == ALL_DEFERRED and not deferred_mark(engine)
-    assert count(engine, messages) == len(frame)
-    with engine.connect() as conn:
-        assert rolled(conn, "messages") == len(frame)  # the days it marked are rebuilt at the start too
+        status, error = conn.execute(text("SELECT status, error FROM load_runs")).one()
+        assert rolled(conn, "messages") == 200
+    assert status == "failed" and "сбой проверки" in error

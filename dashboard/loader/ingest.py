@@ -25,7 +25,6 @@ from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defau
 from dashboard.loader.validate import Checked, Context, check
 from dashboard.region import Region, get_region
 from dashboard.settings import get_settings
-from dashboard.store import indexes
 from dashboard.store.bulk import in_values, insert_frame
 from dashboard.store.db import analyze, growing_statistics
 from dashboard.store.schema import load_runs, messages, rejected_rows
@@ -127,7 +126,6 @@ class Ingestor:
             dayfirst=mapping.dayfirst,
         )
         self._started = time.perf_counter()
-        self.deferred_indexes = indexes.defer_if_empty(engine)
         self._grown = growing_statistics(engine)
         with engine.begin() as conn:
             self.summary.load_id = conn.execute(
@@ -265,7 +263,6 @@ class Ingestor:
             self.finish("failed", error)
 
     def finish(self, status: str = "done", error: str | None = None) -> LoadSummary:
-        indexes.build(self.engine)  # before the rollups: they read the messages of each month by day
         rollups.refresh(self.engine)
         if self.summary.new or self.summary.updated:
             analyze(self.engine)

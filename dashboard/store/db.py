@@ -19,7 +19,6 @@ from dashboard import rollups
 from dashboard.catalog import load_sectors
 from dashboard.region import Region
 from dashboard.settings import get_settings
-from dashboard.store import indexes
 from dashboard.store.schema import day_versions, messages, meta, municipalities, sectors
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -131,10 +130,8 @@ def _int_or_none(value: object) -> int | None:
 
 
 def init_db(engine: Engine, region: Region) -> None:
-    """Migrate, build the message indexes a killed first load left unbuilt, seed the reference tables and rebuild
-    rollups of any day left dirty (a migration or a killed load may mark them)."""
+    """Migrate, seed the reference tables and rebuild rollups of any day left dirty (a migration may mark them)."""
     migrate(engine)
-    indexes.build(engine)
     seed_reference(engine, region)
     rollups.refresh(engine)
 
