@@ -188,7 +188,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
 
     heatmap = heatmap.assign(
         name=[service.region.name_of(code, lang) for code in heatmap.index],
-        tension=service.map_tension(filters).reindex(heatmap.index),
+        tension=result.place_index.reindex(heatmap.index),  # the region's, also under a municipality filter
     )
     places = heatmap.sort_values(["per_10k", "messages"], ascending=False, na_position="last")
     municipalities_table = Table(

@@ -143,8 +143,7 @@ class DashboardService:
 
     def map_tension(self, filters: Filters) -> pd.Series:
         """The highest sector × municipality tension index of each municipality (the map's tension metric)."""
-        points = self.tension(replace(filters, municipalities=())).points
-        return points.groupby("oktmo")["index"].max()
+        return self.tension(replace(filters, municipalities=())).place_index
 
     def place_tension(self, filters: Filters, oktmo: str, lang: str = "ru") -> pd.DataFrame:
         """One municipality's sector × municipality points with their reasons (its card's tension section)."""

@@ -119,6 +119,7 @@ class TensionResult:
     topics: pd.DataFrame  # sector × municipality × topic cells that rose, highest score first
     days: list[date]  # the sparkline's days (period and the four weeks before it)
     baseline: tuple[date, date] | None
+    place_index: pd.Series  # the highest point index of every municipality of the region, whatever ``points`` shows
 
 
 def windows(filters: Filters, first_day: date | None) -> tuple[date, date | None]:
@@ -694,6 +695,9 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
         topics=topics.frame(names, municipalities),
         days=spark_days,
         baseline=inputs.baseline if has_baseline else None,
+        place_index=pd.Series(scored["index"], index=pd.Index(oktmo, name="oktmo"), name="index")
+        .groupby(level=0)
+        .max(),
     )
 
 

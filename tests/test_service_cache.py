@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 from flask import Flask
 
@@ -96,10 +97,11 @@ def test_a_figure_asked_twice_in_one_request_is_computed_once(engine, region, tm
     assert calls == ["tension", "tension_inputs", "summary"] * 2
     assert by_place.loc["97701000"] == card["index"].max()
 
-    # the briefing's pair — the municipality's index and the region's for its map — read the inputs once
+    # the briefing under a municipality filter: one index, the municipality's, which carries the region's by place
     calls.clear()
     with app.test_request_context("/_dash-update-component"):
         own = service.tension(chosen)
-        service.map_tension(chosen)
-    assert calls == ["tension", "tension_inputs", "tension"]
+    assert calls == ["tension", "tension_inputs"]
     assert set(own.points["oktmo"]) == {"97701000"}
+    with app.test_request_context("/_dash-update-component"):
+        pd.testing.assert_series_equal(own.place_index, service.map_tension(chosen))

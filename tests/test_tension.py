@@ -195,6 +195,15 @@ def test_municipality_filter_narrows_points_and_sector_totals(loaded, region):
     assert (result.sectors["level"] == "normal").all()
 
 
+def test_the_highest_index_by_place_is_the_regions_under_a_municipality_filter(loaded, region):
+    whole = tension.tension(loaded, PERIOD, NOW, region)
+    narrowed = tension.tension(loaded, replace(PERIOD, municipalities=(CHEB,)), NOW, region)
+    expected = whole.points.groupby("oktmo")["index"].max()
+    assert len(expected) > 1
+    pd.testing.assert_series_equal(whole.place_index, expected)
+    pd.testing.assert_series_equal(narrowed.place_index, expected)
+
+
 def test_a_municipality_from_the_regions_inputs_equals_reading_its_own(loaded, region):
     chosen = replace(PERIOD, municipalities=(CHEB,))
     whole = tension.inputs_from_rollups(loaded, PERIOD, NOW, region)
