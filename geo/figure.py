@@ -19,6 +19,7 @@ class RegionGeometry:
     outline_lat: tuple[float | None, ...]
     label_points: dict[str, tuple[float, float]]  # oktmo → (lon, lat) inside the polygon
     bounds: tuple[float, float, float, float]
+    largest_first: tuple[int, ...]  # positions of the features by area, largest first (the print map's drawing order)
 
     def subset(self, ids: list[str]) -> dict:
         """A FeatureCollection of just these features (each trace ships only what it draws)."""
@@ -67,4 +68,5 @@ def region_geometry(path: Path) -> RegionGeometry:
         "type": "FeatureCollection",
         "features": [{"type": "Feature", "id": str(f["id"]), "geometry": f["geometry"]} for f in data["features"]],
     }
-    return RegionGeometry(slim, tuple(lon), tuple(lat), labels, tuple(union.bounds))
+    largest_first = tuple(sorted(range(len(geoms)), key=lambda i: -geoms[i].area))
+    return RegionGeometry(slim, tuple(lon), tuple(lat), labels, tuple(union.bounds), largest_first)

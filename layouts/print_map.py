@@ -11,7 +11,6 @@ import math
 
 import pandas as pd
 from plotly.colors import get_colorscale, hex_to_rgb, sample_colorscale
-from shapely.geometry import shape
 
 from dashboard import formatting as fmt
 from geo.figure import RegionGeometry
@@ -49,20 +48,18 @@ def print_map(
     scale = _rgb_scale(TENSION_SCALE if metric == "tension" else get_colorscale(spec["scale"]))
     values = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else pd.Series(dtype=float)
     low, high = colour_range(values, metric)
-    features = sorted(geometry.geojson["features"], key=lambda f: -shape(f["geometry"]).area)
+    features = [geometry.geojson["features"][i] for i in geometry.largest_first]
+    known_values = {str(f["id"]): float(values[str(f["id"])]) for f in features if pd.notna(values.get(str(f["id"])))}
+    positions = [min(max((value - low) / ((high - low) or 1.0), 0.0), 1.0) for value in known_values.values()]
+    colour_of = dict(zip(known_values, sample_colorscale(scale, positions) if positions else [], strict=True))
     traces: list[dict] = []
     for feature in features:
         oktmo = str(feature["id"])
-        value = values.get(oktmo)
-        known = value is not None and not pd.isna(value)
-        colour = (
-            sample_colorscale(scale, [min(max((float(value) - low) / ((high - low) or 1.0), 0.0), 1.0)])[0]
-            if known
-            else NO_DATA_COLOUR
-        )
+        value = known_values.get(oktmo)
+        colour = colour_of.get(oktmo, NO_DATA_COLOUR)
         name = frame["name"].get(oktmo, oktmo) if "name" in frame else oktmo
         xs, ys = _rings(feature["geometry"])
-        shown = fmt.number(float(value), lang, 0 if metric == "tension" else 1) if known else "—"
+        shown = fmt.number(value, lang, 0 if metric == "tension" else 1) if value is not None else "—"
         traces.append(
             {
                 "type": "scatter",
