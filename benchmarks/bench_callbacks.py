@@ -1,7 +1,7 @@
 """Every dashboard callback's server time on one store, with and without the cache, against a naive pandas baseline.
 
     python benchmarks/bench_callbacks.py --messages 1000000 --store sqlite   [--load] [--combos 40] [--rounds 3]
-                                         [--no-naive]
+                                         [--no-naive] [--only briefing map]
     python benchmarks/bench_callbacks.py --messages 10000000 --store postgres --load
 
 ``--load`` (or a store that is not there yet) loads the demo generator's records (benchmarks/datasets.py) through the
@@ -10,6 +10,8 @@ real loader into a fresh store and prints the load rate. Then, for ``--combos`` 
 map metrics, the density layer, the municipality card, the response split and table key varied), each callback is
 fired exactly as the browser fires it — a POST to ``/_dash-update-component`` through Flask's test client, so the
 time is the server's (routing, the queries, the figure, JSON) without the network:
+
+``--only`` times just the callbacks named (an A/B of one panel's change in a minute instead of all seven).
 
 * uncached (``NullCache``) p50 / p95 / max per callback over ``--rounds`` passes of every filter set, and the
   response bytes raw and gzipped;
@@ -138,7 +140,8 @@ def combos(count: int, today: date, seed: int = 7) -> list[dict]:
     return out
 
 
-def requests_for(combo: dict, tpl: dict) -> dict[str, dict]:
+def requests_for(combo: dict, tpl: dict, only: list[str] | None = None) -> dict[str, dict]:
+    """Each callback's request body for one filter set (``only``: just those callbacks)."""
     from layouts import ids
 
     search = combo["search"]
@@ -147,7 +150,7 @@ def requests_for(combo: dict, tpl: dict) -> dict[str, dict]:
     out["response_table"] = body(tpl["response_table"], search, {f"{ids.RESP_TABLE_BY}.value": combo["table_by"]})
     out["wall"] = body(tpl["wall"], "", {f"{ids.WALL_CONFIG}.data": wall_config(combo["wall_period"])})
     out["briefing"] = body(tpl["briefing"], search)
-    return out
+    return {name: request for name, request in out.items() if only is None or name in only}
 
 
 def wall_config(period: str) -> dict:
@@ -223,6 +226,8 @@ def main() -> None:
         "--rounds", type=int, default=1, help="fire every uncached request this many times (percentiles over all)"
     )
     parser.add_argument("--no-naive", action="store_true")
+    names = [c.name for c in (*PAGE_CALLBACKS, WALL, BRIEFING)]
+    parser.add_argument("--only", nargs="+", choices=names, default=names, help="time just these callbacks")
     args = parser.parse_args()
 
     from dashboard.region import get_region
@@ -250,7 +255,7 @@ def main() -> None:
     slowest: dict[str, tuple[float, str]] = {}
     for _ in range(args.rounds):  # a round is every combination once: a stall of the machine hits one sample
         for combo in sets:
-            for name, request in requests_for(combo, tpl).items():
+            for name, request in requests_for(combo, tpl, args.only).items():
                 seconds, raw, packed = fire(client, request)
                 times[name].append(seconds)
                 sizes[name].append((raw, packed))
@@ -262,7 +267,7 @@ def main() -> None:
     cached_client = cached_app.server.test_client()
     cached: dict[str, list[float]] = defaultdict(list)
     for combo in sets:
-        for name, request in requests_for(combo, tpl).items():
+        for name, request in requests_for(combo, tpl, args.only).items():
             fire(cached_client, request)
             cached[name].append(fire(cached_client, request)[0])
     page_raw, page_sent = first_page(uncached.server.test_client(), requests_for(combos(1, service.today())[0], tpl))
@@ -300,7 +305,8 @@ def main() -> None:
     naive_times: dict[str, list[float]] = defaultdict(list)
     for combo in sets:
         for name, seconds in naive.time_callbacks(frame, combo, service).items():
-            naive_times[name].append(seconds)
+            if name in times:
+                naive_times[name].append(seconds)
     naive_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS with every message in memory: {naive_rss:.0f} MB (the callbacks above: {rss_mb:.0f} MB)")
     print(f"{'callback':16} {'naive p50':>10} {'naive p95':>10} {'ratio p50':>10} {'ratio p95':>10}")
