@@ -2,14 +2,17 @@
 
 Cache keys hold the filters, the data version of the days the figure reads (a load changes the versions of the
 days it touched) and, for figures that move with the clock (overdue now), a five-minute slot — so a load
-invalidates the figures of the days it changed and nothing else, and time alone only the clock-bound ones.
+invalidates the figures of the days it changed and nothing else, and time alone only the clock-bound ones. They
+also hold the code's version, so a deploy starts on a cold cache instead of reading results an older version wrote.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 from flask import g, has_request_context
@@ -211,7 +214,22 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
     return runners[name]()
 
 
-@cache.memoize()
+def _code_version() -> str:
+    """A digest of the package's own files (code and catalogues). Cached results are keyed by it too: workers of a
+    new version never read what an older one left in a shared cache, whose results may have another shape or
+    meaning, and the data version would not move until the next load."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_VERSION = _code_version()
+
+
+@cache.memoize(make_name=lambda name: f"{name}@{CODE_VERSION}")
 def _cached_query(service: DashboardService, name: str, filters: Filters, version: str, slot: str, *args: object):
     """Memoized by every argument: the filters, the data version and the clock slot are all in the key."""
     return _run(service, name, filters, *args)

@@ -53,6 +53,17 @@ def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, calls):
     assert calls[-1] == "response_trend"
 
 
+def test_results_a_different_version_of_the_code_cached_are_not_read(engine, region, calls, monkeypatch):
+    """A deploy shares the cache with what the old workers wrote: the code's version in the key keeps them apart."""
+    service = DashboardService(engine, region, clock=lambda: NOW)
+    service.summary(PERIOD)
+    service.summary(PERIOD)
+    assert calls == ["summary"]
+    monkeypatch.setattr(module, "CODE_VERSION", "another")
+    service.summary(PERIOD)
+    assert calls == ["summary", "summary"]
+
+
 def test_a_load_invalidates_the_figures_of_the_days_it_touched_and_no_others(engine, region, tmp_path, calls):
     service = DashboardService(engine, region, clock=lambda: NOW)
     header, first = ROWS.splitlines()[:2]
