@@ -23,7 +23,7 @@ from dashboard import access, alerts, late, message_list, queries, response_time
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
 from dashboard.region import Region
-from dashboard.store.db import data_version
+from dashboard.store.db import DataVersions, data_versions
 from geo.figure import region_geometry
 
 cache = Cache()
@@ -81,11 +81,19 @@ class DashboardService:
         filters = access.scope(filters, access.current_principal())
         now = self.now()
         slot = "" if name in CLOCK_FREE else now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}"
-        key = (name, filters, data_version(self.engine, *reach(name, filters)), slot, *args)
+        key = (name, filters, self._versions().of(*reach(name, filters)), slot, *args)
         seen = g.setdefault("tsur_figures", {}) if has_request_context() else {}
         if key not in seen:
             seen[key] = _cached_query(self, *key)
         return seen[key]
+
+    def _versions(self) -> DataVersions:
+        """The store's data versions, read once per request (outside one, at each call)."""
+        if not has_request_context():
+            return data_versions(self.engine)
+        if "tsur_versions" not in g:
+            g.tsur_versions = data_versions(self.engine)
+        return g.tsur_versions
 
     def summary(self, filters: Filters) -> dict:
         return self._cached("summary", filters)

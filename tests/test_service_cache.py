@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 
 import dashboard.service as module
 from dashboard.loader.ingest import load_file
 from dashboard.service import DashboardService, cache
+from dashboard.store.db import DataVersions
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
 
@@ -51,6 +52,29 @@ def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, calls):
     load_file(extra, engine, now=NOW)  # a load bumps the data version
     service.response_trend(PERIOD)
     assert calls[-1] == "response_trend"
+
+
+def test_a_days_version_is_the_newest_of_the_days_it_reads():
+    versions = DataVersions("7", (date(2026, 11, 1), date(2026, 11, 3), date(2026, 11, 5)), (10, 30, 20))
+    assert versions.of(date(2026, 11, 1), date(2026, 11, 2)) == "7:10"
+    assert versions.of(date(2026, 11, 3), date(2026, 11, 5)) == "7:30"
+    assert versions.of(date(2026, 11, 4), date(2026, 11, 5)) == "7:20"  # both ends included
+    assert versions.of(date(2026, 11, 6), date(2026, 11, 9)) == "7:0"  # no data: no day version
+    assert versions.of() == "7:30"
+
+
+def test_the_versions_are_read_once_per_request(engine, region, calls, monkeypatch):
+    reads = []
+    real = module.data_versions
+    monkeypatch.setattr(module, "data_versions", lambda e: reads.append(1) or real(e))
+    service = DashboardService(engine, region, clock=lambda: NOW)
+    for _ in range(2):  # each request in its own app context, as served
+        with current_app.app_context(), current_app.test_request_context("/_dash-update-component"):
+            service.summary(PERIOD)
+            service.response_trend(PERIOD)
+            service.backlog(PERIOD)
+    assert len(reads) == 2
+    assert calls == ["summary", "response_trend", "backlog"]  # the second request from the cache: same versions
 
 
 def test_results_a_different_version_of_the_code_cached_are_not_read(engine, region, calls, monkeypatch):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -192,11 +194,24 @@ def growing_statistics(engine: Engine) -> Callable[[int], None]:
     return grown
 
 
-def data_version(engine: Engine, first: date = date.min, last: date = date.max) -> str:
-    """The version of the data a figure over days [first, last] reads: the global version (full rebuilds) and the
-    newest version of those days (loads). Part of every cache key."""
+@dataclass(frozen=True)
+class DataVersions:
+    """The store's versions at one moment: the global version (full rebuilds) and each day's (loads), so that every
+    figure of a request is keyed by one read of them, taken once."""
+
+    overall: str
+    days: tuple[date, ...]  # sorted
+    versions: tuple[int, ...]  # of those days
+
+    def of(self, first: date = date.min, last: date = date.max) -> str:
+        """The version of the data a figure over days [first, last] reads. Part of every cache key."""
+        inside = self.versions[bisect_left(self.days, first) : bisect_right(self.days, last)]
+        return f"{self.overall}:{max(inside, default=0)}"
+
+
+def data_versions(engine: Engine) -> DataVersions:
+    """Read the versions (one row per day that holds data)."""
     with engine.connect() as conn:
-        whole = select(meta.c.value).where(meta.c.key == "data_version").scalar_subquery()
-        days = select(func.max(day_versions.c.version)).where(day_versions.c.day.between(first, last)).scalar_subquery()
-        overall, newest = conn.execute(select(whole, days)).one()
-    return f"{overall or 0}:{newest or 0}"
+        overall = conn.execute(select(meta.c.value).where(meta.c.key == "data_version")).scalar()
+        rows = conn.execute(select(day_versions.c.day, day_versions.c.version).order_by(day_versions.c.day)).all()
+    return DataVersions(str(overall or 0), tuple(r[0] for r in rows), tuple(int(r[1]) for r in rows))
