@@ -239,5 +239,5 @@ CODE_VERSION = _code_version()
 
 @cache.memoize(make_name=lambda name: f"{name}@{CODE_VERSION}")
 def _cached_query(service: DashboardService, name: str, filters: Filters, version: str, slot: str, *args: object):
-    """Memoized by every argument: the filters, the data version and the clock slot are all in the key."""
+    """Memoized by every argument — the filters, the data version and the clock slot — and the code's version."""
     return _run(service, name, filters, *args)

@@ -686,6 +686,7 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
         }
     )
 
+    by_place = pd.Series(scored["index"], index=pd.Index(oktmo, name="oktmo"), name="index").groupby(level=0).max()
     spark_from, _ = spark_window(inputs.period)
     spark_days = [spark_from + timedelta(days=i) for i in range((p_to - spark_from).days + 1)]
     sectors["spark"] = _sparks(inputs.spark, list(sectors["sector"]), spark_days)
@@ -695,9 +696,7 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
         topics=topics.frame(names, municipalities),
         days=spark_days,
         baseline=inputs.baseline if has_baseline else None,
-        place_index=pd.Series(scored["index"], index=pd.Index(oktmo, name="oktmo"), name="index")
-        .groupby(level=0)
-        .max(),
+        place_index=by_place,
     )
 
 

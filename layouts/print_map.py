@@ -49,8 +49,9 @@ def print_map(
     values = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else pd.Series(dtype=float)
     low, high = colour_range(values, metric)
     features = [geometry.geojson["features"][i] for i in geometry.largest_first]
-    known_values = {str(f["id"]): float(values[str(f["id"])]) for f in features if pd.notna(values.get(str(f["id"])))}
+    known_values = {str(code): float(value) for code, value in values.dropna().items()}
     positions = [min(max((value - low) / ((high - low) or 1.0), 0.0), 1.0) for value in known_values.values()]
+    # every colour in one call: sample_colorscale validates the whole scale each time it is called
     colour_of = dict(zip(known_values, sample_colorscale(scale, positions) if positions else [], strict=True))
     traces: list[dict] = []
     for feature in features:

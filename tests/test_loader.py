@@ -327,6 +327,8 @@ def test_batches_are_validated_one_ahead_of_the_writes_and_nothing_is_lost(engin
 
 
 def test_an_error_while_validating_a_later_batch_surfaces_after_the_batches_before_it(engine, region, monkeypatch):
+    """The demo's path (``load_frame``) ends a failed run like ``load_file``: recorded failed, with the error, and
+    the rollups counting the whole batches it wrote."""
     frame = generate(region, messages=800, days=20, seed=6, now=NOW)
     prepare = Ingestor.prepare
 
@@ -339,6 +341,10 @@ def test_an_error_while_validating_a_later_batch_surfaces_after_the_batches_befo
     with pytest.raises(ValueError, match="сбой проверки"):
         load_frame(frame, engine, "failing", region, now=NOW, batch_size=100)
     assert count(engine, messages) == 500  # the five whole batches before it, nothing of the rest
+    with engine.connect() as conn:
+        status, error = conn.execute(text("SELECT status, error FROM load_runs")).one()
+        assert rolled(conn, "messages") == 500
+    assert status == "failed" and "сбой проверки" in error
 
 
 def test_a_validating_process_that_dies_is_a_clear_error(engine, region, monkeypatch):
@@ -369,24 +375,3 @@ def test_a_read_error_after_some_chunks_surfaces_after_them_validated():
         for prepared, bytes_read in prepared_ahead(lambda chunk: int(chunk.frame[ROW].iloc[0]), chunks()):
             seen.append((prepared, bytes_read))
     assert seen == [(0, 0), (1, 10), (2, 20)]
-
-
-def test_a_demo_load_that_fails_midway_is_recorded_and_its_batches_rolled_up(engine, region, monkeypatch):
-    """``load_frame`` (the demo's path) ends a failed run like ``load_file``: the run says failed, with the error,
-    and the rollups already count the whole batches it wrote."""
-    frame = generate(region, messages=400, days=20, seed=6, now=NOW)
-    prepare = Ingestor.prepare
-
-    def failing(self, chunk):
-        if chunk.frame[ROW].iloc[0] > 200:
-            raise ValueError("сбой проверки")
-        return prepare(self, chunk)
-
-    monkeypatch.setattr(Ingestor, "prepare", failing)
-    with pytest.raises(ValueError, match="сбой проверки"):
-        load_frame(frame, engine, "failing", region, now=NOW, batch_size=100)
-    assert count(engine, messages) == 200
-    with engine.connect() as conn:
-        status, error = conn.execute(text("SELECT status, error FROM load_runs")).one()
-        assert rolled(conn, "messages") == 200
-    assert status == "failed" and "сбой проверки" in error
