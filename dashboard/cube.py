@@ -298,7 +298,7 @@ def _statement(
 
 def _group(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """Group number of every row and the groups' key values (one row per group)."""
-    factors = [pd.factorize(frame[k], use_na_sentinel=False) for k in keys]
+    factors = [pd.factorize(frame[k], sort=True, use_na_sentinel=False) for k in keys]
     shape = [max(len(uniques), 1) for _, uniques in factors]
     flat = np.ravel_multi_index([codes for codes, _ in factors], shape)
     groups, inverse = np.unique(flat, return_inverse=True)
@@ -343,7 +343,7 @@ def topic_counts(messages: pd.DataFrame) -> pd.DataFrame:
     """The topic cube's base slice: messages per (day, municipality, sector, channel, topic)."""
     named = messages[messages["topic"].notna()]
     keys = ["day", *TOPICS.dimensions, "topic"]
-    counted = named.groupby(keys, sort=False).size().rename("messages").reset_index()
+    counted = named.groupby(keys, sort=True).size().rename("messages").reset_index()
     return counted.assign(grain=DAY, dims=TOPICS.base)
 
 

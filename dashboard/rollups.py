@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Engine, case, delete, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select
 
-from dashboard import cube, late
-from dashboard.catalog import OPEN_STATUSES
+from dashboard import cube, late, rollup_inputs
 from dashboard.frames import rows_frame
 from dashboard.region import get_region
 from dashboard.store.bulk import add_frame, insert_frame
@@ -29,33 +28,6 @@ def mark_dirty(conn: Connection, days: Iterable[date]) -> None:
     fresh = [{"day": d} for d in sorted(days - known)]
     if fresh:
         conn.execute(insert(rollup_dirty), fresh)
-
-
-def _messages_of(conn: Connection, days: list[date]) -> pd.DataFrame:
-    """What the cube and the topic rollup need of the messages of ``days``, flags computed by the database."""
-    m = messages.c
-    flag = lambda cond: case((cond, 1), else_=0)  # noqa: E731
-    query = select(
-        m.day,
-        m.oktmo,
-        m.sector,
-        m.source,
-        func.coalesce(m.agency, ""),
-        m.topic,
-        flag(m.first_response_at.is_not(None)),
-        flag(m.resolved_at.is_not(None)),
-        flag(m.first_response_at.is_(None) & m.status.in_(OPEN_STATUSES)),
-        flag(m.answered_in_sla.is_(True)),
-        m.response_hours,
-        func.coalesce(m.response_bucket, -1),
-        func.coalesce(m.resolution_bucket, -1),
-    ).where(m.day.in_(days))
-    columns = ["day", *cube.MESSAGES.dimensions, "topic", "answered", "resolved", "open_unanswered", "in_sla"]
-    columns += ["response_hours", "response_bucket", "resolution_bucket"]
-    frame = rows_frame(conn.execute(query), columns=columns)
-    frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    frame["response_hours"] = pd.to_numeric(frame["response_hours"], errors="coerce")
-    return frame
 
 
 def _stored_days(conn: Connection, target: cube.Cube, *where: ColumnElement[bool]) -> pd.DataFrame:
@@ -85,9 +57,10 @@ def _add_weeks(conn: Connection, target: cube.Cube, day_rows: pd.DataFrame, week
 CUBES = (cube.MESSAGES, cube.TOPICS)
 
 
-def rebuild_days(conn: Connection, days: list[date]) -> None:
+def rebuild_days(conn: Connection, days: list[date], inserted: rollup_inputs.Inserted | None = None) -> None:
     """Replace both cubes' rows of ``days``: day grain, the month grain of their months and the week grain of their
-    weeks, one month at a time so memory stays bounded."""
+    weeks, one month at a time so memory stays bounded; from the rows a load kept (``inserted``) where they are the
+    whole of a day, otherwise from the stored messages."""
     by_month = _by_month(sorted(set(days)))
     weeks = {cube.monday_of(d) for d in days}
     for target in CUBES:
@@ -96,7 +69,7 @@ def rebuild_days(conn: Connection, days: list[date]) -> None:
             conn.execute(delete(target.table).where(r.grain == cube.WEEK, r.day.in_(part)))
     for month, part in by_month.items():
         last = cube.next_month(month) - timedelta(days=1)
-        frame = _messages_of(conn, part)
+        frame = inserted.frame(conn, month, part) if inserted else rollup_inputs.read(conn, part)
         for target, base in ((cube.MESSAGES, cube.aggregate(frame)), (cube.TOPICS, cube.topic_counts(frame))):
             r = target.table.c
             day_rows = cube.slices(base, target)
@@ -134,12 +107,13 @@ def _chunks(values: list, size: int = 500) -> Iterable[list]:
         yield values[start : start + size]
 
 
-def refresh(engine: Engine) -> int:
-    """Rebuild every dirty day (and the late events when a migration asked for it); returns how many days."""
+def refresh(engine: Engine, inserted: rollup_inputs.Inserted | None = None) -> int:
+    """Rebuild every dirty day (and the late events when a migration asked for it); returns how many days.
+    ``inserted``: the rows the load that ends now kept of its inserts."""
     with engine.begin() as conn:
         days = [r.day for r in conn.execute(select(rollup_dirty.c.day).order_by(rollup_dirty.c.day))]
         if days:
-            rebuild_days(conn, days)
+            rebuild_days(conn, days, inserted)
         if late.needs_rebuild(conn):
             late.rebuild(conn, get_region().timezone)
             bump_data_version(conn)

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +24,7 @@ from dashboard.loader.mapping import REQUIRED_ANY, Mapping
 from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defaults, prepare_open311, read_chunks
 from dashboard.loader.validate import Checked, Context, check
 from dashboard.region import Region, get_region
+from dashboard.rollup_inputs import Inserted
 from dashboard.settings import get_settings
 from dashboard.store.bulk import in_values, insert_frame
 from dashboard.store.db import analyze, growing_statistics
@@ -98,6 +99,17 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class _Written:
+    """What one batch's upsert wrote: the inserted rows, how many were updated or unchanged, the days updates
+    left or reached."""
+
+    inserted: pd.DataFrame
+    updated: int
+    unchanged: int
+    updated_days: set[date]
+
+
 class Ingestor:
     """Validates and upserts chunks for one load run."""
 
@@ -142,6 +154,7 @@ class Ingestor:
                     rows_rejected=0,
                 )
             ).inserted_primary_key[0]
+            self.inserted = Inserted(self.summary.load_id, get_settings().load_memory_rows)
             if checksum:
                 # runs of this file that never finished (killed, database lost) are marked as such
                 conn.execute(
@@ -185,7 +198,7 @@ class Ingestor:
         """Upsert the good rows and record the rejected ones, in one transaction."""
         good, rejected = checked.good, checked.rejected
         with self.engine.begin() as conn:
-            new, updated, unchanged = self._upsert(conn, good) if len(good) else (0, 0, 0)
+            written = self._upsert(conn, good) if len(good) else None
             if len(rejected):
                 conn.execute(
                     insert(rejected_rows),
@@ -203,15 +216,17 @@ class Ingestor:
                 )
         s = self.summary
         s.rows_total += len(good) + len(rejected)
-        s.new += new
-        self._grown(s.new)
-        s.updated += updated
-        s.unchanged += unchanged
         s.rejected += len(rejected)
+        if written is not None:
+            self.inserted.add(written.inserted, written.updated_days)  # committed: the rollups may be built from it
+            s.new += len(written.inserted)
+            self._grown(s.new)
+            s.updated += written.updated
+            s.unchanged += written.unchanged
         if len(rejected):
             s.reasons.update(rejected["reason_code"].tolist())
 
-    def _upsert(self, conn: Connection, good: pd.DataFrame) -> tuple[int, int, int]:
+    def _upsert(self, conn: Connection, good: pd.DataFrame) -> _Written:
         existing = self._existing(conn, good)
         merged = good.merge(existing, how="left", on=["source", "external_id"])
         is_new = merged["id"].isna()
@@ -227,10 +242,10 @@ class Ingestor:
                 update(messages).where(messages.c.id == bindparam("_id")).values(**values),
                 _records(rows, self.summary.load_id, id_column="_id"),
             )
-        dirty = set(merged.loc[is_new | changed, "day"]) | set(merged.loc[changed, "old_day"])
-        rollups.mark_dirty(conn, dirty)
+        updated_days = set(merged.loc[changed, "day"]) | set(merged.loc[changed, "old_day"])
+        rollups.mark_dirty(conn, set(fresh["day"]) | updated_days)
         late.apply(conn, self._late_delta(merged, is_new, changed))
-        return int(is_new.sum()), int(changed.sum()), int((~is_new & ~changed).sum())
+        return _Written(fresh, int(changed.sum()), int((~is_new & ~changed).sum()), updated_days)
 
     def _late_delta(self, merged: pd.DataFrame, is_new: pd.Series, changed: pd.Series) -> pd.DataFrame:
         """Late events the batch adds: those of new and changed messages, less those the changed ones had."""
@@ -263,7 +278,7 @@ class Ingestor:
             self.finish("failed", error)
 
     def finish(self, status: str = "done", error: str | None = None) -> LoadSummary:
-        rollups.refresh(self.engine)
+        rollups.refresh(self.engine, self.inserted)
         if self.summary.new or self.summary.updated:
             analyze(self.engine)
         s = self.summary
