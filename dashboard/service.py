@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-from flask import g, has_request_context
 from flask_caching import Cache
 from sqlalchemy import Engine
 
@@ -23,6 +22,7 @@ from dashboard import access, alerts, late, message_list, queries, response_time
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
 from dashboard.region import Region
+from dashboard.request_memo import once
 from dashboard.store.db import DataVersions, data_versions
 from geo.figure import region_geometry
 
@@ -82,18 +82,11 @@ class DashboardService:
         now = self.now()
         slot = "" if name in CLOCK_FREE else now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}"
         key = (name, filters, self._versions().of(*reach(name, filters)), slot, *args)
-        seen = g.setdefault("tsur_figures", {}) if has_request_context() else {}
-        if key not in seen:
-            seen[key] = _cached_query(self, *key)
-        return seen[key]
+        return once(("figure", *key), lambda: _cached_query(self, *key))
 
     def _versions(self) -> DataVersions:
         """The store's data versions, read once per request (outside one, at each call)."""
-        if not has_request_context():
-            return data_versions(self.engine)
-        if "tsur_versions" not in g:
-            g.tsur_versions = data_versions(self.engine)
-        return g.tsur_versions
+        return once(("data_versions", repr(self)), lambda: data_versions(self.engine))
 
     def summary(self, filters: Filters) -> dict:
         return self._cached("summary", filters)

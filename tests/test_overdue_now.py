@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from flask import Flask
+from sqlalchemy import event, select
 
 from dashboard import queries
 from dashboard.catalog import OPEN_STATUSES
@@ -76,3 +77,33 @@ def test_overdue_now_equals_counting_the_raw_messages(loaded, region, days):
             pd.testing.assert_series_equal(
                 got.sort_index(), expected.sort_index(), check_names=False, check_index_type=False
             )
+
+
+def test_one_request_reads_the_last_days_once_per_sector_and_channel_choice(loaded, region):
+    """The figures of one request (the KPIs of two periods, the map, the tension index…) share one read of the last
+    days' overdue messages; days, municipalities and groupings are cut from it, with the same counts as the raw
+    messages give."""
+    reads: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "FROM messages" in statement:
+            reads.append(statement)
+
+    event.listen(loaded, "before_cursor_execute", note)
+    try:
+        with Flask(__name__).test_request_context():
+            for days in (1, 2, 7):
+                for narrowing in ({}, {"municipalities": ("97701000",)}, {"municipalities": ("97701000", "97710000")}):
+                    filters = Filters(TODAY - timedelta(days=days - 1), TODAY, **narrowing)
+                    for key in KEYS:
+                        got = queries.overdue_by(loaded, filters, NOW, region, key=key[0] if len(key) == 1 else key)
+                        got = got[got != 0] if key else got
+                        expected = raw_overdue(loaded, filters, key)
+                        pd.testing.assert_series_equal(
+                            got.sort_index(), expected.sort_index(), check_names=False, check_index_type=False
+                        )
+            assert len([r for r in reads if "first_response_at IS NULL" in r and "due_at <" in r]) == 1
+            queries.overdue_by(loaded, Filters(TODAY, TODAY, sectors=("zhkh",)), NOW, region)
+        assert len([r for r in reads if "first_response_at IS NULL" in r and "due_at <" in r]) == 2
+    finally:
+        event.remove(loaded, "before_cursor_execute", note)

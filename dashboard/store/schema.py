@@ -98,18 +98,18 @@ Index("ix_messages_day_oktmo", messages.c.day, messages.c.oktmo)
 Index("ix_messages_created_at", messages.c.created_at)
 # a municipality's newest messages (its card): in this order whatever else filters them
 Index("ix_messages_oktmo_day_created_at", messages.c.oktmo, messages.c.day, messages.c.created_at)
-# unanswered messages are a few per cent of all: overdue counts (by any of the dimensions) and the oldest-overdue
-# list read this index only
+# unanswered messages are a few per cent of all: overdue counts and the oldest-overdue list read this index only;
+# in the order the last days' overdue counts group by (queries.recent_overdue), so they need no sort
 Index(
     "ix_messages_unanswered",
     messages.c.day,
-    messages.c.created_at,
-    messages.c.due_at,
-    messages.c.status,
-    messages.c.oktmo,
     messages.c.sector,
-    messages.c.source,
+    messages.c.oktmo,
     messages.c.agency,
+    messages.c.source,
+    messages.c.status,
+    messages.c.due_at,
+    messages.c.created_at,
     sqlite_where=messages.c.first_response_at.is_(None),
     postgresql_where=messages.c.first_response_at.is_(None),
 )
