@@ -7,8 +7,10 @@ The page formats the tables for the language; the XLSX export writes the same ta
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +56,7 @@ class Table:
     columns: tuple[Column, ...]
     rows: pd.DataFrame
 
-    def cell(self, row: pd.Series, column: Column, lang: str) -> str:
+    def cell(self, row: Mapping[str, Any], column: Column, lang: str) -> str:
         kind = row["kind"] if column.kind == "row" else column.kind
         return KINDS[kind][0](row[column.key], lang)
 

@@ -15,9 +15,10 @@ Four components, each scored 0…1 and weighted:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -728,7 +729,7 @@ def sector_name(code: str, lang: str = "ru") -> str:
     return load_sectors().name_of(code, lang)
 
 
-def describe(row: pd.Series, lang: str = "ru", has_baseline: bool = True, region: Region | None = None) -> str:
+def describe(row: Mapping[str, Any], lang: str = "ru", has_baseline: bool = True, region: Region | None = None) -> str:
     """One line saying why a cell or a sector stands where it does, e.g.
     «ЖКХ · Новочебоксарск: +340 % к базовому уровню, 28 % просрочено». With ``region``, places are named in
     ``lang`` (the result holds the Russian names)."""
@@ -765,4 +766,4 @@ def describe(row: pd.Series, lang: str = "ru", has_baseline: bool = True, region
 
 def reasons(result: TensionResult, frame: pd.DataFrame, lang: str = "ru", region: Region | None = None) -> list[str]:
     has_baseline = result.baseline is not None
-    return [describe(row, lang, has_baseline, region) for _, row in frame.iterrows()]
+    return [describe(row, lang, has_baseline, region) for row in frame.to_dict("records")]  # dicts: 10× iterrows
