@@ -30,6 +30,7 @@ WALL_MAP_SIZE = (1800, 700)  # until the browser has measured the map
 
 def register(app: Dash, service: DashboardService) -> None:
     region = service.region
+    labels = town_labels(region.municipalities, "ru")  # Cyrillic: see callbacks/heatmap.py
 
     @app.callback(
         Output(ids.WALL_MAP, "figure"),
@@ -70,7 +71,7 @@ def register(app: Dash, service: DashboardService) -> None:
             frame,
             region_geometry(region.boundaries_path),
             metric=config["metric"],
-            labels=town_labels(region.municipalities, "ru"),  # Cyrillic: see callbacks/heatmap.py
+            labels=labels,
             attribution="",
             lang=lang,
             size=tuple(size) if size else WALL_MAP_SIZE,

@@ -115,18 +115,19 @@ def town_labels(municipalities: pd.DataFrame, lang: str = "ru") -> list[tuple[st
 
 
 def _hover(frame: pd.DataFrame, lang: str) -> list[list[str]]:
+    def absent(value) -> object:
+        return None if pd.isna(value) else value
+
     rows = []
-    for oktmo, r in frame.iterrows():
+    for oktmo, r in zip(frame.index, frame.to_dict("records"), strict=True):  # dicts: iterrows costs 5× as much
         rows.append(
             [
                 r["name"],
                 fmt.number(r["messages"], lang),
                 HOVER_TEXT[lang]["no_population"] if pd.isna(r["per_10k"]) else fmt.number(r["per_10k"], lang, 1),
-                fmt.change(None if pd.isna(r["change_pct"]) else r["change_pct"], lang),
-                fmt.hours(
-                    None if pd.isna(r["median_first_response_hours"]) else r["median_first_response_hours"], lang
-                ),
-                fmt.share(None if pd.isna(r["overdue_share"]) else r["overdue_share"], lang),
+                fmt.change(absent(r["change_pct"]), lang),
+                fmt.hours(absent(r["median_first_response_hours"]), lang),
+                fmt.share(absent(r["overdue_share"]), lang),
                 str(oktmo),
             ]
         )
