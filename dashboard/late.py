@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, or_, select
 from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
+from dashboard.loader.validate import FUTURE_TOLERANCE
 from dashboard.region import Region
 from dashboard.store.bulk import add_frame, insert_frame
 from dashboard.store.schema import messages, meta, rollup_late
@@ -121,10 +122,17 @@ def backlog(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
 
 
 def _due_later_today(conn: Connection, filters: Filters, now: datetime, tz: ZoneInfo) -> pd.Series:
-    """Local target days of open unanswered messages whose target is still ahead of ``now``."""
+    """Local target days of open unanswered messages whose target is still ahead of ``now``.
+
+    Read through the index of unanswered messages, between the last days and the latest day a message may carry
+    (the loader refuses later ones): left to itself, SQLite's planner skip-scanned every day of that index under a
+    sector filter (12 – 45 ms instead of 5) and went through the municipality index and the table under a
+    municipality filter (43 ms)."""
     m = messages.c
     recent = (now.astimezone(tz) - timedelta(hours=load_sla().max_hours)).date() - timedelta(days=1)
-    where = [m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES), m.day >= recent, m.due_at >= now]
-    where += [m[name].in_(values) for name, values in filters.by_column().items() if values]
-    due = pd.to_datetime(pd.Series([r[0] for r in conn.execute(select(m.due_at).where(*where))]), utc=True)
+    latest = (now + FUTURE_TOLERANCE).astimezone(tz).date()
+    where = [m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES), m.day >= recent, m.day <= latest]
+    where += [m.due_at >= now, *(m[name].in_(values) for name, values in filters.by_column().items() if values)]
+    query = select(m.due_at).where(*where).with_hint(messages, "INDEXED BY ix_messages_unanswered", "sqlite")
+    due = pd.to_datetime(pd.Series([r[0] for r in conn.execute(query)]), utc=True)
     return due.dt.tz_convert(tz).dt.date.reset_index(drop=True)
