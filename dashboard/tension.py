@@ -766,4 +766,5 @@ def describe(row: Mapping[str, Any], lang: str = "ru", has_baseline: bool = True
 
 def reasons(result: TensionResult, frame: pd.DataFrame, lang: str = "ru", region: Region | None = None) -> list[str]:
     has_baseline = result.baseline is not None
-    return [describe(row, lang, has_baseline, region) for row in frame.to_dict("records")]  # dicts: 10× iterrows
+    rows = frame.to_dict("records")  # not iterrows: a Series a row
+    return [describe(row, lang, has_baseline, region) for row in rows]

@@ -119,7 +119,7 @@ def _hover(frame: pd.DataFrame, lang: str) -> list[list[str]]:
         return None if pd.isna(value) else value
 
     rows = []
-    for oktmo, r in zip(frame.index, frame.to_dict("records"), strict=True):  # dicts: iterrows costs 5× as much
+    for oktmo, r in zip(frame.index, frame.to_dict("records"), strict=True):  # not iterrows: a Series a row
         rows.append(
             [
                 r["name"],
