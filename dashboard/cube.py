@@ -24,6 +24,7 @@ from sqlalchemy import BigInteger, Connection, Date, Float, Row, Table, bindpara
 from sqlalchemy.sql.selectable import TextualSelect
 
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
+from dashboard.catalog import SOURCES
 from dashboard.filters import Filters
 from dashboard.store.schema import rollups, topic_rollups
 
@@ -234,6 +235,15 @@ def read(
     return conn.execute(statement, params).all()
 
 
+def _every_channel(kept: int) -> str:
+    """The condition that pins the channel when no filter names it. Tables are keyed by grain, slice, channel, day
+    (schema.py): so that a read seeks its days, every read pins the channel — a slice without it holds '', and one
+    with it holds catalogue channels only (the loader rejects any other), so the catalogue's list reads it all."""
+    if not kept:
+        return " AND source = ''"
+    return f" AND source IN ({', '.join(repr(code) for code in sorted(SOURCES))})"
+
+
 @lru_cache(maxsize=2048)
 def _statement(
     cube: Cube,
@@ -260,6 +270,8 @@ def _statement(
     subtracts = any(sign < 0 for _, sign in grains)
     summed = (*measures, "messages") if subtracts and by and "messages" not in measures else measures
     conditions = "".join(f" AND {name} IN :v_{name}" for name in filtered)
+    if "source" not in filtered:
+        conditions += _every_channel(mask & cube.bit("source"))
 
     def branch(i: int, grain: int, sign: int, grouped: bool) -> str:
         """One piece's rows: summed by the keys (``grouped``, a read of one piece), or as stored, signed, for the

@@ -118,7 +118,9 @@ def first_day(engine: Engine) -> date | None:
 
     def read() -> date | None:
         with engine.connect() as conn:
-            return conn.execute(select(func.min(r.day)).where(r.grain == cube.DAY, r.dims == 0)).scalar()
+            # the slice of no dimensions holds '' as its channel: pinned, the first day is the key's first entry
+            where = (r.grain == cube.DAY, r.dims == 0, r.source == "")
+            return conn.execute(select(func.min(r.day)).where(*where)).scalar()
 
     return once(("first_day", engine.url), read)
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -143,17 +144,19 @@ _hist_columns = [Column(name, Integer, nullable=False, default=0) for name in FI
 _hist_columns += [Column(name, Integer, nullable=False, default=0) for name in RESOLUTION_COLUMNS]
 
 # The rollup cube (dashboard/cube.py): day or month × a slice of the dimensions; a dropped dimension holds ''.
+# Keyed with the channel ahead of the day: every cube read pins the channel, so one under a channel filter walks
+# that channel's days only (migration 0012).
 rollups = Table(
     "rollups",
     metadata,
     # grain: 0 day, 1 month (day = its 1st), 2 calendar week (day = its Monday)
-    Column("grain", SmallInteger, primary_key=True, autoincrement=False),
-    Column("dims", SmallInteger, primary_key=True, autoincrement=False),  # bit mask of the dimensions kept
-    Column("day", Date, primary_key=True),
-    Column("oktmo", String(11), primary_key=True),
-    Column("sector", String(32), primary_key=True),
-    Column("source", String(32), primary_key=True),
-    Column("agency", String(300), primary_key=True),
+    Column("grain", SmallInteger, nullable=False, autoincrement=False),
+    Column("dims", SmallInteger, nullable=False, autoincrement=False),  # bit mask of the dimensions kept
+    Column("day", Date, nullable=False),
+    Column("oktmo", String(11), nullable=False),
+    Column("sector", String(32), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("agency", String(300), nullable=False),
     Column("messages", Integer, nullable=False),
     Column("answered", Integer, nullable=False),
     Column("resolved", Integer, nullable=False),
@@ -161,6 +164,7 @@ rollups = Table(
     Column("answered_in_sla", Integer, nullable=False),
     Column("response_hours_sum", Float, nullable=False),
     *_hist_columns,
+    PrimaryKeyConstraint("grain", "dims", "source", "day", "oktmo", "sector", "agency"),
     sqlite_with_rowid=False,
 )
 Index("ix_rollups_oktmo", rollups.c.grain, rollups.c.dims, rollups.c.oktmo, rollups.c.day)
@@ -170,14 +174,15 @@ Index("ix_rollups_sector", rollups.c.grain, rollups.c.dims, rollups.c.sector, ro
 topic_rollups = Table(
     "topic_rollups",
     metadata,
-    Column("grain", SmallInteger, primary_key=True, autoincrement=False),
-    Column("dims", SmallInteger, primary_key=True, autoincrement=False),
-    Column("day", Date, primary_key=True),
-    Column("oktmo", String(11), primary_key=True),
-    Column("sector", String(32), primary_key=True),
-    Column("source", String(32), primary_key=True),
-    Column("topic", String(200), primary_key=True),
+    Column("grain", SmallInteger, nullable=False, autoincrement=False),
+    Column("dims", SmallInteger, nullable=False, autoincrement=False),
+    Column("day", Date, nullable=False),
+    Column("oktmo", String(11), nullable=False),
+    Column("sector", String(32), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("topic", String(200), nullable=False),
     Column("messages", Integer, nullable=False),
+    PrimaryKeyConstraint("grain", "dims", "source", "day", "oktmo", "sector", "topic"),
     sqlite_with_rowid=False,
 )
 Index("ix_topic_rollups_oktmo", topic_rollups.c.grain, topic_rollups.c.dims, topic_rollups.c.oktmo, topic_rollups.c.day)
