@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
     read_threads: int = Field(default=4, ge=1)  # per worker process, PostgreSQL only; 1: every read in line
+    # PostgreSQL settings of the dashboard's connections (the loader keeps the server's): its reads are short index
+    # walks, for which a parallel plan's workers and JIT compilation cost more than they save (the tension index's
+    # topic counts of a month: 10 ms with two workers, 4 ms without, on 2 cores; docs/benchmarks.md)
+    pg_read_settings: dict[str, str] = Field(
+        default_factory=lambda: {"max_parallel_workers_per_gather": "0", "jit": "off"}
+    )
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:

@@ -71,6 +71,30 @@ def test_a_runaway_query_is_stopped_and_does_not_hold_up_others(store, tmp_path,
     assert len(quick) == 20 and max(quick) < 0.3  # the others were served meanwhile
 
 
+@pytest.mark.postgres
+def test_the_dashboards_postgresql_sessions_plan_without_parallel_workers_or_jit(pg_engine):
+    """The dashboard's connections carry ``pg_read_settings`` next to the statement timeout; a TSUR_ setting
+    replaces them."""
+    defaults = tuple(Settings().pg_read_settings.items())
+    engine = make_engine(PG_URL, statement_timeout_ms=1500, session=defaults)
+    with engine.connect() as conn:
+        shown = {
+            name: conn.exec_driver_sql(f"SHOW {name}").scalar() for name in ("max_parallel_workers_per_gather", "jit")
+        }
+        timeout = conn.exec_driver_sql("SHOW statement_timeout").scalar()
+    engine.dispose()
+    assert shown == {"max_parallel_workers_per_gather": "0", "jit": "off"}
+    assert timeout == "1500ms"
+    with pg_engine.connect() as conn:
+        server_jit = conn.exec_driver_sql("SHOW jit").scalar()  # the server's own, as the loader keeps it
+    chosen = Settings(pg_read_settings={"max_parallel_workers_per_gather": "1"})
+    engine = make_engine(PG_URL, session=tuple(chosen.pg_read_settings.items()))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar() == "1"
+        assert conn.exec_driver_sql("SHOW jit").scalar() == server_jit
+    engine.dispose()
+
+
 @pytest.fixture
 def proxied(pg_engine):
     """The test's PostgreSQL schema reached through a proxy that can be cut: (proxy, engine through it)."""
