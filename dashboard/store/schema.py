@@ -144,8 +144,8 @@ _hist_columns = [Column(name, Integer, nullable=False, default=0) for name in FI
 _hist_columns += [Column(name, Integer, nullable=False, default=0) for name in RESOLUTION_COLUMNS]
 
 # The rollup cube (dashboard/cube.py): day or month × a slice of the dimensions; a dropped dimension holds ''.
-# Keyed with the channel ahead of the day: every cube read pins the channel, so one under a channel filter walks
-# that channel's days only (migration 0012).
+# Keyed and indexed with the channel right after grain and slice: every cube read pins the channel, so one under a
+# channel filter walks that channel's rows only (migration 0012).
 rollups = Table(
     "rollups",
     metadata,
@@ -167,8 +167,8 @@ rollups = Table(
     PrimaryKeyConstraint("grain", "dims", "source", "day", "oktmo", "sector", "agency"),
     sqlite_with_rowid=False,
 )
-Index("ix_rollups_oktmo", rollups.c.grain, rollups.c.dims, rollups.c.oktmo, rollups.c.day)
-Index("ix_rollups_sector", rollups.c.grain, rollups.c.dims, rollups.c.sector, rollups.c.day)
+Index("ix_rollups_oktmo", rollups.c.grain, rollups.c.dims, rollups.c.source, rollups.c.oktmo, rollups.c.day)
+Index("ix_rollups_sector", rollups.c.grain, rollups.c.dims, rollups.c.source, rollups.c.sector, rollups.c.day)
 
 # the topic cube (dashboard/cube.py TOPICS): day or month × a slice of (oktmo, sector, source) × topic
 topic_rollups = Table(
@@ -185,7 +185,14 @@ topic_rollups = Table(
     PrimaryKeyConstraint("grain", "dims", "source", "day", "oktmo", "sector", "topic"),
     sqlite_with_rowid=False,
 )
-Index("ix_topic_rollups_oktmo", topic_rollups.c.grain, topic_rollups.c.dims, topic_rollups.c.oktmo, topic_rollups.c.day)
+Index(
+    "ix_topic_rollups_oktmo",
+    topic_rollups.c.grain,
+    topic_rollups.c.dims,
+    topic_rollups.c.source,
+    topic_rollups.c.oktmo,
+    topic_rollups.c.day,
+)
 
 alerts = Table(
     "alerts",
