@@ -247,7 +247,8 @@ def _every_channel(kept: int) -> str:
     with it holds catalogue channels only (the loader rejects any other), so the catalogue's list reads it all."""
     if not kept:
         return " AND source = ''"
-    return f" AND source IN ({', '.join(repr(code) for code in sorted(SOURCES))})"
+    listed = ", ".join("'" + code.replace("'", "''") + "'" for code in sorted(SOURCES))  # SQL string literals
+    return f" AND source IN ({listed})"
 
 
 @lru_cache(maxsize=2048)
