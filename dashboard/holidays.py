@@ -34,3 +34,9 @@ def holidays_between(first: date, last: date) -> dict[date, str]:
             if first <= extra <= last and str(extra.year) == year:
                 out.setdefault(extra, "перенесённый выходной")
     return dict(sorted(out.items()))
+
+
+@lru_cache(maxsize=256)
+def days_off(first: date, last: date) -> frozenset[date]:
+    """The days of ``holidays_between`` (kept: the tension index asks for the same few spans on every request)."""
+    return frozenset(holidays_between(first, last))

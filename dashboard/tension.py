@@ -31,7 +31,7 @@ from dashboard.catalog import OPEN_STATUSES, load_sectors
 from dashboard.fanout import fan_out
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
-from dashboard.holidays import holidays_between
+from dashboard.holidays import days_off
 from dashboard.i18n import t
 from dashboard.queries import _where, first_day, overdue_by
 from dashboard.region import Region
@@ -308,8 +308,8 @@ def day_types(days: list[date]) -> np.ndarray:
     """Weekday 0–6 per day, public holidays counted as Sundays."""
     if not days:
         return np.array([], dtype=int)
-    holidays = holidays_between(min(days), max(days))
-    return np.array([6 if d in holidays else d.weekday() for d in days])
+    off = days_off(min(days), max(days))
+    return np.array([6 if d in off else d.weekday() for d in days])
 
 
 def weekday_profile(totals: pd.Series) -> np.ndarray:
@@ -317,9 +317,11 @@ def weekday_profile(totals: pd.Series) -> np.ndarray:
     if len(totals) < MIN_BASELINE_DAYS or totals.sum() == 0:
         return np.ones(7)
     types = day_types(list(totals.index))
-    means = pd.Series(totals.to_numpy(dtype=float)).groupby(types).mean().reindex(range(7))
-    means = means.fillna(means.mean())
-    return (means / means.mean()).clip(lower=0.05).to_numpy()
+    days = np.bincount(types, minlength=7)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.bincount(types, totals.to_numpy(dtype=float), minlength=7) / days
+    means = np.where(days > 0, means, np.nanmean(np.where(days > 0, means, np.nan)))  # a type never seen: the mean
+    return np.clip(means / means.mean(), 0.05, None)
 
 
 def overdispersion(weekly: np.ndarray) -> float:
@@ -369,6 +371,18 @@ def _ramp(value: np.ndarray, start: float, full: float) -> np.ndarray:
     return np.clip((np.asarray(value, dtype=float) - start) / (full - start), 0, 1)
 
 
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values in order and each value's position among them — ``np.unique(…, return_inverse=True)``
+    by hashing: numpy sorts an object array by Python comparisons, ~10× slower on a few thousand codes."""
+    positions, distinct = pd.factorize(values, sort=True)
+    return np.asarray(distinct, dtype=object), positions
+
+
+def _firsts(positions: np.ndarray) -> np.ndarray:
+    """Where each position of ``_codes`` first occurs."""
+    return np.unique(positions, return_index=True)[1]
+
+
 def _keyed(*columns: np.ndarray) -> np.ndarray:
     """One string key per row from code columns (codes never hold the separator)."""
     key = np.asarray(columns[0], dtype=object)
@@ -382,8 +396,8 @@ def _weekly(weekly: pd.DataFrame, keys: list[str]) -> np.ndarray:
     dispersion."""
     if weekly.empty:
         return np.empty((0, 0))
-    _, rows = np.unique(_keyed(*[weekly[k].to_numpy(dtype=object) for k in keys]), return_inverse=True)
-    weeks, columns = np.unique(weekly["week"].to_numpy(dtype=object), return_inverse=True)
+    _, rows = _codes(_keyed(*[weekly[k].to_numpy(dtype=object) for k in keys]))
+    weeks, columns = _codes(weekly["week"].to_numpy(dtype=object))
     table = np.zeros((rows.max() + 1, len(weeks)))
     np.add.at(table, (rows, columns), weekly["messages"].to_numpy(dtype=float))
     return table
@@ -594,7 +608,7 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     )
     # per capita against the region's rate for the same sector (municipalities with a population figure)
     known_people = population > 0
-    sectors_of, sector_pos = np.unique(sector, return_inverse=True)
+    sectors_of, sector_pos = _codes(sector)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.bincount(sector_pos, np.where(known_people, observed, 0), len(sectors_of)) / np.bincount(
             sector_pos, np.where(known_people, population, 0), len(sectors_of)
@@ -625,14 +639,14 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
 
     # sectors: the same tests on sector totals, the hottest place as the fourth component
     chosen = shown
-    s_codes, s_pos = np.unique(sector[chosen], return_inverse=True)
+    s_codes, s_pos = _codes(sector[chosen])
     s_sum = lambda values: np.bincount(s_pos, values[chosen], len(s_codes)).astype("int64")  # noqa: E731
     s_observed, s_baseline, s_overdue = s_sum(observed), s_sum(baseline), s_sum(overdue)
     sector_weekly = weekly if not municipalities else weekly[weekly["oktmo"].isin(municipalities)]
     alpha_sectors = overdispersion(_weekly(sector_weekly, ["sector"])) if has_baseline else 0.1
     in_place = np.isin(t_oktmo, municipalities) if municipalities else np.ones(len(t_oktmo), dtype=bool)
-    st_codes, st_pos = np.unique(_keyed(t_sector[in_place], t_topic[in_place]), return_inverse=True)
-    first_of = np.unique(st_pos, return_index=True)[1]
+    st_codes, st_pos = _codes(_keyed(t_sector[in_place], t_topic[in_place]))
+    first_of = _firsts(st_pos)
     st_sector, st_topic = t_sector[in_place][first_of], t_topic[in_place][first_of]
     st_period = np.bincount(st_pos, t_period[in_place], len(st_codes)).astype("int64")
     st_baseline = np.bincount(st_pos, t_baseline[in_place], len(st_codes)).astype("int64")
@@ -661,7 +675,8 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     )
     # the hottest place of each sector: its first point in the ranked order
     p_sector = points["sector"].to_numpy(dtype=object)
-    hot_codes, hot_first = np.unique(p_sector, return_index=True)
+    hot_codes, hot_pos = _codes(p_sector)
+    hot_first = _firsts(hot_pos)
     hot_at = pd.Index(hot_codes).get_indexer(s_codes)
     p_index = points["index"].to_numpy(dtype=float)
     hottest = np.where(hot_at >= 0, p_index[hot_first[hot_at]] if len(hot_first) else 0.0, 0.0)
@@ -687,7 +702,10 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
         }
     )
 
-    by_place = pd.Series(scored["index"], index=pd.Index(oktmo, name="oktmo"), name="index").groupby(level=0).max()
+    places, place_pos = _codes(oktmo)
+    highest = np.full(len(places), np.nan)
+    np.fmax.at(highest, place_pos, scored["index"])
+    by_place = pd.Series(highest, index=pd.Index(places, name="oktmo"), name="index")
     spark_from, _ = spark_window(inputs.period)
     spark_days = [spark_from + timedelta(days=i) for i in range((p_to - spark_from).days + 1)]
     sectors["spark"] = _sparks(inputs.spark, list(sectors["sector"]), spark_days)
