@@ -7,10 +7,8 @@ The page formats the tables for the language; the XLSX export writes the same ta
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,9 +54,19 @@ class Table:
     columns: tuple[Column, ...]
     rows: pd.DataFrame
 
-    def cell(self, row: Mapping[str, Any], column: Column, lang: str) -> str:
-        kind = row["kind"] if column.kind == "row" else column.kind
-        return KINDS[kind][0](row[column.key], lang)
+    def texts(self, lang: str) -> list[tuple[str, ...]]:
+        """Each row's cells as the page shows them (formatted column by column: ``to_dict`` of a small frame costs
+        more than formatting it)."""
+        kinds = self.rows["kind"].tolist() if "kind" in self.rows else []
+        columns = []
+        for column in self.columns:
+            values = self.rows[column.key].tolist()
+            if column.kind == "row":
+                columns.append([KINDS[kind][0](v, lang) for kind, v in zip(kinds, values, strict=True)])
+            else:
+                show = KINDS[column.kind][0]
+                columns.append([show(v, lang) for v in values])
+        return list(zip(*columns, strict=True))
 
 
 @dataclass(frozen=True)

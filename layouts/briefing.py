@@ -44,25 +44,20 @@ def briefing_page(lang: str = "ru") -> html.Div:
     )
 
 
-def table(data: Table, lang: str, limit: int | None = None) -> html.Table:
-    rows = data.rows if limit is None else data.rows.head(limit)
+def table(data: Table, lang: str) -> html.Table:
+    numeric = ["num" if c.kind in NUMERIC else None for c in data.columns]
     return html.Table(
         className="briefing-table",
         children=[
             html.Thead(
                 html.Tr(
-                    [html.Th(t(c.label, lang), className="num" if c.kind in NUMERIC else None) for c in data.columns]
+                    [html.Th(t(c.label, lang), className=cls) for c, cls in zip(data.columns, numeric, strict=True)]
                 )
             ),
             html.Tbody(
                 [
-                    html.Tr(
-                        [
-                            html.Td(data.cell(row, c, lang), className="num" if c.kind in NUMERIC else None)
-                            for c in data.columns
-                        ]
-                    )
-                    for row in rows.to_dict("records")  # dicts: iterrows builds a pandas Series a row
+                    html.Tr([html.Td(text, className=cls) for text, cls in zip(row, numeric, strict=True)])
+                    for row in data.texts(lang)
                 ]
             ),
         ],

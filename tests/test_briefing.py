@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from werkzeug.serving import make_server
 
 from app import create_app
-from dashboard import briefing
+from dashboard import briefing, formatting
 from dashboard.render import find_chromium, offline_flags
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
@@ -56,8 +56,10 @@ def test_briefing_compares_the_period_with_the_previous_one(app, service, region
     assert english.summary.rows["indicator"].iloc[0] == "Messages"
     assert english.points.rows.iloc[0]["sector"] == "Housing and utilities"
     assert english.points.rows.iloc[0]["municipality"] == "Novocheboksarsk"
-    cell = data.summary.cell(data.summary.rows.iloc[1], data.summary.columns[1], "ru")
+    cell = data.summary.texts("ru")[1][1]  # the answered share this period
     assert cell.endswith("%") and "," in cell  # a share, formatted the Russian way
+    median = data.summary.rows.iloc[3]["current"]
+    assert data.summary.texts("ru")[3][1] == formatting.hours(median, "ru") != "—"  # each row in its own kind
 
 
 def test_a_previous_period_the_data_does_not_cover_is_not_compared(app, service):
