@@ -89,7 +89,7 @@ def synthetic_inputs(
         .reset_index()
     )
     period_cells = daily[daily["day"] > END - timedelta(days=PERIOD_DAYS)].groupby(["sector", "oktmo"])["messages"]
-    overdue = period_cells.sum().apply(lambda n: rng.binomial(n, 0.04)).astype("int64")
+    overdue = period_cells.sum().apply(lambda n: rng.binomial(n, 0.04)).to_dict()
     return TensionInputs.from_daily(
         period=(END - timedelta(days=PERIOD_DAYS - 1), END),
         baseline=(days[0], END - timedelta(days=PERIOD_DAYS)),

@@ -46,18 +46,34 @@ def overdue_by(
     engine: Engine, filters: Filters, now: datetime, region: Region, key: str | tuple[str, ...] = ()
 ) -> pd.Series:
     """Messages of the period still unanswered past their SLA target at ``now``, optionally per ``key``
-    (sector, oktmo or agency, or several of them for a MultiIndex; with no key, one value under "all").
+    (sector, oktmo or agency, or several of them for a MultiIndex; with no key, one value under "all")."""
+    keys = (key,) if isinstance(key, str) else tuple(key)
+    counts = overdue_counts(engine, filters, now, region, keys)
+    if not keys:
+        return pd.Series({"all": sum(counts.values())}, dtype="int64")
+    ordered = sorted(counts)
+    index = (
+        pd.Index([group[0] for group in ordered], dtype=object, name=keys[0])
+        if len(keys) == 1
+        else pd.MultiIndex.from_tuples(ordered, names=list(keys))
+    )
+    return pd.Series([counts[group] for group in ordered], index=index, dtype="int64", name="overdue")
+
+
+def overdue_counts(
+    engine: Engine, filters: Filters, now: datetime, region: Region, keys: tuple[str, ...]
+) -> dict[tuple, int]:
+    """``overdue_by`` as a dict from each group of ``keys`` (a tuple) to its count; groups may hold zeros.
 
     Days that ended at least the longest SLA ago are read from rollups (every open message there is
     overdue); the last few days are counted by the database against each message's own target (``due_at``),
-    through the index of unanswered messages — once per request (``recent_overdue``).
+    through the index of unanswered messages — once per request (``recent_overdue``). Summed in a dict: a few
+    hundred groups, where concatenating and grouping frames cost 3 – 6 ms a call.
     """
-    keys = (key,) if isinstance(key, str) else tuple(key)
     if not set(keys) <= set(RECENT_KEYS[1:]):
         raise ValueError(f"overdue counts group by sector, oktmo and agency only, not {keys}")
     now_local = now.astimezone(region.timezone)
     cutoff = (now_local - timedelta(hours=load_sla().max_hours)).date()
-    # summed in a dict: a few hundred groups, where concatenating and grouping frames cost 3 – 6 ms a call
     counts: dict[tuple, int] = {}
     if filters.date_from < cutoff:
         old_to = min(filters.date_to, cutoff - timedelta(days=1))
@@ -72,15 +88,7 @@ def overdue_by(
             if first <= row[0] <= last and (not places or row[2] in places):
                 group = tuple(row[i] for i in at)
                 counts[group] = counts.get(group, 0) + row[-1]
-    if not keys:
-        return pd.Series({"all": sum(counts.values())}, dtype="int64")
-    ordered = sorted(counts)
-    index = (
-        pd.Index([group[0] for group in ordered], dtype=object, name=keys[0])
-        if len(keys) == 1
-        else pd.MultiIndex.from_tuples(ordered, names=list(keys))
-    )
-    return pd.Series([counts[group] for group in ordered], index=index, dtype="int64", name="overdue")
+    return counts
 
 
 def recent_overdue(engine: Engine, filters: Filters, days: tuple[date, date], now: datetime) -> list[tuple]:

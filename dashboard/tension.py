@@ -33,7 +33,7 @@ from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.holidays import days_off
 from dashboard.i18n import t
-from dashboard.queries import _where, first_day, overdue_by
+from dashboard.queries import _where, first_day, overdue_counts
 from dashboard.region import Region
 from dashboard.store.schema import messages
 
@@ -73,7 +73,7 @@ class TensionInputs:
     totals: pd.Series  # day → the region's messages on each baseline day (the weekday profile)
     spark: pd.DataFrame  # sector, day, messages over SPARK days (the municipality filter applied)
     topics: pd.DataFrame  # sector, oktmo, topic, period, baseline
-    overdue: pd.Series  # (sector, oktmo) → messages of the period overdue now
+    overdue: Mapping[tuple[str, str], int]  # (sector, oktmo) → messages of the period overdue now
     last_day_share: float = 1.0  # how much of the period's last day has passed (it may be today)
 
     @classmethod
@@ -83,7 +83,7 @@ class TensionInputs:
         baseline: tuple[date, date] | None,
         daily: pd.DataFrame,
         topics: pd.DataFrame,
-        overdue: pd.Series,
+        overdue: Mapping[tuple[str, str], int],
         municipalities: tuple[str, ...] = (),
         last_day_share: float = 1.0,
     ) -> TensionInputs:
@@ -232,7 +232,7 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
         read(wide, [*cell_keys, "week"], *recent) if recent else None,
         read(wide, ["day"], *baseline) if baseline else None,
         lambda: spark_counts(engine, filters),
-        lambda: overdue_by(engine, wide, now, region, key=("sector", "oktmo")),
+        lambda: overdue_counts(engine, wide, now, region, ("sector", "oktmo")),
     )
     return TensionInputs(
         period=period,
@@ -295,7 +295,7 @@ def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region
         baseline=None if data_start is None else (data_start, filters.date_from - timedelta(days=1)),
         daily=_frame(daily, ["day", "sector", "oktmo", "messages"]),
         topics=_frame(topics, ["sector", "oktmo", "topic", "period", "baseline"]),
-        overdue=late.groupby(["sector", "oktmo"])["overdue"].sum().astype("int64"),
+        overdue=late.groupby(["sector", "oktmo"])["overdue"].sum().to_dict(),
         municipalities=filters.municipalities,
         last_day_share=elapsed_share(filters, now, region),
     )
@@ -577,12 +577,7 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     sector, oktmo, observed, baseline = sector[order], oktmo[order], observed[order], baseline[order]
     cell_keys = _keyed(sector, oktmo)
     late = inputs.overdue
-    late_of = (
-        {}
-        if late.empty
-        else dict(zip(_keyed(late.index.get_level_values(0), late.index.get_level_values(1)), late, strict=True))
-    )
-    overdue = np.array([late_of.get(k, 0) for k in cell_keys], dtype="int64")
+    overdue = np.array([late.get(cell, 0) for cell in zip(sector, oktmo, strict=True)], dtype="int64")
     people = region.municipalities["population"].to_dict()
     population = np.array([people.get(code, np.nan) for code in oktmo], dtype=float)
     names = region.municipalities["name"]

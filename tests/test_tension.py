@@ -376,7 +376,7 @@ def test_unknown_population_scales_the_other_components_instead_of_counting_zero
         (FIRST_DAY, PERIOD.date_from - timedelta(days=1)),
         daily,
         topics,
-        pd.Series(dtype="int64"),
+        {},
     )
     spike = point(tension.compute(inputs, region), "zhkh", yantikovo)
     assert spike["s_volume"] == pytest.approx(1.0) and spike["s_spread"] == 0
