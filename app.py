@@ -32,8 +32,8 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
     region = get_region(settings.region)
     if service is None:
         init_db(get_engine(settings.resolved_database_url), region)  # migrations may run longer than a query may
-        session = tuple(settings.pg_read_settings.items())
-        engine = get_engine(settings.resolved_database_url, settings.statement_timeout_ms, session)
+        pg_settings = tuple(settings.pg_read_settings.items())
+        engine = get_engine(settings.resolved_database_url, settings.statement_timeout_ms, pg_settings)
         service = DashboardService(engine, region)
     server = Flask(__name__)
     server.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)

@@ -76,7 +76,7 @@ def test_the_dashboards_postgresql_sessions_plan_without_parallel_workers_or_jit
     """The dashboard's connections carry ``pg_read_settings`` next to the statement timeout; a TSUR_ setting
     replaces them."""
     defaults = tuple(Settings().pg_read_settings.items())
-    engine = make_engine(PG_URL, statement_timeout_ms=1500, session=defaults)
+    engine = make_engine(PG_URL, statement_timeout_ms=1500, pg_settings=defaults)
     with engine.connect() as conn:
         shown = {
             name: conn.exec_driver_sql(f"SHOW {name}").scalar() for name in ("max_parallel_workers_per_gather", "jit")
@@ -88,7 +88,7 @@ def test_the_dashboards_postgresql_sessions_plan_without_parallel_workers_or_jit
     with pg_engine.connect() as conn:
         server_jit = conn.exec_driver_sql("SHOW jit").scalar()  # the server's own, as the loader keeps it
     chosen = Settings(pg_read_settings={"max_parallel_workers_per_gather": "1"})
-    engine = make_engine(PG_URL, session=tuple(chosen.pg_read_settings.items()))
+    engine = make_engine(PG_URL, pg_settings=tuple(chosen.pg_read_settings.items()))
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar() == "1"
         assert conn.exec_driver_sql("SHOW jit").scalar() == server_jit

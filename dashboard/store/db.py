@@ -24,13 +24,13 @@ from dashboard.settings import get_settings
 from dashboard.store.schema import day_versions, messages, meta, municipalities, sectors
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-Session = tuple[tuple[str, str], ...]  # PostgreSQL settings of a connection: (name, value) pairs
+PgSettings = tuple[tuple[str, str], ...]  # PostgreSQL settings of a connection: (name, value) pairs
 
 
-def make_engine(url: str, statement_timeout_ms: int | None = None, session: Session = ()) -> Engine:
+def make_engine(url: str, statement_timeout_ms: int | None = None, pg_settings: PgSettings = ()) -> Engine:
     """An engine with the store's settings; ``statement_timeout_ms`` cancels any statement running longer
     (the dashboard's engine has one, so a runaway query cannot hold a worker; the loader's has none).
-    ``session``: PostgreSQL settings of every connection (the dashboard's ``pg_read_settings``)."""
+    ``pg_settings``: PostgreSQL settings of every connection (the dashboard's ``pg_read_settings``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -51,7 +51,7 @@ def make_engine(url: str, statement_timeout_ms: int | None = None, session: Sess
         if statement_timeout_ms:
             _sqlite_statement_timeout(engine, statement_timeout_ms / 1000)
         return engine
-    options = [*session, *([("statement_timeout", str(statement_timeout_ms))] if statement_timeout_ms else [])]
+    options = [*pg_settings, *([("statement_timeout", str(statement_timeout_ms))] if statement_timeout_ms else [])]
     connect_args = {"options": " ".join(f"-c {name}={value}" for name, value in options)} if options else {}
     settings = get_settings()
     return create_engine(
@@ -85,8 +85,8 @@ def is_timeout(exc: SQLAlchemyError) -> bool:
 
 
 @lru_cache(maxsize=4)
-def get_engine(url: str | None = None, statement_timeout_ms: int | None = None, session: Session = ()) -> Engine:
-    return make_engine(url or get_settings().resolved_database_url, statement_timeout_ms, session)
+def get_engine(url: str | None = None, statement_timeout_ms: int | None = None, pg_settings: PgSettings = ()) -> Engine:
+    return make_engine(url or get_settings().resolved_database_url, statement_timeout_ms, pg_settings)
 
 
 def migrate(engine: Engine) -> None:
