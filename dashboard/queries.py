@@ -79,7 +79,7 @@ def overdue_counts(
         old_to = min(filters.date_to, cutoff - timedelta(days=1))
         with engine.connect() as conn:
             for *group, count in cube.read(conn, filters, ["open_unanswered"], by=keys, date_to=old_to):
-                counts[tuple(group)] = counts.get(tuple(group), 0) + int(count)
+                counts[tuple(group)] = int(count)  # the cube's rows are one a group
     if filters.date_to >= cutoff:
         first, last = max(filters.date_from, cutoff), filters.date_to
         places = set(filters.municipalities)
