@@ -19,6 +19,8 @@ from dashboard.security import init_security_headers
 from dashboard.service import DashboardService, cache
 from dashboard.settings import Settings, get_settings
 from dashboard.store.db import get_engine, init_db
+from geo.federal import FEDERAL_MAP
+from geo.serve import boundaries
 from layouts import ids
 from layouts.briefing import briefing_page
 from layouts.shell import shell
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
     server.extensions["tsur"] = service
     init_auth(server, service.engine, settings)
     server.register_blueprint(api)
+    server.register_blueprint(boundaries([region.boundaries_path, FEDERAL_MAP]))
     app = Dash(
         __name__,
         server=server,

@@ -26,7 +26,16 @@ from dashboard.access import AccessDenied, Principal, denied_message
 from dashboard.i18n import t
 from dashboard.settings import Settings
 
-PUBLIC = ("/login", "/healthz", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/api/v1/openapi.json")
+# the maps' shapes (/geo/) are assets like the others: the project's own public OpenStreetMap boundaries
+PUBLIC = (
+    "/login",
+    "/healthz",
+    "/assets/",
+    "/geo/",
+    "/_dash-component-suites/",
+    "/_favicon.ico",
+    "/api/v1/openapi.json",
+)
 MACHINE = ("/api/", "/_dash-", "/_reload-hash")  # answered in JSON (401/403), never redirected to the login page
 WALL_PATHS = ("/wall", "/_dash-", "/_reload-hash", "/logout")
 ADMIN_PATHS = ("/api/v1/users",)

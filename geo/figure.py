@@ -1,7 +1,13 @@
-"""Figure-ready geometry of a region, built once per process: GeoJSON, outline, labels, view."""
+"""Figure-ready geometry of a region, built once per process: GeoJSON, outline, labels, view.
+
+The dashboard's maps do not carry the shapes in their figures: each trace names the shapes' URL
+(``RegionGeometry.url``), which the browser fetches once per page and keeps (``geo.serve`` answers it, cacheable for
+good: the URL holds a digest of the content). A map's answer then holds only its values.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -9,7 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
+
+URL_PREFIX = "/geo/"
+SHAPES = ("features", "outline")  # every municipality (feature id = OKTMO); the region's outline (id "outline")
+OUTLINE_ID = "outline"
 
 
 @dataclass(frozen=True)
@@ -20,14 +30,12 @@ class RegionGeometry:
     label_points: dict[str, tuple[float, float]]  # oktmo → (lon, lat) inside the polygon
     bounds: tuple[float, float, float, float]
     largest_first: tuple[int, ...]  # positions of the features by area, largest first (the print map's drawing order)
+    served: dict[str, bytes]  # SHAPES → compact GeoJSON, as ``geo.serve`` sends it
+    digest: str  # of ``served``: part of the URLs, so a changed boundary file is a new address
 
-    def subset(self, ids: list[str]) -> dict:
-        """A FeatureCollection of just these features (each trace ships only what it draws)."""
-        wanted = set(ids)
-        return {
-            "type": "FeatureCollection",
-            "features": [f for f in self.geojson["features"] if str(f["id"]) in wanted],
-        }
+    def url(self, shape_name: str) -> str:
+        """Where the browser fetches one of ``SHAPES`` (``geo.serve``)."""
+        return f"{URL_PREFIX}{self.digest}/{shape_name}.geojson"
 
     def view(self, width_px: int = 1000, height_px: int = 640) -> tuple[dict[str, float], float]:
         """Centre and zoom that fit the region into a map of the given size (web Mercator, MapLibre's 512 px
@@ -55,8 +63,8 @@ def region_geometry(path: Path) -> RegionGeometry:
     union = shapely.union_all(geoms)
     lon: list[float | None] = []
     lat: list[float | None] = []
-    polygons = getattr(union, "geoms", [union])
-    for polygon in polygons:
+    exteriors = [shapely.Polygon(polygon.exterior) for polygon in getattr(union, "geoms", [union])]
+    for polygon in exteriors:
         xs, ys = polygon.exterior.coords.xy
         lon += [*xs, None]
         lat += [*ys, None]
@@ -69,4 +77,15 @@ def region_geometry(path: Path) -> RegionGeometry:
         "features": [{"type": "Feature", "id": str(f["id"]), "geometry": f["geometry"]} for f in data["features"]],
     }
     largest_first = tuple(sorted(range(len(geoms)), key=lambda i: -geoms[i].area))
-    return RegionGeometry(slim, tuple(lon), tuple(lat), labels, tuple(union.bounds), largest_first)
+    outline = {
+        "type": "FeatureCollection",
+        # the outer rings only, as the print map draws it: the slivers between units are no border
+        "features": [{"type": "Feature", "id": OUTLINE_ID, "geometry": mapping(shapely.MultiPolygon(exteriors))}],
+    }
+    served = {name: _compact(value) for name, value in zip(SHAPES, (slim, outline), strict=True)}
+    digest = hashlib.sha256(b"".join(served[name] for name in SHAPES)).hexdigest()[:16]
+    return RegionGeometry(slim, tuple(lon), tuple(lat), labels, tuple(union.bounds), largest_first, served, digest)
+
+
+def _compact(value: dict) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()

@@ -7,7 +7,7 @@ import pandas as pd
 from plotly.colors import get_colorscale
 
 from dashboard import formatting as fmt
-from geo.figure import RegionGeometry
+from geo.figure import OUTLINE_ID, RegionGeometry
 
 METRICS: dict[str, dict] = {
     "per_10k": {
@@ -194,8 +194,8 @@ def map_figure(
 
     ``type_scale`` multiplies the map's type (labels, legend); by default ×1.7 on maps 1800 px wide or more.
 
-    Returns a plain figure dict: building it skips plotly's validation of the embedded GeoJSON (~10× faster),
-    and each trace carries only the features it draws, so the boundaries travel to the browser once.
+    Returns a plain figure dict (plotly's validation of every property is not needed here). The shapes are not
+    in it: its traces name their URL (``RegionGeometry.url``), which the browser fetches once per page.
     """
     spec = METRICS[metric]
     big = type_scale or (1.7 if size[0] >= 1800 else 1.0)  # 4K: the page zooms its other panels alike
@@ -206,13 +206,14 @@ def map_figure(
     has = values.notna().to_numpy()
     colours = THEMES[theme]
     line = {"color": colours["border"], "width": 1}
+    features = geometry.url("features")  # every trace draws its ``locations`` of the shapes the browser holds
     traces: list[dict] = []
     if (~has).any():
         missing = [str(k) for k in frame.index[~has]]
         traces.append(
             {
                 "type": "choroplethmap",
-                "geojson": geometry.subset(missing),
+                "geojson": features,
                 "locations": missing,
                 "z": [0] * len(missing),
                 "colorscale": [[0, colours["no_data"]], [1, colours["no_data"]]],
@@ -226,7 +227,7 @@ def map_figure(
     present = [str(k) for k in frame.index[has]]
     coloured = {
         "type": "choroplethmap",
-        "geojson": geometry.subset(present),
+        "geojson": features,
         "locations": present,
         "z": [round(float(v), 3) for v in values[has]],
         "customdata": [c for c, h in zip(custom, has, strict=True) if h],
@@ -256,7 +257,7 @@ def map_figure(
         traces.append(
             {
                 "type": "choroplethmap",
-                "geojson": geometry.subset([selected]),
+                "geojson": features,
                 "locations": [selected],
                 "z": [0],
                 "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
@@ -282,12 +283,14 @@ def map_figure(
         )
     traces.append(
         {
-            "type": "scattermap",
-            "lon": list(geometry.outline_lon),
-            "lat": list(geometry.outline_lat),
-            "mode": "lines",
-            "line": {"color": colours["outline"], "width": 2},
+            "type": "choroplethmap",
+            "geojson": geometry.url("outline"),
+            "locations": [OUTLINE_ID],
+            "z": [0],
+            "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+            "showscale": False,
             "hoverinfo": "skip",
+            "marker": {"line": {"color": colours["outline"], "width": 2}},
             "showlegend": False,
         }
     )

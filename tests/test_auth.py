@@ -15,6 +15,7 @@ from dashboard.filters import Filters
 from dashboard.loader.ingest import load_file
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from geo.figure import region_geometry
 from layouts import ids
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
@@ -89,6 +90,11 @@ def test_everything_is_closed_without_signing_in(app):
     assert client.get("/briefing/export.xlsx").status_code == 302
     assert client.get("/healthz").status_code == 200  # for the load balancer
     assert client.get("/assets/style.css").status_code == 200
+    # the maps' shapes are assets too (public OpenStreetMap boundaries): a wall screen or a page fetches them alike
+    assert (
+        client.get(region_geometry(app.server.extensions["tsur"].region.boundaries_path).url("outline")).status_code
+        == 200
+    )
 
 
 def test_sign_in_sets_a_hardened_session_cookie_and_sign_out_ends_it(service, tmp_path):

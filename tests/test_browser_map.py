@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
+from geo.figure import OUTLINE_ID
 from tests.conftest import save_screenshot
 from tests.test_browser import VIEW, dashboard  # noqa: F401 - the fixture is shared
 
@@ -41,19 +43,36 @@ def click_on_map(dash_duo, lon: float, lat: float) -> None:
     actions.move_by_offset(round(x - width / 2), round(y - height / 2)).click().perform()
 
 
-def test_map_draws_every_municipality_without_internet(dash_duo, dashboard):  # noqa: F811
+def test_map_draws_every_municipality_without_internet(dash_duo, dashboard, region):  # noqa: F811
     dash_duo.start_server(dashboard)
     dash_duo.driver.get(dash_duo.server_url + VIEW)
     wait_for_map(dash_duo)
     figure = dash_duo.driver.execute_script("return document.querySelector('#heat-map .js-plotly-plot').data;")
     located = {loc for trace in figure if trace["type"] == "choroplethmap" for loc in trace["locations"]}
-    assert len(located) == 26
+    assert located - {OUTLINE_ID} == set(region.municipalities.index)
+    # the figure names the shapes' address; MapLibre drew the polygons it fetched from there
+    until(lambda: drawn_polygons(dash_duo) >= 26, timeout=10)
     ranking = [e.text for e in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".rank-item .rank-name")]
     assert ranking[0] == "Канаш"  # 3 messages for 44 354 residents: the highest rate in the hand data
+    options = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#map-metric label")
+    next(o for o in options if o.text == "Сообщений").click()  # a new figure: the shapes are not fetched again
+    dash_duo.wait_for_contains_text(".ranking h3", "сообщений", timeout=10)
+    until(lambda: drawn_polygons(dash_duo) >= 26, timeout=10)
     resources = dash_duo.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name);")
     outside = [r for r in resources if not r.startswith(dash_duo.server_url)]
     assert outside == [], f"the page fetched from outside: {outside}"
+    shapes = sorted(r.rsplit("/", 1)[1] for r in resources if "/geo/" in r)
+    assert shapes == ["features.geojson", "outline.geojson"], shapes
     assert dash_duo.get_logs() == []
+
+
+def drawn_polygons(dash_duo) -> int:
+    """Polygons MapLibre has drawn on the heat map (filled areas the map renders in view)."""
+    return dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#heat-map .js-plotly-plot');"
+        "const map = gd._fullLayout.map._subplot.map;"
+        "return map.queryRenderedFeatures().filter(f => f.layer.type === 'fill').length;"
+    )
 
 
 def test_click_on_a_municipality_opens_its_card_and_back(dash_duo, dashboard):  # noqa: F811

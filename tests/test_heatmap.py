@@ -22,7 +22,8 @@ from dashboard.loader.ingest import load_file, load_frame
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from dashboard.store.schema import messages
-from geo.figure import region_geometry
+from geo.federal import FEDERAL_MAP
+from geo.figure import OUTLINE_ID, SHAPES, region_geometry
 from layouts.map_figure import map_figure, town_labels
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
@@ -111,12 +112,19 @@ def test_map_figure_traces_cover_all_municipalities(loaded, region):
     go.Figure(figure)  # a valid plotly figure: raises on any unknown property
     coloured = next(t for t in figure["data"] if t["type"] == "choroplethmap" and t.get("showscale") is not False)
     assert coloured["colorscale"][0][1] == "rgb(255,255,204)"  # low values light yellow, high dark red
+    geometry = region_geometry(region.boundaries_path)
     choropleths = [trace for trace in figure["data"] if trace["type"] == "choroplethmap"]
-    located = [loc for trace in choropleths for loc in trace["locations"]]
+    places = [trace for trace in choropleths if trace["locations"] != [OUTLINE_ID]]
+    located = [loc for trace in places for loc in trace["locations"]]
     assert sorted(located) == sorted(region.municipalities.index)  # each exactly once
-    for trace in choropleths:  # every trace carries exactly the features it draws
-        assert sorted(f["id"] for f in trace["geojson"]["features"]) == sorted(trace["locations"])
+    # no shapes in the figure: every trace names the shapes' address, which holds a feature for each location
+    assert {trace["geojson"] for trace in places} == {geometry.url("features")}
+    served = {f["id"] for f in json.loads(geometry.served["features"])["features"]}
+    assert set(located) == served
+    outline = next(trace for trace in choropleths if trace["locations"] == [OUTLINE_ID])
+    assert outline["geojson"] == geometry.url("outline") and outline["hoverinfo"] == "skip"
     payload = json.dumps(figure)
+    assert len(payload) < 15_000  # values and labels only (the shapes alone are ~95 KB)
     assert "openmaptiles" not in payload and "http" not in payload  # no outside font or tile server
     assert figure["layout"]["map"]["style"]["layers"][0]["type"] == "background"
     texts = [t for trace in figure["data"] if trace["type"] == "scattermap" for t in trace.get("text", [])]
@@ -275,6 +283,27 @@ def client(loaded, region, tmp_path):
     settings = Settings(data_dir=tmp_path, cache_type="NullCache")
     app = create_app(settings, DashboardService(loaded, region, clock=lambda: NOW))
     return app.server.test_client()
+
+
+def test_the_maps_shapes_are_served_at_addresses_cached_for_good(client, region):
+    geometry = region_geometry(region.boundaries_path)
+    for name in SHAPES:
+        response = client.get(geometry.url(name), headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+        assert response.headers["Content-Encoding"] == "gzip"  # ~80 KB of coordinates travel as ~25 KB
+        assert "immutable" in response.headers["Cache-Control"] and "no-store" not in response.headers["Cache-Control"]
+    features = client.get(geometry.url("features")).get_json()
+    assert sorted(f["id"] for f in features["features"]) == sorted(region.municipalities.index)
+    outline = client.get(geometry.url("outline")).get_json()["features"]
+    assert [f["id"] for f in outline] == [OUTLINE_ID]
+    union = shapely.union_all([shape(f["geometry"]) for f in features["features"]])
+    # the region's outer rings: the union with the slivers between units (< 0.1 % of it) filled
+    assert shape(outline[0]["geometry"]).area == pytest.approx(union.area, rel=1e-3)
+    assert not any(polygon.interiors for polygon in shape(outline[0]["geometry"]).geoms)
+    assert client.get(region_geometry(FEDERAL_MAP).url("features")).status_code == 200  # the «Россия» view's
+    # an address of other content (an older boundary file, a guess) and an unknown shape are not found
+    assert client.get(geometry.url("features").replace(geometry.digest, "0" * 16)).status_code == 404
+    assert client.get(geometry.url("features").replace("features", "labels")).status_code == 404
 
 
 def test_api_heatmap_lists_every_municipality(client, region):
