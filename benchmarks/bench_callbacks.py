@@ -17,8 +17,8 @@ time is the server's (routing, the queries, the figure, JSON) without the networ
   response bytes raw and gzipped;
 * cached (``SimpleCache``): the same request a second time;
 * the process's peak RSS after the callbacks (before the naive baseline, which holds every message in memory);
-* the first page's transfer: the HTML, every script and stylesheet it loads, the layout and dependencies, and the
-  initial callbacks' answers — raw and as the server sends them compressed;
+* the first page's transfer: the HTML, every script and stylesheet it loads, the layout and dependencies, the
+  initial callbacks' answers and the map's shapes they name — raw and as the server sends them compressed;
 * naive baseline: every message in one pandas DataFrame, each callback's figures computed by filtering it
   (data only, no figure, no JSON — the comparison flatters the baseline), p50 / p95 and the ratio to the callbacks.
 """
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import platform
 import random
@@ -212,6 +213,10 @@ def first_page(client, initial: dict[str, dict]) -> tuple[int, int]:
         sent = client.post("/_dash-update-component", json=request, headers=headers)
         raw_total += len(plain.get_data())
         sent_total += len(sent.get_data())
+        # the shapes the map's traces name, which the browser fetches once (geo/serve.py)
+        named = re.findall(r'"geojson":\s*("[^"]+")', plain.get_data(as_text=True))  # '/' comes as \u002f
+        for shapes in sorted({json.loads(literal) for literal in named}):
+            get(shapes)
     return raw_total, sent_total
 
 

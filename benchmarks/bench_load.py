@@ -1,9 +1,13 @@
-"""Load benchmark: `tsur demo`-style generation + loading into SQLite, against pandas.DataFrame.to_sql.
+"""Load benchmark: `tsur demo`-style generation + loading into SQLite, against pandas.DataFrame.to_sql and SQLite's
+own floor.
 
     python benchmarks/bench_load.py --messages 1000000 [--out benchmarks/out]
 
 Prints wall times, rows/s, database size and the ratio to a plain ``to_sql`` of the same rows (which does no
-validation, no geocoding, no upsert and no rollups — it is the floor of "just write the rows").
+validation, no geocoding, no upsert and no rollups — it is the floor of "just write the rows" from Python).
+Then the floor of any loader of this schema: SQLite copying the loaded messages, in the loader's batches, into an
+empty copy of the ``messages`` table (``INSERT … SELECT`` from the attached store: no Python per row, no parsing,
+no validation, no rollups) — once with the table's indexes, once without its secondary ones.
 """
 
 from __future__ import annotations
@@ -76,6 +80,43 @@ def main() -> None:
     plain_engine.dispose()
     print(f"pandas.DataFrame.to_sql: {t_plain:.1f} s = {n / t_plain:,.0f} rows/s; database {size_mb(plain):.0f} MB")
     print(f"ratio loader / to_sql time: {t_load / t_plain:.2f}")
+
+    for indexes in ("all indexes", "no secondary indexes"):
+        seconds = sqlite_floor(db, args.out / "bench_floor.db", secondary=indexes == "all indexes")
+        print(f"SQLite's own copy of the messages ({indexes}): {seconds:.1f} s = {n / seconds:,.0f} rows/s")
+
+
+def sqlite_floor(loaded: Path, target: Path, secondary: bool, batch: int = 20_000) -> float:
+    """Seconds SQLite takes to copy the loaded messages into an empty table of the same schema, batch by batch
+    (a commit each, the store's pragmas): the least any loader writing these rows into this schema can spend."""
+    for p in target.parent.glob(target.name + "*"):
+        p.unlink()
+    con = sqlite3.connect(target)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-16384"):
+        con.execute(f"PRAGMA {pragma}")
+    con.execute("ATTACH DATABASE ? AS loaded", (str(loaded),))
+    ddl = con.execute(
+        "SELECT type, sql FROM loaded.sqlite_master WHERE tbl_name = 'messages' AND sql IS NOT NULL "
+        "ORDER BY type = 'index'"
+    ).fetchall()
+    con.execute("CREATE TABLE load_runs (id INTEGER PRIMARY KEY)")  # the messages' foreign key's target
+    for kind, sql in ddl:
+        if kind == "table" or secondary:  # the table keeps its unique key (source, external_id) either way
+            con.execute(sql)
+    columns = ", ".join(row[1] for row in con.execute("PRAGMA table_info(messages)"))
+    last = con.execute("SELECT max(id) FROM loaded.messages").fetchone()[0] or 0
+    started = time.perf_counter()
+    for low in range(0, last, batch):
+        con.execute(
+            f"INSERT INTO main.messages ({columns}) SELECT {columns} FROM loaded.messages WHERE id > ? AND id <= ?",
+            (low, low + batch),
+        )
+        con.commit()
+    seconds = time.perf_counter() - started
+    con.close()
+    for p in target.parent.glob(target.name + "*"):
+        p.unlink()
+    return seconds
 
 
 if __name__ == "__main__":
