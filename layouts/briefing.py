@@ -19,6 +19,9 @@ from layouts.map_figure import METRICS
 from layouts.print_map import print_map
 from layouts.running import with_running_tail
 
+# pixels of the sheet of figures, side by side within its 1001 px of text (assets/briefing.css .sheet-figures)
+MAP_SIZE = (500, 600)
+TREND_SIZE = (480, 300)
 NUMERIC = {"int", "decimal", "share", "hours", "change", "row"}
 
 
@@ -185,7 +188,7 @@ def briefing_body(
                     [
                         html.H2(t("briefing_map", lang, metric=METRICS[metric][lang])),
                         _graph(
-                            print_map(briefing.heatmap, geometry, metric, labels, lang, size=(520, 600)),
+                            print_map(briefing.heatmap, geometry, metric, labels, lang, size=MAP_SIZE),
                             f"{stem}-map",
                         ),
                     ]
@@ -199,7 +202,7 @@ def briefing_body(
                                 "messages",
                                 t("briefing_messages_per_day" if briefing.per_day else "briefing_messages_trend", lang),
                                 lang,
-                                (500, 300),
+                                TREND_SIZE,
                                 briefing.running,
                             ),
                             f"{stem}-messages",
@@ -210,7 +213,7 @@ def briefing_body(
                                 "median_hours",
                                 t("briefing_median_trend", lang),
                                 lang,
-                                (500, 300),
+                                TREND_SIZE,
                                 briefing.running,
                             ),
                             f"{stem}-median",

@@ -148,4 +148,11 @@ def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
     assert "/briefing/export.xlsx?" in dash_duo.find_element("#briefing-xlsx").get_attribute("href")
     dash_duo.driver.set_window_size(1366, 900)
     save_screenshot(dash_duo.driver, "briefing-1366.png")
+    # every chart inside its sheet's text area (A4 landscape), on screen as on paper
+    overflow = dash_duo.driver.execute_script(
+        "const sheet = document.querySelector('#sheet-figures');"
+        "const right = sheet.getBoundingClientRect().right - parseFloat(getComputedStyle(sheet).paddingRight);"
+        "return [...sheet.querySelectorAll('.briefing-graph')].map(g => g.getBoundingClientRect().right - right);"
+    )
+    assert len(overflow) == 3 and max(overflow) <= 0, overflow
     assert dash_duo.get_logs() == []
