@@ -39,7 +39,9 @@ def _column_values(series: pd.Series, dialect: str) -> list:
         values = series.to_numpy(dtype=object, copy=True)
         present = values[~missing]
         if dialect == "sqlite" and len(present) and isinstance(present[0], date):
-            values[~missing] = [v.isoformat() for v in present]  # dates as SQLAlchemy's SQLite Date stores them
+            # dates as SQLAlchemy's SQLite Date stores them; a column holds few distinct days, each written once
+            codes, days = pd.factorize(present)
+            values[~missing] = np.array([d.isoformat() for d in days], dtype=object)[codes]
     values[missing] = None
     return values.tolist()
 
