@@ -54,6 +54,7 @@ TENSION_SCALE = [
     [1.0, "#8e0000"],
 ]
 DEFAULT_METRIC = "per_10k"
+TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]  # a fill that only carries its border line
 NO_DATA_COLOUR = "#d5d9de"
 # cool colours over the warm choropleth, transparent where there is nothing
 DENSITY_SCALE = [
@@ -260,7 +261,7 @@ def map_figure(
                 "geojson": features,
                 "locations": [selected],
                 "z": [0],
-                "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                "colorscale": TRANSPARENT,
                 "showscale": False,
                 "hoverinfo": "skip",
                 "marker": {"line": {"color": colours["ink"], "width": 3}},
@@ -287,7 +288,7 @@ def map_figure(
             "geojson": geometry.url("outline"),
             "locations": [OUTLINE_ID],
             "z": [0],
-            "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+            "colorscale": TRANSPARENT,
             "showscale": False,
             "hoverinfo": "skip",
             "marker": {"line": {"color": colours["outline"], "width": 2}},

@@ -91,10 +91,8 @@ def test_everything_is_closed_without_signing_in(app):
     assert client.get("/healthz").status_code == 200  # for the load balancer
     assert client.get("/assets/style.css").status_code == 200
     # the maps' shapes are assets too (public OpenStreetMap boundaries): a wall screen or a page fetches them alike
-    assert (
-        client.get(region_geometry(app.server.extensions["tsur"].region.boundaries_path).url("outline")).status_code
-        == 200
-    )
+    shapes = region_geometry(app.server.extensions["tsur"].region.boundaries_path).url("outline")
+    assert client.get(shapes).status_code == 200
 
 
 def test_sign_in_sets_a_hardened_session_cookie_and_sign_out_ends_it(service, tmp_path):
