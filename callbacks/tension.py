@@ -46,11 +46,15 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             if result.baseline
             else t("reason_no_baseline", lang)
         )
+        # the index is the region's, of all channels: say so when the page's filters narrow other figures
+        scope = [t("tension_scope_region", lang)] if filters.municipalities else []
+        scope += [t("tension_scope_channels", lang)] if filters.sources else []
+        baseline = " · ".join([baseline, *scope])
         names = {sector.code: sector.name(lang) for sector in load_sectors().sectors}
         return (
             sector_tiles(sectors, names, result.days, filters.date_from, state.sectors, lang),
             tension_points(points, len(result.points) - len(points), lang),
-            alert_strip(alerts, lang),
+            alert_strip(alerts, service.alerts_window(), lang),
             baseline,
             top_points(points, lang),
         )

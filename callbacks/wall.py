@@ -86,7 +86,7 @@ def register(app: Dash, service: DashboardService) -> None:
             kpi_tiles(summary, lang),
             wall_trend_figure(daily, response, lang, running=last == service.today()),
             wall_alerts(alerts, lang),
-            wall_ticker(alerts, lang),
+            wall_ticker(alerts, service.alerts_window(), lang),
             period,
             datetime.now(UTC).isoformat(),
         )

@@ -83,16 +83,20 @@ def summary() -> Response:
         within_sla_share=cur["within_sla_share"],
         median_first_response_hours=cur["median_first_response_hours"],
         p90_first_response_hours=cur["p90_first_response_hours"],
-        overdue=cur["overdue"],
+        overdue_now=data["overdue_now"],
+        overdue_of_period=cur["overdue_of_period"],
         previous=data["previous"],
+        compared_until=data["compared_until"],
         change_pct=data["change_pct"],
     )
 
 
-def _number(value: object) -> float | int | None:
+def _number(value: object) -> float | int | bool | None:
     """JSON-safe scalar: NaN and missing become null."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, np.bool_):
+        return bool(value)
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
@@ -109,14 +113,17 @@ def heatmap() -> Response:
         frame = frame.loc[list(filters.municipalities)]
     fields = (
         "messages",
+        "low_count",
         "previous_messages",
         "population",
         "per_10k",
+        "per_10k_adjusted",
         "change_pct",
         "answered_share",
         "median_first_response_hours",
-        "overdue",
+        "overdue_of_period",
         "overdue_share",
+        "overdue_share_adjusted",
     )
     items = [
         {"oktmo": str(oktmo), "name": row["name"], **{key: _number(row[key]) for key in fields}}

@@ -24,6 +24,7 @@ from dashboard.i18n import t
 from dashboard.queries import change_pct
 from dashboard.response_times import granularity
 from dashboard.service import DashboardService
+from dashboard.small_numbers import count_change
 
 POINTS_LISTED = 15
 # how each kind of value is shown on the page and which number format it gets in Excel
@@ -89,33 +90,35 @@ class Briefing:
 
 
 def _summary(summary: dict, lang: str) -> Table:
+    """The KPIs against the previous period (its messages to the same moment while this one runs); the overdue
+    figures are of this moment, with nothing to compare."""
     cur, covered = summary["current"], summary["previous_covered"]
     prev = summary["previous"] if covered else dict.fromkeys(summary["previous"])  # not covered: «—», not a count
-    rows = [
-        ("kpi_messages", "messages", "int"),
-        ("kpi_answered", "answered_share", "share"),
-        ("within_sla_share", "within_sla_share", "share"),
-        ("kpi_median", "median_first_response_hours", "hours"),
-        ("p90", "p90_first_response_hours", "hours"),
-        ("kpi_overdue", "overdue", "int"),
+    compared = [
+        ("kpi_messages", "messages", "int", count_change),
+        ("kpi_answered", "answered_share", "share", change_pct),
+        ("within_sla_share", "within_sla_share", "share", change_pct),
+        ("kpi_median", "median_first_response_hours", "hours", change_pct),
+        ("p90", "p90_first_response_hours", "hours", change_pct),
     ]
-    frame = pd.DataFrame(
-        [
-            {
-                "indicator": t(label, lang),
-                "current": cur[key],
-                "previous": prev[key],
-                "change": change_pct(cur[key], prev[key]),
-                "kind": kind,
-            }
-            for label, key, kind in rows
-        ]
-    )
+    rows = [
+        {"indicator": t(label, lang), "current": cur[key], "previous": prev[key], "change": change(cur[key], prev[key])}
+        | {"kind": kind}
+        for label, key, kind, change in compared
+    ]
+    rows += [
+        {"indicator": t(label, lang), "current": value, "previous": None, "change": None, "kind": "int"}
+        for label, value in (
+            ("kpi_overdue", summary["overdue_now"]),
+            ("overdue_of_period", cur["overdue_of_period"]),
+        )
+    ]
+    frame = pd.DataFrame(rows)
     columns = (
         Column("indicator", "indicator", "text"),
         Column("current", "this_period", "row"),
         Column("previous", "col_previous", "row"),
-        Column("change", "change", "change"),
+        Column("change", "vs_previous_col", "change"),
     )
     return Table("briefing_summary", columns, frame)
 
@@ -129,7 +132,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         lambda: service.tension(filters),  # the longest first: its own reads run side by side in this thread
         lambda: service.summary(filters),
         lambda: service.response_table(filters, "sector"),
-        lambda: service.sector_counts(previous),
+        lambda: service.previous_messages(filters, ("sector",)),
         lambda: service.heatmap(filters),
         lambda: service.response_trend(filters),
         lambda: service.response_trend(previous),
@@ -164,21 +167,23 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
     )
 
     by_sector = by_sector.set_index("key")
-    sector_index = result.sectors.set_index("sector")["index"]
+    index_of = result.sectors.set_index("sector")
+    previous_counts = pd.Series({code: n for (code,), n in before.items()}, dtype="int64")
     sector_rows = pd.DataFrame(
         {
             "sector": [sectors.name_of(code, lang) for code in by_sector.index],
             "messages": by_sector["messages"],
-            "previous": before.reindex(by_sector.index, fill_value=0) if covered else None,
-            "tension": sector_index.reindex(by_sector.index),
+            "previous": previous_counts.reindex(by_sector.index, fill_value=0) if covered else None,
+            "tension": index_of["index"].reindex(by_sector.index),
+            "vs_baseline": index_of["change_pct"].reindex(by_sector.index),  # the tiles' «к базовому уровню»
             "median_hours": by_sector["median_hours"],
             "p90_hours": by_sector["p90_hours"],
             "within_sla_share": by_sector["within_sla_share"],
-            "overdue_now": by_sector["overdue_now"],
+            "overdue_of_period": by_sector["overdue_of_period"],
         }
     )
     sector_rows["change"] = [
-        change_pct(c, p) for c, p in zip(sector_rows["messages"], sector_rows["previous"], strict=True)
+        count_change(c, p) for c, p in zip(sector_rows["messages"], sector_rows["previous"], strict=True)
     ]
     sectors_table = Table(
         "briefing_sectors",
@@ -186,12 +191,13 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
             Column("sector", "sector", "text"),
             Column("messages", "this_period", "int"),
             Column("previous", "col_previous", "int"),
-            Column("change", "change", "change"),
+            Column("change", "vs_previous_col", "change"),
             Column("tension", "col_index", "int"),
+            Column("vs_baseline", "col_vs_baseline", "change"),
             Column("median_hours", "kpi_median", "hours"),
             Column("p90_hours", "p90", "hours"),
             Column("within_sla_share", "within_sla_share", "share"),
-            Column("overdue_now", "kpi_overdue", "int"),
+            Column("overdue_of_period", "col_overdue", "int"),
         ),
         sector_rows.reset_index(drop=True),
     )
@@ -200,15 +206,17 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         name=[service.region.name_of(code, lang) for code in heatmap.index],
         tension=result.place_index.reindex(heatmap.index),  # the region's, also under a municipality filter
     )
-    places = heatmap.sort_values(["per_10k", "messages"], ascending=False, na_position="last")
+    # ranked as the map's list is: by the rate shrunk toward the region, so a place with two messages is not first
+    places = heatmap.sort_values(["per_10k_adjusted", "messages"], ascending=False, na_position="last")
     municipalities_table = Table(
         "briefing_municipalities",
         (
             Column("name", "municipality", "text"),
             Column("messages", "this_period", "int"),
             Column("previous_messages", "col_previous", "int"),
-            Column("change_pct", "change", "change"),
+            Column("change_pct", "vs_previous_col", "change"),
             Column("per_10k", "per_10k", "decimal"),
+            Column("per_10k_adjusted", "per_10k_adjusted", "decimal"),
             Column("tension", "col_index", "int"),
             Column("median_first_response_hours", "kpi_median", "hours"),
             Column("overdue_share", "overdue_share", "share"),
@@ -280,8 +288,8 @@ def xlsx(briefing: Briefing, lang: str = "ru") -> bytes:
                 letter = get_column_letter(number)
                 sheet[f"{letter}1"].font = Font(bold=True)
                 width = max(12, min(60, len(_header(column, lang)) + 2))
-                if column.kind == "text":
-                    width = max(width, min(60, int(rows[column.key].astype(str).str.len().max() or 0) + 2))
+                if column.kind == "text" and len(rows):  # an empty table (no points above normal) keeps its header
+                    width = max(width, min(60, int(rows[column.key].astype(str).str.len().max()) + 2))
                 sheet.column_dimensions[letter].width = width
                 for row_number, (_, row) in enumerate(rows.iterrows(), start=2):
                     kind = row["kind"] if column.kind == "row" else column.kind

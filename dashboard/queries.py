@@ -1,4 +1,11 @@
-"""Queries: one function per figure's data. They read rollups; raw messages only where unavoidable."""
+"""Queries: one function per figure's data. They read rollups; raw messages only where unavoidable.
+
+Two overdue figures, each with one name everywhere (docs/response-times.md):
+* ``overdue_now`` — «Просрочено сейчас»: open messages without an answer whose target has passed at this moment,
+  whatever day they came in (the filters' sectors, municipalities and channels apply, the period does not);
+* ``overdue_of_period`` — «Просрочено из поступивших за период»: the same, of the period's messages only; the
+  overdue shares (map, tables, tension) are of this count.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, func, select, text
+from sqlalchemy import Engine, Integer, and_, case, func, select, text
 
 from dashboard import cube
 from dashboard.buckets import FIRST_RESPONSE_COLUMNS, percentile, percentiles
@@ -17,6 +24,7 @@ from dashboard.frames import counts_frame, rows_frame
 from dashboard.masking import mask
 from dashboard.region import Region
 from dashboard.request_memo import once
+from dashboard.small_numbers import count_change, count_changes, low_count, shrunk_rates, shrunk_shares
 from dashboard.store.schema import messages, municipalities, rollups
 from geo.federal import federal_regions, region_of
 
@@ -45,8 +53,9 @@ RECENT_KEYS = ["day", "sector", "oktmo", "agency"]  # recent_overdue's rows: the
 def overdue_by(
     engine: Engine, filters: Filters, now: datetime, region: Region, key: str | tuple[str, ...] = ()
 ) -> pd.Series:
-    """Messages of the period still unanswered past their SLA target at ``now``, optionally per ``key``
-    (sector, oktmo or agency, or several of them for a MultiIndex; with no key, one value under "all")."""
+    """``overdue_of_period``: messages of the period still unanswered past their SLA target at ``now``, optionally
+    per ``key`` (sector, oktmo or agency, or several of them for a MultiIndex; with no key, one value under
+    "all")."""
     keys = (key,) if isinstance(key, str) else tuple(key)
     counts = overdue_counts(engine, filters, now, region, keys)
     if not keys:
@@ -67,7 +76,7 @@ def overdue_counts(
 
     Days that ended at least the longest SLA ago are read from rollups (every open message there is
     overdue); the last few days are counted by the database against each message's own target (``due_at``),
-    through the index of unanswered messages — once per request (``recent_overdue``). Summed in a dict: a few
+    through the index of unanswered messages — once per request (``recent_unanswered``). Summed in a dict: a few
     hundred groups, where concatenating and grouping frames cost 3 – 6 ms a call.
     """
     if not set(keys) <= set(RECENT_KEYS[1:]):
@@ -84,41 +93,70 @@ def overdue_counts(
         first, last = max(filters.date_from, cutoff), filters.date_to
         places = set(filters.municipalities)
         at = [RECENT_KEYS.index(k) for k in keys]
-        for row in recent_overdue(engine, filters, (cutoff, now_local.date() + timedelta(days=1)), now):
-            if first <= row[0] <= last and (not places or row[2] in places):
+        for row in _recent_rows(engine, filters, region, now):
+            if first <= row[0] <= last and (not places or row[2] in places) and row[4]:
                 group = tuple(row[i] for i in at)
-                counts[group] = counts.get(group, 0) + row[-1]
+                counts[group] = counts.get(group, 0) + row[4]
     return counts
 
 
-def recent_overdue(engine: Engine, filters: Filters, days: tuple[date, date], now: datetime) -> list[tuple]:
-    """Unanswered open messages past their target at ``now``, of ``days`` (the last few, to the day after today),
-    as rows of (day, sector, municipality, agency, count) ('' where missing, as in rollups) under the filters' sectors
-    and channels. A message past its target came in before ``now``: the upper bound changes no count, and keeps
-    SQLite on a range of days (without it, under a sector filter, its planner skip-scanned every day: 21 ms, not 6).
+def _recent_rows(engine: Engine, filters: Filters, region: Region, now: datetime) -> list[tuple]:
+    """``recent_unanswered`` of the days since the longest SLA before ``now`` (the only days where a message may
+    still be within its target)."""
+    now_local = now.astimezone(region.timezone)
+    cutoff = (now_local - timedelta(hours=load_sla().max_hours)).date()
+    return recent_unanswered(engine, filters, (cutoff, now_local.date() + timedelta(days=1)), now)
+
+
+def recent_unanswered(engine: Engine, filters: Filters, days: tuple[date, date], now: datetime) -> list[tuple]:
+    """Unanswered open messages of ``days`` (the last few, to the day after today) as rows of (day, sector,
+    municipality, agency, overdue, pending) — past their target at ``now``, and not yet — ('' where missing, as in
+    rollups) under the filters' sectors and channels. The upper bound keeps SQLite on a range of days (without it,
+    under a sector filter, its planner skip-scanned every day: 21 ms, not 6).
 
     Read once per request for each sector and channel choice (``request_memo``): a wall refresh or a briefing asks
-    for overdue counts four to six times — the KPIs of both periods, the map, the tension index — and they differ
-    only in days and municipalities, which are applied to these rows. Within a request the first asker's ``now``
-    holds for all."""
+    for overdue counts four to six times — the KPIs, the map, the tension index — and they differ only in days and
+    municipalities, which are applied to these rows. Within a request the first asker's ``now`` holds for all."""
     m = messages.c
     grouped = [m.day, m.sector, m.oktmo, m.agency]  # walked in index order: no sort
     columns = [*grouped[:-1], func.coalesce(m.agency, "").label("agency")]  # '' and NULL add up in overdue_by
+    late = case((m.due_at < now, 1), else_=0)
 
     def read() -> list[tuple]:
         where = [m.day >= days[0], m.day <= days[1], m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES)]
-        where.append(m.due_at < now)
         narrowed = (("sector", filters.sectors), ("source", filters.sources))
         where += [m[name].in_(values) for name, values in narrowed if values]
+        counts = [func.sum(late), func.sum(1 - late)]
         with engine.connect() as conn:
-            rows = conn.execute(select(*columns, func.count()).where(*where).group_by(*grouped)).all()
-        return [tuple(row) for row in rows]
+            rows = conn.execute(select(*columns, *counts).where(*where).group_by(*grouped)).all()
+        return [(*row[:4], int(row[4]), int(row[5])) for row in rows]
 
-    return once(("recent_overdue", engine.url, days, filters.sectors, filters.sources), read)
+    return once(("recent_unanswered", engine.url, days, filters.sectors, filters.sources), read)
 
 
-def overdue_count(engine: Engine, filters: Filters, now: datetime, region: Region) -> int:
+def overdue_of_period(engine: Engine, filters: Filters, now: datetime, region: Region) -> int:
     return int(overdue_by(engine, filters, now, region).sum())
+
+
+def overdue_now(
+    engine: Engine, filters: Filters, now: datetime, region: Region, keys: tuple[str, ...] = ()
+) -> dict[tuple, int]:
+    """``overdue_now`` per group of ``keys``: open, unanswered and past the target at ``now``, whatever day the
+    message came in (the period of ``filters`` does not apply). The overdue backlog's value at ``now``."""
+    today = now.astimezone(region.timezone).date()
+    since = min(first_day(engine) or today, today)
+    return overdue_counts(engine, replace(filters, date_from=since, date_to=today), now, region, keys)
+
+
+def pending(engine: Engine, filters: Filters, now: datetime, region: Region) -> int:
+    """Messages of the period without an answer whose target is still ahead: their outcome (in time or late) is
+    not known yet, so the within-target share leaves them out."""
+    places = set(filters.municipalities)
+    return sum(
+        row[5]
+        for row in _recent_rows(engine, filters, region, now)
+        if filters.date_from <= row[0] <= filters.date_to and (not places or row[2] in places)
+    )
 
 
 def change_pct(current: float | None, previous: float | None) -> float | None:
@@ -156,38 +194,82 @@ def _drop_uncovered_change(engine: Engine, filters: Filters, frame: pd.DataFrame
 
 
 def period_figures(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
-    """The KPI figures of one period: messages, answered and within-SLA shares, median and p90 first response, overdue
-    now."""
+    """The KPI figures of one period: messages, answered share, within-target share of the messages whose outcome is
+    known (answered, or unanswered past the target), median and p90 first response, ``overdue_of_period``."""
     t = _totals(engine, filters)
     median = percentile(t["hist"], 0.5)
     p90 = percentile(t["hist"], 0.9)
+    known = t["messages"] - pending(engine, filters, now, region)
     return {
         "messages": t["messages"],
         "answered": t["answered"],
         "answered_share": round(t["answered"] / t["messages"], 4) if t["messages"] else None,
-        "within_sla_share": round(t["answered_in_sla"] / t["messages"], 4) if t["messages"] else None,
+        "within_sla_share": round(t["answered_in_sla"] / known, 4) if known > 0 else None,
         "median_first_response_hours": None if median is None else round(median, 2),
         "p90_first_response_hours": None if p90 is None else round(p90, 2),
-        "overdue": overdue_count(engine, filters, now, region),
+        "overdue_of_period": overdue_of_period(engine, filters, now, region),
     }
+
+
+def comparable_until(filters: Filters, now: datetime, region: Region) -> datetime | None:
+    """The moment of the previous equal period that matches ``now`` in this one, when this period has not ended
+    (it runs to today or later) — its messages are counted up to there, «к этому же времени»; None for a period
+    that is over."""
+    local = now.astimezone(region.timezone)
+    return local - timedelta(days=filters.days) if local.date() <= filters.date_to else None
+
+
+COMPARABLE_KEYS = ("oktmo", "sector", "source")
+
+
+def previous_messages(
+    engine: Engine, filters: Filters, now: datetime, region: Region, keys: tuple[str, ...] = ()
+) -> dict[tuple, int]:
+    """Messages of the previous equal period per group of ``keys``; while this period is not over, only those that
+    came in by ``comparable_until`` — a running day is compared with the same hours of its counterpart, not with a
+    whole day. The messages after that moment are counted from the store (at most a day of them, by index)."""
+    if not set(keys) <= set(COMPARABLE_KEYS):
+        raise ValueError(f"previous counts group by {COMPARABLE_KEYS}, not {keys}")
+    previous = filters.previous()
+    with engine.connect() as conn:
+        counts = {tuple(row[:-1]): int(row[-1]) for row in cube.read(conn, previous, ["messages"], by=list(keys))}
+    until = comparable_until(filters, now, region)
+    if until is None:
+        return counts
+    m = messages.c
+    later = [_where(messages, previous, date_from=max(previous.date_from, until.date())), m.created_at >= until]
+    grouped = [m[k] for k in keys]
+    with engine.connect() as conn:
+        for *group, n in conn.execute(select(*grouped, func.count()).where(*later).group_by(*grouped)):
+            counts[tuple(group)] = counts.get(tuple(group), 0) - int(n)
+    return {group: n for group, n in counts.items() if n}
 
 
 def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
-    """KPI figures for the period and the previous equal period, with changes in percent (None where the data does
-    not cover the previous period: ``previous_covered``)."""
+    """KPI figures for the period and the previous equal period (its messages counted to the same moment while this
+    one runs: ``compared_until``), with changes in percent (None where the data does not cover the previous period:
+    ``previous_covered``; no change of two tiny counts), and ``overdue_now``, which no period bounds."""
     covered = covers_previous(engine, filters)
-    result: dict = {
+    until = comparable_until(filters, now, region)
+    current = period_figures(engine, filters, now, region)
+    previous = period_figures(engine, filters.previous(), now, region)
+    previous["messages"] = previous_messages(engine, filters, now, region).get((), 0)
+    changes = {
+        "messages": count_change(current["messages"], previous["messages"]),
+        "answered_share": change_pct(current["answered_share"], previous["answered_share"]),
+        "median_first_response_hours": change_pct(
+            current["median_first_response_hours"], previous["median_first_response_hours"]
+        ),
+    }
+    return {
         "period": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "days": filters.days},
         "previous_covered": covered,
-        "current": period_figures(engine, filters, now, region),
-        "previous": period_figures(engine, filters.previous(), now, region),
+        "compared_until": None if until is None else until.isoformat(),
+        "current": current,
+        "previous": previous,
+        "overdue_now": sum(overdue_now(engine, filters, now, region).values()),
+        "change_pct": {k: v if covered else None for k, v in changes.items()},
     }
-    cur, prev = result["current"], result["previous"]
-    result["change_pct"] = {
-        k: change_pct(cur[k], prev[k]) if covered else None
-        for k in ("messages", "answered_share", "median_first_response_hours", "overdue")
-    }
-    return result
 
 
 def _by_municipality(engine: Engine, filters: Filters) -> pd.DataFrame:
@@ -202,10 +284,12 @@ def _medians(hist: np.ndarray) -> list[float | None]:
 
 
 def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> pd.DataFrame:
-    """One row per municipality of the region (zeros included) with the map's metrics."""
+    """One row per municipality of the region (zeros included) with the map's metrics: raw values, their shrunk
+    versions (``small_numbers.RANKED_BY``) and ``low_count`` (dashboard/small_numbers.py)."""
     table = region.municipalities
     current = _by_municipality(engine, filters).reindex(table.index, fill_value=0)
-    previous = _by_municipality(engine, filters.previous())["messages"].reindex(table.index, fill_value=0).to_numpy()
+    before = previous_messages(engine, filters, now, region, ("oktmo",))
+    previous = np.array([before.get((code,), 0) for code in table.index], dtype=np.int64)
     overdue = overdue_by(engine, filters, now, region, key="oktmo").reindex(table.index, fill_value=0).to_numpy()
     population = table["population"].to_numpy(dtype=float)
     count = current["messages"].to_numpy()
@@ -215,13 +299,16 @@ def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
             "name": table["name"],
             "population": table["population"],
             "messages": count,
+            "low_count": low_count(count),
             "per_10k": (count / population * 10_000).round(2),
+            "per_10k_adjusted": (shrunk_rates(count, population) * 10_000).round(2),
             "previous_messages": previous,
-            "change_pct": ((count - previous) / np.where(previous > 0, previous, np.nan) * 100).round(1),
+            "change_pct": count_changes(count, previous),
             "answered_share": (current["answered"].to_numpy() / some).round(4),
             "median_first_response_hours": _medians(current[FIRST_RESPONSE_COLUMNS].to_numpy(dtype=float)),
-            "overdue": overdue,
+            "overdue_of_period": overdue,
             "overdue_share": (overdue / some).round(4),
+            "overdue_share_adjusted": shrunk_shares(overdue, count).round(4),
         }
     out = pd.DataFrame(columns, index=table.index.rename("oktmo"))
     _drop_uncovered_change(engine, filters, out)
@@ -330,7 +417,7 @@ def municipality_card(engine: Engine, filters: Filters, now: datetime, region: R
         return None if people is None or pd.isna(people) or not people else round(count / people * 10_000, 2)
 
     def overdue_share(block: dict) -> float | None:
-        return round(block["overdue"] / block["messages"], 4) if block["messages"] else None
+        return round(block["overdue_of_period"] / block["messages"], 4) if block["messages"] else None
 
     cur = own["current"]
     # the region's rate uses only municipalities with a known population, so both sides compare alike
@@ -358,6 +445,7 @@ def municipality_card(engine: Engine, filters: Filters, now: datetime, region: R
             "overdue_share": overdue_share(cur),
             "answered_share": cur["answered_share"],
             "share_of_region": round(cur["messages"] / reg["messages"], 4) if reg["messages"] else None,
+            "low_count": bool(low_count(cur["messages"])),
         },
         "sectors": by_sector(engine, filters).head(5),
         "topics": top_topics(engine, filters, limit=5),
@@ -374,7 +462,8 @@ def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     """
     regions = federal_regions()
     current = _by_municipality(engine, filters)
-    previous = _by_municipality(engine, filters.previous())["messages"]
+    before = previous_messages(engine, filters, now, region, ("oktmo",))
+    previous = pd.Series({code: n for (code,), n in before.items()}, dtype="int64")
     overdue = overdue_by(engine, filters, now, region, key="oktmo")
     with engine.connect() as conn:
         people = rows_frame(
@@ -400,14 +489,17 @@ def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     out["messages"] = grouped["messages"].fillna(0).astype(int)
     out["population"] = grouped["population"]
     out["per_10k"] = (grouped["counted"] / grouped["population"] * 10_000).round(2)
+    out["low_count"] = low_count(out["messages"].to_numpy())
+    out["per_10k_adjusted"] = (
+        shrunk_rates(grouped["counted"].fillna(0).to_numpy(), grouped["population"].to_numpy()) * 10_000
+    ).round(2)
     out["previous_messages"] = grouped["previous"].fillna(0).astype(int)
-    out["change_pct"] = (
-        (out["messages"] - out["previous_messages"]) / grouped["previous"].where(grouped["previous"] > 0) * 100
-    ).round(1)
+    out["change_pct"] = count_changes(out["messages"].to_numpy(), out["previous_messages"].to_numpy())
     _drop_uncovered_change(engine, filters, out)
     out["answered_share"] = (grouped["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
     out["median_first_response_hours"] = _medians(hists.to_numpy(dtype=float))
-    out["overdue"] = grouped["overdue"].fillna(0).astype(int)
-    out["overdue_share"] = (out["overdue"] / out["messages"].where(out["messages"] > 0)).round(4)
+    out["overdue_of_period"] = grouped["overdue"].fillna(0).astype(int)
+    out["overdue_share"] = (out["overdue_of_period"] / out["messages"].where(out["messages"] > 0)).round(4)
+    out["overdue_share_adjusted"] = shrunk_shares(out["overdue_of_period"], out["messages"]).round(4)
     out.index.name = "prefix"
     return out

@@ -21,14 +21,14 @@ from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.masking import mask
-from dashboard.queries import _where, overdue_by
+from dashboard.queries import _where, first_day, overdue_by
 from dashboard.region import Region
 from dashboard.store.schema import messages
 
 MEASURES = {"first": FIRST_RESPONSE_COLUMNS, "resolution": RESOLUTION_COLUMNS}
 SPLITS = ("none", "source", "sector")
 WEEKLY_AFTER_DAYS = 62  # longer periods are drawn by week, shorter by day
-TABLE_COLUMNS = ["key", "messages", "median_hours", "p90_hours", "within_sla_share", "overdue_now"]
+TABLE_COLUMNS = ["key", "messages", "median_hours", "p90_hours", "within_sla_share", "overdue_of_period"]
 NO_AGENCY = "не указано"
 
 
@@ -125,14 +125,16 @@ def totals(engine: Engine, filters: Filters, measure: str = "first") -> dict:
 
 
 def oldest_overdue(engine: Engine, filters: Filters, now: datetime, region: Region, limit: int = 10) -> pd.DataFrame:
-    """Open unanswered messages past their target now, oldest first; texts masked."""
+    """The oldest of ``overdue_now``: open unanswered messages past their target now, whatever day they came in (the
+    filters' sectors, municipalities and channels apply, the period does not), oldest first; texts masked."""
     m = messages.c
-    scope = replace(filters, date_from=filters.date_from - timedelta(days=3650))
+    today = now.astimezone(region.timezone).date()
+    scope = replace(filters, date_from=min(first_day(engine) or today, today), date_to=today)
     with engine.connect() as conn:
         rows = conn.execute(
             select(m.created_at, m.sla_hours, m.sector, m.source, m.oktmo, m.agency, m.text)
             .where(
-                _where(messages, scope, date_to=filters.date_to),
+                _where(messages, scope),
                 m.first_response_at.is_(None),
                 m.status.in_(OPEN_STATUSES),
                 m.due_at < now,
@@ -165,7 +167,7 @@ def _table(engine: Engine, filters: Filters, now: datetime, region: Region, key:
     out = _grouped(engine, filters, key)
     if out.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS)
-    out["overdue_now"] = overdue_by(engine, filters, now, region, key=key).reindex(out.index, fill_value=0)
+    overdue = overdue_by(engine, filters, now, region, key=key).reindex(out.index, fill_value=0)
+    out["overdue_of_period"] = overdue.astype(int)
     out["messages"] = out["messages"].astype(int)
-    out["overdue_now"] = out["overdue_now"].astype(int)
     return out.rename_axis("key").reset_index().sort_values(["messages", "key"], ascending=[False, True])

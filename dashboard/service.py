@@ -33,7 +33,6 @@ CLOCK_FREE = {
     "response_trend",
     "response_totals",
     "daily_counts",
-    "sector_counts",
 }  # results that do not depend on "now"
 
 
@@ -71,14 +70,16 @@ class DashboardService:
         )
         return access.scope(filters, access.current_principal())
 
-    def _cached(self, name: str, filters: Filters, *args: object):
+    def _cached(self, name: str, filters: Filters, *args: object, scoped: bool = True):
         """Results keyed by the data version of the days they read (``reach``); figures that move with the clock
         (overdue "now") also by a CLOCK_STEP_MINUTES slot.
 
-        Every read passes here, so this is where the request's principal is held to its sectors. Within one request
-        a figure asked twice (the tension index behind the map's metric and its card) is computed or fetched once;
-        callers treat results as read-only."""
-        filters = access.scope(filters, access.current_principal())
+        Every read passes here, so this is where the request's principal is held to its sectors — except a figure
+        of the whole region (``scoped=False``: the tension index), which its service method narrows before it
+        leaves. Within one request a figure asked twice (the tension index behind the map's metric and its card) is
+        computed or fetched once; callers treat results as read-only."""
+        if scoped:
+            filters = access.scope(filters, access.current_principal())
         now = self.now()
         slot = "" if name in CLOCK_FREE else now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}"
         key = (name, filters, self._versions().of(*reach(name, filters)), slot, *args)
@@ -111,9 +112,10 @@ class DashboardService:
         """Messages per day of the period (zeros included)."""
         return self._cached("daily_counts", filters)
 
-    def sector_counts(self, filters: Filters) -> pd.Series:
-        """Messages per sector code (a sector without messages is absent)."""
-        return self._cached("sector_counts", filters).set_index("sector")["messages"]
+    def previous_messages(self, filters: Filters, keys: tuple[str, ...] = ()) -> dict[tuple, int]:
+        """Messages of the previous equal period per group of ``keys``, to the same moment while this period runs
+        (``queries.previous_messages``)."""
+        return self._cached("previous_messages", filters, keys)
 
     def response_trend(self, filters: Filters, split: str = "none", measure: str = "first") -> pd.DataFrame:
         return self._cached("response_trend", filters, split, measure)
@@ -139,27 +141,27 @@ class DashboardService:
         return message_list.page(self.engine, access.scope(filters, principal), statuses, limit, cursor, texts=texts)
 
     def tension(self, filters: Filters) -> tension.TensionResult:
-        return self._cached("tension", filters)
-
-    def tension_inputs(self, filters: Filters) -> tension.TensionInputs:
-        """The index's inputs for the whole region (the municipality filter narrows only what is shown)."""
-        return self._cached("tension_inputs", replace(filters, municipalities=()))
+        """The tension index of the whole region for the filters' period — one computation per period, whatever the
+        page, filter or role — narrowed to the sectors and municipalities the filters and the principal choose."""
+        result = self._cached("tension", tension.region_period(filters), scoped=False)
+        return result.chosen(access.scope(filters, access.current_principal()))
 
     def map_tension(self, filters: Filters) -> pd.Series:
-        """The highest sector × municipality tension index of each municipality (the map's tension metric)."""
+        """Each municipality's highest sector × municipality index over the chosen sectors (the map's metric)."""
         return self.tension(replace(filters, municipalities=())).place_index
 
     def place_tension(self, filters: Filters, oktmo: str, lang: str = "ru") -> pd.DataFrame:
         """One municipality's sector × municipality points with their reasons (its card's tension section)."""
-        result = self.tension(replace(filters, municipalities=()))
-        rows = result.points[result.points["oktmo"] == oktmo]
-        return rows.assign(reason=tension.reasons(result, rows, lang, self.region))
+        result = self.tension(replace(filters, municipalities=(oktmo,)))
+        return result.points.assign(reason=tension.reasons(result, result.points, lang, self.region))
 
     def alerts_today(self, filters: Filters, lang: str = "ru") -> pd.DataFrame:
-        """Critical points recorded today (a small indexed table: not cached, so a new alert shows at once).
+        """Critical points recorded today (a small indexed table: not cached, so a new alert shows at once), of the
+        alerts' own window (``alerts_window``) whatever the page's period.
 
         The stored reason is the Russian line that was sent; other languages get sector · place instead."""
         frame = alerts.recent(self.engine, self.today(), access.scope(filters, access.current_principal()).sectors)
+        frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).dt.tz_convert(self.region.timezone)
         if lang != "ru" and not frame.empty:
             names = load_sectors()
             frame["reason"] = [
@@ -168,18 +170,23 @@ class DashboardService:
             ]
         return frame
 
+    def alerts_window(self) -> tuple[date, date]:
+        """The days the alerts' tension index is computed over: the last ALERT_PERIOD_DAYS to today."""
+        window = alerts.alert_filters(self.region, self.now())
+        return window.date_from, window.date_to
+
     def __repr__(self) -> str:  # part of memoize keys: one entry per database and region
         return f"DashboardService({self.engine.url.render_as_string(hide_password=True)}, {self.region.id})"
 
 
-ALL_HISTORY = {"backlog", "oldest_overdue"}  # figures that count every earlier message still open
+ALL_HISTORY = {"backlog", "oldest_overdue", "summary"}  # figures that count every earlier message still open
 
 
 def reach(name: str, filters: Filters) -> tuple[date, date]:
     """The days a cached figure reads: its period and what it compares with — the previous equal period or the
-    tension index's baseline, whichever is longer — or all history up to the period's end."""
+    tension index's baseline, whichever is longer — or all history (``overdue_now`` is of every day)."""
     if name in ALL_HISTORY:
-        return date.min, filters.date_to
+        return date.min, date.max
     back = max(filters.days, tension.BASELINE_DAYS + 7, 7 * -(-filters.days // 7))
     return filters.date_from - timedelta(days=back), filters.date_to
 
@@ -207,10 +214,9 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         "oldest_overdue": lambda: response_times.oldest_overdue(e, filters, now, region),
         "table_by_sector": lambda: response_times.table_by_sector(e, filters, now, region),
         "table_by_agency": lambda: response_times.table_by_agency(e, filters, now, region),
-        "tension": lambda: tension.tension(e, filters, now, region, inputs=service.tension_inputs(filters)),
-        "tension_inputs": lambda: tension.inputs_from_rollups(e, filters, now, region),
+        "tension": lambda: tension.tension(e, filters, now, region),
         "daily_counts": lambda: queries.daily_counts(e, filters),
-        "sector_counts": lambda: queries.by_sector(e, filters),
+        "previous_messages": lambda: queries.previous_messages(e, filters, now, region, *args),
     }
     return runners[name]()
 

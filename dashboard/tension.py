@@ -35,6 +35,7 @@ from dashboard.holidays import days_off
 from dashboard.i18n import t
 from dashboard.queries import _where, first_day, overdue_counts
 from dashboard.region import Region
+from dashboard.small_numbers import SHARE_PRIOR
 from dashboard.store.schema import messages
 
 LEVELS = ("normal", "attention", "tension", "critical")
@@ -48,7 +49,6 @@ SURPRISE_FROM, SURPRISE_FULL = 2.0, 6.0  # −log10(p): the rise starts to count
 RATIO_FULL = 4.0  # a rise to 4× the expected count scores fully
 EXPECTED_FLOOR_PER_WEEK = 0.5  # a cell never "expects" less than half a message a week
 OVERDUE_FROM, OVERDUE_FULL = 0.10, 0.40
-OVERDUE_PRIOR = 10.0  # pseudo-messages at the region's overdue share
 PER_CAPITA_PRIOR = 5.0  # pseudo-messages at the region's rate
 PER_CAPITA_FULL = 4.0  # four times the region's rate per resident scores fully
 MAX_DISPERSION = 1.0
@@ -71,7 +71,7 @@ class TensionInputs:
     cells: pd.DataFrame  # sector, oktmo, observed, baseline — messages in the period and in the baseline
     weekly: pd.DataFrame  # sector, oktmo, week (its Monday), messages — the weeks of ``spread_weeks``
     totals: pd.Series  # day → the region's messages on each baseline day (the weekday profile)
-    spark: pd.DataFrame  # sector, day, messages over SPARK days (the municipality filter applied)
+    spark: pd.DataFrame  # sector, day, messages over the sparklines' days
     topics: pd.DataFrame  # sector, oktmo, topic, period, baseline
     overdue: Mapping[tuple[str, str], int]  # (sector, oktmo) → messages of the period overdue now
     last_day_share: float = 1.0  # how much of the period's last day has passed (it may be today)
@@ -84,7 +84,6 @@ class TensionInputs:
         daily: pd.DataFrame,
         topics: pd.DataFrame,
         overdue: Mapping[tuple[str, str], int],
-        municipalities: tuple[str, ...] = (),
         last_day_share: float = 1.0,
     ) -> TensionInputs:
         """Inputs from daily counts (day, sector, oktmo, messages): the reference path and synthetic regions."""
@@ -107,20 +106,46 @@ class TensionInputs:
             totals = daily[in_base].groupby("day")["messages"].sum()
         first, last = spark_window(period)
         shown = daily[(daily["day"] >= first) & (daily["day"] <= last)]
-        if municipalities:
-            shown = shown[shown["oktmo"].isin(municipalities)]
         spark = shown.groupby(["sector", "day"], as_index=False)["messages"].sum()
         return cls(period, baseline, cells, weekly, totals, spark, topics, overdue, last_day_share)
 
 
 @dataclass(frozen=True)
 class TensionResult:
+    """The index of every sector and cell of the region for one period; ``chosen`` narrows what is shown."""
+
     sectors: pd.DataFrame  # one row per sector, highest index first
     points: pd.DataFrame  # one row per sector × municipality, highest index first
     topics: pd.DataFrame  # sector × municipality × topic cells that rose, highest score first
     days: list[date]  # the sparkline's days (period and the four weeks before it)
     baseline: tuple[date, date] | None
-    place_index: pd.Series  # the highest point index of every municipality of the region, whatever ``points`` shows
+    place_index: pd.Series  # each municipality's highest point index over the shown sectors, every municipality
+
+    def chosen(self, filters: Filters) -> TensionResult:
+        """The facts the filters' sectors and municipalities choose — never recomputed: a cell reads the same on
+        every page, under every filter and role. The map's ``place_index`` keeps every municipality (the map
+        shows them all) and takes the highest index over the chosen sectors only. The channel filter does not
+        apply: the index is a fact of all of a cell's messages (docs/tension.md)."""
+        if not filters.sectors and not filters.municipalities:
+            return self
+        points, sectors, topics = self.points, self.sectors, self.topics
+        if filters.sectors:
+            points = points[points["sector"].isin(filters.sectors)]
+            sectors = sectors[sectors["sector"].isin(filters.sectors)]
+            topics = topics[topics["sector"].isin(filters.sectors)]
+        by_place = self.place_index
+        if filters.sectors:
+            highest = points.groupby("oktmo")["index"].max()
+            by_place = highest.reindex(self.place_index.index).rename("index")
+        if filters.municipalities:
+            points = points[points["oktmo"].isin(filters.municipalities)]
+            topics = topics[topics["oktmo"].isin(filters.municipalities)]
+        return replace(self, sectors=sectors, points=points, topics=topics, place_index=by_place)
+
+
+def region_period(filters: Filters) -> Filters:
+    """The filters the index is computed under: the period alone — every sector, municipality and channel."""
+    return Filters(filters.date_from, filters.date_to)
 
 
 def windows(filters: Filters, first_day: date | None) -> tuple[date, date | None]:
@@ -206,9 +231,9 @@ def _outer(keys: list[str], named: dict[str, Sequence]) -> pd.DataFrame:
 
 
 def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
-    """Weekly cell counts, daily totals and sparklines from the cube, topic counts from the topic rollup; every
-    municipality (the municipality filter narrows the output). The reads are independent: they run side by side."""
-    wide = replace(filters, municipalities=())
+    """Weekly cell counts, daily totals and sparklines from the cube, topic counts from the topic rollup, for the
+    whole region over the filters' period (``region_period``). The reads are independent: they run side by side."""
+    wide = region_period(filters)
     period = (filters.date_from, filters.date_to)
     start, data_start = windows(filters, first_day(engine))
     baseline = None if data_start is None else (data_start, filters.date_from - timedelta(days=1))
@@ -231,7 +256,7 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
         read(wide, cell_keys, *baseline) if baseline else None,  # None: no history, no rows
         read(wide, [*cell_keys, "week"], *recent) if recent else None,
         read(wide, ["day"], *baseline) if baseline else None,
-        lambda: spark_counts(engine, filters),
+        read(wide, ["sector", "day"], *spark_window(period)),
         lambda: overdue_counts(engine, wide, now, region, ("sector", "oktmo")),
     )
     return TensionInputs(
@@ -240,24 +265,16 @@ def inputs_from_rollups(engine: Engine, filters: Filters, now: datetime, region:
         cells=_outer(cell_keys, {"observed": observed, "baseline": before or []}),
         weekly=_frame(by_week or [], [*cell_keys, "week", "messages"]),
         totals=_frame(totals or [], ["day", "messages"]).set_index("day")["messages"],
-        spark=spark,
+        spark=_frame(spark, ["sector", "day", "messages"]),
         topics=_outer(topic_keys, {"period": topics_now, "baseline": topics_before}),
         overdue=overdue,
         last_day_share=elapsed_share(filters, now, region),
     )
 
 
-def spark_counts(engine: Engine, filters: Filters) -> pd.DataFrame:
-    """Messages per sector and day over the sparklines' window (``spark_window``), the municipality filter applied."""
-    first, last = spark_window((filters.date_from, filters.date_to))
-    with engine.connect() as conn:
-        rows = cube.read(conn, filters, ["messages"], by=["sector", "day"], date_from=first, date_to=last)
-    return _frame(rows, ["sector", "day", "messages"])
-
-
 def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionInputs:
     """The same inputs counted from raw messages (no rollups): the reference for tests and the benchmark."""
-    wide = replace(filters, municipalities=())
+    wide = region_period(filters)
     m = messages.c
     with engine.connect() as conn:
         first = conn.execute(select(func.min(m.day))).scalar()
@@ -269,8 +286,6 @@ def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region
             select(m.day, m.sector, m.oktmo, func.count()).where(where).group_by(m.day, m.sector, m.oktmo)
         ).all()
         topic_where = [m.day >= start, m.day <= filters.date_to, m.topic.is_not(None)]
-        if filters.sectors:
-            topic_where.append(m.sector.in_(filters.sectors))
         topics = conn.execute(
             select(
                 m.sector,
@@ -296,7 +311,6 @@ def inputs_from_messages(engine: Engine, filters: Filters, now: datetime, region
         daily=_frame(daily, ["day", "sector", "oktmo", "messages"]),
         topics=_frame(topics, ["sector", "oktmo", "topic", "period", "baseline"]),
         overdue=late.groupby(["sector", "oktmo"])["overdue"].sum().to_dict(),
-        municipalities=filters.municipalities,
         last_day_share=elapsed_share(filters, now, region),
     )
 
@@ -417,12 +431,9 @@ class _Topics:
     p_value: np.ndarray
     change_pct: np.ndarray
 
-    def frame(self, names: pd.Series, municipalities: tuple[str, ...]) -> pd.DataFrame:
+    def frame(self, names: pd.Series) -> pd.DataFrame:
         """The cells that rose, highest score first, with their municipality's name."""
-        keep = self.score > 0
-        if municipalities:
-            keep &= np.isin(self.oktmo, municipalities)
-        order = np.flatnonzero(keep)
+        order = np.flatnonzero(self.score > 0)
         order = order[np.lexsort((self.topic[order], self.oktmo[order], self.sector[order], -self.score[order]))]
         name_of = names.to_dict()
         return pd.DataFrame(
@@ -517,7 +528,7 @@ def _score_cells(
     overall = overdue.sum() / total if total else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         out["overdue_share"] = np.where(observed > 0, overdue / np.where(observed > 0, observed, np.nan), np.nan)
-    shrunk = (overdue + OVERDUE_PRIOR * overall) / (observed + OVERDUE_PRIOR)
+    shrunk = (overdue + SHARE_PRIOR * overall) / (observed + SHARE_PRIOR)  # as the map's share (small_numbers)
     out["s_overdue"] = _ramp(shrunk, OVERDUE_FROM, OVERDUE_FULL)
     return out
 
@@ -545,8 +556,8 @@ CELL_COLUMNS = ("observed", "baseline", "overdue", "population", "expected", "s_
 CELL_COLUMNS += ("topic", "topic_messages", "s_repeats", "overdue_share", "s_overdue")
 
 
-def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ...] = ()) -> TensionResult:
-    """Every index for the period; ``municipalities`` narrows points and sector totals (not the region rate)."""
+def compute(inputs: TensionInputs, region: Region) -> TensionResult:
+    """Every index of the region for the period: each sector, each sector × municipality and topic cell."""
     p_from, p_to = inputs.period
     period_days = [p_from + timedelta(days=i) for i in range((p_to - p_from).days + 1)]
     days = len(period_days)
@@ -616,9 +627,7 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     scale = 100.0 / np.where(known_people, 100.0, 100.0 - WEIGHTS["spread"])
     scored["index"], scored["level"] = _index(scored, scale=scale)
     scored.update(observed=observed, baseline=baseline, overdue=overdue, population=population)
-    shown = np.isin(oktmo, municipalities) if municipalities else np.ones(len(oktmo), dtype=bool)
     ranked = _ranked(scored["index"], observed, sector, oktmo)
-    ranked = ranked[shown[ranked]]
     points = pd.DataFrame(
         {
             "sector": sector[ranked],
@@ -633,18 +642,15 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     )
 
     # sectors: the same tests on sector totals, the hottest place as the fourth component
-    chosen = shown
-    s_codes, s_pos = _codes(sector[chosen])
-    s_sum = lambda values: np.bincount(s_pos, values[chosen], len(s_codes)).astype("int64")  # noqa: E731
+    s_codes, s_pos = _codes(sector)
+    s_sum = lambda values: np.bincount(s_pos, values, len(s_codes)).astype("int64")  # noqa: E731
     s_observed, s_baseline, s_overdue = s_sum(observed), s_sum(baseline), s_sum(overdue)
-    sector_weekly = weekly if not municipalities else weekly[weekly["oktmo"].isin(municipalities)]
-    alpha_sectors = overdispersion(_weekly(sector_weekly, ["sector"])) if has_baseline else 0.1
-    in_place = np.isin(t_oktmo, municipalities) if municipalities else np.ones(len(t_oktmo), dtype=bool)
-    st_codes, st_pos = _codes(_keyed(t_sector[in_place], t_topic[in_place]))
+    alpha_sectors = overdispersion(_weekly(weekly, ["sector"])) if has_baseline else 0.1
+    st_codes, st_pos = _codes(_keyed(t_sector, t_topic))
     first_of = _firsts(st_pos)
-    st_sector, st_topic = t_sector[in_place][first_of], t_topic[in_place][first_of]
-    st_period = np.bincount(st_pos, t_period[in_place], len(st_codes)).astype("int64")
-    st_baseline = np.bincount(st_pos, t_baseline[in_place], len(st_codes)).astype("int64")
+    st_sector, st_topic = t_sector[first_of], t_topic[first_of]
+    st_period = np.bincount(st_pos, t_period, len(st_codes)).astype("int64")
+    st_baseline = np.bincount(st_pos, t_baseline, len(st_codes)).astype("int64")
     sector_topics = _topic_scores(
         st_sector,
         np.full(len(st_codes), "", dtype=object),
@@ -707,7 +713,7 @@ def compute(inputs: TensionInputs, region: Region, municipalities: tuple[str, ..
     return TensionResult(
         sectors=sectors,
         points=points,
-        topics=topics.frame(names, municipalities),
+        topics=topics.frame(names),
         days=spark_days,
         baseline=inputs.baseline if has_baseline else None,
         place_index=by_place,
@@ -725,17 +731,9 @@ def _sparks(spark: pd.DataFrame, sectors: list[str], days: list[date]) -> list[l
     return table.tolist()
 
 
-def tension(
-    engine: Engine, filters: Filters, now: datetime, region: Region, inputs: TensionInputs | None = None
-) -> TensionResult:
-    """The index for ``filters``. ``inputs``: those of the whole region for the same period, sectors and channels —
-    the municipality filter narrows only the output and the sparklines, so a page that needs the region's index and
-    a municipality's reads the inputs once; without them they are read here."""
-    if inputs is None:
-        inputs = inputs_from_rollups(engine, filters, now, region)
-    elif filters.municipalities:
-        inputs = replace(inputs, spark=spark_counts(engine, filters))
-    return compute(inputs, region, filters.municipalities)
+def tension(engine: Engine, filters: Filters, now: datetime, region: Region) -> TensionResult:
+    """The region's index for the filters' period, narrowed to what the filters choose (``TensionResult.chosen``)."""
+    return compute(inputs_from_rollups(engine, filters, now, region), region).chosen(filters)
 
 
 def sector_name(code: str, lang: str = "ru") -> str:

@@ -7,6 +7,7 @@ import pandas as pd
 from plotly.colors import get_colorscale
 
 from dashboard import formatting as fmt
+from dashboard.small_numbers import LOW_COUNT, RANKED_BY
 from geo.figure import OUTLINE_ID, RegionGeometry
 
 METRICS: dict[str, dict] = {
@@ -119,13 +120,18 @@ def _hover(frame: pd.DataFrame, lang: str) -> list[list[str]]:
     def absent(value) -> object:
         return None if pd.isna(value) else value
 
+    text = HOVER_TEXT[lang]
     rows = []
     for oktmo, r in zip(frame.index, frame.to_dict("records"), strict=True):  # not iterrows: a Series a row
+        rate = text["no_population"] if pd.isna(r["per_10k"]) else fmt.number(r["per_10k"], lang, 1)
+        adjusted = r.get("per_10k_adjusted")
+        if adjusted is not None and pd.notna(adjusted) and round(adjusted, 1) != round(r["per_10k"], 1):
+            rate += text["adjusted"].format(value=fmt.number(adjusted, lang, 1))
         rows.append(
             [
                 r["name"],
                 fmt.number(r["messages"], lang),
-                HOVER_TEXT[lang]["no_population"] if pd.isna(r["per_10k"]) else fmt.number(r["per_10k"], lang, 1),
+                rate,
                 fmt.change(absent(r["change_pct"]), lang),
                 fmt.hours(absent(r["median_first_response_hours"]), lang),
                 fmt.share(absent(r["overdue_share"]), lang),
@@ -139,8 +145,11 @@ HOVER_TEXT = {
     "ru": {
         "template": "<b>%{customdata[0]}</b><br>Сообщений: %{customdata[1]}<br>На 10 000 жителей: %{customdata[2]}"
         "<br>К прошлому периоду: %{customdata[3]}<br>Медиана ответа: %{customdata[4]}"
-        "<br>Просрочено: %{customdata[5]}<extra></extra>",
+        "<br>Просрочено из поступивших: %{customdata[5]}<extra></extra>",
         "no_population": "нет данных о населении",
+        "adjusted": " (с поправкой на малые числа: {value})",
+        "low_count": "<br><i>Мало сообщений (меньше {count}): показатели сглажены к региону</i>",
+        "low_count_note": "Бледнее — мало сообщений (меньше {count}): доли и частоты сглажены к региону",
         "no_data": "нет данных",
         "density": "плотность",
         "density_sample": "Плотность — по выборке: каждое {rate}-е сообщение с координатами",
@@ -149,14 +158,23 @@ HOVER_TEXT = {
     "en": {
         "template": "<b>%{customdata[0]}</b><br>Messages: %{customdata[1]}<br>Per 10,000 residents: %{customdata[2]}"
         "<br>Vs previous period: %{customdata[3]}<br>Median response: %{customdata[4]}"
-        "<br>Overdue: %{customdata[5]}<extra></extra>",
+        "<br>Overdue, of the period's: %{customdata[5]}<extra></extra>",
         "no_population": "no population figure",
+        "adjusted": " (adjusted for small numbers: {value})",
+        "low_count": "<br><i>Few messages (under {count}): figures drawn toward the region</i>",
+        "low_count_note": "Paler: few messages (under {count}); shares and rates drawn toward the region",
         "no_data": "no data",
         "density": "density",
         "density_sample": "Density from a sample: every {rate}th message with coordinates",
         "not_covered": "The data begins after the previous period began: no change is computed",
     },
 }
+
+
+def shown_column(frame: pd.DataFrame, metric: str) -> str:
+    """The column a metric is coloured and ranked by: its shrunk version where the frame has one."""
+    adjusted = RANKED_BY.get(metric)
+    return adjusted if adjusted in frame else metric
 
 
 def colour_range(values: pd.Series, metric: str) -> tuple[float, float]:
@@ -191,7 +209,8 @@ def map_figure(
     theme: str = "light",
     type_scale: float | None = None,
 ) -> dict:
-    """Choropleth of ``frame`` (one row per municipality, index OKTMO) coloured by ``metric``.
+    """Choropleth of ``frame`` (one row per municipality, index OKTMO) coloured by ``metric`` — by its shrunk value
+    where small numbers are shrunk (``small_numbers.RANKED_BY``), places with few messages (``low_count``) paler.
 
     ``type_scale`` multiplies the map's type (labels, legend); by default ×1.7 on maps 1800 px wide or more.
 
@@ -200,11 +219,14 @@ def map_figure(
     """
     spec = METRICS[metric]
     big = type_scale or (1.7 if size[0] >= 1800 else 1.0)  # 4K: the page zooms its other panels alike
-    values = frame[metric].astype(float)
+    values = frame[shown_column(frame, metric)].astype(float)
     if metric == "overdue_share":
         values = values * 100
     custom = _hover(frame, lang)
     has = values.notna().to_numpy()
+    few = np.zeros(len(frame), dtype=bool)
+    if "low_count" in frame and metric not in ("tension", "messages"):  # a count is small honestly; a rate is not
+        few = frame["low_count"].to_numpy(dtype=bool)
     colours = THEMES[theme]
     line = {"color": colours["border"], "width": 1}
     features = geometry.url("features")  # every trace draws its ``locations`` of the shapes the browser holds
@@ -225,15 +247,17 @@ def map_figure(
                 "name": HOVER_TEXT[lang]["no_data"],
             }
         )
-    present = [str(k) for k in frame.index[has]]
+    solid = has & ~few
+    present = [str(k) for k in frame.index[solid]]
+    opacity = 0.55 if density is not None else 0.9
     coloured = {
         "type": "choroplethmap",
         "geojson": features,
         "locations": present,
-        "z": [round(float(v), 3) for v in values[has]],
-        "customdata": [c for c, h in zip(custom, has, strict=True) if h],
+        "z": [round(float(v), 3) for v in values[solid]],
+        "customdata": [c for c, h in zip(custom, solid, strict=True) if h],
         "hovertemplate": HOVER_TEXT[lang]["template"],
-        "marker": {"line": line, "opacity": 0.55 if density is not None else 0.9},
+        "marker": {"line": line, "opacity": opacity},
         # resolved here: plotly.js's own "YlOrRd" runs the other way
         "colorscale": (TENSION_SCALE if theme == "light" else TENSION_SCALE_DARK)
         if metric == "tension"
@@ -253,6 +277,21 @@ def map_figure(
     }
     low, high = colour_range(values, metric)
     coloured.update(zmin=low, zmax=high, **({"zmid": 0} if metric == "change_pct" else {}))
+    if (has & few).any():  # the same scale, paler: a figure on few messages is not news
+        faded = [str(k) for k in frame.index[has & few]]
+        note = HOVER_TEXT[lang]["low_count"].format(count=LOW_COUNT)
+        traces.append(
+            {
+                **{k: v for k, v in coloured.items() if k != "colorbar"},
+                "locations": faded,
+                "z": [round(float(v), 3) for v in values[has & few]],
+                "customdata": [c for c, h in zip(custom, has & few, strict=True) if h],
+                "hovertemplate": HOVER_TEXT[lang]["template"].replace("<extra>", note + "<extra>"),
+                "marker": {"line": line, "opacity": opacity * 0.4},
+                "showscale": False,
+                "name": HOVER_TEXT[lang]["low_count_note"].format(count=LOW_COUNT),
+            }
+        )
     traces.append(coloured)
     if selected and selected in frame.index:
         traces.append(
@@ -339,6 +378,8 @@ def map_figure(
     notes = []
     if metric == "change_pct" and frame.attrs.get("previous_covered") is False:  # why the map is all grey
         notes.append(HOVER_TEXT[lang]["not_covered"])
+    if (has & few).any():
+        notes.append(HOVER_TEXT[lang]["low_count_note"].format(count=LOW_COUNT))
     sample = density.attrs.get("sample", 1) if density is not None else 1
     if sample > 1:  # the layer is binned from a sample (queries.sample_rate): say so where the reader looks
         notes.append(HOVER_TEXT[lang]["density_sample"].format(rate=sample))

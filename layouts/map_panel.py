@@ -8,8 +8,9 @@ from dash import dcc, html
 from dashboard import formatting as fmt
 from dashboard.catalog import SectorCatalog, source_name
 from dashboard.i18n import t
+from dashboard.small_numbers import LOW_COUNT
 from layouts import ids
-from layouts.map_figure import DEFAULT_METRIC, METRICS
+from layouts.map_figure import DEFAULT_METRIC, METRICS, shown_column
 from layouts.tension_panel import place_tension
 
 
@@ -88,26 +89,35 @@ def metric_text(value: float | None, metric: str, lang: str = "ru") -> str:
     return fmt.number(value, lang, 0 if metric == "messages" else 1)
 
 
-def ranking(frame: pd.DataFrame, metric: str, selected: list[str], lang: str = "ru", limit: int = 12) -> html.Div:
-    """Municipalities ordered by the map's metric, each a button that opens its card."""
+def ranking(frame: pd.DataFrame, metric: str, selected: list[str], lang: str = "ru") -> html.Div:
+    """Every municipality ordered by the map's metric — its shrunk value where small numbers are shrunk, the value
+    it shows — each a button that opens its card; places with few messages marked (the list scrolls)."""
     spec = METRICS[metric]
-    ordered = frame.sort_values(metric, ascending=False, na_position="last").head(limit)
+    column = shown_column(frame, metric)
+    ordered = frame.sort_values([column, "messages"], ascending=False, na_position="last")
+    marked = metric not in ("tension", "messages") and "low_count" in frame
     rows = []
     for oktmo, row in ordered.iterrows():
-        shown = metric_text(row[metric], metric, lang)
+        few = marked and bool(row["low_count"])
         rows.append(
             html.Button(
                 id={"type": ids.RANK_ITEM, "oktmo": str(oktmo)},
-                className="rank-item" + (" selected" if oktmo in selected else ""),
+                className="rank-item" + (" selected" if oktmo in selected else "") + (" low-count" if few else ""),
                 n_clicks=0,
-                children=[html.Span(row["name"], className="rank-name"), html.Span(shown, className="rank-value")],
+                title=t("low_count_hint", lang, count=LOW_COUNT) if few else None,
+                children=[
+                    html.Span(row["name"], className="rank-name"),
+                    html.Span(metric_text(row[column], metric, lang), className="rank-value"),
+                ],
             )
         )
+    adjusted = column != metric
     return html.Div(
         className="ranking",
         children=[
-            html.H3(f"{t('ranking', lang)}: {spec[lang].lower()}"),
+            html.H3(f"{t('ranking', lang)}: {spec[lang].lower()}" + (f" ({t('adjusted', lang)})" if adjusted else "")),
             html.Div(rows, className="rank-list"),
+            html.P(t("low_count_hint", lang, count=LOW_COUNT), className="hint") if marked else None,
             html.P(t("click_hint", lang), className="hint"),
         ],
     )

@@ -117,7 +117,7 @@ def table_columns(by: str, lang: str = "ru") -> list[dict]:
         {"field": "median_hours", "headerName": t("col_median", lang), **number(1)},
         {"field": "p90_hours", "headerName": t("col_p90", lang), **number(1)},
         {"field": "within_sla_pct", "headerName": t("col_sla", lang), **number(1)},
-        {"field": "overdue_now", "headerName": t("col_overdue", lang), **number(0)},
+        {"field": "overdue_of_period", "headerName": t("col_overdue", lang), **number(0)},
     ]
 
 
@@ -127,7 +127,7 @@ def table_records(frame: pd.DataFrame, by: str, sectors: SectorCatalog, lang: st
     if by == "sector":
         out["key"] = out["key"].map(lambda code: sectors.name_of(code, lang))
     out["within_sla_pct"] = (out["within_sla_share"].astype(float) * 100).round(1)
-    out = out[["key", "messages", "median_hours", "p90_hours", "within_sla_pct", "overdue_now"]]
+    out = out[["key", "messages", "median_hours", "p90_hours", "within_sla_pct", "overdue_of_period"]]
     return out.astype(object).where(out.notna(), None).to_dict("records")
 
 

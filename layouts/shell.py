@@ -120,39 +120,56 @@ def kpi_tile(
     good_when: str,
     note: str = "",
     lang: str = "ru",
-    versus: str = "vs_previous",
+    versus: str | None = "vs_previous",
 ) -> html.Div:
     """One KPI: big value, change against the previous period coloured by whether it is good news; ``versus``: the
-    text key of what the change is against."""
+    text key of what the change is against (None: a figure of this moment, with no change line). The tile's title
+    attribute holds the figure's definition (``kpi_<key>_help``)."""
     if change is None or change == 0 or good_when == "neither":
         tone = "neutral"
     elif (change > 0) == (good_when == "up"):
         tone = "good"
     else:
         tone = "bad"
+    compared = (
+        html.Div(
+            [
+                html.Span(fmt_change(change, lang), className=f"kpi-change {tone}"),
+                html.Span(t(versus, lang), className="kpi-vs"),
+            ]
+        )
+        if versus
+        else html.Div()
+    )
     return html.Div(
         className="kpi",
         id=f"kpi-{key}",
+        title=t(f"kpi_{key}_help", lang),
         children=[
             html.Div(t(f"kpi_{key}", lang), className="kpi-label"),
             html.Div(value, className="kpi-value"),
-            html.Div(
-                [
-                    html.Span(fmt_change(change, lang), className=f"kpi-change {tone}"),
-                    html.Span(t(versus, lang), className="kpi-vs"),
-                ]
-            ),
+            compared,
             html.Div(note, className="kpi-note"),
         ],
     )
 
 
+def versus_key(summary: dict) -> str:
+    """What the KPIs' changes compare with: the previous equal period, the same moment of it while this period runs
+    («к этому же времени вчера» for a day), or nothing when the data does not reach back over it."""
+    if not summary.get("previous_covered", True):
+        return "previous_not_covered"  # a «—» says why (queries.covers_previous)
+    if summary.get("compared_until"):
+        return "vs_same_time_yesterday" if summary["period"]["days"] == 1 else "vs_same_time_previous"
+    return "vs_previous"
+
+
 def kpi_tiles(summary: dict, lang: str = "ru") -> list[html.Div]:
-    """The four KPI tiles of a summary (``queries.summary``): messages, answered, median response, overdue."""
+    """The four KPI tiles of a summary (``queries.summary``): messages, answered, median response — against the
+    previous period — and overdue now, a figure of this moment with this period's part of it."""
     cur, change = summary["current"], summary["change_pct"]
-    # a «—» says why: the data does not reach back over the previous period (queries.covers_previous)
-    versus = "vs_previous" if summary.get("previous_covered", True) else "previous_not_covered"
-    tile = partial(kpi_tile, lang=lang, versus=versus)
+    tile = partial(kpi_tile, lang=lang, versus=versus_key(summary))
+    of_period = t("overdue_of_period_note", lang, count=fmt.number(cur["overdue_of_period"], lang))
     return [
         tile("messages", fmt.number(cur["messages"], lang), change["messages"], "neither"),
         tile(
@@ -169,7 +186,7 @@ def kpi_tiles(summary: dict, lang: str = "ru") -> list[html.Div]:
             "down",
             note=f"{t('p90', lang)}: {fmt.hours(cur['p90_first_response_hours'], lang)}",
         ),
-        tile("overdue", fmt.number(cur["overdue"], lang), change["overdue"], "down"),
+        tile("overdue", fmt.number(summary["overdue_now"], lang), None, "down", note=of_period, versus=None),
     ]
 
 

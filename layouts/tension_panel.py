@@ -102,7 +102,7 @@ def sector_tiles(
                         children=[
                             html.Span(f"{fmt.number(row['observed'], lang)} {t('col_messages', lang).lower()}"),
                             html.Span(f"{fmt.change(change, lang)} {t('vs_baseline', lang)}"),
-                            html.Span(f"{t('overdue_share', lang)}: {fmt.share(share, lang)}"),
+                            html.Span(t("tile_overdue", lang, share=fmt.share(share, lang))),
                         ],
                     ),
                     sparkbars(row["spark"], days, period_from, row["level"]),
@@ -159,12 +159,25 @@ def top_points(points: pd.DataFrame, lang: str = "ru", limit: int = 3) -> list:
     ]
 
 
-def alert_strip(alerts: pd.DataFrame, lang: str = "ru") -> list:
+def alert_window(window: tuple[date, date], lang: str = "ru") -> str:
+    """«Новые критические точки сегодня — за 7 дней, 30.11.2026 — 06.12.2026»: an alert is of its own window, which
+    the heading names wherever it shows, so it never reads as the page's period."""
+    return t("alerts_window", lang, start=fmt.day(window[0], lang), end=fmt.day(window[1], lang))
+
+
+def _recorded(alert: dict, lang: str) -> str:
+    """«07:57 · »: when the alert was recorded — its index is of that moment's data."""
+    stamp = alert.get("created_at")
+    return "" if stamp is None or pd.isna(stamp) else f"{pd.Timestamp(stamp):%H:%M} · "
+
+
+def alert_strip(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru") -> list:
     if alerts.empty:
         return []
+    rows = alerts.to_dict("records")
     return [
-        html.Strong(t("alerts_title", lang) + ": "),
-        html.Ul([html.Li(f"{fmt.number(r['index'], lang)} · {r['reason']}") for _, r in alerts.iterrows()]),
+        html.Strong(alert_window(window, lang) + ": "),
+        html.Ul([html.Li(f"{_recorded(r, lang)}{fmt.number(r['index'], lang)} · {r['reason']}") for r in rows]),
     ]
 
 

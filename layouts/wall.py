@@ -7,6 +7,7 @@ Set up per screen by URL parameters (``callbacks.urlstate.parse_wall``):
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
 
 import pandas as pd
 from dash import dcc, html
@@ -17,7 +18,7 @@ from dashboard.region import Region
 from layouts import ids
 from layouts.map_figure import METRICS
 from layouts.running import with_running_tail
-from layouts.tension_panel import level_badge
+from layouts.tension_panel import alert_window, level_badge
 
 WALL_PANELS = ("map", "points", "kpis", "trend", "alerts")
 GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": False, "displaylogo": False}
@@ -151,13 +152,14 @@ def wall_alerts(alerts: pd.DataFrame, lang: str = "ru") -> list:
     ]
 
 
-def wall_ticker(alerts: pd.DataFrame, lang: str = "ru") -> list:
-    """A red strip under every panel while the day has critical alerts: they never rotate away."""
+def wall_ticker(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru") -> list:
+    """A red strip under every panel while the day has critical alerts: they never rotate away; it names the
+    alerts' own window, which may differ from the screen's period."""
     if alerts.empty:
         return []
     first = alerts.iloc[0]
     more = f" {t('wall_more_alerts', lang, count=len(alerts) - 1)}" if len(alerts) > 1 else ""
-    return [html.Strong(t("alerts_title", lang) + ": "), html.Span(first["reason"] + more)]
+    return [html.Strong(alert_window(window, lang) + ": "), html.Span(first["reason"] + more)]
 
 
 def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru", running: bool = False) -> dict:

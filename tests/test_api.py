@@ -32,7 +32,7 @@ def test_summary_with_filters(client):
     data = client.get("/api/v1/summary?from=2026-11-11&to=20.11.2026&sector=zhkh&sector=roads").get_json()
     assert data["messages"] == 4
     assert data["answered_share"] == 0.75
-    assert data["overdue"] == 1
+    assert data["overdue_now"] == 1 and data["overdue_of_period"] == 1
     assert data["period"] == {"from": "2026-11-11", "to": "2026-11-20", "days": 10}
     assert data["filters"]["sector"] == ["roads", "zhkh"]
     assert set(data) >= {"median_first_response_hours", "previous", "change_pct", "within_sla_share"}

@@ -51,7 +51,7 @@ def test_briefing_compares_the_period_with_the_previous_one(app, service, region
     assert (zhkh["messages"], zhkh["previous"]) == (7 * 15 + 56, 7 * 15)
     assert len(data.municipalities.rows) == len(region.municipalities)
     assert data.municipalities.rows["messages"].sum() == 206
-    assert data.municipalities.rows.iloc[0]["per_10k"] == data.heatmap["per_10k"].max()  # ranked by rate
+    assert data.municipalities.rows.iloc[0]["per_10k_adjusted"] == data.heatmap["per_10k_adjusted"].max()  # ranked
     assert len(data.daily) == 7 and data.daily["messages"].sum() == 206 and data.daily["previous_messages"].sum() == 148
     assert english.summary.rows["indicator"].iloc[0] == "Messages"
     assert english.points.rows.iloc[0]["sector"] == "Housing and utilities"
@@ -102,7 +102,7 @@ def test_xlsx_holds_every_table_with_numbers_as_numbers(app, service, region):
         workbook = load_workbook(io.BytesIO(briefing.xlsx(briefing.build(service, PERIOD, "ru"), "ru")))
     assert workbook.sheetnames == ["Сводка", "Точки напряжённости", "Отрасли", "Муниципалитеты"]
     summary = list(workbook["Сводка"].values)
-    assert summary[0] == ("Показатель", "Период", "Предыдущий", "Изменение")
+    assert summary[0] == ("Показатель", "Период", "Предыдущий", "К прошлому периоду")
     assert summary[1][:3] == ("Сообщений", 206, 148)
     answered = workbook["Сводка"]["B3"]
     assert isinstance(answered.value, float) and answered.number_format == "0.0%"

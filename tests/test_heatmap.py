@@ -50,7 +50,7 @@ def test_every_municipality_has_a_row_with_zeros(loaded, region):
     assert list(frame.index) == list(region.municipalities.index)
     empty = frame.drop(index=[CHEB, KANASH])
     assert (empty["messages"] == 0).all()
-    assert (empty["overdue"] == 0).all()
+    assert (empty["overdue_of_period"] == 0).all()
     assert empty["median_first_response_hours"].isna().all()
     assert empty["change_pct"].isna().all()  # 0 now and 0 before: no change to speak of
     assert math.isnan(frame.loc[YANTIKOVO, "per_10k"])  # population unknown: no rate, not a zero rate
@@ -74,7 +74,7 @@ def test_per_capita_change_median_and_overdue_share(loaded, region):
     assert math.isnan(kanash["change_pct"])  # nothing in the previous period: no percentage
     assert kanash["per_10k"] == pytest.approx(3 / 44_354 * 10_000, abs=0.005)
     assert kanash["median_first_response_hours"] == pytest.approx(24.0, rel=0.12)
-    assert kanash["overdue"] == 1
+    assert kanash["overdue_of_period"] == 1
     assert kanash["overdue_share"] == pytest.approx(1 / 3, abs=1e-4)
 
 
@@ -314,7 +314,7 @@ def test_api_heatmap_lists_every_municipality(client, region):
     assert set(items) == set(region.municipalities.index)
     kanash = items[KANASH]
     assert kanash["name"] == "Канаш"
-    assert kanash["messages"] == 3 and kanash["overdue"] == 1
+    assert kanash["messages"] == 3 and kanash["overdue_of_period"] == 1
     assert kanash["change_pct"] is None
     assert kanash["per_10k"] == pytest.approx(0.68, abs=0.01)
     assert items[CHEB]["change_pct"] is None  # the data begins inside the previous period

@@ -117,7 +117,7 @@ def test_oldest_overdue_and_tables(hand, region):
         (NOW - datetime(2026, 11, 12, 7, tzinfo=UTC)).total_seconds() / 3600
     )
     sectors = rt.table_by_sector(hand, PERIOD, NOW, region).set_index("key")
-    assert sectors.loc["zhkh", "messages"] == 3 and sectors.loc["zhkh", "overdue_now"] == 1
+    assert sectors.loc["zhkh", "messages"] == 3 and sectors.loc["zhkh", "overdue_of_period"] == 1
     agencies = rt.table_by_agency(hand, PERIOD, NOW, region)
     assert agencies["messages"].sum() == 6
 

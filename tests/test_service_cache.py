@@ -129,14 +129,14 @@ def test_a_figure_asked_twice_in_one_request_is_computed_once(engine, region, tm
             by_place = service.map_tension(chosen)
             card = service.place_tension(chosen, "97701000")
             service.summary(PERIOD)
-    assert calls == ["tension", "tension_inputs", "summary"] * 2
+    assert calls == ["tension", "summary"] * 2
     assert by_place.loc["97701000"] == card["index"].max()
 
-    # the briefing under a municipality filter: one index, the municipality's, which carries the region's by place
+    # the briefing under a municipality filter: the region's one index, which carries every place's highest
     calls.clear()
     with app.test_request_context("/_dash-update-component"):
         own = service.tension(chosen)
-    assert calls == ["tension", "tension_inputs"]
+    assert calls == ["tension"]
     assert set(own.points["oktmo"]) == {"97701000"}
     with app.test_request_context("/_dash-update-component"):
         pd.testing.assert_series_equal(own.place_index, service.map_tension(chosen))

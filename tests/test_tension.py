@@ -113,7 +113,7 @@ def test_overdue_share_raises_the_index_and_is_named(loaded, region):
         tension.WEIGHTS["overdue"] * late["s_overdue"] + tension.WEIGHTS["spread"] * late["s_spread"], abs=0.06
     )
     [reason] = tension.reasons(result, result.points[result.points["sector"] == "health"])
-    assert "50\u00a0% просрочено" in reason
+    assert "50\u00a0% поступивших просрочено" in reason
 
 
 @pytest.mark.parametrize(
@@ -188,30 +188,55 @@ def test_sector_tiles_are_sorted_and_carry_their_hottest_place(loaded, region):
     assert sum(zhkh["spark"][-7:]) == zhkh["observed"]
 
 
-def test_municipality_filter_narrows_points_and_sector_totals(loaded, region):
-    result = tension.tension(loaded, replace(PERIOD, municipalities=(CHEB,)), NOW, region)
-    assert set(result.points["oktmo"]) == {CHEB}
-    assert set(result.sectors["sector"]) == {"zhkh", "roads"}
-    assert (result.sectors["level"] == "normal").all()
+def test_a_municipality_filter_chooses_points_and_leaves_every_figure_as_it_is(loaded, region):
+    whole = tension.tension(loaded, PERIOD, NOW, region)
+    narrowed = tension.tension(loaded, replace(PERIOD, municipalities=(CHEB,)), NOW, region)
+    assert set(narrowed.points["oktmo"]) == {CHEB}
+    pd.testing.assert_frame_equal(narrowed.points, whole.points[whole.points["oktmo"] == CHEB])
+    pd.testing.assert_frame_equal(narrowed.sectors, whole.sectors)  # a sector's index is the region's
+    zhkh = whole.sectors.set_index("sector").loc["zhkh"]
+    assert zhkh["level"] in ("tension", "critical") and zhkh["hottest_oktmo"] == NOVOCHEB
 
 
-def test_the_highest_index_by_place_is_the_regions_under_a_municipality_filter(loaded, region):
+def test_the_highest_index_by_place_is_over_the_chosen_sectors_for_every_place(loaded, region):
     whole = tension.tension(loaded, PERIOD, NOW, region)
     narrowed = tension.tension(loaded, replace(PERIOD, municipalities=(CHEB,)), NOW, region)
     expected = whole.points.groupby("oktmo")["index"].max()
     assert len(expected) > 1
     pd.testing.assert_series_equal(whole.place_index, expected)
     pd.testing.assert_series_equal(narrowed.place_index, expected)
+    roads = tension.tension(loaded, replace(PERIOD, sectors=("roads",)), NOW, region).place_index
+    cells = whole.points[whole.points["sector"] == "roads"].set_index("oktmo")["index"]
+    assert roads.dropna().to_dict() == cells.to_dict() and roads.index.equals(whole.place_index.index)
 
 
-def test_a_municipality_from_the_regions_inputs_equals_reading_its_own(loaded, region):
-    chosen = replace(PERIOD, municipalities=(CHEB,))
-    whole = tension.inputs_from_rollups(loaded, PERIOD, NOW, region)
-    shared = tension.tension(loaded, chosen, NOW, region, inputs=whole)
-    own = tension.tension(loaded, chosen, NOW, region)
-    for name in ("sectors", "points", "topics"):  # the sectors' sparklines included: the municipality's own
-        pd.testing.assert_frame_equal(getattr(shared, name), getattr(own, name))
-    assert shared.days == own.days
+FILTER_CHOICES = [
+    {},
+    {"sectors": ("zhkh",)},
+    {"sectors": ("health", "waste")},
+    {"municipalities": (NOVOCHEB,)},
+    {"municipalities": (CHEB, KANASH), "sectors": ("zhkh",)},
+    {"sources": ("vk",)},
+    {"sources": ("phone",), "sectors": ("roads",)},
+]
+
+
+@pytest.mark.parametrize("choice", FILTER_CHOICES, ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()) or "all")
+def test_a_cells_tension_is_the_same_under_every_filter(loaded, region, choice):
+    """The issue's first contradiction: ЖКХ · Новочебоксарск read «внимание» on / and «норма» with ?sector=zhkh.
+    Every cell and sector a filter shows carries exactly the unfiltered region's values."""
+    whole = tension.tension(loaded, PERIOD, NOW, region)
+    chosen = tension.tension(loaded, replace(PERIOD, **choice), NOW, region)
+    keyed = whole.points.set_index(["sector", "oktmo"])
+    shown = chosen.points.set_index(["sector", "oktmo"])
+    pd.testing.assert_frame_equal(shown, keyed.loc[shown.index])
+    pd.testing.assert_frame_equal(
+        chosen.sectors.set_index("sector"), whole.sectors.set_index("sector").loc[chosen.sectors["sector"]]
+    )
+    wanted = choice.get("sectors") or tuple(whole.sectors["sector"])
+    assert set(chosen.sectors["sector"]) == set(wanted) & set(whole.sectors["sector"])
+    if "municipalities" in choice:
+        assert set(shown.index.get_level_values("oktmo")) <= set(choice["municipalities"])
 
 
 def test_no_baseline_means_no_volume_alarm(loaded, region):
