@@ -156,3 +156,37 @@ def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
     )
     assert len(overflow) == 3 and max(overflow) <= 0, overflow
     assert dash_duo.get_logs() == []
+
+
+def test_a_sector_reads_the_same_on_the_main_page_and_the_ministers_page(dash_duo, dashboard):
+    """One truth: Здравоохранение's tile read 10 on / and 14 on /sector/health (its index was recomputed on the
+    sector's own cells); ЖКХ · Новочебоксарск's point must read the same in both lists too."""
+
+    def read(path: str) -> dict[str, tuple[str, str]]:
+        dash_duo.driver.get(dash_duo.server_url + path)
+        dash_duo.wait_for_element(".sector-tile", timeout=15)
+        dash_duo.wait_for_element(".tension-point", timeout=15)
+        tiles = {
+            tile.find_element("css selector", ".tile-name").text: (
+                tile.find_element("css selector", ".tile-index").text,
+                tile.find_element("css selector", ".level").text,
+            )
+            for tile in dash_duo.find_elements(".sector-tile")
+        }
+        points = {
+            point.find_element("css selector", ".point-reason").text.split(":")[0]: (
+                point.find_element("css selector", ".point-index").text,
+                point.find_element("css selector", ".level").text,
+            )
+            for point in dash_duo.find_elements(".tension-point:not(.empty)")
+        }
+        return {**tiles, **points}
+
+    dash_duo.start_server(dashboard)
+    everything = read(VIEW)
+    health = read("/sector/health" + VIEW[1:])
+    zhkh = read("/sector/zhkh" + VIEW[1:])
+    assert health["Здравоохранение"] == everything["Здравоохранение"]
+    assert zhkh["ЖКХ"] == everything["ЖКХ"]
+    assert zhkh["ЖКХ · Новочебоксарск"] == everything["ЖКХ · Новочебоксарск"]
+    assert everything["ЖКХ · Новочебоксарск"][1] == "критично"
