@@ -197,6 +197,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Новые критические точки сегодня — за 7 дней, {start} — {end}",
         "en": "New critical points today — over 7 days, {start} — {end}",
     },
+    "alerts_window_short": {"ru": "Критично сегодня · 7 дн. по {end}", "en": "Critical today · 7 days to {end}"},
     "tension_scope_region": {"ru": "отрасли — по всему региону", "en": "sectors: the whole region"},
     "tension_scope_channels": {"ru": "по всем каналам", "en": "all channels"},
     "no_points": {"ru": "Точек напряжённости нет", "en": "No tension points"},

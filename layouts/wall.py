@@ -18,7 +18,7 @@ from dashboard.region import Region
 from layouts import ids
 from layouts.map_figure import METRICS
 from layouts.running import with_running_tail
-from layouts.tension_panel import alert_window, level_badge
+from layouts.tension_panel import level_badge
 
 WALL_PANELS = ("map", "points", "kpis", "trend", "alerts")
 GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": False, "displaylogo": False}
@@ -159,7 +159,8 @@ def wall_ticker(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru
         return []
     first = alerts.iloc[0]
     more = f" {t('wall_more_alerts', lang, count=len(alerts) - 1)}" if len(alerts) > 1 else ""
-    return [html.Strong(alert_window(window, lang) + ": "), html.Span(first["reason"] + more)]
+    heading = t("alerts_window_short", lang, end=fmt.day(window[1], lang))
+    return [html.Strong(heading + ": "), html.Span(first["reason"] + more)]
 
 
 def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru", running: bool = False) -> dict:
