@@ -41,7 +41,7 @@ def test_wall_rotates_shows_alerts_and_the_clock(dash_duo, wall_app):
     dash_duo.wait_for_text_to_equal(".wall-panel.active .wall-panel-title", map_title, timeout=45)  # in its turn
     save_screenshot(dash_duo.driver, "wall-map-1920x1080.png")
     assert re.match(r"\d\d:\d\d · \w+, \d+ \w+", dash_duo.find_element("#wall-clock").text)
-    assert "Новые критические точки: ЖКХ · Новочебоксарск" in dash_duo.find_element("#wall-ticker").text
+    assert "Критично сегодня · 7 дн. по 20.11.2026: ЖКХ · Новочебоксарск" in dash_duo.find_element("#wall-ticker").text
     point = dash_duo.find_element("#wall-points .wall-point").get_attribute("textContent")  # a hidden panel
     assert "критично" in point and "ЖКХ · Новочебоксарск: +" in point
     background = dash_duo.driver.execute_script(
