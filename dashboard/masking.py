@@ -1,7 +1,7 @@
 """Masking of personal data in free text (phones, e-mails, personal names where detectable).
 
 Masking happens on the server before a text leaves it (UI, API, exports); the UI additionally escapes everything
-(Dash renders text, never HTML).
+(Dash renders text, never HTML). Message texts, topics and agencies all go through :func:`mask`.
 
 Linear time by construction: every repetition is bounded (a word is at most 31 letters, a local part 64, a
 domain label 63) and no repetition is nested inside an unbounded one; the patterns that could start anywhere in a
@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+
+import pandas as pd
 
 NAME_MASK = "[ФИО скрыто]"
 EMAIL_MASK = "***@***"
@@ -189,3 +191,16 @@ def mask(text: object) -> str:
         text = SIGNED.sub(lambda m: m.group(1) + NAME_MASK, text)
     text = NAME_AFTER_SURNAME.sub(NAME_MASK, text)
     return SURNAME_AFTER_NAME.sub(NAME_MASK, text)
+
+
+def mask_column(values: pd.Series) -> pd.Series:
+    """Each distinct text of a column masked once (topics and agencies repeat a few values); a missing value stays
+    missing."""
+    distinct = {value: mask(value) for value in values.dropna().unique() if isinstance(value, str)}
+    return values.map(lambda value: distinct.get(value, value) if isinstance(value, str) else value)
+
+
+def mask_columns(frame: pd.DataFrame, *names: str) -> pd.DataFrame:
+    """The frame with those of ``names`` it has masked (:func:`mask_column`)."""
+    present = [name for name in names if name in frame.columns]
+    return frame.assign(**{name: mask_column(frame[name]) for name in present}) if present else frame

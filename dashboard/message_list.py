@@ -1,4 +1,4 @@
-"""Pages of single messages for the API: newest first, keyset pagination, texts masked.
+"""Pages of single messages for the API: newest first, keyset pagination, texts masked (topics and agencies too).
 
 A cursor is the (created_at, id) of the last message of the previous page, so a page costs the same at any depth
 and a load between two requests neither repeats nor skips messages. Coordinates are not given out (a point
@@ -96,4 +96,6 @@ def _item(row, texts: bool) -> dict:
         item[name] = _utc(item[name]).isoformat() if item[name] is not None else None
     item["day"] = item["day"].isoformat()
     item["text"] = mask(item["text"]) if texts else None
+    for name in ("topic", "agency"):  # free text too: a topic or an agency (a sole trader) may name a person
+        item[name] = mask(item[name]) if item[name] is not None else None
     return item
