@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     chromium: str | None = None
     render_base_url: str | None = None  # e.g. http://127.0.0.1:8050 behind a proxy; default: the request's own
     batch_size: int = Field(default=20_000, ge=100)
+    # a message's text longer than this is cut to it at load and marked «… [обрезано]» (counted in the summary)
+    max_text_chars: int = Field(default=10_000, ge=100)
     # rows a load keeps in memory (~22 bytes each) to build the rollups of the days it filled without reading them
     # back; past it, the days of further rows are read from the store as before
     load_memory_rows: int = Field(default=20_000_000, ge=0)

@@ -69,6 +69,7 @@ class LoadSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    truncated: int = 0  # loaded rows whose text was cut to TSUR_MAX_TEXT_CHARS
     reasons: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -86,6 +87,7 @@ class LoadSummary:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
+            "truncated": self.truncated,
             "top_reasons": self.reasons.most_common(5),
             "seconds": round(self.seconds, 3),
         }
@@ -136,6 +138,7 @@ class Ingestor:
             timezone=self.region.timezone,
             now=now or datetime.now(UTC),
             dayfirst=mapping.dayfirst,
+            max_text_chars=get_settings().max_text_chars,
         )
         self._started = time.perf_counter()
         self._grown = growing_statistics(engine)
@@ -183,16 +186,16 @@ class Ingestor:
                     ]
                 )
             )
-        good = pd.DataFrame()
+        good, truncated = pd.DataFrame(), 0
         if len(raw):
             if self.summary.format == "open311":
                 raw = prepare_open311(raw)
             mapped = self.mapping.apply(raw.drop(columns=[ROW]))
             checked = check(mapped, raw[ROW], raw, self.context)
-            good = checked.good
+            good, truncated = checked.good, checked.truncated
             rejected_parts.append(checked.rejected)
         rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame()
-        return Checked(good, rejected)
+        return Checked(good, rejected, truncated)
 
     def write(self, checked: Checked) -> None:
         """Upsert the good rows and record the rejected ones, in one transaction."""
@@ -217,6 +220,7 @@ class Ingestor:
         s = self.summary
         s.rows_total += len(good) + len(rejected)
         s.rejected += len(rejected)
+        s.truncated += checked.truncated
         if written is not None:
             self.inserted.add(written.inserted, written.updated_days)  # committed: the rollups may be built from it
             s.new += len(written.inserted)
