@@ -196,6 +196,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "PDF недоступен: на сервере нет Chromium (TSUR_CHROMIUM). Воспользуйтесь печатью в браузере.",
         "en": "PDF is unavailable: no Chromium on the server (TSUR_CHROMIUM). Use the browser's print instead.",
     },
+    "out_of_time": {
+        "ru": "Запрос не уложился в отведённое время ({seconds} с): сузьте период или фильтры и повторите.",
+        "en": "The request did not finish within its time budget ({seconds} s): narrow the period or the filters.",
+    },
     "pdf_failed": {"ru": "Не удалось сформировать PDF: {reason}", "en": "Could not render the PDF: {reason}"},
     "current_period": {"ru": "этот период", "en": "this period"},
     "indicator": {"ru": "Показатель", "en": "Indicator"},

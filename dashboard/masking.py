@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import deadline
+
 NAME_MASK = "[ФИО скрыто]"
 EMAIL_MASK = "***@***"
 PHONE_MASK = "+7 *** ***-**-**"  # a Russian number (10 or 11 digits)
@@ -196,7 +198,11 @@ def mask(text: object) -> str:
 def mask_column(values: pd.Series) -> pd.Series:
     """Each distinct text of a column masked once (topics and agencies repeat a few values); a missing value stays
     missing."""
-    distinct = {value: mask(value) for value in values.dropna().unique() if isinstance(value, str)}
+    distinct = {}
+    for value in values.dropna().unique():
+        if isinstance(value, str):
+            deadline.check()
+            distinct[value] = mask(value)
     return values.map(lambda value: distinct.get(value, value) if isinstance(value, str) else value)
 
 

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     rate_limit_storage: str | None = None  # limits' storage URL; default: Redis if the cache is, else memory
     proxy_hops: int = Field(default=0, ge=0)  # reverse proxies in front (client address and scheme from X-Forwarded-*)
     statement_timeout_ms: int = Field(default=15_000, ge=100)  # a query running longer is cancelled
+    # a request's Python work (masking a page of messages) past this answers 503 instead of holding a worker
+    request_budget_ms: int = Field(default=20_000, ge=100)
     # PostgreSQL connections per worker process: keep pool_size + max_overflow ≥ gunicorn threads per worker +
     # read_threads (a request's independent reads run side by side on read_threads more connections)
     db_pool_size: int = Field(default=5, ge=1)
