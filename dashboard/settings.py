@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # PostgreSQL connections per worker process: keep pool_size + max_overflow ≥ gunicorn threads per worker +
     # read_threads (a request's independent reads run side by side on read_threads more connections)
     db_pool_size: int = Field(default=5, ge=1)
+    db_connect_timeout: int = Field(default=3, ge=2)  # s to open a PostgreSQL connection (libpq's minimum is 2)
+    # s an engine without a statement timeout (the loader's, migrations') waits for any one answer of PostgreSQL;
+    # the dashboard's waits at most its statement timeout and 5 s
+    db_read_timeout: int = Field(default=1800, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
     read_threads: int = Field(default=4, ge=1)  # per worker process, PostgreSQL only; 1: every read in line
     # PostgreSQL settings of the dashboard's connections (the loader keeps the server's): its reads are short index
