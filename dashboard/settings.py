@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     chromium: str | None = None
     render_base_url: str | None = None  # e.g. http://127.0.0.1:8050 behind a proxy; default: the request's own
     batch_size: int = Field(default=20_000, ge=100)
+    # a load rebuilds the rollups of the days it wrote so far this often (s), so they show before it ends
+    rollup_checkpoint_seconds: float = Field(default=60.0, ge=0)
     # a message's text longer than this is cut to it at load and marked «… [обрезано]» (counted in the summary)
     max_text_chars: int = Field(default=10_000, ge=100)
     # rows a load keeps in memory (~22 bytes each) to build the rollups of the days it filled without reading them

@@ -57,6 +57,7 @@ MESSAGE_COLUMNS = [
 ]
 
 Progress = Callable[[int, int], None]  # (rows processed, bytes read)
+CHECKPOINT_SHARE = 9  # loading time between two rollup checkpoints, at least, per second a checkpoint took
 
 
 @dataclass
@@ -141,6 +142,7 @@ class Ingestor:
             max_text_chars=get_settings().max_text_chars,
         )
         self._started = time.perf_counter()
+        self._next_checkpoint = time.monotonic() + get_settings().rollup_checkpoint_seconds
         self._grown = growing_statistics(engine)
         with engine.begin() as conn:
             self.summary.load_id = conn.execute(
@@ -229,6 +231,21 @@ class Ingestor:
             s.unchanged += written.unchanged
         if len(rejected):
             s.reasons.update(rejected["reason_code"].tolist())
+        if written is not None and time.monotonic() >= self._next_checkpoint:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Rebuild the rollups of the days written so far, so the dashboard shows them while the load goes on — and
+        after it is killed: a first load killed mid-file left its written days' messages with no rollups at all
+        until a re-run («rollups empty, 102 days marked dirty»). Each day's old rows are replaced in the rebuild's
+        own transaction (never left deleted). The next one comes after TSUR_ROLLUP_CHECKPOINT_SECONDS, and at least
+        CHECKPOINT_SHARE times this one's length later, so they take at most a tenth of a load."""
+        started = time.monotonic()
+        rollups.refresh(self.engine, self.inserted.snapshot())
+        spent = time.monotonic() - started
+        self._next_checkpoint = time.monotonic() + max(
+            get_settings().rollup_checkpoint_seconds, CHECKPOINT_SHARE * spent
+        )
 
     def _upsert(self, conn: Connection, good: pd.DataFrame) -> _Written:
         existing = self._existing(conn, good)
