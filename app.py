@@ -6,11 +6,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from dash import Dash, dcc, html
-from flask import Flask
+from flask import Flask, Response, g, jsonify, request
 
 from callbacks import register_all
+from dashboard import deadline
 from dashboard.api import api
-from dashboard.auth import init_auth
+from dashboard.auth import MACHINE, init_auth
 from dashboard.catalog import load_sectors
 from dashboard.collector import settle_for_serving
 from dashboard.i18n import t
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         cache_config["CACHE_DIR"] = str(settings.data_dir / "cache")
     cache.init_app(server, config=cache_config)
     server.extensions["tsur"] = service
+    init_time_budget(server, settings)
     init_auth(server, service.engine, settings)
     server.register_blueprint(api)
     server.register_blueprint(boundaries([region.boundaries_path, FEDERAL_MAP]))
@@ -73,6 +75,31 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
     register_all(app, service, settings)
     init_security_headers(app, settings)
     return app
+
+
+def init_time_budget(server: Flask, settings: Settings) -> None:
+    """Every request gets ``TSUR_REQUEST_BUDGET_MS`` for its Python work (dashboard.deadline); one that spends it
+    is answered 503 with a clear message — JSON on machine paths, text elsewhere."""
+    seconds = settings.request_budget_ms / 1000
+
+    @server.before_request
+    def start_budget() -> None:
+        g.time_budget = deadline.start(seconds)
+
+    @server.teardown_request
+    def end_budget(_exc: BaseException | None) -> None:
+        if "time_budget" in g:
+            deadline.end(g.pop("time_budget"))
+
+    @server.errorhandler(deadline.OutOfTime)
+    def out_of_time(exc: deadline.OutOfTime) -> Response:
+        message = t("out_of_time", settings.language, seconds=f"{seconds:g}")
+        server.logger.warning("%s %s: %s", request.method, request.path, exc)
+        if request.path.startswith(MACHINE):
+            response = jsonify(error=message)
+            response.status_code = 503
+            return response
+        return Response(message, status=503, mimetype="text/plain")
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,8 @@ from dashboard.access import current_principal
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import FilterError, Filters
 from dashboard.i18n import t
-from dashboard.render import RenderError, find_chromium, render_pdf
+from dashboard.render import RenderError, find_chromium, own_address, render_pdf
+from dashboard.render_tokens import page_of
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from geo.figure import region_geometry
@@ -94,17 +95,19 @@ def register(app: Dash, service: DashboardService, settings: Settings, default_l
         chromium = find_chromium(settings.chromium)
         if chromium is None:
             return Response(t("pdf_unavailable", state.lang), status=503, mimetype="text/plain")
-        base = (settings.render_base_url or request.host_url).rstrip("/")
-        query = search
+        base = settings.render_base_url or own_address(request.environ)  # never a request header
+        if base is None:
+            return Response(t("pdf_no_address", state.lang), status=503, mimetype="text/plain")
+        target = page_of("/briefing", search)
         principal = current_principal()
         if settings.auth_enabled and principal is not None:  # the server's Chromium opens the page as this user
-            token = server.extensions["tsur_auth"].render_token(principal)
-            query = "&".join(part for part in (search, urlencode({"render_token": token})) if part)
+            token = server.extensions["tsur_auth"].render_token(principal, target)
+            target += ("&" if "?" in target else "?") + urlencode({"render_token": token})
         try:
-            pdf = render_pdf(f"{base}/briefing?{query}", chromium)
-        except RenderError as exc:
+            pdf = render_pdf(base.rstrip("/") + target, chromium)
+        except RenderError as exc:  # Chromium's own words go to the log, not to the user
             server.logger.warning("briefing PDF failed: %s", exc)
-            return Response(t("pdf_failed", state.lang, reason=exc), status=503, mimetype="text/plain")
+            return Response(t("pdf_failed", state.lang), status=503, mimetype="text/plain")
         return _download(pdf, "application/pdf", filters, state.lang, "pdf")
 
     @server.get(XLSX_ROUTE)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from dashboard import tension
 from dashboard.filters import Filters, today_in
 from dashboard.frames import rows_frame
+from dashboard.masking import mask_columns
 from dashboard.region import Region
 from dashboard.settings import Settings
 from dashboard.store.schema import alerts
@@ -78,7 +79,7 @@ def record(engine: Engine, region: Region, now: datetime, public_url: str | None
     """Store today's critical points not stored yet; returns (critical points, newly recorded)."""
     filters = alert_filters(region, now)
     result = tension.tension(engine, filters, now, region)
-    critical = result.points[result.points["level"] == "critical"]
+    critical = mask_columns(result.points[result.points["level"] == "critical"], "topic")  # the reason names it
     day = filters.date_to
     with engine.connect() as conn:
         rows = conn.execute(select(alerts.c.sector, alerts.c.oktmo).where(alerts.c.day == day))

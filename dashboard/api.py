@@ -10,13 +10,13 @@ from urllib.parse import urlencode
 import numpy as np
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import accounts, tension
 from dashboard.filters import FilterError
 from dashboard.response_times import granularity
 from dashboard.service import DashboardService
+from dashboard.store.probe import database_answers
 
 api = Blueprint("api", __name__)
 OPENAPI = Path(__file__).resolve().parent / "openapi.yaml"
@@ -46,10 +46,8 @@ def _db_down(exc: SQLAlchemyError) -> tuple[Response, int]:
 
 @api.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    try:
-        with service().engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    """200 if the database answered ``SELECT 1`` within 1.5 s, else 503 — in time whatever the database does."""
+    if not database_answers(service().engine):
         return jsonify(status="error", database="unavailable"), 503
     return jsonify(status="ok", database="ok", region=service().region.id), 200
 

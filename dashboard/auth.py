@@ -13,7 +13,6 @@ from html import escape
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, jsonify, redirect, request, session
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -24,6 +23,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from dashboard import accounts
 from dashboard.access import AccessDenied, Principal, denied_message
 from dashboard.i18n import t
+from dashboard.render_tokens import RenderTokens, page
 from dashboard.settings import Settings
 
 # the maps' shapes (/geo/) are assets like the others: the project's own public OpenStreetMap boundaries
@@ -41,7 +41,6 @@ WALL_PATHS = ("/wall", "/_dash-", "/_reload-hash", "/logout")
 ADMIN_PATHS = ("/api/v1/users",)
 SECTOR_PATH = "/sector/"
 VERIFY_SECONDS = 30  # a disabled account's open sessions stop working within this
-RENDER_SECONDS = 120  # life of the token the server's own Chromium opens the briefing with
 DEVELOPER = Principal("developer", "admin")
 
 
@@ -52,7 +51,7 @@ class Auth:
         self.limiter = MovingWindowRateLimiter(storage_from_string(settings.limit_storage_url))
         self.per_address = parse(settings.login_limit)
         self.per_account = parse(settings.login_limit_account)
-        self.render_tokens = URLSafeTimedSerializer(settings.secret_key, salt="tsur-render")
+        self.render_tokens = RenderTokens(engine, settings.secret_key)
         self._verified: dict[str, tuple[float, Principal | None]] = {}
 
     # --- the principal of a request -------------------------------------------------------------------------
@@ -143,16 +142,16 @@ class Auth:
             csrf=secrets.token_urlsafe(16),
         )
 
-    def render_token(self, principal: Principal) -> str:
-        """A short-lived token for the server's own headless Chromium to open a page as this principal."""
-        return self.render_tokens.dumps(principal.name)
+    def render_token(self, principal: Principal, target: str) -> str:
+        """A single-use token for the server's own headless Chromium to open ``target`` (a render_tokens.page)
+        as this principal."""
+        return self.render_tokens.issue(principal.name, target)
 
     def _render_principal(self) -> Principal | None:
-        try:
-            name = self.render_tokens.loads(request.args.get("render_token", ""), max_age=RENDER_SECONDS)
-        except BadSignature:
-            return None
-        return accounts.principal(self.engine, name, self._hide)
+        """The principal of a render token valid for this very page (spent now, whether or not)."""
+        target = page(request.path, list(request.args.items(multi=True)))
+        name = self.render_tokens.redeem(request.args.get("render_token", ""), target)
+        return accounts.principal(self.engine, name, self._hide) if name else None
 
     # --- what a role may open --------------------------------------------------------------------------------
 

@@ -47,6 +47,10 @@ def _print_summary(s: LoadSummary) -> None:
     table.add_row("обновлено", f"{s.updated:,}".replace(",", " "))
     table.add_row("без изменений", f"{s.unchanged:,}".replace(",", " "))
     table.add_row("отклонено", f"{s.rejected:,}".replace(",", " "))
+    if s.truncated:
+        table.add_row(
+            "текстов обрезано", f"{s.truncated:,}".replace(",", " ") + f" (длиннее {get_settings().max_text_chars})"
+        )
     table.add_row("время, с", f"{s.seconds:.1f}")
     console.print(table)
     if s.reasons:

@@ -242,7 +242,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "PDF недоступен: на сервере нет Chromium (TSUR_CHROMIUM). Воспользуйтесь печатью в браузере.",
         "en": "PDF is unavailable: no Chromium on the server (TSUR_CHROMIUM). Use the browser's print instead.",
     },
-    "pdf_failed": {"ru": "Не удалось сформировать PDF: {reason}", "en": "Could not render the PDF: {reason}"},
+    "out_of_time": {
+        "ru": "Запрос не уложился в отведённое время ({seconds} с): сузьте период или фильтры и повторите.",
+        "en": "The request did not finish within its time budget ({seconds} s): narrow the period or the filters.",
+    },
+    "pdf_failed": {
+        "ru": "Не удалось сформировать PDF (подробности — в журнале сервера). Повторите позже или воспользуйтесь "
+        "печатью в браузере.",
+        "en": "Could not render the PDF (the server's log says why). Try again later or print from the browser.",
+    },
+    "pdf_no_address": {
+        "ru": "PDF недоступен: сервер не знает своего адреса для Chromium — задайте TSUR_RENDER_BASE_URL. "
+        "Воспользуйтесь печатью в браузере.",
+        "en": "PDF unavailable: the server does not know its own address for Chromium — set TSUR_RENDER_BASE_URL. "
+        "Print from the browser instead.",
+    },
     "current_period": {"ru": "этот период", "en": "this period"},
     "indicator": {"ru": "Показатель", "en": "Indicator"},
     "this_period": {"ru": "Период", "en": "Period"},

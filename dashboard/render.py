@@ -1,14 +1,18 @@
 """PDF of a page of the dashboard, rendered by headless Chromium with every outside address cut off.
 
-The server asks Chromium to open its own page on loopback and print it (the page's A4 landscape print CSS
-decides the sheets). Names resolve to nothing and every non-loopback request goes to a dead proxy, so the
-rendering is offline by construction: what needs the internet fails instead of leaking a request.
+The server asks Chromium to open its own page and print it (the page's A4 landscape print CSS decides the
+sheets). Its own page: ``TSUR_RENDER_BASE_URL`` if set, else the address the request came in on — the local end of
+its connection (:func:`own_address`), never a request header: a ``Host`` header once sent Chromium, with a valid
+render token, to whatever listened on the port it named. Names other than that address resolve to nothing and
+every other request goes to a dead proxy, so the rendering is offline by construction: what needs the internet
+fails instead of leaking a request.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
 from pathlib import Path
@@ -28,11 +32,27 @@ def find_chromium(configured: str | None = None) -> str | None:
     return next((path for name in CANDIDATES if (path := shutil.which(name))), None)
 
 
+def own_address(environ: dict) -> str | None:
+    """``scheme://host:port`` of the server's end of the request's connection (werkzeug's and gunicorn's WSGI
+    environ hold the socket), or None where there is none or it is no TCP address (a Unix socket)."""
+    connection = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+    try:
+        local = connection.getsockname() if connection is not None else None
+    except OSError:
+        return None
+    if not isinstance(local, tuple):
+        return None
+    host = f"[{local[0]}]" if ":" in local[0] else local[0]
+    scheme = "https" if isinstance(connection, ssl.SSLSocket) else "http"
+    return f"{scheme}://{host}:{local[1]}"
+
+
 def offline_flags(url: str) -> list[str]:
     host = urlsplit(url).hostname or "127.0.0.1"
     return [
         f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {host}",
         "--proxy-server=http://127.0.0.1:9",  # loopback bypasses proxies; everything else hits a closed port
+        f"--proxy-bypass-list={host}",  # and the server's own address, if it is not loopback
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",

@@ -7,6 +7,7 @@ The kept rows of a day are used only when the store proves they are all of it (`
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from datetime import date
 
@@ -87,6 +88,13 @@ class Inserted:
         self._inserted: Counter[date] = Counter()  # rows inserted per day
         self._held: Counter[date] = Counter()  # of them, kept here
         self._updated: set[date] = set()  # days an update of this load left or reached
+
+    def snapshot(self) -> Inserted:
+        """A copy to rebuild from while the load goes on: ``frame`` hands its rows out month by month (to free
+        them), and a copy's use leaves this one whole for the rebuilds after it."""
+        copied = copy.copy(self)
+        copied._months = dict(self._months)
+        return copied
 
     def add(self, inserted: pd.DataFrame, updated_days: set[date]) -> None:
         """Record one committed batch: its inserted rows (validated message rows) and the days its updates touched."""

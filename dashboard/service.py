@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from dashboard import access, alerts, late, message_list, queries, response_times, tension
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters, build_filters, today_in
+from dashboard.masking import mask_columns
 from dashboard.region import Region
 from dashboard.request_memo import once
 from dashboard.store.db import DataVersions, data_versions
@@ -218,7 +219,34 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         "daily_counts": lambda: queries.daily_counts(e, filters),
         "previous_messages": lambda: queries.previous_messages(e, filters, now, region, *args),
     }
-    return runners[name]()
+    return _PUBLIC.get(name, _as_is)(runners[name]())
+
+
+def _as_is(result):
+    return result
+
+
+def _masked_card(card: dict) -> dict:
+    return {**card, "latest": mask_columns(card["latest"], "topic"), "topics": mask_columns(card["topics"], "topic")}
+
+
+def _masked_tension(result: tension.TensionResult) -> tension.TensionResult:
+    return replace(
+        result,
+        sectors=mask_columns(result.sectors, "topic"),
+        points=mask_columns(result.points, "topic"),
+        topics=mask_columns(result.topics, "topic"),
+    )
+
+
+# Free text besides message texts (which the queries mask) that can name a person — a topic, an agency (a sole
+# trader) — masked before a result is cached, so it leaves the server masked everywhere it is shown or exported
+_PUBLIC: dict[str, Callable] = {
+    "municipality_card": _masked_card,
+    "oldest_overdue": lambda frame: mask_columns(frame, "agency"),
+    "table_by_agency": lambda frame: mask_columns(frame, "key"),
+    "tension": _masked_tension,
+}
 
 
 def _code_version() -> str:

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     chromium: str | None = None
     render_base_url: str | None = None  # e.g. http://127.0.0.1:8050 behind a proxy; default: the request's own
     batch_size: int = Field(default=20_000, ge=100)
+    # a load rebuilds the rollups of the days it wrote so far this often (s), so they show before it ends
+    rollup_checkpoint_seconds: float = Field(default=60.0, ge=0)
+    # a message's text longer than this is cut to it at load and marked «… [обрезано]» (counted in the summary)
+    max_text_chars: int = Field(default=10_000, ge=100)
     # rows a load keeps in memory (~22 bytes each) to build the rollups of the days it filled without reading them
     # back; past it, the days of further rows are read from the store as before
     load_memory_rows: int = Field(default=20_000_000, ge=0)
@@ -55,9 +59,15 @@ class Settings(BaseSettings):
     rate_limit_storage: str | None = None  # limits' storage URL; default: Redis if the cache is, else memory
     proxy_hops: int = Field(default=0, ge=0)  # reverse proxies in front (client address and scheme from X-Forwarded-*)
     statement_timeout_ms: int = Field(default=15_000, ge=100)  # a query running longer is cancelled
+    # a request's Python work (masking a page of messages) past this answers 503 instead of holding a worker
+    request_budget_ms: int = Field(default=20_000, ge=100)
     # PostgreSQL connections per worker process: keep pool_size + max_overflow ≥ gunicorn threads per worker +
     # read_threads (a request's independent reads run side by side on read_threads more connections)
     db_pool_size: int = Field(default=5, ge=1)
+    db_connect_timeout: int = Field(default=3, ge=2)  # s to open a PostgreSQL connection (libpq's minimum is 2)
+    # s an engine without a statement timeout (the loader's, migrations') waits for any one answer of PostgreSQL;
+    # the dashboard's waits at most its statement timeout and 5 s
+    db_read_timeout: int = Field(default=1800, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
     read_threads: int = Field(default=4, ge=1)  # per worker process, PostgreSQL only; 1: every read in line
     # PostgreSQL settings of the dashboard's connections (the loader keeps the server's): its reads are short index

@@ -89,7 +89,7 @@ def pg_schema_engine(region: Region) -> tuple[Engine, Callable[[], None]]:
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    engine = make_engine(PG_URL, pg_settings=(("search_path", schema),))  # the store's engine, its bounds included
     init_db(engine, region)
 
     def drop() -> None:

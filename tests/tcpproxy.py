@@ -1,5 +1,7 @@
 """A TCP forwarder in front of the real PostgreSQL server that a test can cut and restore: the database
-"goes away" (every open connection is dropped, new ones are refused) and comes back on the same address."""
+"goes away" (every open connection is dropped, new ones are refused) and comes back on the same address — or
+freezes: every connection stays open and new ones are accepted, but nothing is passed on either way (a server
+that accepts and never answers)."""
 
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._frozen = threading.Event()
 
     def start(self) -> TcpProxy:
+        self._frozen.clear()
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -27,6 +31,10 @@ class TcpProxy:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
         return self
+
+    def freeze(self) -> None:
+        """Accept and hold connections, pass nothing on (until ``stop`` and ``start``)."""
+        self._frozen.set()
 
     def stop(self) -> None:
         """Refuse new connections and drop every open one (as a crashed or unreachable server would)."""
@@ -48,6 +56,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self._frozen.is_set():
+                with self._lock:
+                    self._open.add(client)
+                continue
             try:
                 upstream = socket.create_connection(self.target)
             except OSError:
@@ -61,7 +73,8 @@ class TcpProxy:
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self._frozen.is_set():
+                    sink.sendall(data)
         except OSError:
             pass
         finally:

@@ -83,3 +83,15 @@ def test_user_commands_add_list_disable_and_refuse_bad_input(env):
         "ekran": ("wall", [], False),
         "minzdrav": ("minister", ["health"], True),
     }
+
+
+def test_the_summary_counts_texts_cut_to_the_limit(env, monkeypatch):
+    monkeypatch.setenv("TSUR_MAX_TEXT_CHARS", "100")
+    get_settings.cache_clear()
+    path = env / "export.csv"
+    path.write_text(HEADER + GOOD[0].replace(",Холодно", "," + "х" * 500) + "\n" + GOOD[1] + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["load", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "текстов обрезано" in result.output and "длиннее 100" in result.output
+    again = runner.invoke(app, ["load", "--json", str(path)])
+    assert json.loads(again.output)[0]["truncated"] == 1 and json.loads(again.output)[0]["unchanged"] == 2

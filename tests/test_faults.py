@@ -25,7 +25,7 @@ from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings, get_settings
 from dashboard.store.db import is_timeout, make_engine
-from dashboard.store.schema import load_runs, messages, rollups
+from dashboard.store.schema import load_runs, messages, rollup_dirty, rollups
 from layouts import ids
 from layouts.shell import REFRESH_MS, RETRY_MS
 from tests.conftest import NOW, PG_URL
@@ -236,3 +236,82 @@ def test_loader_killed_mid_file_then_rerun_loses_and_doubles_nothing(tmp_path):
         statuses = [r.status for r in conn.execute(select(load_runs.c.status).order_by(load_runs.c.id))]
     assert statuses == ["interrupted", "done"]
     engine.dispose()
+
+
+def cli_url(engine) -> str:
+    """The address of the test's store for a `tsur` child process (PostgreSQL: its schema in the search path)."""
+    if engine.dialect.name != "postgresql":
+        return engine.url.render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        schema = conn.execute(text("SHOW search_path")).scalar().strip('"')
+    return engine.url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def by_day(engine) -> tuple[dict, dict, set]:
+    """Messages stored per day, messages per day according to the rollups, and the days marked dirty."""
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(messages.c.day, func.count()).group_by(messages.c.day)).all())
+        rolled = dict(
+            conn.execute(
+                select(rollups.c.day, func.sum(rollups.c.messages))
+                .where(rollups.c.grain == cube.DAY, rollups.c.dims == cube.MESSAGES.base)
+                .group_by(rollups.c.day)
+            ).all()
+        )
+        dirty = {row.day for row in conn.execute(select(rollup_dirty.c.day))}
+    return stored, {day: int(n) for day, n in rolled.items()}, dirty
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from Linux's /proc")
+def test_a_loader_killed_mid_file_leaves_no_worker_and_the_days_it_wrote_served(engine, tmp_path):
+    """The hostile tester's `kill -9` of `tsur load`: its validation worker lived on at PPID 1 holding the
+    database connection, and the rollups were empty with 102 days dirty until a re-run. Now the worker dies with
+    the loader; the days an earlier load wrote keep their figures, and the killed load's written days are served
+    from its last rollup checkpoint (here one after every batch's worth of time)."""
+    earlier, path = tmp_path / "earlier.csv", tmp_path / "export.csv"
+    generate(get_region(), messages=6_000, days=60, seed=5).assign(external_id=lambda f: "e" + f["external_id"]).to_csv(
+        earlier, index=False
+    )
+    load_file(earlier, engine, now=None)
+    before, _, _ = by_day(engine)
+    write_demo_csv(path, 60_000)
+    env = {
+        **os.environ,
+        "TSUR_DATABASE_URL": cli_url(engine),
+        "TSUR_BATCH_SIZE": "2000",
+        "TSUR_ROLLUP_CHECKPOINT_SECONDS": "0",
+    }
+    loader = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.cli", "load", str(path), "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while time.monotonic() < deadline and (not workers or counts(engine)[0] < 6_000 + 20_000):
+        workers = workers or children(loader.pid)
+        time.sleep(0.05)
+    assert workers, "the loader started no validation worker"
+    loader.send_signal(signal.SIGKILL)
+    loader.wait()
+    gone_by = time.monotonic() + 5
+    while time.monotonic() < gone_by and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.05)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    for pid in alive:  # do not leave it behind for the rest of the suite
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, "the validation worker outlived the killed loader"
+
+    stored, rolled, dirty = by_day(engine)
+    assert sum(stored.values()) > sum(before.values())  # the killed load wrote whole batches
+    assert sum(rolled.values()) > sum(before.values())  # and its checkpoints rolled some of them up
+    for day, count in stored.items():  # a day's figure: its messages; a day written since its last rebuild keeps
+        if day in dirty:  # the figure of that rebuild, never less than before the load
+            assert before.get(day, 0) <= rolled.get(day, 0) <= count, day
+        else:
+            assert rolled.get(day, 0) == count, day

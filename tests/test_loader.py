@@ -375,3 +375,20 @@ def test_a_read_error_after_some_chunks_surfaces_after_them_validated():
         for prepared, bytes_read in prepared_ahead(lambda chunk: int(chunk.frame[ROW].iloc[0]), chunks()):
             seen.append((prepared, bytes_read))
     assert seen == [(0, 0), (1, 10), (2, 20)]
+
+
+def test_a_text_longer_than_the_limit_is_cut_marked_and_counted(engine, tmp_path):
+    """The hostile tester loaded a 60 000-character message (its day's API page then took 10.9 s to mask): a load
+    keeps at most TSUR_MAX_TEXT_CHARS of a text, says so in the text and counts it in the summary."""
+    from dashboard.loader.validate import TRUNCATED
+    from dashboard.settings import get_settings
+
+    huge = "Ж" * 60_000
+    body = HEADER + GOOD[0] + "\n" + GOOD[1].replace(",Яма", f",{huge}") + "\n"
+    summary = load_file(write(tmp_path, "long.csv", body), engine, now=NOW)
+    assert (summary.new, summary.truncated, summary.as_dict()["truncated"]) == (2, 1, 1)
+    most = get_settings().max_text_chars
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(messages.c.external_id, messages.c.text)).all())
+    assert stored["a1"] == "Холодно"
+    assert stored["a2"] == "Ж" * most + TRUNCATED and stored["a2"].endswith("… [обрезано]")

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from dashboard import rollup_inputs
 from dashboard.demo import generate
+from dashboard.loader import ingest
 from dashboard.loader.ingest import load_frame
 from dashboard.rollups import rebuild_all
 from dashboard.settings import get_settings
@@ -58,6 +59,27 @@ def test_a_first_load_builds_its_rollups_without_reading_a_message_back(engine, 
     frame = generate(region, messages=4000, days=70, seed=3, now=NOW)
     summary = load_frame(frame, engine, "first", region, now=NOW, batch_size=700)
     assert summary.new == len(frame)
+    assert reads == []
+    assert_as_rebuilt(engine)
+
+
+def test_rollup_checkpoints_during_a_load_leave_the_same_cubes_and_read_nothing_back(
+    engine, region, reads, monkeypatch
+):
+    """A checkpoint after every batch: days that later batches write again are rebuilt again from the rows kept —
+    a checkpoint uses a snapshot of them, so the final rebuild still has every row of every day."""
+    monkeypatch.setenv("TSUR_ROLLUP_CHECKPOINT_SECONDS", "0")
+    monkeypatch.setattr(ingest, "CHECKPOINT_SHARE", 0)  # not spaced by their own length either
+    get_settings.cache_clear()
+    built: list[int] = []
+    original = rollup_inputs.Inserted.snapshot
+    monkeypatch.setattr(rollup_inputs.Inserted, "snapshot", lambda self: built.append(1) or original(self))
+    frame = generate(region, messages=4000, days=70, seed=3, now=NOW).sample(frac=1, random_state=1)  # days mixed
+    try:
+        summary = load_frame(frame, engine, "checkpointed", region, now=NOW, batch_size=500)
+    finally:
+        get_settings.cache_clear()
+    assert summary.new == len(frame) and len(built) == -(-len(frame) // 500)
     assert reads == []
     assert_as_rebuilt(engine)
 

@@ -8,8 +8,14 @@ back validated while the loader writes the one before.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +25,8 @@ from dashboard.loader.readers import RawChunk
 from dashboard.loader.validate import Checked
 
 Prepared = tuple[Checked, int]  # a validated chunk and the bytes read up to its end
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+PARENT_POLL_SECONDS = 1.0  # without prctl: how often the worker checks that the loader is still there
 _prepare: Callable[[RawChunk], Checked] | None = None  # the worker's, set when it starts
 
 
@@ -30,7 +38,8 @@ def prepared_ahead(prepare: Callable[[RawChunk], Checked], chunks: Iterator[RawC
         for chunk in chunks:
             yield prepare(chunk), chunk.bytes_read
         return
-    pool = ProcessPoolExecutor(1, multiprocessing.get_context("fork"), initializer=_install, initargs=(prepare,))
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(1, context, initializer=_install, initargs=(prepare, os.getpid()))
     try:
         gc.freeze()  # the worker is forked on the first submit: the collector then leaves its inherited pages alone
         try:
@@ -56,9 +65,38 @@ def prepared_ahead(prepare: Callable[[RawChunk], Checked], chunks: Iterator[RawC
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _install(prepare: Callable[[RawChunk], Checked]) -> None:
+def _install(prepare: Callable[[RawChunk], Checked], loader: int) -> None:
     global _prepare
     _prepare = prepare
+    _die_with(loader)
+
+
+def _die_with(loader: int) -> None:
+    """End this worker when the loader ends, however it ends: a loader killed with SIGKILL left its worker at PPID 1
+    (264 MB, the loader's database connections inherited) until killed by hand. On Linux the kernel sends SIGKILL
+    when the parent goes (PR_SET_PDEATHSIG: strictly, the parent's thread that forked it — the one that reads the
+    worker's results, so it outlives its use); elsewhere a thread polls the parent's pid."""
+    if not _parent_death_signal():
+        threading.Thread(target=_watch_parent, args=(loader,), name="tsur-watch-loader", daemon=True).start()
+    if os.getppid() != loader:  # the loader died before the signal was asked for
+        os._exit(1)
+
+
+def _parent_death_signal() -> bool:
+    """Ask Linux for SIGKILL when the parent dies; False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(loader: int) -> None:
+    while os.getppid() == loader:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def _run(chunk: RawChunk) -> Checked:

@@ -57,6 +57,7 @@ MESSAGE_COLUMNS = [
 ]
 
 Progress = Callable[[int, int], None]  # (rows processed, bytes read)
+CHECKPOINT_SHARE = 9  # loading time between two rollup checkpoints, at least, per second a checkpoint took
 
 
 @dataclass
@@ -69,6 +70,7 @@ class LoadSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    truncated: int = 0  # loaded rows whose text was cut to TSUR_MAX_TEXT_CHARS
     reasons: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -86,6 +88,7 @@ class LoadSummary:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
+            "truncated": self.truncated,
             "top_reasons": self.reasons.most_common(5),
             "seconds": round(self.seconds, 3),
         }
@@ -136,8 +139,10 @@ class Ingestor:
             timezone=self.region.timezone,
             now=now or datetime.now(UTC),
             dayfirst=mapping.dayfirst,
+            max_text_chars=get_settings().max_text_chars,
         )
         self._started = time.perf_counter()
+        self._next_checkpoint = time.monotonic() + get_settings().rollup_checkpoint_seconds
         self._grown = growing_statistics(engine)
         with engine.begin() as conn:
             self.summary.load_id = conn.execute(
@@ -183,16 +188,16 @@ class Ingestor:
                     ]
                 )
             )
-        good = pd.DataFrame()
+        good, truncated = pd.DataFrame(), 0
         if len(raw):
             if self.summary.format == "open311":
                 raw = prepare_open311(raw)
             mapped = self.mapping.apply(raw.drop(columns=[ROW]))
             checked = check(mapped, raw[ROW], raw, self.context)
-            good = checked.good
+            good, truncated = checked.good, checked.truncated
             rejected_parts.append(checked.rejected)
         rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame()
-        return Checked(good, rejected)
+        return Checked(good, rejected, truncated)
 
     def write(self, checked: Checked) -> None:
         """Upsert the good rows and record the rejected ones, in one transaction."""
@@ -217,6 +222,7 @@ class Ingestor:
         s = self.summary
         s.rows_total += len(good) + len(rejected)
         s.rejected += len(rejected)
+        s.truncated += checked.truncated
         if written is not None:
             self.inserted.add(written.inserted, written.updated_days)  # committed: the rollups may be built from it
             s.new += len(written.inserted)
@@ -225,6 +231,21 @@ class Ingestor:
             s.unchanged += written.unchanged
         if len(rejected):
             s.reasons.update(rejected["reason_code"].tolist())
+        if written is not None and time.monotonic() >= self._next_checkpoint:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Rebuild the rollups of the days written so far, so the dashboard shows them while the load goes on — and
+        after it is killed: a first load killed mid-file left its written days' messages with no rollups at all
+        until a re-run («rollups empty, 102 days marked dirty»). Each day's old rows are replaced in the rebuild's
+        own transaction (never left deleted). The next one comes after TSUR_ROLLUP_CHECKPOINT_SECONDS, and at least
+        CHECKPOINT_SHARE times this one's length later, so they take at most a tenth of a load."""
+        started = time.monotonic()
+        rollups.refresh(self.engine, self.inserted.snapshot())
+        spent = time.monotonic() - started
+        self._next_checkpoint = time.monotonic() + max(
+            get_settings().rollup_checkpoint_seconds, CHECKPOINT_SHARE * spent
+        )
 
     def _upsert(self, conn: Connection, good: pd.DataFrame) -> _Written:
         existing = self._existing(conn, good)

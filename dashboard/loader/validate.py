@@ -23,6 +23,7 @@ from geo.locate import PointLocator
 FUTURE_TOLERANCE = timedelta(days=1)
 _TZ_SUFFIX = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
 _DAYFIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y")
+TRUNCATED = " … [обрезано]"  # ends a text cut to the longest a load keeps
 
 
 @dataclass
@@ -34,12 +35,14 @@ class Context:
     timezone: ZoneInfo
     now: datetime
     dayfirst: bool = True
+    max_text_chars: int = 10_000  # a longer text is cut to this and marked TRUNCATED
 
 
 @dataclass
 class Checked:
     good: pd.DataFrame
     rejected: pd.DataFrame  # columns: row, reason_code, reason, raw
+    truncated: int = 0  # good rows whose text was cut to the longest kept
 
 
 _EARLIEST, _LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")  # plausible message times
@@ -85,8 +88,19 @@ def _to_float(values: pd.Series) -> pd.Series:
     return pd.to_numeric(text.where(text != "", None), errors="coerce")
 
 
+def truncate_texts(texts: pd.Series, most: int) -> tuple[pd.Series, np.ndarray]:
+    """Texts longer than ``most`` characters cut to it and marked TRUNCATED, and which were."""
+    long = (texts.str.len() > most).to_numpy(dtype=bool)
+    if not long.any():
+        return texts, long
+    return texts.where(~long, texts.str.slice(0, most) + TRUNCATED), long
+
+
 def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context) -> Checked:
     n = len(mapped)
+    # cut first: the sector's keywords are looked for in the text, and every later reader masks it
+    texts, cut = truncate_texts(mapped["text"], ctx.max_text_chars)
+    mapped = mapped.assign(text=texts)
     reason = np.full(n, None, dtype=object)
     detail = np.full(n, "", dtype=object)
 
@@ -183,7 +197,7 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
         lon[ok],
         ctx,
     )
-    return Checked(good=good, rejected=rejected)
+    return Checked(good=good, rejected=rejected, truncated=int((cut & ok).sum()))
 
 
 def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, lat, lon, ctx: Context) -> pd.DataFrame:

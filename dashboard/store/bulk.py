@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import ARRAY, ColumnElement, Connection, String, Table, any_, bindparam, func, select
 
+from dashboard.store.watchdog import driver_work
+
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -55,7 +57,7 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     rows = list(zip(*columns, strict=True))
     if dialect == "postgresql":
         cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        with driver_work(conn), cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return len(rows)

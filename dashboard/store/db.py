@@ -13,30 +13,41 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
 from dashboard import rollups
 from dashboard.catalog import load_sectors
 from dashboard.region import Region
 from dashboard.settings import get_settings
 from dashboard.store.schema import day_versions, messages, meta, municipalities, sectors
+from dashboard.store.watchdog import READ_SECONDS, WATCHDOG
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PgSettings = tuple[tuple[str, str], ...]  # PostgreSQL settings of a connection: (name, value) pairs
+SQLITE_BUSY_SECONDS = 30  # how long a statement waits for another process's write lock (at most the statement timeout)
+READ_GRACE_SECONDS = 5  # a wait may outlast the statement timeout by this: the server cancels first if it can
+TCP_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 20, "keepalives_interval": 5, "keepalives_count": 4}
+TCP_USER_TIMEOUT_MS = 60_000  # data sent and not acknowledged this long: the peer is gone
 
 
 def make_engine(url: str, statement_timeout_ms: int | None = None, pg_settings: PgSettings = ()) -> Engine:
     """An engine with the store's settings; ``statement_timeout_ms`` cancels any statement running longer
     (the dashboard's engine has one, so a runaway query cannot hold a worker; the loader's has none).
-    ``pg_settings``: PostgreSQL settings of every connection (the dashboard's ``pg_read_settings``)."""
+    ``pg_settings``: PostgreSQL settings of every connection (the dashboard's ``pg_read_settings``).
+
+    No wait for the database is unbounded: SQLite's busy timeout; PostgreSQL's connect timeout
+    (``TSUR_DB_CONNECT_TIMEOUT``), TCP keepalives against a vanished peer, and a read timeout on every statement,
+    commit and pool ping (:mod:`dashboard.store.watchdog`) against a server that accepts and never answers — the
+    statement timeout plus READ_GRACE_SECONDS on the dashboard's engine, ``TSUR_DB_READ_TIMEOUT`` on the others."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        busy = min(SQLITE_BUSY_SECONDS, statement_timeout_ms / 1000) if statement_timeout_ms else SQLITE_BUSY_SECONDS
         # a prepared statement per shape of cube read: more shapes than sqlite3 keeps by default (128)
-        engine = create_engine(url, connect_args={"timeout": 30, "cached_statements": 1024})
+        engine = create_engine(url, connect_args={"timeout": busy, "cached_statements": 1024})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:
@@ -52,16 +63,74 @@ def make_engine(url: str, statement_timeout_ms: int | None = None, pg_settings: 
             _sqlite_statement_timeout(engine, statement_timeout_ms / 1000)
         return engine
     options = [*pg_settings, *([("statement_timeout", str(statement_timeout_ms))] if statement_timeout_ms else [])]
-    connect_args = {"options": " ".join(f"-c {name}={value}" for name, value in options)} if options else {}
     settings = get_settings()
-    return create_engine(
+    connect_args: dict[str, object] = {
+        "connect_timeout": settings.db_connect_timeout,
+        "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
+        **TCP_KEEPALIVE,
+    }
+    if options:
+        connect_args["options"] = " ".join(f"-c {name}={value}" for name, value in options)
+    engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,  # a connection the server dropped (restart, failover) is replaced, not handed out
         pool_recycle=1800,
         connect_args=connect_args,
     )
+    read = statement_timeout_ms / 1000 + READ_GRACE_SECONDS if statement_timeout_ms else settings.db_read_timeout
+    _bounded_waits(engine, read, float(settings.db_connect_timeout))
+    return engine
+
+
+def _bounded_waits(engine: Engine, read_seconds: float, ping_seconds: float) -> None:
+    """Every wait for the server under a deadline (:mod:`dashboard.store.watchdog`): a statement's answer, a commit
+    or rollback, the pool's reset of a returned connection — and the ping of a pooled connection on checkout,
+    which replaces ``pool_pre_ping`` (its ping could not be bounded): a connection that does not answer within
+    ``ping_seconds`` is replaced, like one the server dropped (restart, failover)."""
+
+    def arm(dbapi_connection, *_args) -> None:
+        WATCHDOG.arm(dbapi_connection, read_seconds)
+
+    def disarm(dbapi_connection, *_args) -> None:
+        WATCHDOG.disarm(dbapi_connection)
+
+    def arm_statement(conn: Connection, *_args) -> None:
+        if not conn.invalidated:  # an invalidated one has no DBAPI connection left (asking would reconnect)
+            arm(conn.connection.dbapi_connection)
+
+    def disarm_statement(conn: Connection, *_args) -> None:
+        if not conn.invalidated:
+            disarm(conn.connection.dbapi_connection)
+
+    def disarm_failed(context: ExceptionContext) -> None:
+        if context.connection is not None:
+            disarm_statement(context.connection)
+
+    for name in ("before_cursor_execute", "commit", "rollback"):
+        event.listen(engine, name, arm_statement)
+    event.listen(engine, "after_cursor_execute", disarm_statement)
+    event.listen(engine, "handle_error", disarm_failed)
+    event.listen(engine.pool, "reset", arm)  # the rollback of a connection given back
+    for name in ("checkin", "invalidate", "close"):
+        event.listen(engine.pool, name, disarm)
+
+    @event.listens_for(engine.pool, "connect")
+    def _fresh(_dbapi_connection, record) -> None:
+        record.info["fresh"] = True  # just connected (within the connect timeout): no ping needed
+        record.info[READ_SECONDS] = read_seconds  # for raw driver work (watchdog.driver_work)
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping(dbapi_connection, record, _proxy) -> None:
+        if record.info.pop("fresh", False):
+            return
+        WATCHDOG.arm(dbapi_connection, ping_seconds)
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure: the pool replaces the connection
+            raise DisconnectionError("the pooled connection did not answer its ping") from exc
+        finally:
+            WATCHDOG.disarm(dbapi_connection)
 
 
 def _sqlite_statement_timeout(engine: Engine, seconds: float) -> None:
@@ -93,7 +162,8 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # configparser interpolates '%': an address's %-escapes (a password, options=-csearch_path%3D…) are doubled
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

@@ -266,3 +266,11 @@ user_sectors = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("sector", String(32), ForeignKey("sectors.code"), primary_key=True),
 )
+
+# the server's own Chromium opens the briefing with a single-use token: its nonce's digest is here until spent
+render_tokens = Table(
+    "render_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the token's nonce
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
