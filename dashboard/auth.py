@@ -7,10 +7,11 @@ Everything is closed unless listed in ``PUBLIC``. What a principal may *see* is 
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from flask import Flask, Response, g, jsonify, redirect, request, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -250,9 +251,19 @@ def _same_origin() -> bool:
     return origin is None or origin.rstrip("/") == request.host_url.rstrip("/")
 
 
+# a path and query on this site in printable ASCII: no space, control character, backslash or fragment
+LOCAL_TARGET = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*")
+MAX_TARGET = 2000
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (no ``//host`` or ``https://…``) — the login form is no open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """``target`` if it is a path on this site, else ``/`` — the login form is no open redirect.
+
+    Browsers drop tabs and line breaks from an address, read ``\\`` as ``/`` and ``//host`` as another site, so
+    only a plain local path passes; its path is checked decoded once more too (``/%2F%2Fhost``, ``/%5Chost``)."""
+    if not target or len(target) > MAX_TARGET or not LOCAL_TARGET.fullmatch(target):
+        return "/"
+    if not LOCAL_TARGET.fullmatch(unquote(target.split("?", 1)[0]) or "/"):
         return "/"
     return target
 

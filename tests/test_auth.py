@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import unquote, urlencode
 
 import pytest
 from flask import g
@@ -117,10 +119,49 @@ def test_wrong_password_unknown_name_and_forged_form_are_refused(app):
     assert client.get("/").status_code == 302
 
 
-def test_login_form_is_no_open_redirect(app):
-    client = app.server.test_client()
-    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
-        assert login(client, "head", next_=target).headers["Location"] == "/"
+# what an attacker puts in ?next= to leave the site after sign-in (raw, as sent in the query string)
+REDIRECT_BYPASSES = (
+    "//evil.example/",
+    "https://evil.example/",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "%2f%2fevil.example",
+    "/%5cevil.example",
+    "/%09/evil.example",
+    "/%0d%0aSet-Cookie:x=1",
+    "%0a/evil.example",
+    "/%20/evil.example",
+    "///evil.example",
+    "javascript:alert(1)",
+    "%2F%2F%2Fevil.example",
+    "https:evil.example",
+    "/%E3%80%80/evil.example",  # ideographic space
+    "/%EF%BC%8F/evil.example",  # fullwidth solidus
+    "%EF%BC%8F%EF%BC%8Fevil.example",
+    "/%2F%2Fevil.example",  # decoded once by the browser into //evil.example
+    "/" + "a" * 5000,
+)
+
+
+def login_from_link(client, query: str):
+    """Sign in as a person who followed ``/login?<query>``: the form posts back the ``next`` the page holds."""
+    page = client.get(f"/login?{query}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    target = html.unescape(re.search(r'name="next" value="([^"]*)"', page).group(1))
+    return client.post("/login", data={"name": "head", "password": PASSWORD, "csrf": csrf, "next": target})
+
+
+@pytest.mark.parametrize("target", REDIRECT_BYPASSES)
+def test_login_form_is_no_open_redirect(app, target):
+    assert login_from_link(app.server.test_client(), f"next={target}").headers["Location"] == "/"
+    # a forged form posting the raw value, and the value decoded once more, go nowhere either
+    for forged in (target, unquote(target)):
+        assert login(app.server.test_client(), "head", next_=forged).headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ("/", "/sector/zhkh?period=7d&sector=zhkh", "/wall?panels=map%2Cpoints&lang=en"))
+def test_login_returns_to_a_local_page(app, target):
+    assert login_from_link(app.server.test_client(), urlencode({"next": target})).headers["Location"] == target
 
 
 def test_failed_sign_ins_are_rate_limited_per_address(service, tmp_path):
