@@ -16,6 +16,7 @@ from dashboard.catalog import load_sectors
 from dashboard.store.schema import user_sectors, users
 
 MIN_PASSWORD = 10
+MAX_NAME = 64  # users.name
 HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
 # verifying against this keeps an unknown name as slow as a wrong password (no user enumeration by timing)
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlencode
 
 from flask import Flask, Response, g, jsonify, redirect, request, session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Engine
@@ -52,7 +52,7 @@ class Auth:
         self.settings = settings
         self.limiter = MovingWindowRateLimiter(storage_from_string(settings.limit_storage_url))
         self.per_address = parse(settings.login_limit)
-        self.per_account = parse(settings.login_limit_account)
+        self.per_pair = parse(settings.login_limit_pair)
         self.render_tokens = URLSafeTimedSerializer(settings.secret_key, salt="tsur-render")
         self._verified: dict[str, tuple[float, Principal | None]] = {}
 
@@ -192,11 +192,20 @@ class Auth:
     def _client(self) -> str:
         return request.remote_addr or "unknown"
 
+    def _limits(self, name: str) -> list[tuple[RateLimitItem, str, str]]:
+        """The counters a sign-in meets: its address's, and its address's with that name — never the name's alone,
+        or anyone could lock an account out by failing on its name."""
+        address = self._client()
+        found = [(self.per_address, "login", address)]
+        if name:
+            found.append((self.per_pair, "login-pair", f"{address}|{name[: accounts.MAX_NAME]}"))
+        return found
+
     def _throttled(self, name: str) -> Response | None:
-        """429 while the address or the account name has used up its failed attempts."""
-        for item, key in ((self.per_address, self._client()), (self.per_account, name)):
-            if key and not self.limiter.test(item, "login", key):
-                reset = self.limiter.get_window_stats(item, "login", key).reset_time
+        """429 while the address, or the address with that name, has used up its failed attempts."""
+        for item, scope, key in self._limits(name):
+            if not self.limiter.test(item, scope, key):
+                reset = self.limiter.get_window_stats(item, scope, key).reset_time
                 seconds = max(1, int(reset - time.time()) + 1)
                 message = t("login_throttled", self.settings.language, seconds=seconds)
                 if request.path.startswith("/login") and not request.authorization:
@@ -209,9 +218,8 @@ class Auth:
         return None
 
     def _failed(self, name: str) -> None:
-        self.limiter.hit(self.per_address, "login", self._client())
-        if name:
-            self.limiter.hit(self.per_account, "login", name)
+        for item, scope, key in self._limits(name):
+            self.limiter.hit(item, scope, key)
 
     # --- pages -----------------------------------------------------------------------------------------------
 

@@ -174,12 +174,32 @@ def test_failed_sign_ins_are_rate_limited_per_address(service, tmp_path):
     assert client.get("/api/v1/summary", headers=basic("head")).status_code == 429  # Basic counts the same
 
 
-def test_failed_sign_ins_are_rate_limited_per_account(service, tmp_path):
-    client = make_app(service, tmp_path, login_limit_account="2/hour").server.test_client()
+def test_failed_sign_ins_are_rate_limited_per_address_and_name(service, tmp_path):
+    client = make_app(service, tmp_path, login_limit_pair="2/hour").server.test_client()
     for _ in range(2):
         login(client, "head", "wrong password!")
     assert login(client, "head").status_code == 429
     assert login(client, "admin").status_code == 302  # another account from the same address still may
+
+
+def from_address(app, address: str):
+    client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_nobody_can_lock_an_account_out_from_elsewhere(service, tmp_path):
+    """Failures from one address never block the name for the others: the right password from a new address works."""
+    app = make_app(service, tmp_path, login_limit="1000/minute")
+    attacker = from_address(app, "192.0.2.66")
+    for _ in range(25):
+        assert login(attacker, "head", "wrong password!").status_code in (401, 429)
+        attacker.get("/api/v1/summary", headers=basic("head", "wrong password!"))
+    assert login(attacker, "head").status_code == 429  # the attacker's own address is held back
+    assert attacker.get("/api/v1/summary", headers=basic("head")).status_code == 429
+    owner = from_address(app, "192.0.2.10")
+    assert login(owner, "head").status_code == 302
+    assert owner.get("/api/v1/summary", headers=basic("head")).status_code == 200
 
 
 def test_api_accepts_basic_and_bearer_and_refuses_bad_ones(app, service):
@@ -341,7 +361,7 @@ def test_failed_sign_ins_are_counted_across_workers_in_redis(service, tmp_path):
         redis.Redis.from_url("redis://127.0.0.1:6379/0").ping()
     except redis.ConnectionError:
         pytest.skip("Redis not running")
-    extra = dict(cache_type="RedisCache", login_limit="1000/minute", login_limit_account="3/hour")
+    extra = dict(cache_type="RedisCache", login_limit="1000/minute", login_limit_pair="3/hour")
     first, second = (make_app(service, tmp_path, **extra).server.test_client() for _ in range(2))
     name = f"ghost-{uuid.uuid4().hex[:8]}"  # a fresh key: earlier runs' counts cannot interfere
     assert login(first, name, "wrong password!").status_code == 401
