@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,13 +11,18 @@ from datetime import UTC, datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, insert, select, update
+from zxcvbn import zxcvbn
 
 from dashboard.access import ROLES, SCOPED_ROLES, Principal
 from dashboard.catalog import load_sectors
 from dashboard.store.schema import user_sectors, users
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+MIN_STRENGTH = 3  # zxcvbn's score 0–4: 3 — "safely unguessable", about 10¹⁰ guesses
 MAX_NAME = 64  # users.name
+# new accounts' names: what is safe in an address, a log line, a shell and a page alike (older names keep working)
+NAME = re.compile(rf"[a-z0-9][a-z0-9._-]{{0,{MAX_NAME - 1}}}")
 HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
 # verifying against this keeps an unknown name as slow as a wrong password (no user enumeration by timing)
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
@@ -61,9 +67,10 @@ def add_user(
     engine: Engine, name: str, role: str, password: str | None = None, sectors: tuple[str, ...] = ()
 ) -> str | None:
     """Create an account; returns the wall screen's token (shown once), None for other roles."""
-    name = name.strip()
-    if not name or len(name) > 64 or any(ch.isspace() for ch in name):
-        raise AccountError("имя: от 1 до 64 символов без пробелов")
+    if not NAME.fullmatch(name):
+        raise AccountError(
+            f"имя: от 1 до {MAX_NAME} знаков — строчные латинские буквы, цифры и . _ - (первый знак — буква или цифра)"
+        )
     if role not in ROLES:
         raise AccountError(f"роль {role!r} неизвестна; допустимы: {', '.join(ROLES)}")
     sectors = tuple(dict.fromkeys(sectors))
@@ -76,7 +83,7 @@ def add_user(
     if role == "minister" and not sectors:
         raise AccountError("министру нужна хотя бы одна отрасль: --sector КОД")
     if role != "wall":
-        _check_password(password)
+        _check_password(password, name)
     elif password:
         raise AccountError("у экрана нет пароля: он входит по токену")
     token = new_token() if role == "wall" else None
@@ -98,13 +105,42 @@ def add_user(
     return token
 
 
-def _check_password(password: str | None) -> None:
+def _check_password(password: str | None, name: str) -> None:
+    """Refuses a password that is short, holds the account's name or is easy to guess (zxcvbn: its lists of common
+    passwords, words and names, keyboard rows, repeats, sequences and dates; a score under MIN_STRENGTH)."""
     if not password or len(password) < MIN_PASSWORD:
         raise AccountError(f"пароль не короче {MIN_PASSWORD} символов")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"пароль не длиннее {MAX_PASSWORD} символов")
+    if len(name) >= 3 and name.casefold() in password.casefold():
+        raise AccountError("пароль не должен содержать имя учётной записи")
+    # zxcvbn reads at most 72 characters; a longer passphrase is judged by its start
+    found = zxcvbn(password[:72], user_inputs=[name])
+    if found["score"] < MIN_STRENGTH:
+        raise AccountError(f"пароль легко подобрать: {_weakness(found['sequence'])}; возьмите фразу из нескольких слов")
+
+
+WEAKNESSES = {  # zxcvbn's pattern (or dictionary) of the weak part → what to tell the user
+    "passwords": "это распространённый пароль или его вариант",
+    "user_inputs": "в нём имя учётной записи",
+    "repeat": "повторы одних и тех же знаков",
+    "sequence": "последовательность знаков (abc, 123)",
+    "spatial": "ряд соседних клавиш",
+    "date": "дата",
+}
+
+
+def _weakness(sequence: list[dict]) -> str:
+    """The first weak part zxcvbn found, in words (words of a dictionary and too short a password otherwise)."""
+    for match in sequence:
+        reason = WEAKNESSES.get(match.get("dictionary_name", "")) or WEAKNESSES.get(match["pattern"])
+        if reason:
+            return reason
+    return "словарные слова или слишком мало случайного"
 
 
 def set_password(engine: Engine, name: str, password: str) -> None:
-    _check_password(password)
+    _check_password(password, name)
     _update(engine, name, password_hash=HASHER.hash(password))
 
 

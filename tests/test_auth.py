@@ -316,6 +316,73 @@ def test_passwords_are_argon2_hashes_and_accounts_are_validated(service):
             accounts.add_user(service.engine, **bad)
 
 
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("aaaaaaaaaa", "повтор"),
+        ("abcabcabcabc", "повтор"),
+        ("password123", "распространённ"),
+        ("qwertyuiop", "распространённ"),
+        ("P@ssw0rd2024", "распространённ"),
+        ("1q2w3e4r5t6y", "распространённ"),
+        ("glavnyi-vrach", "имя"),  # the account's name inside
+        ("Glavnyi-Vrach2024", "имя"),  # in any case
+        ("0123456789", "последовательн"),
+        ("short", "не короче"),
+    ],
+)
+def test_weak_passwords_are_refused_with_a_reason(service, password, reason):
+    with pytest.raises(accounts.AccountError, match=reason):
+        accounts.add_user(service.engine, "glavnyi-vrach", "head", password)
+    with pytest.raises(accounts.AccountError, match=reason):
+        accounts.set_password(service.engine, "head", re.sub("glavnyi-vrach", "Head-of-region", password, flags=re.I))
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        PASSWORD,
+        "Чебоксары-весна-2026",
+        "tram 7 goes to Kanash",
+        "Весной 7 трамваев, 3 автобуса и паром ходят от Чебоксар до Новочебоксарска",
+    ],
+)
+def test_good_passwords_are_taken(service, password):
+    accounts.add_user(service.engine, "glavnyi-vrach", "head", password)
+    assert accounts.check_password(service.engine, "glavnyi-vrach", password) is not None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        '<img src=x onerror="alert(1)">',
+        "a b",
+        "Admin",
+        "-lead",
+        ".hidden",
+        "имя",
+        "x;drop",
+        "[red]x",
+        "a" * 65,
+        "",
+        "a/b",
+    ],
+)
+def test_account_names_are_a_safe_set_of_characters(service, name):
+    with pytest.raises(accounts.AccountError, match="имя"):
+        accounts.add_user(service.engine, name, "head", PASSWORD)
+
+
+def test_names_of_the_safe_set_are_taken_and_old_names_still_sign_in(app, service):
+    for name in ("x", "ivanov.p", "minzdrav-2", "a_b", "9" + "a" * 63):
+        accounts.add_user(service.engine, name, "head", PASSWORD)
+    with service.engine.begin() as conn:  # an account from before the rule
+        conn.exec_driver_sql("UPDATE users SET name = 'Иванов П.' WHERE name = 'head'")
+    assert app.server.test_client().get("/api/v1/summary", headers=basic("Иванов П.")).status_code == 200
+    accounts.set_password(service.engine, "Иванов П.", "another long passphrase")
+    accounts.set_disabled(service.engine, "Иванов П.")
+
+
 def test_production_always_signs_in():
     with pytest.raises(ValidationError, match="TSUR_AUTH"):
         Settings(env="production", secret_key=SECRET, auth=False)
