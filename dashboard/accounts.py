@@ -140,24 +140,33 @@ def _weakness(sequence: list[dict]) -> str:
 
 
 def set_password(engine: Engine, name: str, password: str) -> None:
+    """A new password; every session and the API / wall token of the account end (a reset of its credentials)."""
     _check_password(password, name)
-    _update(engine, name, password_hash=HASHER.hash(password))
+    _revoke(engine, name, password_hash=HASHER.hash(password), token_hash=None)
 
 
 def issue_token(engine: Engine, name: str) -> str:
-    """A new API / wall token for the account (the previous one stops working); shown once."""
+    """A new API / wall token for the account, shown once; the previous one and every open session end."""
     token = new_token()
-    _update(engine, name, token_hash=token_digest(token))
+    _revoke(engine, name, token_hash=token_digest(token))
     return token
 
 
 def set_disabled(engine: Engine, name: str, disabled: bool = True) -> None:
-    _update(engine, name, disabled=disabled)
+    """Disabling ends every session and the token; enabling revives neither (a new token: ``issue_token``)."""
+    _revoke(engine, name, disabled=disabled, token_hash=None)
 
 
-def _update(engine: Engine, name: str, **values: object) -> None:
+def end_sessions(engine: Engine, name: str) -> None:
+    """Every open session of the account ends at its next request, in every worker (sign-out)."""
+    _revoke(engine, name)
+
+
+def _revoke(engine: Engine, name: str, **values: object) -> None:
+    """An update of the account that also raises its session version: the sessions begun before it end."""
     with engine.begin() as conn:
-        if not conn.execute(update(users).where(users.c.name == name).values(**values)).rowcount:
+        changed = update(users).where(users.c.name == name).values(session_version=users.c.session_version + 1)
+        if not conn.execute(changed.values(**values)).rowcount:
             raise AccountError(f"нет пользователя {name}")
 
 
@@ -201,12 +210,24 @@ def _sectors_by_user(conn, user_id: int | None = None) -> dict[int, tuple[str, .
 
 def principal(engine: Engine, name: str, hide_texts: bool = False) -> Principal | None:
     """The active account of that name as a principal; None if it does not exist or is disabled."""
+    return _principal(engine, users.c.name == name, hide_texts)
+
+
+def session_principal(engine: Engine, account_id: int, version: int, hide_texts: bool = False) -> Principal | None:
+    """The principal of a session begun at ``version`` of the account; None once the account was disabled, deleted
+    or its sessions were ended since (its version moved on)."""
+    return _principal(engine, (users.c.id == account_id) & (users.c.session_version == version), hide_texts)
+
+
+def _principal(engine: Engine, where, hide_texts: bool) -> Principal | None:
     with engine.connect() as conn:
-        row = conn.execute(select(users.c.id, users.c.role).where(users.c.name == name, ~users.c.disabled)).first()
+        query = select(users.c.id, users.c.name, users.c.role, users.c.session_version)
+        row = conn.execute(query.where(where, ~users.c.disabled)).first()
         if row is None:
             return None
         sectors = _sectors_by_user(conn, row.id).get(row.id, ())
-    return Principal(name, row.role, sectors, texts=row.role != "wall" and not hide_texts)
+    texts = row.role != "wall" and not hide_texts
+    return Principal(row.name, row.role, sectors, texts, account_id=row.id, session_version=row.session_version)
 
 
 def check_password(engine: Engine, name: str, password: str, hide_texts: bool = False) -> Principal | None:

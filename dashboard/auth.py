@@ -41,7 +41,6 @@ MACHINE = ("/api/", "/_dash-", "/_reload-hash")  # answered in JSON (401/403), n
 WALL_PATHS = ("/wall", "/_dash-", "/_reload-hash", "/logout")
 ADMIN_PATHS = ("/api/v1/users",)
 SECTOR_PATH = "/sector/"
-VERIFY_SECONDS = 30  # a disabled account's open sessions stop working within this
 RENDER_SECONDS = 120  # life of the token the server's own Chromium opens the briefing with
 DEVELOPER = Principal("developer", "admin")
 
@@ -54,7 +53,6 @@ class Auth:
         self.per_address = parse(settings.login_limit)
         self.per_pair = parse(settings.login_limit_pair)
         self.render_tokens = URLSafeTimedSerializer(settings.secret_key, salt="tsur-render")
-        self._verified: dict[str, tuple[float, Principal | None]] = {}
 
     # --- the principal of a request -------------------------------------------------------------------------
 
@@ -107,8 +105,10 @@ class Auth:
         return principal
 
     def _from_session(self) -> Principal | None:
-        name = session.get("user")
-        if not name:
+        """The session's account, read from the store on every request: a session ends at once, in every worker,
+        when its account's session version moves on (sign-out, new password or token, disabled) or it is deleted."""
+        account_id, version = session.get("uid"), session.get("ver")
+        if not isinstance(account_id, int) or not isinstance(version, int):  # none, or from before versions
             return None
         days = self.settings.wall_session_days if session.get("role") == "wall" else None
         lifetime = days * 86400 if days else self.settings.session_hours * 3600
@@ -116,27 +116,21 @@ class Auth:
             session.clear()
             return None
         try:
-            current = self._verify(name)
+            current = accounts.session_principal(self.engine, account_id, version, self._hide)
         except SQLAlchemyError:  # database away: the signed cookie still says who it is (there is no data anyway)
-            current = Principal(name, session["role"], tuple(session.get("sectors", ())), bool(session.get("texts")))
-        if current is None:  # disabled or deleted
+            sectors = tuple(session.get("sectors", ()))
+            current = Principal(session["user"], session["role"], sectors, bool(session.get("texts")), account_id)
+        if current is None:  # revoked, disabled or deleted
             session.clear()
         return current
-
-    def _verify(self, name: str) -> Principal | None:
-        now = time.monotonic()
-        hit = self._verified.get(name)
-        if hit and now - hit[0] < VERIFY_SECONDS:
-            return hit[1]
-        principal = accounts.principal(self.engine, name, self._hide)
-        self._verified[name] = (now, principal)
-        return principal
 
     def start_session(self, principal: Principal) -> None:
         session.clear()  # a fresh session at every sign-in (no fixation)
         session.permanent = True
         session.update(
             user=principal.name,
+            uid=principal.account_id,
+            ver=principal.session_version,
             role=principal.role,
             sectors=list(principal.sectors),
             texts=principal.texts,
@@ -145,15 +139,18 @@ class Auth:
         )
 
     def render_token(self, principal: Principal) -> str:
-        """A short-lived token for the server's own headless Chromium to open a page as this principal."""
-        return self.render_tokens.dumps(principal.name)
+        """A short-lived token for the server's own headless Chromium to open a page as this principal (as long as
+        its sessions are not ended meanwhile)."""
+        return self.render_tokens.dumps([principal.account_id, principal.session_version])
 
     def _render_principal(self) -> Principal | None:
         try:
-            name = self.render_tokens.loads(request.args.get("render_token", ""), max_age=RENDER_SECONDS)
+            found = self.render_tokens.loads(request.args.get("render_token", ""), max_age=RENDER_SECONDS)
         except BadSignature:
             return None
-        return accounts.principal(self.engine, name, self._hide)
+        if not (isinstance(found, list) and len(found) == 2 and all(isinstance(v, int) for v in found)):
+            return None
+        return accounts.session_principal(self.engine, found[0], found[1], self._hide)
 
     # --- what a role may open --------------------------------------------------------------------------------
 
@@ -248,7 +245,12 @@ class Auth:
         return redirect(target)
 
     def logout(self) -> Response:
+        """Ends every session of the account, copies of this cookie included (not its API token: a script's
+        credential outlives a browser's sign-out; ``tsur user token`` or ``disable`` end that)."""
         if _same_origin():
+            principal = g.get("principal")
+            if principal is not None and principal.account_id is not None:
+                accounts.end_sessions(self.engine, principal.name)
             session.clear()
         return redirect("/login")
 

@@ -11,7 +11,7 @@ from flask import g
 from pydantic import ValidationError
 
 from app import create_app
-from dashboard import accounts, auth
+from dashboard import accounts
 from dashboard.access import AccessDenied, Principal, scope
 from dashboard.filters import Filters
 from dashboard.loader.ingest import load_file
@@ -288,15 +288,78 @@ def test_admin_only_routes(app):
     assert names["minister"]["sectors"] == ["zhkh"] and "password_hash" not in names["minister"]
 
 
-def test_disabled_account_loses_sessions_and_credentials(app, service, monkeypatch):
-    monkeypatch.setattr(auth, "VERIFY_SECONDS", 0)
+def copied_session(app, client):
+    """Another browser holding a copy of ``client``'s session cookie (as an attacker who copied it would)."""
+    other = app.server.test_client()
+    other.set_cookie("tsur_session", client.get_cookie("tsur_session").value)
+    return other
+
+
+def signed_in(app, name: str = "head"):
     client = app.server.test_client()
-    login(client, "head")
+    assert login(client, name).status_code == 302
     assert client.get("/").status_code == 200
+    return client
+
+
+def test_logout_ends_a_copied_session_cookie(app):
+    client = signed_in(app)
+    copy = copied_session(app, client)
+    assert copy.get("/").status_code == 200
+    elsewhere = signed_in(app)  # the same person in another browser
+    assert client.post("/logout").status_code == 302
+    for other in (client, copy, elsewhere):
+        assert other.get("/").status_code == 302
+        assert other.get("/api/v1/summary").status_code == 401
+    assert signed_in(app).get("/api/v1/summary").status_code == 200  # signing in again works
+
+
+def test_every_revocation_ends_sessions_and_tokens_at_once(app, service, tmp_path):
+    """No grace period: each change is seen by the very next request, of another app instance (worker) too."""
+    second_worker = make_app(service, tmp_path)
+    for revoke, token_ends in (
+        (lambda: accounts.set_password(service.engine, "head", "another long passphrase"), True),
+        (lambda: [accounts.set_disabled(service.engine, "head", flag) for flag in (True, False)], True),
+        (lambda: accounts.issue_token(service.engine, "head"), True),
+        (lambda: accounts.end_sessions(service.engine, "head"), False),  # sign-out: a script's token outlives it
+    ):
+        accounts.set_password(service.engine, "head", PASSWORD)
+        token = accounts.issue_token(service.engine, "head")
+        bearer = {"Authorization": f"Bearer {token}"}
+        client = signed_in(app)
+        copy = copied_session(second_worker, client)
+        assert copy.get("/").status_code == 200
+        assert client.get("/api/v1/summary", headers=bearer).status_code == 200
+        revoke()
+        assert client.get("/").status_code == 302 and copy.get("/").status_code == 302
+        assert app.server.test_client().get("/api/v1/summary", headers=bearer).status_code == (
+            401 if token_ends else 200
+        )
+
+
+def test_a_disabled_account_is_refused_everywhere_and_enabling_revives_nothing(app, service):
+    token = accounts.add_user(service.engine, "screen", "wall")
+    wall = app.server.test_client()
+    assert wall.get(f"/wall?token={token}").status_code == 302 and wall.get("/wall").status_code == 200
+    client = signed_in(app)
     accounts.set_disabled(service.engine, "head")
+    accounts.set_disabled(service.engine, "screen")
     assert client.get("/").status_code == 302
+    assert wall.get("/wall").status_code == 302
     assert app.server.test_client().get("/api/v1/summary", headers=basic("head")).status_code == 401
     assert login(app.server.test_client(), "head").status_code == 401
+    accounts.set_disabled(service.engine, "head", False)
+    accounts.set_disabled(service.engine, "screen", False)
+    assert client.get("/").status_code == 302 and wall.get("/wall").status_code == 302  # old sessions stay dead
+    assert app.server.test_client().get(f"/wall?token={token}").status_code == 401  # so does the old token
+    assert login(app.server.test_client(), "head").status_code == 302  # the password works again
+
+
+def test_a_deleted_and_recreated_name_does_not_inherit_sessions(app, service):
+    client = signed_in(app)
+    accounts.delete_user(service.engine, "head")
+    accounts.add_user(service.engine, "head", "head", PASSWORD)
+    assert client.get("/").status_code == 302
 
 
 def test_passwords_are_argon2_hashes_and_accounts_are_validated(service):
