@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import accounts
+from dashboard import accounts, areas
 from dashboard.access import AccessDenied, Principal, denied_message
 from dashboard.i18n import t
 from dashboard.settings import Settings
@@ -38,8 +38,6 @@ PUBLIC = (
     "/api/v1/openapi.json",
 )
 MACHINE = ("/api/", "/_dash-", "/_reload-hash")  # answered in JSON (401/403), never redirected to the login page
-WALL_PATHS = ("/wall", "/_dash-", "/_reload-hash", "/logout")
-ADMIN_PATHS = ("/api/v1/users",)
 SECTOR_PATH = "/sector/"
 RENDER_SECONDS = 120  # life of the token the server's own Chromium opens the briefing with
 DEVELOPER = Principal("developer", "admin")
@@ -53,13 +51,14 @@ class Auth:
         self.per_address = parse(settings.login_limit)
         self.per_pair = parse(settings.login_limit_pair)
         self.render_tokens = URLSafeTimedSerializer(settings.secret_key, salt="tsur-render")
+        self.callbacks: dict[str, areas.Callback] = {}  # the app's server callbacks, set once they are registered
 
     # --- the principal of a request -------------------------------------------------------------------------
 
     def before_request(self) -> Response | None:
         if not self.settings.auth_enabled:
             g.principal = Principal(DEVELOPER.name, DEVELOPER.role, texts=not self.settings.hide_texts)
-            return None
+            return self._authorize(g.principal)  # may open everything; a malformed callback request is still a 400
         if request.path.startswith(PUBLIC):
             return None
         found = self._from_header()
@@ -155,11 +154,25 @@ class Auth:
     # --- what a role may open --------------------------------------------------------------------------------
 
     def _authorize(self, principal: Principal) -> Response | None:
+        """The role's areas (dashboard.areas) for the address or the callback asked for, then a restricted
+        principal's sectors named in the address."""
         path = request.path
-        if principal.role == "wall" and not path.startswith(WALL_PATHS):
-            raise AccessDenied("экрану доступна только страница /wall")
-        if path.startswith(ADMIN_PATHS) and principal.role != "admin":
-            raise AccessDenied("только для администратора")
+        if path == areas.CALLBACKS:
+            try:
+                needed = areas.requested_callback(request.get_json(silent=True), self.callbacks).areas
+            except areas.BadCallback as exc:
+                response = jsonify(error=str(exc))
+                response.status_code = 400
+                return response
+        else:
+            area = areas.route_area(path)
+            needed = frozenset({area}) if area else frozenset()
+        if needed and not areas.may_open(principal.role, needed):
+            raise AccessDenied(
+                "экрану доступна только страница /wall и её обработчики"
+                if principal.role == "wall"
+                else "только для администратора"
+            )
         if not principal.restricted or path.startswith(MACHINE):
             return None  # machine paths meet the scoping rule in the service
         asked = request.args.getlist("sector")
