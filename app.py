@@ -9,6 +9,7 @@ from dash import Dash, dcc, html
 from flask import Flask
 
 from callbacks import register_all
+from callbacks.inputs import input_rules, refuse_bad_inputs
 from dashboard.api import api
 from dashboard.areas import callback_table
 from dashboard.auth import init_auth
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
     app.validation_layout = html.Div([app.layout, *pages.values()])
     register_all(app, service, settings)
     auth.callbacks = callback_table(app.callback_map, pages, app.layout)  # which role may call which callback
+    rules = input_rules([app.layout, *pages.values()], auth.callbacks)  # what their inputs may hold
+    server.before_request(lambda: refuse_bad_inputs(rules, auth.callbacks))
     init_security_headers(app, settings)
     return app
 

@@ -281,7 +281,7 @@ def xlsx(briefing: Briefing, lang: str = "ru") -> bytes:
                 sheet[f"{letter}1"].font = Font(bold=True)
                 width = max(12, min(60, len(_header(column, lang)) + 2))
                 if column.kind == "text":
-                    width = max(width, min(60, int(rows[column.key].astype(str).str.len().max() or 0) + 2))
+                    width = max(width, min(60, max(rows[column.key].astype(str).str.len(), default=0) + 2))
                 sheet.column_dimensions[letter].width = width
                 for row_number, (_, row) in enumerate(rows.iterrows(), start=2):
                     kind = row["kind"] if column.kind == "row" else column.kind
