@@ -220,12 +220,18 @@ def session_principal(engine: Engine, account_id: int, version: int, hide_texts:
 
 
 def _principal(engine: Engine, where, hide_texts: bool) -> Principal | None:
+    """One read (it runs on every request of a session): the active account and its sectors, a row per sector."""
+    query = (
+        select(users.c.id, users.c.name, users.c.role, users.c.session_version, user_sectors.c.sector)
+        .select_from(users.outerjoin(user_sectors, user_sectors.c.user_id == users.c.id))
+        .where(where, ~users.c.disabled)
+        .order_by(user_sectors.c.sector)
+    )
     with engine.connect() as conn:
-        query = select(users.c.id, users.c.name, users.c.role, users.c.session_version)
-        row = conn.execute(query.where(where, ~users.c.disabled)).first()
-        if row is None:
-            return None
-        sectors = _sectors_by_user(conn, row.id).get(row.id, ())
+        rows = conn.execute(query).all()
+    if not rows:
+        return None
+    row, sectors = rows[0], tuple(r.sector for r in rows if r.sector is not None)
     texts = row.role != "wall" and not hide_texts
     return Principal(row.name, row.role, sectors, texts, account_id=row.id, session_version=row.session_version)
 
