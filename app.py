@@ -9,8 +9,10 @@ from dash import Dash, dcc, html
 from flask import Flask, Response, g, jsonify, request
 
 from callbacks import register_all
+from callbacks.inputs import input_rules, refuse_bad_inputs
 from dashboard import deadline
 from dashboard.api import api
+from dashboard.areas import callback_table
 from dashboard.auth import MACHINE, init_auth
 from dashboard.catalog import load_sectors
 from dashboard.collector import settle_for_serving
@@ -49,7 +51,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
     cache.init_app(server, config=cache_config)
     server.extensions["tsur"] = service
     init_time_budget(server, settings)
-    init_auth(server, service.engine, settings)
+    auth = init_auth(server, service.engine, settings)
     server.register_blueprint(api)
     server.register_blueprint(boundaries([region.boundaries_path, FEDERAL_MAP]))
     app = Dash(
@@ -63,16 +65,17 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         compress=True,  # gzip/brotli for scripts, layout and callback answers (flask-compress)
     )
     app.layout = html.Div([dcc.Location(id=ids.PAGE_URL), html.Div(id=ids.PAGE)])
+    pages = {  # the areas of dashboard.areas that are pages, each with all its components
+        "dashboard": shell(region, load_sectors(), settings.language),
+        "wall": wall(region, WallConfig(lang=settings.language)),
+        "briefing": briefing_page(settings.language),
+    }
     # every page's components, so that callbacks of the pages not shown are known to Dash
-    app.validation_layout = html.Div(
-        [
-            app.layout,
-            shell(region, load_sectors(), settings.language),
-            wall(region, WallConfig(lang=settings.language)),
-            briefing_page(settings.language),
-        ]
-    )
+    app.validation_layout = html.Div([app.layout, *pages.values()])
     register_all(app, service, settings)
+    auth.callbacks = callback_table(app.callback_map, pages, app.layout)  # which role may call which callback
+    rules = input_rules([app.layout, *pages.values()], auth.callbacks)  # what their inputs may hold
+    server.before_request(lambda: refuse_bad_inputs(rules, auth.callbacks))
     init_security_headers(app, settings)
     return app
 

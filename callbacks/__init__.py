@@ -20,5 +20,5 @@ def register_all(app: Dash, service: DashboardService, settings: Settings) -> No
     heatmap.register(app, service, tile_url, region_links, lang)
     response.register(app, service, lang)
     tension.register(app, service, lang)
-    wall.register(app, service)
+    wall.register(app, service, lang)
     briefing.register(app, service, settings, lang)

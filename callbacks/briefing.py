@@ -64,7 +64,7 @@ def register(app: Dash, service: DashboardService, settings: Settings, default_l
             state, filters = page_state(search)
             data = briefing.build(service, filters, state.lang)
         except FilterError as exc:
-            return html.Div(str(exc), className="banner error"), no_update, no_update, no_update
+            return html.Div(exc.in_language(state.lang), className="banner error"), no_update, no_update, no_update
         except SQLAlchemyError:
             return html.Div(t("wall_waiting", state.lang), className="banner error"), no_update, no_update, no_update
         metric = state.metric if state.metric in data.heatmap.columns else "per_10k"
@@ -119,7 +119,8 @@ def register(app: Dash, service: DashboardService, settings: Settings, default_l
 
     @server.errorhandler(FilterError)
     def bad_filter(exc: FilterError) -> Response:
-        return Response(str(exc), status=400, mimetype="text/plain")
+        lang = parse_search(request.query_string.decode(), default_lang).lang
+        return Response(exc.in_language(lang), status=400, mimetype="text/plain")
 
     @server.errorhandler(SQLAlchemyError)
     def database_down(exc: SQLAlchemyError) -> Response:

@@ -34,7 +34,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             filters = filters_for(state, service)
             data = service.summary(filters)
         except FilterError as exc:
-            return no_update, no_update, html.Div(str(exc), className="banner warn"), REFRESH_MS
+            return no_update, no_update, html.Div(exc.in_language(lang), className="banner warn"), REFRESH_MS
         except SQLAlchemyError as exc:
             message = t("query_timeout" if is_timeout(exc) else "db_down", lang)
             return no_update, no_update, html.Div(message, className="banner error"), RETRY_MS

@@ -103,6 +103,14 @@ def to_search(state: ViewState) -> str:
     return "?" + urlencode(params)
 
 
+def wall_settings(stored: object, known_sectors: set[str], default_lang: str = "ru") -> WallConfig:
+    """The wall's settings as its page stored them (read back from the browser, so as untrusted as its URL): the
+    same fallbacks as ``parse_wall`` for the values the server uses."""
+    data = stored if isinstance(stored, dict) else {}
+    query = {key: data[key] for key in ("sector", "period", "metric", "lang") if isinstance(data.get(key), str)}
+    return parse_wall(urlencode(query), known_sectors, default_lang)
+
+
 def parse_wall(search: str | None, known_sectors: set[str], default_lang: str = "ru") -> WallConfig:
     """Wall-screen set-up from the URL; unknown or out-of-range values fall back to the defaults."""
     query = parse_qs((search or "").lstrip("?"))

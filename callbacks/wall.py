@@ -12,8 +12,10 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 from sqlalchemy.exc import SQLAlchemyError
 
+from callbacks.urlstate import wall_settings
 from dashboard import formatting as fmt
 from dashboard import tension
+from dashboard.catalog import load_sectors
 from dashboard.fanout import fan_out
 from dashboard.filters import Filters, preset_range
 from dashboard.i18n import t
@@ -28,8 +30,9 @@ TREND_DAYS = 30
 WALL_MAP_SIZE = (1800, 700)  # until the browser has measured the map
 
 
-def register(app: Dash, service: DashboardService) -> None:
+def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
     region = service.region
+    sectors = set(load_sectors().codes)
     labels = town_labels(region.municipalities, "ru")  # Cyrillic: see callbacks/heatmap.py
 
     @app.callback(
@@ -45,12 +48,13 @@ def register(app: Dash, service: DashboardService) -> None:
         Input(ids.WALL_SIZE, "data"),
         State(ids.WALL_CONFIG, "data"),
     )
-    def refresh(_tick, size, config):
-        lang = config["lang"]
-        first, last = preset_range(config["period"], service.today())
-        sectors = (config["sector"],) if config.get("sector") else ()
-        filters = Filters(first, last, sectors)
-        trend_filters = Filters(last - timedelta(days=TREND_DAYS - 1), last, sectors)
+    def refresh(_tick, size, stored):
+        config = wall_settings(stored, sectors, default_lang)
+        lang = config.lang
+        first, last = preset_range(config.period, service.today())
+        chosen = (config.sector,) if config.sector else ()
+        filters = Filters(first, last, chosen)
+        trend_filters = Filters(last - timedelta(days=TREND_DAYS - 1), last, chosen)
         try:
             result, frame, summary, daily, response, alerts = fan_out(
                 service.engine,
@@ -61,7 +65,7 @@ def register(app: Dash, service: DashboardService) -> None:
                 lambda: service.response_trend(trend_filters),
                 lambda: service.alerts_today(filters, lang),
             )
-            if config["metric"] == "tension":
+            if config.metric == "tension":
                 frame = frame.assign(tension=service.map_tension(filters).reindex(frame.index))
         except SQLAlchemyError:
             raise PreventUpdate from None  # keep the last good picture; the stale badge tells the room
@@ -70,7 +74,7 @@ def register(app: Dash, service: DashboardService) -> None:
         figure = map_figure(
             frame,
             region_geometry(region.boundaries_path),
-            metric=config["metric"],
+            metric=config.metric,
             labels=labels,
             attribution="",
             lang=lang,

@@ -27,6 +27,8 @@ class Principal:
     role: str
     sectors: tuple[str, ...] = ()  # empty: every sector
     texts: bool = True  # may read message texts (masked); a wall screen never does
+    account_id: int | None = None  # users.id; None for the development administrator
+    session_version: int = 0  # users.session_version when the principal was read (a session must match it)
 
     @property
     def restricted(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,12 +11,18 @@ from datetime import UTC, datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, insert, select, update
+from zxcvbn import zxcvbn
 
 from dashboard.access import ROLES, SCOPED_ROLES, Principal
 from dashboard.catalog import load_sectors
 from dashboard.store.schema import user_sectors, users
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+MIN_STRENGTH = 3  # zxcvbn's score 0–4: 3 — "safely unguessable", about 10¹⁰ guesses
+MAX_NAME = 64  # users.name
+# new accounts' names: what is safe in an address, a log line, a shell and a page alike (older names keep working)
+NAME = re.compile(rf"[a-z0-9][a-z0-9._-]{{0,{MAX_NAME - 1}}}")
 HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
 # verifying against this keeps an unknown name as slow as a wrong password (no user enumeration by timing)
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
@@ -60,9 +67,10 @@ def add_user(
     engine: Engine, name: str, role: str, password: str | None = None, sectors: tuple[str, ...] = ()
 ) -> str | None:
     """Create an account; returns the wall screen's token (shown once), None for other roles."""
-    name = name.strip()
-    if not name or len(name) > 64 or any(ch.isspace() for ch in name):
-        raise AccountError("имя: от 1 до 64 символов без пробелов")
+    if not NAME.fullmatch(name):
+        raise AccountError(
+            f"имя: от 1 до {MAX_NAME} знаков — строчные латинские буквы, цифры и . _ - (первый знак — буква или цифра)"
+        )
     if role not in ROLES:
         raise AccountError(f"роль {role!r} неизвестна; допустимы: {', '.join(ROLES)}")
     sectors = tuple(dict.fromkeys(sectors))
@@ -75,7 +83,7 @@ def add_user(
     if role == "minister" and not sectors:
         raise AccountError("министру нужна хотя бы одна отрасль: --sector КОД")
     if role != "wall":
-        _check_password(password)
+        _check_password(password, name)
     elif password:
         raise AccountError("у экрана нет пароля: он входит по токену")
     token = new_token() if role == "wall" else None
@@ -97,30 +105,68 @@ def add_user(
     return token
 
 
-def _check_password(password: str | None) -> None:
+def _check_password(password: str | None, name: str) -> None:
+    """Refuses a password that is short, holds the account's name or is easy to guess (zxcvbn: its lists of common
+    passwords, words and names, keyboard rows, repeats, sequences and dates; a score under MIN_STRENGTH)."""
     if not password or len(password) < MIN_PASSWORD:
         raise AccountError(f"пароль не короче {MIN_PASSWORD} символов")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"пароль не длиннее {MAX_PASSWORD} символов")
+    if len(name) >= 3 and name.casefold() in password.casefold():
+        raise AccountError("пароль не должен содержать имя учётной записи")
+    # zxcvbn reads at most 72 characters; a longer passphrase is judged by its start
+    found = zxcvbn(password[:72], user_inputs=[name])
+    if found["score"] < MIN_STRENGTH:
+        raise AccountError(f"пароль легко подобрать: {_weakness(found['sequence'])}; возьмите фразу из нескольких слов")
+
+
+WEAKNESSES = {  # zxcvbn's pattern (or dictionary) of the weak part → what to tell the user
+    "passwords": "это распространённый пароль или его вариант",
+    "user_inputs": "в нём имя учётной записи",
+    "repeat": "повторы одних и тех же знаков",
+    "sequence": "последовательность знаков (abc, 123)",
+    "spatial": "ряд соседних клавиш",
+    "date": "дата",
+}
+
+
+def _weakness(sequence: list[dict]) -> str:
+    """The first weak part zxcvbn found, in words (words of a dictionary and too short a password otherwise)."""
+    for match in sequence:
+        reason = WEAKNESSES.get(match.get("dictionary_name", "")) or WEAKNESSES.get(match["pattern"])
+        if reason:
+            return reason
+    return "словарные слова или слишком мало случайного"
 
 
 def set_password(engine: Engine, name: str, password: str) -> None:
-    _check_password(password)
-    _update(engine, name, password_hash=HASHER.hash(password))
+    """A new password; every session and the API / wall token of the account end (a reset of its credentials)."""
+    _check_password(password, name)
+    _revoke(engine, name, password_hash=HASHER.hash(password), token_hash=None)
 
 
 def issue_token(engine: Engine, name: str) -> str:
-    """A new API / wall token for the account (the previous one stops working); shown once."""
+    """A new API / wall token for the account, shown once; the previous one and every open session end."""
     token = new_token()
-    _update(engine, name, token_hash=token_digest(token))
+    _revoke(engine, name, token_hash=token_digest(token))
     return token
 
 
 def set_disabled(engine: Engine, name: str, disabled: bool = True) -> None:
-    _update(engine, name, disabled=disabled)
+    """Disabling ends every session and the token; enabling revives neither (a new token: ``issue_token``)."""
+    _revoke(engine, name, disabled=disabled, token_hash=None)
 
 
-def _update(engine: Engine, name: str, **values: object) -> None:
+def end_sessions(engine: Engine, name: str) -> None:
+    """Every open session of the account ends at its next request, in every worker (sign-out)."""
+    _revoke(engine, name)
+
+
+def _revoke(engine: Engine, name: str, **values: object) -> None:
+    """An update of the account that also raises its session version: the sessions begun before it end."""
     with engine.begin() as conn:
-        if not conn.execute(update(users).where(users.c.name == name).values(**values)).rowcount:
+        changed = update(users).where(users.c.name == name).values(session_version=users.c.session_version + 1)
+        if not conn.execute(changed.values(**values)).rowcount:
             raise AccountError(f"нет пользователя {name}")
 
 
@@ -164,12 +210,30 @@ def _sectors_by_user(conn, user_id: int | None = None) -> dict[int, tuple[str, .
 
 def principal(engine: Engine, name: str, hide_texts: bool = False) -> Principal | None:
     """The active account of that name as a principal; None if it does not exist or is disabled."""
+    return _principal(engine, users.c.name == name, hide_texts)
+
+
+def session_principal(engine: Engine, account_id: int, version: int, hide_texts: bool = False) -> Principal | None:
+    """The principal of a session begun at ``version`` of the account; None once the account was disabled, deleted
+    or its sessions were ended since (its version moved on)."""
+    return _principal(engine, (users.c.id == account_id) & (users.c.session_version == version), hide_texts)
+
+
+def _principal(engine: Engine, where, hide_texts: bool) -> Principal | None:
+    """One read (it runs on every request of a session): the active account and its sectors, a row per sector."""
+    query = (
+        select(users.c.id, users.c.name, users.c.role, users.c.session_version, user_sectors.c.sector)
+        .select_from(users.outerjoin(user_sectors, user_sectors.c.user_id == users.c.id))
+        .where(where, ~users.c.disabled)
+        .order_by(user_sectors.c.sector)
+    )
     with engine.connect() as conn:
-        row = conn.execute(select(users.c.id, users.c.role).where(users.c.name == name, ~users.c.disabled)).first()
-        if row is None:
-            return None
-        sectors = _sectors_by_user(conn, row.id).get(row.id, ())
-    return Principal(name, row.role, sectors, texts=row.role != "wall" and not hide_texts)
+        rows = conn.execute(query).all()
+    if not rows:
+        return None
+    row, sectors = rows[0], tuple(r.sector for r in rows if r.sector is not None)
+    texts = row.role != "wall" and not hide_texts
+    return Principal(row.name, row.role, sectors, texts, account_id=row.id, session_version=row.session_version)
 
 
 def check_password(engine: Engine, name: str, password: str, hide_texts: bool = False) -> Principal | None:

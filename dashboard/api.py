@@ -35,7 +35,11 @@ def _filters():
 
 @api.errorhandler(FilterError)
 def _bad_filter(exc: FilterError) -> tuple[Response, int]:
-    return jsonify(error=str(exc)), 400
+    """400 with the reason in the request's language (``lang``, else the deployment's) where it has one."""
+    lang = request.args.get("lang")
+    if lang not in ("ru", "en"):
+        lang = current_app.extensions["tsur_auth"].settings.language
+    return jsonify(error=exc.in_language(lang)), 400
 
 
 @api.errorhandler(SQLAlchemyError)

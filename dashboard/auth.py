@@ -7,20 +7,21 @@ Everything is closed unless listed in ``PUBLIC``. What a principal may *see* is 
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from flask import Flask, Response, g, jsonify, redirect, request, session
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import accounts
+from dashboard import accounts, areas
 from dashboard.access import AccessDenied, Principal, denied_message
 from dashboard.i18n import t
 from dashboard.render_tokens import RenderTokens, page
@@ -37,10 +38,7 @@ PUBLIC = (
     "/api/v1/openapi.json",
 )
 MACHINE = ("/api/", "/_dash-", "/_reload-hash")  # answered in JSON (401/403), never redirected to the login page
-WALL_PATHS = ("/wall", "/_dash-", "/_reload-hash", "/logout")
-ADMIN_PATHS = ("/api/v1/users",)
 SECTOR_PATH = "/sector/"
-VERIFY_SECONDS = 30  # a disabled account's open sessions stop working within this
 DEVELOPER = Principal("developer", "admin")
 
 
@@ -50,16 +48,16 @@ class Auth:
         self.settings = settings
         self.limiter = MovingWindowRateLimiter(storage_from_string(settings.limit_storage_url))
         self.per_address = parse(settings.login_limit)
-        self.per_account = parse(settings.login_limit_account)
+        self.per_pair = parse(settings.login_limit_pair)
         self.render_tokens = RenderTokens(engine, settings.secret_key)
-        self._verified: dict[str, tuple[float, Principal | None]] = {}
+        self.callbacks: dict[str, areas.Callback] = {}  # the app's server callbacks, set once they are registered
 
     # --- the principal of a request -------------------------------------------------------------------------
 
     def before_request(self) -> Response | None:
         if not self.settings.auth_enabled:
             g.principal = Principal(DEVELOPER.name, DEVELOPER.role, texts=not self.settings.hide_texts)
-            return None
+            return self._authorize(g.principal)  # may open everything; a malformed callback request is still a 400
         if request.path.startswith(PUBLIC):
             return None
         found = self._from_header()
@@ -105,8 +103,10 @@ class Auth:
         return principal
 
     def _from_session(self) -> Principal | None:
-        name = session.get("user")
-        if not name:
+        """The session's account, read from the store on every request: a session ends at once, in every worker,
+        when its account's session version moves on (sign-out, new password or token, disabled) or it is deleted."""
+        account_id, version = session.get("uid"), session.get("ver")
+        if not isinstance(account_id, int) or not isinstance(version, int):  # none, or from before versions
             return None
         days = self.settings.wall_session_days if session.get("role") == "wall" else None
         lifetime = days * 86400 if days else self.settings.session_hours * 3600
@@ -114,27 +114,21 @@ class Auth:
             session.clear()
             return None
         try:
-            current = self._verify(name)
+            current = accounts.session_principal(self.engine, account_id, version, self._hide)
         except SQLAlchemyError:  # database away: the signed cookie still says who it is (there is no data anyway)
-            current = Principal(name, session["role"], tuple(session.get("sectors", ())), bool(session.get("texts")))
-        if current is None:  # disabled or deleted
+            sectors = tuple(session.get("sectors", ()))
+            current = Principal(session["user"], session["role"], sectors, bool(session.get("texts")), account_id)
+        if current is None:  # revoked, disabled or deleted
             session.clear()
         return current
-
-    def _verify(self, name: str) -> Principal | None:
-        now = time.monotonic()
-        hit = self._verified.get(name)
-        if hit and now - hit[0] < VERIFY_SECONDS:
-            return hit[1]
-        principal = accounts.principal(self.engine, name, self._hide)
-        self._verified[name] = (now, principal)
-        return principal
 
     def start_session(self, principal: Principal) -> None:
         session.clear()  # a fresh session at every sign-in (no fixation)
         session.permanent = True
         session.update(
             user=principal.name,
+            uid=principal.account_id,
+            ver=principal.session_version,
             role=principal.role,
             sectors=list(principal.sectors),
             texts=principal.texts,
@@ -144,23 +138,39 @@ class Auth:
 
     def render_token(self, principal: Principal, target: str) -> str:
         """A single-use token for the server's own headless Chromium to open ``target`` (a render_tokens.page)
-        as this principal."""
-        return self.render_tokens.issue(principal.name, target)
+        as this principal — as long as its sessions are not ended meanwhile."""
+        return self.render_tokens.issue([principal.account_id, principal.session_version], target)
 
     def _render_principal(self) -> Principal | None:
         """The principal of a render token valid for this very page (spent now, whether or not)."""
         target = page(request.path, list(request.args.items(multi=True)))
-        name = self.render_tokens.redeem(request.args.get("render_token", ""), target)
-        return accounts.principal(self.engine, name, self._hide) if name else None
+        found = self.render_tokens.redeem(request.args.get("render_token", ""), target)
+        if not (isinstance(found, list) and len(found) == 2 and all(isinstance(v, int) for v in found)):
+            return None
+        return accounts.session_principal(self.engine, found[0], found[1], self._hide)
 
     # --- what a role may open --------------------------------------------------------------------------------
 
     def _authorize(self, principal: Principal) -> Response | None:
+        """The role's areas (dashboard.areas) for the address or the callback asked for, then a restricted
+        principal's sectors named in the address."""
         path = request.path
-        if principal.role == "wall" and not path.startswith(WALL_PATHS):
-            raise AccessDenied("экрану доступна только страница /wall")
-        if path.startswith(ADMIN_PATHS) and principal.role != "admin":
-            raise AccessDenied("только для администратора")
+        if path == areas.CALLBACKS:
+            try:
+                needed = areas.requested_callback(request.get_json(silent=True), self.callbacks).areas
+            except areas.BadCallback as exc:
+                response = jsonify(error=str(exc))
+                response.status_code = 400
+                return response
+        else:
+            area = areas.route_area(path)
+            needed = frozenset({area}) if area else frozenset()
+        if needed and not areas.may_open(principal.role, needed):
+            raise AccessDenied(
+                "экрану доступна только страница /wall и её обработчики"
+                if principal.role == "wall"
+                else "только для администратора"
+            )
         if not principal.restricted or path.startswith(MACHINE):
             return None  # machine paths meet the scoping rule in the service
         asked = request.args.getlist("sector")
@@ -190,11 +200,20 @@ class Auth:
     def _client(self) -> str:
         return request.remote_addr or "unknown"
 
+    def _limits(self, name: str) -> list[tuple[RateLimitItem, str, str]]:
+        """The counters a sign-in meets: its address's, and its address's with that name — never the name's alone,
+        or anyone could lock an account out by failing on its name."""
+        address = self._client()
+        found = [(self.per_address, "login", address)]
+        if name:
+            found.append((self.per_pair, "login-pair", f"{address}|{name[: accounts.MAX_NAME]}"))
+        return found
+
     def _throttled(self, name: str) -> Response | None:
-        """429 while the address or the account name has used up its failed attempts."""
-        for item, key in ((self.per_address, self._client()), (self.per_account, name)):
-            if key and not self.limiter.test(item, "login", key):
-                reset = self.limiter.get_window_stats(item, "login", key).reset_time
+        """429 while the address, or the address with that name, has used up its failed attempts."""
+        for item, scope, key in self._limits(name):
+            if not self.limiter.test(item, scope, key):
+                reset = self.limiter.get_window_stats(item, scope, key).reset_time
                 seconds = max(1, int(reset - time.time()) + 1)
                 message = t("login_throttled", self.settings.language, seconds=seconds)
                 if request.path.startswith("/login") and not request.authorization:
@@ -207,9 +226,8 @@ class Auth:
         return None
 
     def _failed(self, name: str) -> None:
-        self.limiter.hit(self.per_address, "login", self._client())
-        if name:
-            self.limiter.hit(self.per_account, "login", name)
+        for item, scope, key in self._limits(name):
+            self.limiter.hit(item, scope, key)
 
     # --- pages -----------------------------------------------------------------------------------------------
 
@@ -238,7 +256,12 @@ class Auth:
         return redirect(target)
 
     def logout(self) -> Response:
+        """Ends every session of the account, copies of this cookie included (not its API token: a script's
+        credential outlives a browser's sign-out; ``tsur user token`` or ``disable`` end that)."""
         if _same_origin():
+            principal = g.get("principal")
+            if principal is not None and principal.account_id is not None:
+                accounts.end_sessions(self.engine, principal.name)
             session.clear()
         return redirect("/login")
 
@@ -249,9 +272,19 @@ def _same_origin() -> bool:
     return origin is None or origin.rstrip("/") == request.host_url.rstrip("/")
 
 
+# a path and query on this site in printable ASCII: no space, control character, backslash or fragment
+LOCAL_TARGET = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*")
+MAX_TARGET = 2000
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (no ``//host`` or ``https://…``) — the login form is no open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """``target`` if it is a path on this site, else ``/`` — the login form is no open redirect.
+
+    Browsers drop tabs and line breaks from an address, read ``\\`` as ``/`` and ``//host`` as another site, so
+    only a plain local path passes; its path is checked decoded once more too (``/%2F%2Fhost``, ``/%5Chost``)."""
+    if not target or len(target) > MAX_TARGET or not LOCAL_TARGET.fullmatch(target):
+        return "/"
+    if not LOCAL_TARGET.fullmatch(unquote(target.split("?", 1)[0]) or "/"):
         return "/"
     return target
 

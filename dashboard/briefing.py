@@ -288,8 +288,8 @@ def xlsx(briefing: Briefing, lang: str = "ru") -> bytes:
                 letter = get_column_letter(number)
                 sheet[f"{letter}1"].font = Font(bold=True)
                 width = max(12, min(60, len(_header(column, lang)) + 2))
-                if column.kind == "text" and len(rows):  # an empty table (no points above normal) keeps its header
-                    width = max(width, min(60, int(rows[column.key].astype(str).str.len().max()) + 2))
+                if column.kind == "text":  # an empty table (no points above normal) keeps its header's width
+                    width = max(width, min(60, max(rows[column.key].astype(str).str.len(), default=0) + 2))
                 sheet.column_dimensions[letter].width = width
                 for row_number, (_, row) in enumerate(rows.iterrows(), start=2):
                     kind = row["kind"] if column.kind == "row" else column.kind

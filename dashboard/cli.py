@@ -299,7 +299,7 @@ def user_list(as_json: Annotated[bool, typer.Option("--json", help="Вывест
 
 @user_app.command("disable")
 def user_disable(name: Annotated[str, typer.Argument(help="Имя")]) -> None:
-    """Отключить: вход, токен и открытые сессии перестают работать (сессии — в течение 30 с)."""
+    """Отключить: вход, токен и открытые сессии перестают работать сразу (включение их не возвращает)."""
     from dashboard import accounts
 
     _account_call(accounts.set_disabled, name, True)
@@ -308,7 +308,7 @@ def user_disable(name: Annotated[str, typer.Argument(help="Имя")]) -> None:
 
 @user_app.command("enable")
 def user_enable(name: Annotated[str, typer.Argument(help="Имя")]) -> None:
-    """Включить отключённую учётную запись."""
+    """Включить отключённую учётную запись (прежние сессии и токен не оживают: новый — tsur user token)."""
     from dashboard import accounts
 
     _account_call(accounts.set_disabled, name, False)
@@ -320,7 +320,7 @@ def user_password(
     name: Annotated[str, typer.Argument(help="Имя")],
     password: Annotated[str | None, typer.Option("--password", "-p", help="Новый пароль (без него — спросить)")] = None,
 ) -> None:
-    """Сменить пароль."""
+    """Сменить пароль; все сессии и токен учётной записи перестают работать."""
     from dashboard import accounts
 
     password = password or typer.prompt("Новый пароль", hide_input=True, confirmation_prompt=True)
@@ -330,7 +330,7 @@ def user_password(
 
 @user_app.command("token")
 def user_token(name: Annotated[str, typer.Argument(help="Имя")]) -> None:
-    """Выдать новый токен (API: Authorization: Bearer; экран: /wall?token=); прежний перестаёт работать."""
+    """Выдать новый токен (API: Authorization: Bearer; экран: /wall?token=); прежний и все сессии перестают работать."""
     from dashboard import accounts
 
     _show_token(name, _account_call(accounts.issue_token, name))

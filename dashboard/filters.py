@@ -6,12 +6,24 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from dashboard.i18n import t
+
 PRESETS: dict[str, int | None] = {"today": 1, "7d": 7, "30d": 30, "quarter": 91, "year": 365, "custom": None}
 DEFAULT_PRESET = "30d"
+# the dates a filter may name: far enough from the calendar's ends that what is computed from a period (the previous
+# one, the tension index's eight-week baseline, whole weeks) stays inside it
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class FilterError(ValueError):
-    """A filter value the user sent cannot be understood."""
+    """A filter value the user sent cannot be understood; ``key`` names its text in dashboard.i18n, if it has one."""
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+    def in_language(self, lang: str) -> str:
+        return t(self.key, lang, **self.params) if self.key else str(self)
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,13 @@ def parse_date(value: str) -> date:
     raise FilterError(f"дата не распознана: «{value}» (ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)")
 
 
+def _within(day: date) -> date:
+    if not EARLIEST <= day <= LATEST:
+        first, last = EARLIEST.isoformat(), LATEST.isoformat()
+        raise FilterError(t("dates_outside", first=first, last=last), "dates_outside", first=first, last=last)
+    return day
+
+
 def build_filters(
     date_from: str | None,
     date_to: str | None,
@@ -68,8 +87,8 @@ def build_filters(
     known_sources: set[str],
 ) -> Filters:
     """Validated filters; unknown codes raise FilterError with a message for the user."""
-    end = parse_date(date_to) if date_to else today
-    start = parse_date(date_from) if date_from else end - timedelta(days=PRESETS[DEFAULT_PRESET] - 1)
+    end = _within(parse_date(date_to) if date_to else today)
+    start = _within(parse_date(date_from) if date_from else end - timedelta(days=PRESETS[DEFAULT_PRESET] - 1))
     if start > end:
         raise FilterError("начало периода позже его конца")
     if (end - start).days > 3 * 366:

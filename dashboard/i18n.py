@@ -178,6 +178,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "wall_waiting": {"ru": "Нет связи с базой данных", "en": "No connection to the database"},
     "not_found": {"ru": "Такой страницы нет", "en": "No such page"},
     "forbidden": {"ru": "Нет доступа к этим данным", "en": "You have no access to this data"},
+    "dates_outside": {
+        "ru": "даты периода — с {first} по {last}",
+        "en": "dates must lie between {first} and {last}",
+    },
     "login_title": {"ru": "Вход в панель ЦУР", "en": "Sign in to the dashboard"},
     "login_name": {"ru": "Имя пользователя", "en": "User name"},
     "login_password": {"ru": "Пароль", "en": "Password"},

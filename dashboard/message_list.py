@@ -56,13 +56,20 @@ def encode_cursor(created_at: datetime, message_id: int) -> str:
     return base64.urlsafe_b64encode(f"{_utc(created_at).isoformat()}|{message_id}".encode()).decode().rstrip("=")
 
 
+MAX_ID = 2**31 - 1  # messages.id is an INTEGER: a larger id is no message's (PostgreSQL would refuse to compare it)
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (created_at, id) a cursor holds; FilterError for anything ``encode_cursor`` cannot have written."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, message_id = raw.rsplit("|", 1)
-        return _utc(datetime.fromisoformat(stamp)), int(message_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        found = _utc(datetime.fromisoformat(stamp)), int(message_id)  # a time zone can push year 1 out of range
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise FilterError("cursor не распознан: возьмите next_cursor из предыдущего ответа") from exc
+    if not 0 < found[1] <= MAX_ID:
+        raise FilterError("cursor не распознан: возьмите next_cursor из предыдущего ответа")
+    return found
 
 
 def page(

@@ -39,8 +39,9 @@ class RenderTokens:
         self.engine = engine
         self.signer = URLSafeTimedSerializer(secret, salt="tsur-render-page")
 
-    def issue(self, account: str, target: str) -> str:
-        """A token for ``account`` to open ``target`` (a :func:`page`) once within RENDER_SECONDS."""
+    def issue(self, account: list[int], target: str) -> str:
+        """A token for ``account`` (its id and session version) to open ``target`` (a :func:`page`) once within
+        RENDER_SECONDS."""
         nonce = secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
@@ -49,7 +50,7 @@ class RenderTokens:
             conn.execute(insert(render_tokens).values(digest=_digest(nonce), expires_at=expires))
         return self.signer.dumps([account, target, nonce])
 
-    def redeem(self, token: str, target: str) -> str | None:
+    def redeem(self, token: str, target: str) -> list[int] | None:
         """The account the token was issued to, if it is genuine, in time, for ``target`` and not spent before;
         else None. Spent either way."""
         try:

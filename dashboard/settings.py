@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     cookie_secure: bool | None = None  # Secure session cookie; default: on in production
     frame_ancestors: list[str] = Field(default_factory=list)  # origins that may frame pages (a wall's host)
     login_limit: str = "10/minute"  # failed logins per client address
-    login_limit_account: str = "20/hour"  # failed logins per account name
+    login_limit_pair: str = "20/hour"  # failed logins per client address and account name (never per name alone)
     rate_limit_storage: str | None = None  # limits' storage URL; default: Redis if the cache is, else memory
     proxy_hops: int = Field(default=0, ge=0)  # reverse proxies in front (client address and scheme from X-Forwarded-*)
     statement_timeout_ms: int = Field(default=15_000, ge=100)  # a query running longer is cancelled

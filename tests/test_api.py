@@ -51,12 +51,21 @@ def test_summary_by_municipality_and_source(client):
         ("source=fax", "канал"),
         ("from=2026-13-01", "дата не распознана"),
         ("from=2026-11-20&to=2026-11-01", "позже"),
+        ("from=1999-12-31&to=2000-01-10", "даты периода — с 2000-01-01 по 2100-12-31"),
+        ("to=2101-01-01", "даты периода"),
+        ("from=0001-01-01&to=0001-01-10", "даты периода"),
+        ("to=2000-01-05", "даты периода"),  # the default 30 days before it start in 1999
     ],
 )
 def test_bad_filters_are_json_errors(client, query, fragment):
     response = client.get(f"/api/v1/summary?{query}")
     assert response.status_code == 400
     assert fragment in response.get_json()["error"]
+
+
+def test_the_dates_window_is_inclusive(client):
+    for query in ("from=2000-01-01&to=2000-01-31", "from=2100-12-01&to=2100-12-31", "from=2000-02-29&to=2000-02-29"):
+        assert client.get(f"/api/v1/summary?{query}").status_code == 200, query
 
 
 def test_unknown_api_path_is_json_404(client):

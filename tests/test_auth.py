@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import unquote, urlencode
 
 import pytest
 from flask import g
 from pydantic import ValidationError
 
 from app import create_app
-from dashboard import accounts, auth
+from dashboard import accounts
 from dashboard.access import AccessDenied, Principal, scope
 from dashboard.filters import Filters
 from dashboard.loader.ingest import load_file
@@ -117,10 +119,49 @@ def test_wrong_password_unknown_name_and_forged_form_are_refused(app):
     assert client.get("/").status_code == 302
 
 
-def test_login_form_is_no_open_redirect(app):
-    client = app.server.test_client()
-    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
-        assert login(client, "head", next_=target).headers["Location"] == "/"
+# what an attacker puts in ?next= to leave the site after sign-in (raw, as sent in the query string)
+REDIRECT_BYPASSES = (
+    "//evil.example/",
+    "https://evil.example/",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "%2f%2fevil.example",
+    "/%5cevil.example",
+    "/%09/evil.example",
+    "/%0d%0aSet-Cookie:x=1",
+    "%0a/evil.example",
+    "/%20/evil.example",
+    "///evil.example",
+    "javascript:alert(1)",
+    "%2F%2F%2Fevil.example",
+    "https:evil.example",
+    "/%E3%80%80/evil.example",  # ideographic space
+    "/%EF%BC%8F/evil.example",  # fullwidth solidus
+    "%EF%BC%8F%EF%BC%8Fevil.example",
+    "/%2F%2Fevil.example",  # decoded once by the browser into //evil.example
+    "/" + "a" * 5000,
+)
+
+
+def login_from_link(client, query: str):
+    """Sign in as a person who followed ``/login?<query>``: the form posts back the ``next`` the page holds."""
+    page = client.get(f"/login?{query}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    target = html.unescape(re.search(r'name="next" value="([^"]*)"', page).group(1))
+    return client.post("/login", data={"name": "head", "password": PASSWORD, "csrf": csrf, "next": target})
+
+
+@pytest.mark.parametrize("target", REDIRECT_BYPASSES)
+def test_login_form_is_no_open_redirect(app, target):
+    assert login_from_link(app.server.test_client(), f"next={target}").headers["Location"] == "/"
+    # a forged form posting the raw value, and the value decoded once more, go nowhere either
+    for forged in (target, unquote(target)):
+        assert login(app.server.test_client(), "head", next_=forged).headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ("/", "/sector/zhkh?period=7d&sector=zhkh", "/wall?panels=map%2Cpoints&lang=en"))
+def test_login_returns_to_a_local_page(app, target):
+    assert login_from_link(app.server.test_client(), urlencode({"next": target})).headers["Location"] == target
 
 
 def test_failed_sign_ins_are_rate_limited_per_address(service, tmp_path):
@@ -133,12 +174,32 @@ def test_failed_sign_ins_are_rate_limited_per_address(service, tmp_path):
     assert client.get("/api/v1/summary", headers=basic("head")).status_code == 429  # Basic counts the same
 
 
-def test_failed_sign_ins_are_rate_limited_per_account(service, tmp_path):
-    client = make_app(service, tmp_path, login_limit_account="2/hour").server.test_client()
+def test_failed_sign_ins_are_rate_limited_per_address_and_name(service, tmp_path):
+    client = make_app(service, tmp_path, login_limit_pair="2/hour").server.test_client()
     for _ in range(2):
         login(client, "head", "wrong password!")
     assert login(client, "head").status_code == 429
     assert login(client, "admin").status_code == 302  # another account from the same address still may
+
+
+def from_address(app, address: str):
+    client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_nobody_can_lock_an_account_out_from_elsewhere(service, tmp_path):
+    """Failures from one address never block the name for the others: the right password from a new address works."""
+    app = make_app(service, tmp_path, login_limit="1000/minute")
+    attacker = from_address(app, "192.0.2.66")
+    for _ in range(25):
+        assert login(attacker, "head", "wrong password!").status_code in (401, 429)
+        attacker.get("/api/v1/summary", headers=basic("head", "wrong password!"))
+    assert login(attacker, "head").status_code == 429  # the attacker's own address is held back
+    assert attacker.get("/api/v1/summary", headers=basic("head")).status_code == 429
+    owner = from_address(app, "192.0.2.10")
+    assert login(owner, "head").status_code == 302
+    assert owner.get("/api/v1/summary", headers=basic("head")).status_code == 200
 
 
 def test_api_accepts_basic_and_bearer_and_refuses_bad_ones(app, service):
@@ -212,7 +273,7 @@ def test_wall_token_opens_the_wall_only(app, service):
     entered = client.get(f"/wall?token={token}&period=7d")
     assert entered.status_code == 302 and entered.headers["Location"] == "/wall?period=7d"  # token leaves the URL
     assert client.get("/wall?period=7d").status_code == 200  # the session carries on
-    assert kpi_request(client, "?period=7d").status_code == 200  # its callbacks work
+    assert kpi_request(client, "?period=7d").status_code == 403  # the dashboard's callbacks are not its own
     for path in ("/", "/briefing", "/api/v1/summary", "/sector/zhkh"):
         assert client.get(path).status_code == 403, path
     assert app.server.test_client().get("/wall?token=tsur_wrong").status_code == 401
@@ -227,15 +288,78 @@ def test_admin_only_routes(app):
     assert names["minister"]["sectors"] == ["zhkh"] and "password_hash" not in names["minister"]
 
 
-def test_disabled_account_loses_sessions_and_credentials(app, service, monkeypatch):
-    monkeypatch.setattr(auth, "VERIFY_SECONDS", 0)
+def copied_session(app, client):
+    """Another browser holding a copy of ``client``'s session cookie (as an attacker who copied it would)."""
+    other = app.server.test_client()
+    other.set_cookie("tsur_session", client.get_cookie("tsur_session").value)
+    return other
+
+
+def signed_in(app, name: str = "head"):
     client = app.server.test_client()
-    login(client, "head")
+    assert login(client, name).status_code == 302
     assert client.get("/").status_code == 200
+    return client
+
+
+def test_logout_ends_a_copied_session_cookie(app):
+    client = signed_in(app)
+    copy = copied_session(app, client)
+    assert copy.get("/").status_code == 200
+    elsewhere = signed_in(app)  # the same person in another browser
+    assert client.post("/logout").status_code == 302
+    for other in (client, copy, elsewhere):
+        assert other.get("/").status_code == 302
+        assert other.get("/api/v1/summary").status_code == 401
+    assert signed_in(app).get("/api/v1/summary").status_code == 200  # signing in again works
+
+
+def test_every_revocation_ends_sessions_and_tokens_at_once(app, service, tmp_path):
+    """No grace period: each change is seen by the very next request, of another app instance (worker) too."""
+    second_worker = make_app(service, tmp_path)
+    for revoke, token_ends in (
+        (lambda: accounts.set_password(service.engine, "head", "another long passphrase"), True),
+        (lambda: [accounts.set_disabled(service.engine, "head", flag) for flag in (True, False)], True),
+        (lambda: accounts.issue_token(service.engine, "head"), True),
+        (lambda: accounts.end_sessions(service.engine, "head"), False),  # sign-out: a script's token outlives it
+    ):
+        accounts.set_password(service.engine, "head", PASSWORD)
+        token = accounts.issue_token(service.engine, "head")
+        bearer = {"Authorization": f"Bearer {token}"}
+        client = signed_in(app)
+        copy = copied_session(second_worker, client)
+        assert copy.get("/").status_code == 200
+        assert client.get("/api/v1/summary", headers=bearer).status_code == 200
+        revoke()
+        assert client.get("/").status_code == 302 and copy.get("/").status_code == 302
+        assert app.server.test_client().get("/api/v1/summary", headers=bearer).status_code == (
+            401 if token_ends else 200
+        )
+
+
+def test_a_disabled_account_is_refused_everywhere_and_enabling_revives_nothing(app, service):
+    token = accounts.add_user(service.engine, "screen", "wall")
+    wall = app.server.test_client()
+    assert wall.get(f"/wall?token={token}").status_code == 302 and wall.get("/wall").status_code == 200
+    client = signed_in(app)
     accounts.set_disabled(service.engine, "head")
+    accounts.set_disabled(service.engine, "screen")
     assert client.get("/").status_code == 302
+    assert wall.get("/wall").status_code == 302
     assert app.server.test_client().get("/api/v1/summary", headers=basic("head")).status_code == 401
     assert login(app.server.test_client(), "head").status_code == 401
+    accounts.set_disabled(service.engine, "head", False)
+    accounts.set_disabled(service.engine, "screen", False)
+    assert client.get("/").status_code == 302 and wall.get("/wall").status_code == 302  # old sessions stay dead
+    assert app.server.test_client().get(f"/wall?token={token}").status_code == 401  # so does the old token
+    assert login(app.server.test_client(), "head").status_code == 302  # the password works again
+
+
+def test_a_deleted_and_recreated_name_does_not_inherit_sessions(app, service):
+    client = signed_in(app)
+    accounts.delete_user(service.engine, "head")
+    accounts.add_user(service.engine, "head", "head", PASSWORD)
+    assert client.get("/").status_code == 302
 
 
 def test_passwords_are_argon2_hashes_and_accounts_are_validated(service):
@@ -253,6 +377,73 @@ def test_passwords_are_argon2_hashes_and_accounts_are_validated(service):
     ):
         with pytest.raises(accounts.AccountError):
             accounts.add_user(service.engine, **bad)
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("aaaaaaaaaa", "повтор"),
+        ("abcabcabcabc", "повтор"),
+        ("password123", "распространённ"),
+        ("qwertyuiop", "распространённ"),
+        ("P@ssw0rd2024", "распространённ"),
+        ("1q2w3e4r5t6y", "распространённ"),
+        ("glavnyi-vrach", "имя"),  # the account's name inside
+        ("Glavnyi-Vrach2024", "имя"),  # in any case
+        ("0123456789", "последовательн"),
+        ("short", "не короче"),
+    ],
+)
+def test_weak_passwords_are_refused_with_a_reason(service, password, reason):
+    with pytest.raises(accounts.AccountError, match=reason):
+        accounts.add_user(service.engine, "glavnyi-vrach", "head", password)
+    with pytest.raises(accounts.AccountError, match=reason):
+        accounts.set_password(service.engine, "head", re.sub("glavnyi-vrach", "Head-of-region", password, flags=re.I))
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        PASSWORD,
+        "Чебоксары-весна-2026",
+        "tram 7 goes to Kanash",
+        "Весной 7 трамваев, 3 автобуса и паром ходят от Чебоксар до Новочебоксарска",
+    ],
+)
+def test_good_passwords_are_taken(service, password):
+    accounts.add_user(service.engine, "glavnyi-vrach", "head", password)
+    assert accounts.check_password(service.engine, "glavnyi-vrach", password) is not None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        '<img src=x onerror="alert(1)">',
+        "a b",
+        "Admin",
+        "-lead",
+        ".hidden",
+        "имя",
+        "x;drop",
+        "[red]x",
+        "a" * 65,
+        "",
+        "a/b",
+    ],
+)
+def test_account_names_are_a_safe_set_of_characters(service, name):
+    with pytest.raises(accounts.AccountError, match="имя"):
+        accounts.add_user(service.engine, name, "head", PASSWORD)
+
+
+def test_names_of_the_safe_set_are_taken_and_old_names_still_sign_in(app, service):
+    for name in ("x", "ivanov.p", "minzdrav-2", "a_b", "9" + "a" * 63):
+        accounts.add_user(service.engine, name, "head", PASSWORD)
+    with service.engine.begin() as conn:  # an account from before the rule
+        conn.exec_driver_sql("UPDATE users SET name = 'Иванов П.' WHERE name = 'head'")
+    assert app.server.test_client().get("/api/v1/summary", headers=basic("Иванов П.")).status_code == 200
+    accounts.set_password(service.engine, "Иванов П.", "another long passphrase")
+    accounts.set_disabled(service.engine, "Иванов П.")
 
 
 def test_production_always_signs_in():
@@ -300,7 +491,7 @@ def test_failed_sign_ins_are_counted_across_workers_in_redis(service, tmp_path):
         redis.Redis.from_url("redis://127.0.0.1:6379/0").ping()
     except redis.ConnectionError:
         pytest.skip("Redis not running")
-    extra = dict(cache_type="RedisCache", login_limit="1000/minute", login_limit_account="3/hour")
+    extra = dict(cache_type="RedisCache", login_limit="1000/minute", login_limit_pair="3/hour")
     first, second = (make_app(service, tmp_path, **extra).server.test_client() for _ in range(2))
     name = f"ghost-{uuid.uuid4().hex[:8]}"  # a fresh key: earlier runs' counts cannot interfere
     assert login(first, name, "wrong password!").status_code == 401

@@ -95,3 +95,13 @@ def test_the_summary_counts_texts_cut_to_the_limit(env, monkeypatch):
     assert "текстов обрезано" in result.output and "длиннее 100" in result.output
     again = runner.invoke(app, ["load", "--json", str(path)])
     assert json.loads(again.output)[0]["truncated"] == 1 and json.loads(again.output)[0]["unchanged"] == 2
+
+
+def test_user_add_refuses_unsafe_names_and_weak_passwords(env):
+    html_name = runner.invoke(app, ["user", "add", "<b>x</b>", "--role", "head", "-p", "correct horse 1"])
+    assert html_name.exit_code == 2 and "имя" in html_name.output
+    weak = runner.invoke(app, ["user", "add", "glava", "--role", "head", "-p", "qwerty12345"])
+    assert weak.exit_code == 2 and "распространённый пароль" in weak.output
+    assert runner.invoke(app, ["user", "add", "glava", "--role", "head", "-p", "correct horse 1"]).exit_code == 0
+    repeated = runner.invoke(app, ["user", "password", "glava", "-p", "glava-glava-glava"])
+    assert repeated.exit_code == 2 and "имя" in repeated.output

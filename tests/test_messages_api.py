@@ -68,10 +68,22 @@ def test_filters_and_bad_input(client):
         ("limit=0", "limit"),
         ("limit=5000", "limit"),
         ("cursor=%%%", "cursor"),
+        ("cursor=" + cursor_of("0001-01-01T00:00:00+14:00|5"), "cursor"),  # before year 1 in UTC
+        ("cursor=" + cursor_of("9999-12-31T23:59:59-12:00|5"), "cursor"),  # after year 9999 in UTC
+        ("cursor=" + cursor_of(f"2026-11-10T10:00:00+00:00|{2**31}"), "cursor"),  # past messages.id
+        ("cursor=" + cursor_of(f"2026-11-10T10:00:00+00:00|{10**40}"), "cursor"),
+        ("cursor=" + cursor_of("2026-11-10T10:00:00+00:00|-1"), "cursor"),
+        ("cursor=" + cursor_of("2026-11-10T10:00:00+00:00|x"), "cursor"),
         ("sector=nope", "отрасль"),
     ):
         response = client.get(f"/api/v1/messages?{PERIOD}&{query}")
         assert response.status_code == 400 and word in response.get_json()["error"], query
+
+
+def cursor_of(raw: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def test_hidden_texts_setting(engine, region, tmp_path, client):

@@ -258,6 +258,9 @@ users = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_login_at", DateTime(timezone=True)),
+    # sessions carry the value they began with; sign-out, a new password or token, disabling and enabling raise it,
+    # which ends every open session of the account at its next request
+    Column("session_version", Integer, nullable=False, server_default="0"),
 )
 
 user_sectors = Table(
