@@ -89,7 +89,7 @@ def of_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 class Inserted:
-    """The cube inputs of the rows one load inserted, by month, up to ``limit`` rows (~40 bytes a row; past it the
+    """The cube inputs of the rows one load inserted, by month, up to ``limit`` rows (~35 bytes a row; past it the
     rest of the rows' days are read back as before).
 
     A day's kept rows stand for the day only when the store holds exactly them: as many messages that day as this

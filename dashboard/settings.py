@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     chromium: str | None = None
     render_base_url: str | None = None  # e.g. http://127.0.0.1:8050 behind a proxy; default: the request's own
     batch_size: int = Field(default=20_000, ge=100)
-    # rows a load keeps in memory (~22 bytes each) to build the rollups of the days it filled without reading them
+    # rows a load keeps in memory (~35 bytes each) to build the rollups of the days it filled without reading them
     # back; past it, the days of further rows are read from the store as before
     load_memory_rows: int = Field(default=20_000_000, ge=0)
     # accounts: always on in production; in development off unless TSUR_AUTH=true
