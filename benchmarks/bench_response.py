@@ -1,6 +1,11 @@
 """Response-times benchmark: trend callback server time (cold/cached) and rollup-vs-exact percentile error.
 
 python benchmarks/bench_response.py --db benchmarks/out/bench_tsur.db [--repeat 30]
+
+The error: for every municipality × sector of the year to today, the median and p90 (first response, resolution)
+that every figure shows, unrounded (``cube.read_stored`` + ``percentiles.grouped``), against exact values from the
+raw messages — Kaplan–Meier with every open message censored at its age now, written out plainly as an independent
+reference (benchmarks/exact_percentiles.py); where nothing is open that is numpy's quantile of the durations.
 """
 
 from __future__ import annotations
@@ -12,16 +17,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from exact_percentiles import QUANTILES, km_quantiles, raw_year
 from flask import Flask
-from sqlalchemy import select
 
+from dashboard import cube, histograms, percentiles
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters
 from dashboard.region import get_region
-from dashboard.response_times import totals
 from dashboard.service import DashboardService, cache
 from dashboard.store.db import make_engine
-from dashboard.store.schema import messages
 
 
 def main() -> None:
@@ -78,27 +83,45 @@ def main() -> None:
         f"p95 {np.percentile(cached, 95):.1f} ms"
     )
 
-    m = messages.c
-    last = today
-    year = Filters(last - timedelta(days=364), last)
-    for column, measure in (("response_hours", "first"), ("resolution_hours", "resolution")):
-        with engine.connect() as conn:
-            values = np.array(
-                [
-                    r[0]
-                    for r in conn.execute(
-                        select(m[column]).where(m.day >= year.date_from, m.day <= year.date_to, m[column].is_not(None))
-                    )
-                ],
-                dtype=float,
-            )
-        rolled = totals(engine, year, measure)
-        for q, key in ((0.5, "median_hours"), (0.9, "p90_hours")):
-            truth = float(np.quantile(values, q))
-            print(
-                f"{measure} {key}: rollup {rolled[key]:.2f} h, exact {truth:.2f} h, "
-                f"error {abs(rolled[key] - truth) / truth * 100:.2f} % ({len(values):,} answered messages)"
-            )
+    year = Filters(today - timedelta(days=364), today)
+    now = service.now()
+    raw = raw_year(engine, year, now)
+    for measure in ("first", "resolution"):
+        errors(engine, year, now, raw, measure)
+
+
+def errors(engine, year: Filters, now, raw: pd.DataFrame, measure: str) -> None:
+    """Print the largest relative error of the median and p90 over every municipality × sector of the year."""
+    with engine.connect() as conn:
+        rows = cube.read_stored(conn, year, ["messages", *percentiles.columns(measure)], by=["oktmo", "sector"])
+    grouped = percentiles.grouped(rows, 2, 1, now)
+    shown = {key: i for i, key in enumerate(grouped.keys)}
+    worst = {q: (0.0, None) for q in QUANTILES}
+    beyond = {q: [0, 0] for q in QUANTILES}  # groups off by more than 0.5 % and 1 %
+    compared = exact = unknown = 0
+    for key, group in raw.groupby(["oktmo", "sector"]):
+        answered = group[measure].dropna().to_numpy(dtype=float)
+        ages = group.loc[group[measure].isna() & group["open"].eq(1), "age"].to_numpy(dtype=float)
+        truth = km_quantiles(answered, ages)
+        i = shown[key]
+        compared += 1
+        exact += len(answered) <= histograms.EXACT_LIMIT
+        for q, expected in zip(QUANTILES, truth, strict=True):
+            value = grouped.estimates.quantiles[q][i]
+            if np.isnan(expected) or np.isnan(value):
+                unknown += np.isnan(expected) != np.isnan(value)
+                continue
+            error = abs(value - expected) / expected
+            worst[q] = max(worst[q], (error, key), key=lambda pair: pair[0])
+            beyond[q][0] += error > 0.005
+            beyond[q][1] += error > 0.01
+    for q in QUANTILES:
+        error, key = worst[q]
+        print(
+            f"{measure} p{round(q * 100)}: largest error {error * 100:.3f} % ({key}); off by > 0.5 %: {beyond[q][0]}, "
+            f"> 1 %: {beyond[q][1]} of {compared} municipality × sector groups ({exact} with ≤ "
+            f"{histograms.EXACT_LIMIT} durations, read exactly); known in one and not the other: {unknown}"
+        )
 
 
 if __name__ == "__main__":

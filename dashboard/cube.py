@@ -9,21 +9,24 @@ A query names what it filters and groups by; ``slice_for`` picks the smallest ma
 dimensions and ``spans`` cuts the period into whole months, whole weeks and the days around them. So a figure reads
 about (months + weeks + edge days) × (values of its dimensions) rows — a year of the region's map is 26 × ~20 rows —
 whatever the number of messages.
+
+Besides its sums, a message-cube row keeps each measure's durations and the creation times of its messages still open
+as blobs (dashboard/histograms.py), merged as the rows are summed; ``read_stored`` returns rows as stored for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Date, Float, Row, Table, bindparam, column, text
+from sqlalchemy import BigInteger, Connection, Date, Float, LargeBinary, Row, Table, bindparam, column, text
 from sqlalchemy.sql.selectable import TextualSelect
 
-from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS
+from dashboard import histograms
 from dashboard.catalog import SOURCES
 from dashboard.filters import Filters
 from dashboard.store.schema import rollups, topic_rollups
@@ -31,19 +34,24 @@ from dashboard.store.schema import rollups, topic_rollups
 DAY, MONTH, WEEK = 0, 1, 2  # grains: a month row is dated its 1st, a week row its Monday
 FILTERED = ("oktmo", "sector", "source")  # the dimensions the dashboard's filters name
 COUNTS = ["messages", "answered", "resolved", "open_unanswered", "answered_in_sla", "response_hours_sum"]
+# each measure's durations (hours) and the creation times of its messages still open: blobs (dashboard/histograms.py)
+DURATIONS = {"first": ("fr_hours", "fr_open"), "resolution": ("rs_hours", "rs_open")}
+Merge = Callable[[Sequence[bytes], np.ndarray, int], list[bytes]]  # blobs, the group of each, groups → merged blobs
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: a statement cache key
 class Cube:
     """A rollup table: its dimensions (bit i of a slice mask keeps dimension i), the slices it materialises —
     smallest first, the order ``slice_for`` tries them in — each with the slice it is summed from (None: from
-    messages), its measures, and keys every row keeps (a topic)."""
+    messages), its measures (sums), its blobs with the function that merges each, and keys every row keeps (a
+    topic)."""
 
     table: Table
     dimensions: tuple[str, ...]
     parents: dict[int, int | None]
     measures: tuple[str, ...]
     keys: tuple[str, ...] = ()
+    blobs: tuple[tuple[str, Merge], ...] = ()
 
     def bit(self, name: str) -> int:
         return 1 << self.dimensions.index(name)
@@ -96,7 +104,12 @@ MESSAGES = Cube(
         _bits("oktmo", "sector"): ALL,
         ALL: None,  # from messages; it also serves municipality × sector × channel (agencies are few per sector)
     },
-    measures=(*COUNTS, *FIRST_RESPONSE_COLUMNS, *RESOLUTION_COLUMNS),
+    measures=tuple(COUNTS),
+    blobs=tuple(
+        (name, merge)
+        for durations, opened in DURATIONS.values()
+        for name, merge in ((durations, histograms.merged_durations), (opened, histograms.merged_open_times))
+    ),
 )
 # topic counts: municipality × sector (the tension index, the card) and with the channel (a card under a channel filter)
 TOPICS = Cube(
@@ -184,10 +197,46 @@ def spans(first: date, last: date, months: bool = True) -> list[Piece]:
     return _merged(pieces)
 
 
+def additive_spans(first: date, last: date, months: bool = True) -> list[Piece]:
+    """Pieces covering [first, last] with whole months, whole weeks and days inside it only, each added: for rows
+    that cannot be taken away from one another (``read_stored``). The months inside the period (``months``), then
+    each end that is left as whole weeks and the days around them — a year at most 30 rows a group, a quarter 22,
+    30 days 12 (checked on random periods in ``tests/test_cube.py``)."""
+    ends = [(first, last)]
+    pieces: list[Piece] = []
+    if months:
+        month = first if first.day == 1 else next_month(first)
+        inside = month
+        while next_month(inside) - timedelta(days=1) <= last:
+            inside = next_month(inside)
+        if inside > month:  # the months from ``month`` to before ``inside`` lie wholly inside the period
+            pieces.append((MONTH, month, month_start(inside - timedelta(days=1)), 1))
+            ends = [(first, month - timedelta(days=1)), (inside, last)]
+    for a, b in ends:
+        pieces += _weeks_inside(a, b)
+    return _merged(pieces)
+
+
+def _weeks_inside(a: date, b: date) -> list[Piece]:
+    """[a, b] (possibly empty) as the whole calendar weeks inside it and the days before and after them."""
+    monday = a + timedelta(days=-a.weekday() % 7)
+    weeks = max(0, (b - monday).days + 1) // 7
+    if not weeks:
+        return [(DAY, a, b, 1)] if a <= b else []
+    after = monday + weeks * _WEEK
+    pieces: list[Piece] = [(WEEK, monday, after - _WEEK, 1)]
+    if a < monday:
+        pieces.append((DAY, a, monday - timedelta(days=1), 1))
+    if after <= b:
+        pieces.append((DAY, after, b, 1))
+    return pieces
+
+
 @lru_cache(maxsize=4096)
-def _cover(first: date, last: date, months: bool) -> tuple[Piece, ...]:
-    """``spans`` of a period, worked out once: a request's reads ask for the same few periods again and again."""
-    return tuple(spans(first, last, months))
+def _cover(first: date, last: date, months: bool, additive: bool = False) -> tuple[Piece, ...]:
+    """``spans`` (or ``additive_spans``) of a period, worked out once: a request's reads ask for the same few
+    periods again and again."""
+    return tuple((additive_spans if additive else spans)(first, last, months))
 
 
 def _merged(pieces: list[Piece]) -> list[Piece]:
@@ -228,16 +277,45 @@ def read(
     ``by`` may hold "day" (read at day grain) or "week" (the Monday a day's calendar week starts on: read through
     whole weeks and the days around them), the cube's dimensions and keys. Without ``by`` the result is one row,
     zeros when nothing matches."""
+    return _read(conn, filters, measures, by, date_from, date_to, cube, stored=False)
+
+
+def read_stored(
+    conn: Connection,
+    filters: Filters,
+    measures: Sequence[str],
+    by: Sequence[str] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    cube: Cube = MESSAGES,
+) -> Sequence[Row]:
+    """``SELECT <by>, <measure>…`` of the rows that hold the period, as stored: a group may come in several rows,
+    for the caller to add up — blobs, which SQL cannot sum. The period is covered by whole months, weeks and days
+    inside it only (``additive_spans``): a group's rows hold its messages and no others, so a small group is read
+    from small rows. Nothing matching: no rows."""
+    return _read(conn, filters, measures, by, date_from, date_to, cube, stored=True)
+
+
+def _read(
+    conn: Connection,
+    filters: Filters,
+    measures: Sequence[str],
+    by: Sequence[str],
+    date_from: date | None,
+    date_to: date | None,
+    cube: Cube,
+    stored: bool,
+) -> Sequence[Row]:
     first, last = date_from or filters.date_from, date_to or filters.date_to
     values = filters.by_column()
     filtered = tuple(name for name in FILTERED if values[name])
     mask = cube.slice_for({k for k in by if k not in CALENDAR and k not in cube.keys} | set(filtered))
-    pieces = [(DAY, first, last, 1)] if "day" in by else _cover(first, last, "week" not in by)
+    pieces = [(DAY, first, last, 1)] if "day" in by else _cover(first, last, "week" not in by, stored)
     params = {f"v_{name}": list(values[name]) for name in filtered}
     for i, (_, a, b, _) in enumerate(pieces):
         params[f"a{i}"], params[f"b{i}"] = a, b
     grains = tuple((grain, sign) for grain, _, _, sign in pieces)
-    statement = _statement(cube, mask, grains, tuple(by), tuple(measures), filtered, conn.dialect.name)
+    statement = _statement(cube, mask, grains, tuple(by), tuple(measures), filtered, conn.dialect.name, stored)
     return conn.execute(statement, params).all()
 
 
@@ -260,9 +338,11 @@ def _statement(
     measures: tuple[str, ...],
     filtered: tuple[str, ...],
     dialect: str,
+    stored: bool = False,
 ) -> TextualSelect:
     """The SQL of one shape of read, written out once: a UNION ALL branch per piece (a piece taken away sums
-    negated), summed again over the branches when there are several.
+    negated), summed again over the branches when there are several — or, ``stored``, every branch's rows as they
+    are.
 
     Plain text, not SQLAlchemy expressions: with 126 SUM()s a branch, building and compiling an expression cost
     20–100 ms per new shape — more than running it — and every period alignment, filter and grouping is a shape."""
@@ -294,7 +374,8 @@ def _statement(
         )
 
     def kind(name: str) -> type:
-        return Float if isinstance(cube.table.c[name].type, Float) else BigInteger
+        declared = cube.table.c[name].type
+        return next((t for t in (Float, LargeBinary) if isinstance(declared, t)), BigInteger)
 
     # one piece at the grain of the calendar key, grouped by every dimension its slice keeps: each stored row is a
     # group already (a tension cell's week, a sector's day), so it is read as stored, with nothing to sum
@@ -305,7 +386,9 @@ def _statement(
         and any(calendar.get(k) == grains[0][0] for k in by)
         and set(cube.kept(mask)) | set(cube.keys) <= set(by)
     )
-    if as_stored:
+    if stored:
+        sql = " UNION ALL ".join(branch(i, *g, grouped=False) for i, g in enumerate(grains))
+    elif as_stored:
         sql = branch(0, *grains[0], grouped=False)
     elif len(grains) == 1 and by and not subtracts:
         sql = branch(0, *grains[0], grouped=True)
@@ -346,10 +429,15 @@ def _group(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFra
 def aggregate(messages: pd.DataFrame) -> pd.DataFrame:
     """The base slice of a frame of messages: one row per (day, every dimension) with every measure.
 
-    ``messages`` holds day, DIMENSIONS (agency '' when missing), the flags answered, resolved, open_unanswered and
-    in_sla, response_hours (NaN when unanswered) and the buckets response_bucket, resolution_bucket (-1 when none)."""
+    ``messages`` holds day, DIMENSIONS (agency '' when missing), the flags answered, resolved, open_unanswered,
+    open_unresolved and in_sla, response_hours and resolution_hours (NaN when none) and created_s (seconds since
+    1970; needed where a message is open)."""
     ids, keys = _group(messages, ["day", *MESSAGES.dimensions])
     n = len(keys)
+    created = messages["created_s"].to_numpy(dtype=float)
+
+    def open_times(flag: str) -> list[bytes]:
+        return histograms.open_times(np.where(messages[flag].to_numpy(dtype=bool), created, np.nan), ids, n)
 
     def count(flag: str) -> np.ndarray:
         return np.bincount(ids, weights=messages[flag].to_numpy(dtype=float), minlength=n).astype(np.int64)
@@ -364,12 +452,12 @@ def aggregate(messages: pd.DataFrame) -> pd.DataFrame:
             ids, weights=np.nan_to_num(messages["response_hours"].to_numpy(dtype=float)), minlength=n
         ),
     }
-    for source, names in (("response_bucket", FIRST_RESPONSE_COLUMNS), ("resolution_bucket", RESOLUTION_COLUMNS)):
-        bucket = messages[source].to_numpy(dtype=np.int64)
-        valid = bucket >= 0
-        hist = np.bincount(ids[valid] * N_BUCKETS + bucket[valid], minlength=n * N_BUCKETS).reshape(n, N_BUCKETS)
-        columns.update(zip(names, hist.T, strict=True))
     measures = pd.DataFrame(columns)
+    for (durations, opened), hours, flag in zip(
+        DURATIONS.values(), ("response_hours", "resolution_hours"), ("open_unanswered", "open_unresolved"), strict=True
+    ):
+        measures[durations] = histograms.durations(messages[hours].to_numpy(dtype=float), ids, n)
+        measures[opened] = open_times(flag)
     return pd.concat([keys, measures], axis=1).assign(grain=DAY, dims=MESSAGES.base)
 
 
@@ -382,11 +470,16 @@ def topic_counts(messages: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summed(frame: pd.DataFrame, cube: Cube, keys: list[str], **constants: object) -> pd.DataFrame:
-    """Measures summed by ``keys``, with ``constants`` as further columns (one block, no fragmented frame)."""
-    summed = frame.groupby(keys, sort=False)[list(cube.measures)].sum()
+    """Measures summed and blobs merged by ``keys``, with ``constants`` as further columns."""
+    grouped = frame.groupby(keys, sort=False)
+    summed = grouped[list(cube.measures)].sum()
     labels = summed.index.to_frame(index=False)
     extra = pd.DataFrame(constants, index=labels.index)
-    return pd.concat([labels, extra, summed.reset_index(drop=True)], axis=1)
+    ids = grouped.ngroup().to_numpy()  # numbered in the order the sums are (first seen)
+    blobs = pd.DataFrame(
+        {name: merge(frame[name].tolist(), ids, len(labels)) for name, merge in cube.blobs}, index=labels.index
+    )
+    return pd.concat([labels, extra, summed.reset_index(drop=True), blobs], axis=1)
 
 
 def slices(base: pd.DataFrame, cube: Cube = MESSAGES) -> pd.DataFrame:

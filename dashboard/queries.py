@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Integer, and_, case, func, select, text
 
-from dashboard import cube
-from dashboard.buckets import FIRST_RESPONSE_COLUMNS, percentile, percentiles
+from dashboard import cube, percentiles
 from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
 from dashboard.frames import counts_frame, rows_frame
@@ -40,11 +39,21 @@ def _where(table, filters: Filters, date_from=None, date_to=None):
     return and_(*clauses)
 
 
-def _totals(engine: Engine, filters: Filters) -> dict:
+COUNTED = ["messages", "answered", "answered_in_sla"]  # read with the first response's blobs
+
+
+def _first_response(
+    engine: Engine, filters: Filters, now: datetime, by: tuple[str, ...] = (), key=lambda group: group
+) -> percentiles.Grouped:
+    """The groups of ``by`` (or of ``key`` of them) with their ``COUNTED`` counts and first-response estimates at
+    ``now``."""
     with engine.connect() as conn:
-        row = cube.read(conn, filters, ["messages", "answered", "answered_in_sla", *FIRST_RESPONSE_COLUMNS])[0]
-    hist = np.array(row[3:], dtype=float)
-    return {"messages": int(row[0]), "answered": int(row[1]), "answered_in_sla": int(row[2]), "hist": hist}
+        rows = cube.read_stored(conn, filters, [*COUNTED, *percentiles.columns("first")], by=by)
+    return percentiles.grouped(rows, len(by), len(COUNTED), now, key)
+
+
+def _hours(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 2)
 
 
 RECENT_KEYS = ["day", "sector", "oktmo", "agency"]  # recent_overdue's rows: the order of the unanswered index
@@ -195,18 +204,24 @@ def _drop_uncovered_change(engine: Engine, filters: Filters, frame: pd.DataFrame
 
 def period_figures(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
     """The KPI figures of one period: messages, answered share, within-target share of the messages whose outcome is
-    known (answered, or unanswered past the target), median and p90 first response, ``overdue_of_period``."""
-    t = _totals(engine, filters)
-    median = percentile(t["hist"], 0.5)
-    p90 = percentile(t["hist"], 0.9)
-    known = t["messages"] - pending(engine, filters, now, region)
+    known (answered, or unanswered past the target), median and p90 first response (Kaplan–Meier at ``now``;
+    ``median_provisional``: either can still move), the share answered within 24 h on equal terms (1 − S(24 h);
+    None until the data reach 24 h), ``overdue_of_period``."""
+    groups = _first_response(engine, filters, now)
+    messages, answered, in_sla = (int(v) for v in groups.counts[0]) if groups.keys else (0, 0, 0)
+    estimates = groups.estimates
+    known = bool(groups.keys)
+    share_24h = estimates.share_by[0] if known else np.nan
+    decided = messages - pending(engine, filters, now, region)
     return {
-        "messages": t["messages"],
-        "answered": t["answered"],
-        "answered_share": round(t["answered"] / t["messages"], 4) if t["messages"] else None,
-        "within_sla_share": round(t["answered_in_sla"] / known, 4) if known > 0 else None,
-        "median_first_response_hours": None if median is None else round(median, 2),
-        "p90_first_response_hours": None if p90 is None else round(p90, 2),
+        "messages": messages,
+        "answered": answered,
+        "answered_share": round(answered / messages, 4) if messages else None,
+        "within_sla_share": round(in_sla / decided, 4) if decided > 0 else None,
+        "median_first_response_hours": _hours(estimates.quantiles[0.5][0]) if known else None,
+        "p90_first_response_hours": _hours(estimates.quantiles[0.9][0]) if known else None,
+        "median_provisional": bool(estimates.provisional[0]) if known else False,
+        "answered_24h_share": None if np.isnan(share_24h) else round(float(share_24h), 4),
         "overdue_of_period": overdue_of_period(engine, filters, now, region),
     }
 
@@ -273,21 +288,27 @@ def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
 
 
 def _by_municipality(engine: Engine, filters: Filters) -> pd.DataFrame:
-    counts = ["messages", "answered", *FIRST_RESPONSE_COLUMNS]
+    counts = ["messages", "answered"]
     with engine.connect() as conn:
         return counts_frame(cube.read(conn, filters, counts, by=["oktmo"]), "oktmo", counts)
 
 
-def _medians(hist: np.ndarray) -> list[float | None]:
-    """The median first response of each row of histograms, to the hundredth of an hour (None: nothing answered)."""
-    return [None if np.isnan(m) else round(float(m), 2) for m in percentiles(hist, 0.5)]
+def _medians(groups: percentiles.Grouped, codes: pd.Index, key=lambda group: group[0]) -> list[float | None]:
+    """The median first response of each of ``codes`` (a group's ``key``) to the hundredth of an hour (None:
+    not known: nothing answered, or not enough yet)."""
+    median = dict(zip(map(key, groups.keys), groups.rounded(0.5), strict=True))
+    return [_hours(median.get(code, np.nan)) for code in codes]
 
 
 def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> pd.DataFrame:
     """One row per municipality of the region (zeros included) with the map's metrics: raw values, their shrunk
     versions (``small_numbers.RANKED_BY``) and ``low_count`` (dashboard/small_numbers.py)."""
     table = region.municipalities
-    current = _by_municipality(engine, filters).reindex(table.index, fill_value=0)
+    first_response = _first_response(engine, filters, now, ("oktmo",))
+    counted = dict(zip((k[0] for k in first_response.keys), first_response.counts.tolist(), strict=True))
+    current = pd.DataFrame(
+        [counted.get(code, [0, 0, 0])[:2] for code in table.index], index=table.index, columns=["messages", "answered"]
+    )
     before = previous_messages(engine, filters, now, region, ("oktmo",))
     previous = np.array([before.get((code,), 0) for code in table.index], dtype=np.int64)
     overdue = overdue_by(engine, filters, now, region, key="oktmo").reindex(table.index, fill_value=0).to_numpy()
@@ -305,7 +326,7 @@ def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
             "previous_messages": previous,
             "change_pct": count_changes(count, previous),
             "answered_share": (current["answered"].to_numpy() / some).round(4),
-            "median_first_response_hours": _medians(current[FIRST_RESPONSE_COLUMNS].to_numpy(dtype=float)),
+            "median_first_response_hours": _medians(first_response, table.index),
             "overdue_of_period": overdue,
             "overdue_share": (overdue / some).round(4),
             "overdue_share_adjusted": shrunk_shares(overdue, count).round(4),
@@ -478,12 +499,12 @@ def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     per_unit["overdue"] = overdue.reindex(codes, fill_value=0)
     per_unit["population"] = pd.to_numeric(people.reindex(codes), errors="coerce")
     per_unit["counted"] = per_unit["messages"].where(per_unit["population"].notna(), 0)
-    hist = current[FIRST_RESPONSE_COLUMNS].reindex(codes, fill_value=0)
     keys = region_of(pd.Series(codes, index=codes), list(regions.index))
-    per_unit, hist = per_unit[keys.notna()], hist[keys.notna()]
+    per_unit = per_unit[keys.notna()]
     keys = keys.dropna()
     grouped = per_unit.groupby(keys).sum(min_count=1).reindex(regions.index)
-    hists = hist.groupby(keys).sum().reindex(regions.index, fill_value=0)
+    prefix = keys.to_dict()
+    by_region = _first_response(engine, filters, now, ("oktmo",), key=lambda group: prefix.get(group[0]))
     out = pd.DataFrame(index=regions.index)
     out["name"] = regions["name"]
     out["messages"] = grouped["messages"].fillna(0).astype(int)
@@ -497,7 +518,7 @@ def federal(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     out["change_pct"] = count_changes(out["messages"].to_numpy(), out["previous_messages"].to_numpy())
     _drop_uncovered_change(engine, filters, out)
     out["answered_share"] = (grouped["answered"] / out["messages"].where(out["messages"] > 0)).round(4)
-    out["median_first_response_hours"] = _medians(hists.to_numpy(dtype=float))
+    out["median_first_response_hours"] = _medians(by_region, regions.index, key=lambda group: group)
     out["overdue_of_period"] = grouped["overdue"].fillna(0).astype(int)
     out["overdue_share"] = (out["overdue_of_period"] / out["messages"].where(out["messages"] > 0)).round(4)
     out["overdue_share_adjusted"] = shrunk_shares(out["overdue_of_period"], out["messages"]).round(4)

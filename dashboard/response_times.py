@@ -1,8 +1,9 @@
 """Response-time figures: trends of median and p90, SLA share, overdue backlog, oldest overdue, tables.
 
-Percentiles come from the cube's log-bucket histograms (dashboard/buckets.py), summed over whatever the chart
-groups by; the backlog comes from late events (dashboard/late.py); only the oldest-overdue list reads messages,
-through the index of unanswered ones.
+Percentiles are Kaplan–Meier estimates from the cube's stored durations and open messages (dashboard/percentiles.py),
+added up over whatever the chart groups by: exact for small groups, within 0.5 % beyond, and flagged
+``provisional`` while messages still open can move them. The backlog comes from late events (dashboard/late.py);
+only the oldest-overdue list reads messages, through the index of unanswered ones.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from dashboard import cube
-from dashboard.buckets import FIRST_RESPONSE_COLUMNS, N_BUCKETS, RESOLUTION_COLUMNS, percentiles
+from dashboard import cube, percentiles
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
@@ -25,10 +25,10 @@ from dashboard.queries import _where, first_day, overdue_by
 from dashboard.region import Region
 from dashboard.store.schema import messages
 
-MEASURES = {"first": FIRST_RESPONSE_COLUMNS, "resolution": RESOLUTION_COLUMNS}
+MEASURES = tuple(cube.DURATIONS)  # "first" (response), "resolution"
 SPLITS = ("none", "source", "sector")
 WEEKLY_AFTER_DAYS = 62  # longer periods are drawn by week, shorter by day
-TABLE_COLUMNS = ["key", "messages", "median_hours", "p90_hours", "within_sla_share", "overdue_of_period"]
+TABLE_COLUMNS = ["key", "messages", "median_hours", "p90_hours", "within_sla_share", "provisional", "overdue_of_period"]
 NO_AGENCY = "не указано"
 
 
@@ -36,45 +36,45 @@ def granularity(filters: Filters) -> str:
     return "week" if filters.days > WEEKLY_AFTER_DAYS else "day"
 
 
-SUMMED = ["messages", "answered", "answered_in_sla"]  # then a histogram's buckets
-WIDTH = len(SUMMED) + N_BUCKETS
+SUMMED = ["messages", "answered", "answered_in_sla"]  # then the measure's blobs
 
 
-def _sums(rows: Sequence[Sequence], keys: int) -> tuple[list[tuple], np.ndarray]:
-    """A cube read's rows — one per group: ``keys`` key columns, then the ``SUMMED`` counts and a histogram —
-    as their keys and one int64 matrix of the counts."""
-    groups = [tuple(row[:keys]) for row in rows]
-    counts = np.array([row[keys:] for row in rows], dtype=np.int64).reshape(len(rows), WIDTH)
-    return groups, counts
+def _estimated(
+    engine: Engine, filters: Filters, now: datetime, measure: str, by: Sequence[str] = ()
+) -> percentiles.Grouped:
+    """The groups of ``by`` with their ``SUMMED`` counts and ``measure``'s estimates at ``now``."""
+    with engine.connect() as conn:
+        rows = cube.read_stored(conn, filters, [*SUMMED, *percentiles.columns(measure)], by=by)
+    return percentiles.grouped(rows, len(by), len(SUMMED), now)
 
 
-def _summaries(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Per row of ``_sums``' counts: messages, answered, median, p90 (from the histogram), within-SLA share.
+def _summaries(groups: percentiles.Grouped) -> dict[str, np.ndarray]:
+    """Per group: messages, answered, median, p90, within-SLA share, answered within 24 h, provisional.
 
-    Plain arrays: the cube has summed every group already, and grouping, reindexing and building frames of ~60
-    columns in pandas cost ~10 ms a trend where the read takes one."""
-    messages = counts[:, 0]
-    histogram = counts[:, len(SUMMED) :].astype(float)
+    Plain arrays: a read returns a few hundred groups, where grouping, reindexing and building frames in pandas
+    cost milliseconds each."""
+    messages, answered, in_sla = groups.counts.T
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(messages > 0, np.round(counts[:, 2] / messages, 4), np.nan)
+        share = np.where(messages > 0, np.round(in_sla / messages, 4), np.nan)
     return {
         "messages": messages,
-        "answered": counts[:, 1],
-        "median_hours": _nullable(np.round(percentiles(histogram, 0.5), 2)),
-        "p90_hours": _nullable(np.round(percentiles(histogram, 0.9), 2)),
+        "answered": answered,
+        "median_hours": _nullable(groups.rounded(0.5)),
+        "p90_hours": _nullable(groups.rounded(0.9)),
         "within_sla_share": _nullable(share),
+        "answered_24h_share": _nullable(np.round(groups.estimates.share_by, 4)),
+        "provisional": groups.estimates.provisional,
     }
 
 
-def _grouped(engine: Engine, filters: Filters, key: str) -> pd.DataFrame:
+def _grouped(engine: Engine, filters: Filters, now: datetime, key: str) -> pd.DataFrame:
     """One row per value of ``key`` with messages over the whole period, in key order: messages, median, p90,
-    within-SLA share."""
-    with engine.connect() as conn:
-        rows = cube.read(conn, filters, [*SUMMED, *FIRST_RESPONSE_COLUMNS], by=[key])
-    groups, counts = _sums(sorted((row for row in rows if row[1] > 0), key=lambda row: row[0]), 1)
-    summary = _summaries(counts)
-    del summary["answered"]
-    return pd.DataFrame(summary, index=pd.Index([g[0] for g in groups], dtype=object, name="key"))
+    within-SLA share, provisional."""
+    groups = _estimated(engine, filters, now, "first", [key])
+    order = sorted(range(len(groups.keys)), key=lambda i: groups.keys[i][0])
+    summary = {name: values[order] for name, values in _summaries(groups).items()}
+    del summary["answered"], summary["answered_24h_share"]
+    return pd.DataFrame(summary, index=pd.Index([groups.keys[i][0] for i in order], dtype=object, name="key"))
 
 
 def _nullable(values: np.ndarray) -> np.ndarray:
@@ -84,8 +84,12 @@ def _nullable(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def trend(engine: Engine, filters: Filters, split: str = "none", measure: str = "first") -> pd.DataFrame:
-    """One row per (period_start, key): messages, median, p90, within-SLA share; days or weeks by period length.
+def trend(
+    engine: Engine, filters: Filters, now: datetime, split: str = "none", measure: str = "first"
+) -> pd.DataFrame:
+    """One row per (period_start, key): messages, answered, median, p90, within-SLA share, answered within 24 h and
+    ``provisional`` (the median or p90 can still move: messages still open are younger than what they rest on);
+    days or weeks by period length. Estimates are taken at ``now``.
 
     Empty days and weeks are kept (messages 0, no percentiles), so lines show gaps honestly.
     """
@@ -93,35 +97,36 @@ def trend(engine: Engine, filters: Filters, split: str = "none", measure: str = 
         raise ValueError(f"unknown split {split!r} or measure {measure!r}")
     step = granularity(filters)
     by = [step] if split == "none" else [step, split]
-    with engine.connect() as conn:  # a week's rows are dated its Monday
-        rows = cube.read(conn, filters, [*SUMMED, *MEASURES[measure]], by=by)
+    groups = _estimated(engine, filters, now, measure, by)  # a week's rows are dated its Monday
     starts = [filters.date_from + timedelta(days=i) for i in range(filters.days)]
     if step == "week":
         starts = sorted({d - timedelta(days=d.weekday()) for d in starts})
-    groups, counts = _sums(rows, len(by))
-    keys = sorted({g[1] for g in groups}) if split != "none" and groups else ["all"]
+    keys = sorted({g[1] for g in groups.keys}) if split != "none" and groups.keys else ["all"]
     at = {(start, key): i * len(keys) + j for i, start in enumerate(starts) for j, key in enumerate(keys)}
-    placed = np.zeros((len(at), WIDTH), dtype=np.int64)
-    for group, row in zip(groups, counts, strict=True):
-        i = at.get((group[0], group[1] if split != "none" else "all"))
-        if i is not None:
-            placed[i] = row
+    placed = [at.get((g[0], g[1] if split != "none" else "all"), -1) for g in groups.keys]
+    found = np.array([i for i in placed if i >= 0], dtype=np.int64)
+    inside = np.array([i >= 0 for i in placed], dtype=bool)
+    columns = {}
+    for name, values in _summaries(groups).items():
+        empty = {"messages": 0, "answered": 0, "provisional": False}.get(name)
+        column = np.full(len(at), empty, dtype=values.dtype if empty is not None else object)
+        column[found] = values[inside]
+        columns[name] = column
     return pd.DataFrame(
         {
             "period_start": pd.DatetimeIndex(np.repeat(np.array(starts, dtype="datetime64[D]"), len(keys))),
             "key": pd.Series(keys * len(starts), dtype=object),
-            **_summaries(placed),
+            **columns,
         }
     )
 
 
-def totals(engine: Engine, filters: Filters, measure: str = "first") -> dict:
-    with engine.connect() as conn:
-        rows = cube.read(conn, filters, [*SUMMED, *MEASURES[measure]])
-    summary = _summaries(_sums(rows, 0)[1])
-    return {
-        name: (value[0].item() if isinstance(value[0], np.generic) else value[0]) for name, value in summary.items()
-    }
+def totals(engine: Engine, filters: Filters, now: datetime, measure: str = "first") -> dict:
+    """The period's messages, answered, median, p90, within-SLA share, answered within 24 h and ``provisional``."""
+    summary = _summaries(_estimated(engine, filters, now, measure))
+    if not len(summary["messages"]):  # nothing in the period
+        return {"messages": 0, "answered": 0, **dict.fromkeys(list(summary)[2:]), "provisional": False}
+    return {name: (v.item() if isinstance(v := values[0], np.generic) else v) for name, values in summary.items()}
 
 
 def oldest_overdue(engine: Engine, filters: Filters, now: datetime, region: Region, limit: int = 10) -> pd.DataFrame:
@@ -164,7 +169,7 @@ def table_by_agency(engine: Engine, filters: Filters, now: datetime, region: Reg
 
 
 def _table(engine: Engine, filters: Filters, now: datetime, region: Region, key: str) -> pd.DataFrame:
-    out = _grouped(engine, filters, key)
+    out = _grouped(engine, filters, now, key)
     if out.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS)
     overdue = overdue_by(engine, filters, now, region, key=key).reindex(out.index, fill_value=0)

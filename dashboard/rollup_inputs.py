@@ -1,4 +1,5 @@
-"""What the cubes are built from: per message its day, dimensions, topic, flags, response time and buckets.
+"""What the cubes are built from: per message its day, dimensions, topic, flags, response and resolution times and,
+where it is open, its creation time.
 
 They are read from the store (``read``), or kept by a load from its own batches (``Inserted``): rebuilding the days
 a first load filled then reads none of its rows back — that read was a sixth of a 10-million-row load into SQLite.
@@ -13,22 +14,35 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import ColumnElement, Connection, case, cast, func, select
+from sqlalchemy.types import BigInteger
 
 from dashboard import cube
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.frames import rows_frame
 from dashboard.store.schema import messages
 
-COLUMNS = ["day", *cube.MESSAGES.dimensions, "topic", "answered", "resolved", "open_unanswered", "in_sla"]
-COLUMNS += ["response_hours", "response_bucket", "resolution_bucket"]
+COLUMNS = ["day", *cube.MESSAGES.dimensions, "topic", "answered", "resolved", "open_unanswered", "open_unresolved"]
+COLUMNS += ["in_sla", "response_hours", "resolution_hours", "created_s"]
 _KEYS = ["day", *cube.MESSAGES.dimensions, "topic"]  # kept as categories: a batch holds few distinct values
+_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+def _epoch_seconds(dialect: str) -> ColumnElement:
+    """``created_at`` as whole seconds since 1970, in each store's own date arithmetic."""
+    m = messages.c
+    if dialect == "sqlite":  # SQLAlchemy stores naive UTC text, which strftime reads as UTC
+        return cast(func.strftime("%s", m.created_at), BigInteger)
+    return cast(func.floor(func.extract("epoch", m.created_at)), BigInteger)
 
 
 def read(conn: Connection, days: list[date]) -> pd.DataFrame:
     """The cube inputs of the stored messages of ``days``, flags computed by the database."""
     m = messages.c
     flag = lambda cond: case((cond, 1), else_=0)  # noqa: E731
+    still_open = m.status.in_(OPEN_STATUSES)
+    open_unanswered = m.first_response_at.is_(None) & still_open
+    open_unresolved = m.resolved_at.is_(None) & still_open
     query = select(
         m.day,
         m.oktmo,
@@ -38,21 +52,24 @@ def read(conn: Connection, days: list[date]) -> pd.DataFrame:
         m.topic,
         flag(m.first_response_at.is_not(None)),
         flag(m.resolved_at.is_not(None)),
-        flag(m.first_response_at.is_(None) & m.status.in_(OPEN_STATUSES)),
+        flag(open_unanswered),
+        flag(open_unresolved),
         flag(m.answered_in_sla.is_(True)),
         m.response_hours,
-        func.coalesce(m.response_bucket, -1),
-        func.coalesce(m.resolution_bucket, -1),
+        m.resolution_hours,
+        case((open_unanswered | open_unresolved, _epoch_seconds(conn.dialect.name))),  # ages of open ones only
     ).where(m.day.in_(days))
     frame = rows_frame(conn.execute(query), columns=COLUMNS)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
-    frame["response_hours"] = pd.to_numeric(frame["response_hours"], errors="coerce")
+    for name in ("response_hours", "resolution_hours", "created_s"):
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(float)
     return frame
 
 
 def of_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """The cube inputs of validated message rows (the loader's columns), as ``read`` computes them in SQL."""
     answered = rows["first_response_at"].notna()
+    still_open = rows["status"].isin(OPEN_STATUSES)
     return pd.DataFrame(
         {
             "day": rows["day"],
@@ -61,18 +78,19 @@ def of_rows(rows: pd.DataFrame) -> pd.DataFrame:
             "topic": rows["topic"],
             "answered": answered.to_numpy(dtype=np.int8),
             "resolved": rows["resolved_at"].notna().to_numpy(dtype=np.int8),
-            "open_unanswered": (~answered & rows["status"].isin(OPEN_STATUSES)).to_numpy(dtype=np.int8),
+            "open_unanswered": (~answered & still_open).to_numpy(dtype=np.int8),
+            "open_unresolved": (rows["resolved_at"].isna() & still_open).to_numpy(dtype=np.int8),
             "in_sla": rows["answered_in_sla"].eq(True).to_numpy(dtype=np.int8),
             "response_hours": rows["response_hours"].to_numpy(dtype=float),
-            "response_bucket": rows["response_bucket"].fillna(-1).to_numpy(dtype=np.int16),
-            "resolution_bucket": rows["resolution_bucket"].fillna(-1).to_numpy(dtype=np.int16),
+            "resolution_hours": rows["resolution_hours"].to_numpy(dtype=float),
+            "created_s": ((rows["created_at"] - _EPOCH) // pd.Timedelta(seconds=1)).to_numpy(dtype=float),
         },
         index=rows.index,
     ).astype({key: "category" for key in _KEYS})
 
 
 class Inserted:
-    """The cube inputs of the rows one load inserted, by month, up to ``limit`` rows (~22 bytes a row; past it the
+    """The cube inputs of the rows one load inserted, by month, up to ``limit`` rows (~35 bytes a row; past it the
     rest of the rows' days are read back as before).
 
     A day's kept rows stand for the day only when the store holds exactly them: as many messages that day as this

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select
 from dashboard import cube, late, rollup_inputs
 from dashboard.frames import rows_frame
 from dashboard.region import get_region
-from dashboard.store.bulk import add_frame, insert_frame
+from dashboard.store.bulk import insert_frame
 from dashboard.store.schema import day_versions, messages, meta, rollup_dirty, rollups, topic_rollups
 
 
@@ -34,24 +34,31 @@ def _stored_days(conn: Connection, target: cube.Cube, *where: ColumnElement[bool
     """Stored day-grain rows matching ``where`` (the days of a month or a week that were not rebuilt)."""
     r = target.table.c
     columns = ["grain", "dims", "day", *target.dimensions, *target.keys, *target.measures]
+    columns += [name for name, _ in target.blobs]
     frame = rows_frame(conn.execute(select(*[r[c] for c in columns]).where(r.grain == cube.DAY, *where)), columns)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
 
 
-def _add_weeks(conn: Connection, target: cube.Cube, day_rows: pd.DataFrame, weeks: set[date], month: date) -> None:
+def _add_weeks(
+    conn: Connection, target: cube.Cube, day_rows: pd.DataFrame, weeks: set[date], month: date, crossing: list
+) -> None:
     """Week-grain rows of ``weeks`` from ``day_rows`` (every stored day of one month): a week inside the month is
-    written whole, a week across the month's end gets this month's part added to what the other month gave."""
+    written now; the days of a week across the month's end go to ``crossing``, to be summed with the other month's
+    days of it (``_add_crossing_weeks``) — blobs cannot be added to a stored row in SQL."""
     if day_rows.empty:
         return
-    held = [d for d in day_rows["day"].unique() if cube.monday_of(d) in weeks]
-    summed = cube.weeks(day_rows[day_rows["day"].isin(held)], target)
-    if summed.empty:
-        return
-    inside = (summed["day"] >= month) & (summed["day"] + timedelta(days=6) < cube.next_month(month))
-    insert_frame(conn, target.table, summed[inside])
-    keys = ["grain", "dims", "day", *target.dimensions, *target.keys]
-    add_frame(conn, target.table, summed[~inside], keys, list(target.measures))
+    monday = day_rows["day"].map({d: cube.monday_of(d) for d in day_rows["day"].unique()})
+    held = monday.isin(weeks)
+    inside = (monday >= month) & (monday + timedelta(days=6) < cube.next_month(month))
+    insert_frame(conn, target.table, cube.weeks(day_rows[held & inside], target))
+    crossing.append(day_rows[held & ~inside])
+
+
+def _add_crossing_weeks(conn: Connection, target: cube.Cube, crossing: list[pd.DataFrame]) -> None:
+    parts = [part for part in crossing if not part.empty]
+    if parts:
+        insert_frame(conn, target.table, cube.weeks(pd.concat(parts, ignore_index=True), target))
 
 
 CUBES = (cube.MESSAGES, cube.TOPICS)
@@ -63,6 +70,7 @@ def rebuild_days(conn: Connection, days: list[date], inserted: rollup_inputs.Ins
     whole of a day, otherwise from the stored messages."""
     by_month = _by_month(sorted(set(days)))
     weeks = {cube.monday_of(d) for d in days}
+    crossing: dict[str, list[pd.DataFrame]] = {target.table.name: [] for target in CUBES}
     for target in CUBES:
         r = target.table.c
         for part in _chunks(sorted(weeks)):
@@ -80,14 +88,16 @@ def rebuild_days(conn: Connection, days: list[date], inserted: rollup_inputs.Ins
             insert_frame(conn, target.table, day_rows)
             month_days = pd.concat([day_rows, others], ignore_index=True)
             insert_frame(conn, target.table, cube.months(month_days, target))
-            _add_weeks(conn, target, month_days, weeks, month)
+            _add_weeks(conn, target, month_days, weeks, month, crossing[target.table.name])
         conn.execute(delete(rollup_dirty).where(rollup_dirty.c.day.in_(part)))
     # a week across a month's end into a month not rebuilt: that month's days of it as stored
     rest = sorted({w + timedelta(days=i) for w in weeks for i in range(7)} - set().union(*map(_month_days, by_month)))
     for month, part in _by_month(rest).items():
         for target in CUBES:
             stored = _stored_days(conn, target, target.table.c.day.in_(part))
-            _add_weeks(conn, target, stored, weeks, month)
+            _add_weeks(conn, target, stored, weeks, month, crossing[target.table.name])
+    for target in CUBES:
+        _add_crossing_weeks(conn, target, crossing[target.table.name])
     bump_days(conn, days)
 
 

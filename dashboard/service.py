@@ -29,12 +29,7 @@ from geo.figure import region_geometry
 
 cache = Cache()
 CLOCK_STEP_MINUTES = 5  # overdue-now figures may be this old; the page refreshes every 5 minutes anyway
-CLOCK_FREE = {
-    "point_density",
-    "response_trend",
-    "response_totals",
-    "daily_counts",
-}  # results that do not depend on "now"
+CLOCK_FREE = {"point_density", "daily_counts"}  # results that do not depend on "now"
 
 
 class DashboardService:
@@ -209,8 +204,8 @@ def _run(service: DashboardService, name: str, filters: Filters, *args: object):
         "point_density": lambda: queries.point_density(e, filters, *args),
         "federal": lambda: queries.federal(e, filters, now, region),
         "municipality_card": lambda: queries.municipality_card(e, filters, now, region),
-        "response_trend": lambda: response_times.trend(e, filters, *args),
-        "response_totals": lambda: response_times.totals(e, filters, *args),
+        "response_trend": lambda: response_times.trend(e, filters, now, *args),
+        "response_totals": lambda: response_times.totals(e, filters, now, *args),
         "backlog": lambda: late.backlog(e, filters, now, region),
         "oldest_overdue": lambda: response_times.oldest_overdue(e, filters, now, region),
         "table_by_sector": lambda: response_times.table_by_sector(e, filters, now, region),

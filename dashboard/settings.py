@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     rollup_checkpoint_seconds: float = Field(default=60.0, ge=0)
     # a message's text longer than this is cut to it at load and marked «… [обрезано]» (counted in the summary)
     max_text_chars: int = Field(default=10_000, ge=100)
-    # rows a load keeps in memory (~22 bytes each) to build the rollups of the days it filled without reading them
+    # rows a load keeps in memory (~35 bytes each) to build the rollups of the days it filled without reading them
     # back; past it, the days of further rows are read from the store as before
     load_memory_rows: int = Field(default=20_000_000, ge=0)
     # accounts: always on in production; in development off unless TSUR_AUTH=true

@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import case, func, select
 
-from dashboard import cube
+from dashboard import cube, histograms
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.demo import generate
 from dashboard.filters import Filters
@@ -94,6 +95,32 @@ def test_any_period_is_covered_exactly_and_cheaply():
         assert cost(cube.spans(first, last)) <= bound[days], (first, last)
 
 
+def test_additive_covers_hold_every_day_once_and_read_few_rows():
+    """Covers for stored reads (blobs, which cannot be taken away): only whole months, weeks and days inside the
+    period, each added once — a year at most 30 rows, a quarter 22, 30 days 12."""
+    rng = random.Random(12)
+    bound = {1: 1, 7: 7, 30: 12, 91: 22, 365: 30}
+    for _ in range(3000):
+        days = rng.choice(list(bound))
+        last = date(2026, 12, 2) - timedelta(days=rng.randint(0, 800))
+        first = last - timedelta(days=days - 1)
+        period = {first + timedelta(days=i) for i in range(days)}
+        for months in (True, False):
+            pieces = cube.additive_spans(first, last, months=months)
+            assert all(sign == 1 for *_, sign in pieces)
+            total = covered(pieces)
+            assert set(total) == period and set(total.values()) == {1}, (first, last, months)
+            assert months or all(grain != M for grain, *_ in pieces)
+        assert cost(cube.additive_spans(first, last)) <= bound[days], (first, last)
+    # 19 October 2026 is a Monday, 1 November a Sunday: the week of the 26th reaches into November, read as days
+    assert cube.additive_spans(date(2026, 10, 19), date(2026, 12, 1)) == [
+        (D, date(2026, 10, 26), date(2026, 10, 31), 1),
+        (D, date(2026, 12, 1), date(2026, 12, 1), 1),
+        (M, date(2026, 11, 1), date(2026, 11, 1), 1),
+        (W, date(2026, 10, 19), date(2026, 10, 19), 1),
+    ]
+
+
 def test_slice_for_picks_the_smallest_slice_that_keeps_the_dimensions():
     c = cube.MESSAGES
     assert c.slice_for(set()) == 0
@@ -115,39 +142,52 @@ def demo(tmp_path_factory, region):
 
 
 def raw(engine, filters: Filters, by: list[str]) -> dict:
-    if "week" in by:  # the raw counts by day, each day folded into the Monday its calendar week starts on
-        at, out = by.index("week"), {}
-        for key, values in raw(engine, filters, ["day" if k == "week" else k for k in by]).items():
-            monday = key[at] - timedelta(days=key[at].weekday())
-            week = (*key[:at], monday, *key[at + 1 :])
-            out[week] = tuple(a + b for a, b in zip(out.get(week, (0,) * len(values)), values, strict=True))
-        return out
+    """Per group of ``by``: messages, answered, open unanswered, Σ bin of each response time and Σ creation second
+    of each open unanswered message — from the messages."""
     m = messages.c
     where = [m.day >= filters.date_from, m.day <= filters.date_to]
     for column, values in (("oktmo", filters.municipalities), ("sector", filters.sectors), ("source", filters.sources)):
         if values:
             where.append(m[column].in_(values))
-    keys = [func.coalesce(m.agency, "") if k == "agency" else m[k] for k in by]
-    open_unanswered = func.sum(case((m.first_response_at.is_(None) & m.status.in_(OPEN_STATUSES), 1), else_=0))
-    query = (
-        select(*keys, func.count(), func.count(m.first_response_at), open_unanswered, func.sum(m.response_bucket))
-        .where(*where)
-        .group_by(*keys)
-    )
+    keys = [func.coalesce(m.agency, "") if k == "agency" else m["day" if k == "week" else k] for k in by]
+    still_open = case((m.first_response_at.is_(None) & m.status.in_(OPEN_STATUSES), 1), else_=0)
     with engine.connect() as conn:
-        out = {tuple(r[: len(by)]): tuple(int(v or 0) for v in r[len(by) :]) for r in conn.execute(query)}
-    return {k: v for k, v in out.items() if v[0]}  # no group by: one row of zeros when nothing matches
+        rows = conn.execute(select(*keys, m.response_hours, still_open, m.created_at).where(*where)).all()
+    out: dict[tuple, tuple] = {}
+    for *key, hours, unanswered, created in rows:
+        if "week" in by:  # each day folded into the Monday its calendar week starts on
+            at = by.index("week")
+            key[at] -= timedelta(days=key[at].weekday())
+        seconds = int(created.replace(tzinfo=created.tzinfo or UTC).timestamp()) if unanswered else 0
+        bins = 0 if hours is None else int(histograms.bin_of(hours))
+        figures = (1, int(hours is not None), unanswered, bins, seconds)
+        before = out.get(tuple(key), (0,) * len(figures))
+        out[tuple(key)] = tuple(a + b for a, b in zip(before, figures, strict=True))
+    return out
+
+
+def blob_sums(rows: list, width: int) -> np.ndarray:
+    """Per row of (…, fr_hours blob, fr_open blob): Σ bin × count of its durations and Σ of its open seconds."""
+    hours, elements = histograms.decode([r[width] for r in rows], histograms.DURATION)
+    opened, seconds = histograms.decode([r[width + 1] for r in rows], histograms.SECONDS)
+    weighted = histograms.bins_of(elements) * histograms.counts_of(elements)
+    by_bins = np.bincount(hours, weights=weighted, minlength=len(rows))
+    return np.c_[by_bins, np.bincount(opened, weights=seconds, minlength=len(rows))].astype(np.int64)
 
 
 def from_cube(engine, filters: Filters, by: list[str]) -> dict:
-    """The same four figures from the cube; the bucket sum Σ k·fr_k checks the histogram columns as well."""
-    weighted = [f"fr_{k:02d}" for k in range(60)]
+    """The same five figures from the cube: the counts summed by SQL (``read``), the blobs' sums from the rows as
+    stored (``read_stored``), added up per group."""
+    counted = ["messages", "answered", "open_unanswered"]
+    out: dict[tuple, tuple] = {}
     with engine.connect() as conn:
-        out = {}
-        for r in cube.read(conn, filters, ["messages", "answered", "open_unanswered", *weighted], by=by):
-            key, values = tuple(r[: len(by)]), [int(v) for v in r[len(by) :]]
-            out[key] = (values[0], values[1], values[2], sum(k * n for k, n in enumerate(values[3:])))
-    return {k: v for k, v in out.items() if v[0]}
+        for r in cube.read(conn, filters, counted, by=by):
+            out[tuple(r[: len(by)])] = (*(int(v) for v in r[len(by) :]), 0, 0)
+        stored = cube.read_stored(conn, filters, [*counted, "fr_hours", "fr_open"], by=by)
+    for r, sums in zip(stored, blob_sums(stored, len(by) + len(counted)), strict=True):
+        key = tuple(r[: len(by)])
+        out[key] = (*out[key][:3], out[key][3] + int(sums[0]), out[key][4] + int(sums[1]))
+    return {k: v for k, v in out.items() if v[0]}  # no group by: one row of zeros when nothing matches
 
 
 def test_every_read_equals_the_raw_counts(demo, region):
@@ -174,17 +214,15 @@ def test_every_read_equals_the_raw_counts(demo, region):
 def test_day_week_and_month_grains_hold_the_same_totals_in_every_slice(demo):
     r = rollups.c
     with demo.connect() as conn:
-        rows = conn.execute(
-            select(r.grain, r.dims, func.sum(r.messages), func.sum(func.cast(r.fr_10, Integer))).group_by(
-                r.grain, r.dims
-            )
-        ).all()
+        rows = conn.execute(select(r.grain, r.dims, r.messages, r.fr_hours, r.fr_open)).all()
         total = conn.execute(select(func.count()).select_from(messages)).scalar()
-    totals = {(g, d): (int(n), int(h)) for g, d, n, h in rows}
-    assert {d for _, d in totals} == set(cube.MESSAGES.slices)
-    assert {g for g, _ in totals} == {cube.DAY, cube.WEEK, cube.MONTH}
-    assert {n for n, _ in totals.values()} == {total}
-    assert len({h for _, h in totals.values()}) == 1
+    frame = pd.DataFrame([(g, d, n) for g, d, n, *_ in rows], columns=["grain", "dims", "messages"])
+    frame[["bins", "open"]] = blob_sums(rows, 3)
+    totals = frame.groupby(["grain", "dims"]).sum()
+    assert set(totals.index.get_level_values("dims")) == set(cube.MESSAGES.slices)
+    assert set(totals.index.get_level_values("grain")) == {cube.DAY, cube.WEEK, cube.MONTH}
+    assert set(totals["messages"]) == {total}
+    assert totals["bins"].nunique() == 1 and totals["open"].nunique() == 1 and totals["open"].iloc[0] > 0
 
 
 def test_reads_across_months_return_plain_numbers_on_every_store(demo):
@@ -200,14 +238,19 @@ def test_reads_across_months_return_plain_numbers_on_every_store(demo):
 
 def grains_disagree(engine) -> list[str]:
     """Where a week or month row is not the sum of its days (both cubes; messages and, in the message cube, the
-    answered count and a histogram bucket)."""
+    answered count and the sums of its first-response blobs)."""
     problems = []
-    for target, measures in ((cube.MESSAGES, ["messages", "answered", "fr_10"]), (cube.TOPICS, ["messages"])):
+    for target, measures in ((cube.MESSAGES, ["messages", "answered"]), (cube.TOPICS, ["messages"])):
         r = target.table.c
         keys = ["dims", *target.dimensions, *target.keys]
+        blobs = ["fr_hours", "fr_open"] if target is cube.MESSAGES else []
         with engine.connect() as conn:
-            rows = conn.execute(select(r.grain, r.day, *[r[k] for k in keys], *[r[m] for m in measures])).all()
-        frame = pd.DataFrame([tuple(row) for row in rows], columns=["grain", "day", *keys, *measures])
+            rows = conn.execute(select(r.grain, r.day, *[r[k] for k in keys], *[r[m] for m in measures + blobs])).all()
+        width = 2 + len(keys) + len(measures)
+        frame = pd.DataFrame([tuple(row)[:width] for row in rows], columns=["grain", "day", *keys, *measures])
+        if blobs:
+            frame[["bins", "open"]] = blob_sums(rows, width)
+            measures = [*measures, "bins", "open"]
         days = frame[frame["grain"] == cube.DAY]
         for grain, fold in ((cube.WEEK, cube.monday_of), (cube.MONTH, cube.month_start)):
             expected = days.assign(day=days["day"].map(fold)).groupby(["day", *keys])[measures].sum()

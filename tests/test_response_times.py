@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from app import create_app
-from dashboard import late
+from dashboard import cube, histograms, late, percentiles, queries
 from dashboard import response_times as rt
+from dashboard.catalog import OPEN_STATUSES
 from dashboard.demo import generate
 from dashboard.filters import Filters
 from dashboard.holidays import holidays_between
@@ -21,8 +23,10 @@ from dashboard.loader.ingest import load_file, load_frame
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from dashboard.store.schema import messages
+from dashboard.survival import estimate
 from tests.conftest import NOW, store_of_run
 from tests.test_queries import PERIOD, ROWS
+from tests.test_survival import observations
 
 DEMO_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -35,58 +39,140 @@ def demo(tmp_path_factory, region):
     cleanup()
 
 
-def exact(engine, filters: Filters, column: str = "response_hours") -> np.ndarray:
+def exact_estimates(engine, filters: Filters, measure: str, by: list[str]) -> dict[tuple, dict]:
+    """Per group of ``by`` (message columns; "week" folds each day into its Monday), from the raw messages: the
+    Kaplan–Meier median and p90 of its durations with every open message censored at its age (to the second, as
+    the cube keeps creation times), its durations and how many of its messages are open."""
     m = messages.c
+    hours, done = (m.response_hours, m.first_response_at) if measure == "first" else (m.resolution_hours, m.resolved_at)
+    where = [m.day >= filters.date_from, m.day <= filters.date_to]
+    for column, values in (("oktmo", filters.municipalities), ("sector", filters.sectors), ("source", filters.sources)):
+        if values:
+            where.append(m[column].in_(values))
+    keys = [func.coalesce(m.agency, "") if k == "agency" else m["day" if k == "week" else k] for k in by]
+    still_open = case((done.is_(None) & m.status.in_(OPEN_STATUSES), 1), else_=0)
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(m[column]).where(
-                m.day >= filters.date_from,
-                m.day <= filters.date_to,
-                m[column].is_not(None),
-                *([m.sector.in_(filters.sectors)] if filters.sectors else []),
-                *([m.source.in_(filters.sources)] if filters.sources else []),
-            )
-        ).all()
-    return np.array([r[0] for r in rows], dtype=float)
+        rows = conn.execute(select(*keys, hours, still_open, m.created_at).where(*where)).all()
+    groups: dict[tuple, tuple[list, list]] = {}
+    now = int(DEMO_NOW.timestamp())
+    for *key, duration, waiting, created in rows:
+        if "week" in by:
+            key[by.index("week")] -= timedelta(days=key[by.index("week")].weekday())
+        answered, ages = groups.setdefault(tuple(key), ([], []))
+        if duration is not None:
+            answered.append(duration)
+        elif waiting:
+            ages.append((now - int(created.replace(tzinfo=created.tzinfo or UTC).timestamp())) / 3600)
+    result = estimate(observations(*groups.values()))
+    return {
+        key: {"answered": answered, "open": len(ages), **{q: result.quantiles[q][i] for q in (0.5, 0.9)}}
+        for i, (key, (answered, ages)) in enumerate(groups.items())
+    }
+
+
+def rolled(engine, filters: Filters, measure: str, by: list[str]) -> dict[tuple, dict]:
+    """The same groups' estimates from the cube, as every figure computes them (unrounded)."""
+    with engine.connect() as conn:
+        rows = cube.read_stored(conn, filters, ["messages", *percentiles.columns(measure)], by=by)
+    grouped = percentiles.grouped(rows, len(by), 1, DEMO_NOW)
+    return {key: {q: grouped.estimates.quantiles[q][i] for q in (0.5, 0.9)} for i, key in enumerate(grouped.keys)}
+
+
+def assert_exact_or_within_the_bound(engine, filters: Filters, measure: str, by: list[str]) -> dict[str, int]:
+    """Every group's median and p90 from the cube against the raw messages': equal where the group has at most
+    EXACT_LIMIT durations (its rows all keep them), within the bins' bound beyond; not known alike. Once nothing is
+    open the raw estimate is numpy's quantile. Returns how many groups were exact and how many binned."""
+    truth, found = exact_estimates(engine, filters, measure, by), rolled(engine, filters, measure, by)
+    assert set(found) == set(truth)
+    seen = {"exact": 0, "binned": 0}
+    for key, reference in truth.items():
+        small = len(reference["answered"]) <= histograms.EXACT_LIMIT
+        seen["exact" if small else "binned"] += 1
+        for q in (0.5, 0.9):
+            value, expected = found[key][q], reference[q]
+            if not reference["open"] and reference["answered"]:
+                assert expected == pytest.approx(np.quantile(reference["answered"], q), rel=1e-9), (key, q)
+            if np.isnan(expected):
+                assert np.isnan(value), (key, q, value)
+            elif small:
+                assert value == pytest.approx(expected, rel=1e-9), (key, q)
+            else:
+                assert abs(value - expected) <= histograms.RELATIVE_ERROR * expected * (1 + 1e-9), (key, q)
+    return seen
+
+
+@pytest.mark.parametrize("measure", ["first", "resolution"])
+def test_every_place_and_sector_of_the_year_is_exact_when_small_and_within_half_a_percent(demo, region, measure):
+    """Each of the 26 × 15 municipality × sector groups of the demo year (first response: censored by the messages
+    never answered; resolution: by the ones still open), as one read and under each place's filter."""
+    year = Filters(date(2025, 11, 21), date(2026, 11, 20))
+    seen = assert_exact_or_within_the_bound(demo, year, measure, ["oktmo", "sector"])
+    assert seen["exact"] > 20 and seen["binned"] > 100
+    for place in list(region.municipalities.index)[::5]:
+        assert_exact_or_within_the_bound(demo, replace(year, municipalities=(place,)), measure, ["sector"])
 
 
 @pytest.mark.parametrize(
-    ("first", "last", "sectors", "sources"),
+    ("first", "last", "sectors", "sources", "places", "by"),
     [
-        (date(2025, 11, 21), date(2026, 11, 20), (), ()),  # the whole demo year
-        (date(2026, 10, 22), date(2026, 11, 20), (), ()),
-        (date(2026, 1, 1), date(2026, 3, 31), ("zhkh",), ()),
-        (date(2026, 6, 1), date(2026, 8, 31), (), ("vk",)),
-        (date(2026, 9, 1), date(2026, 9, 30), ("education", "social"), ()),
+        (date(2026, 10, 22), date(2026, 11, 20), (), (), (), ["day"]),  # a month's trend, today censored heavily
+        (date(2026, 10, 22), date(2026, 11, 20), (), (), (), ["day", "sector"]),
+        (date(2025, 11, 21), date(2026, 11, 20), (), (), (), ["week"]),
+        (date(2026, 1, 1), date(2026, 3, 31), ("zhkh",), (), (), ["week", "source"]),
+        (date(2026, 6, 1), date(2026, 8, 31), (), ("vk",), ("97701000", "97707000"), ["agency"]),
+        (date(2026, 9, 1), date(2026, 9, 30), ("education", "social"), (), (), []),
+        (date(2026, 11, 14), date(2026, 11, 20), (), ("pos",), ("97704000",), ["day"]),  # small days: exact
     ],
 )
 @pytest.mark.parametrize("measure", ["first", "resolution"])
-def test_rollup_percentiles_agree_with_exact_ones_within_5_percent(demo, first, last, sectors, sources, measure):
-    filters = Filters(first, last, sectors=sectors, sources=sources)
-    values = exact(demo, filters, "response_hours" if measure == "first" else "resolution_hours")
-    assert len(values) > 300
-    total = rt.totals(demo, filters, measure)
-    for q, key in ((0.5, "median_hours"), (0.9, "p90_hours")):
-        truth = float(np.quantile(values, q))
-        assert total[key] == pytest.approx(truth, rel=0.05), (key, truth, total[key])
+def test_trend_steps_and_filtered_groups_are_exact_when_small_and_within_half_a_percent(
+    demo, first, last, sectors, sources, places, by, measure
+):
+    filters = Filters(first, last, sectors=sectors, sources=sources, municipalities=places)
+    assert_exact_or_within_the_bound(demo, filters, measure, by)
+
+
+def test_the_figures_show_the_estimates_to_the_hundredth_with_their_flags(demo, region):
+    month = Filters(date(2026, 10, 22), date(2026, 11, 20))
+    engine = rolled(demo, month, "first", ["day"])
+    trend = rt.trend(demo, month, DEMO_NOW).set_index("period_start")
+    for (day,), estimate_of_day in engine.items():
+        row = trend.loc[pd.Timestamp(day)]
+        assert row["median_hours"] == round(estimate_of_day[0.5], 2)
+    # today and yesterday hold messages still open and younger than their p90 (~1.5 days); a week ago, and before,
+    # whatever is still open has waited longer than any estimate rests on
+    assert trend["provisional"].iloc[-2:].all() and not trend["provisional"].iloc[:-7].any()
+    assert trend["answered_24h_share"].iloc[-1] is None  # nothing of today is 24 h old, and some of it is open
+    totals = rt.totals(demo, month, DEMO_NOW)
+    (whole,) = rolled(demo, month, "first", []).values()
+    figures = queries.period_figures(demo, month, DEMO_NOW, region)
+    assert figures["median_first_response_hours"] == totals["median_hours"] == round(whole[0.5], 2)
+    assert figures["median_provisional"] is totals["provisional"] is True
+    assert 0 < figures["answered_24h_share"] == totals["answered_24h_share"] < figures["answered_share"]
+    places = queries.heatmap(demo, month, DEMO_NOW, region)["median_first_response_hours"]
+    by_place = rolled(demo, month, "first", ["oktmo"])
+    assert places.to_dict() == {code: round(v[0.5], 2) for (code,), v in by_place.items()}
+    table = rt.table_by_sector(demo, month, DEMO_NOW, region).set_index("key")
+    assert table["provisional"].dtype == bool and table["provisional"].any()
 
 
 def test_series_is_daily_for_a_month_and_weekly_for_a_year(demo):
-    month = rt.trend(demo, Filters(date(2026, 10, 22), date(2026, 11, 20)))
+    month = rt.trend(demo, Filters(date(2026, 10, 22), date(2026, 11, 20)), DEMO_NOW)
     assert len(month) == 30 and month["period_start"].is_monotonic_increasing
-    year = rt.trend(demo, Filters(date(2025, 11, 21), date(2026, 11, 20)))
+    year = rt.trend(demo, Filters(date(2025, 11, 21), date(2026, 11, 20)), DEMO_NOW)
     assert rt.granularity(Filters(date(2025, 11, 21), date(2026, 11, 20))) == "week"
     assert (year["period_start"].dt.day_of_week == 0).all()  # weeks start on Monday
     assert (
         year["messages"].sum()
-        == month["messages"].sum() + rt.trend(demo, Filters(date(2025, 11, 21), date(2026, 10, 21)))["messages"].sum()
+        == month["messages"].sum()
+        + rt.trend(demo, Filters(date(2025, 11, 21), date(2026, 10, 21)), DEMO_NOW)["messages"].sum()
     )
 
 
 def test_split_by_channel_sums_to_the_total(demo):
     filters = Filters(date(2026, 10, 22), date(2026, 11, 20))
-    split = rt.trend(demo, filters, "source")
-    total = rt.trend(demo, filters)
+    split = rt.trend(demo, filters, DEMO_NOW, "source")
+    total = rt.trend(demo, filters, DEMO_NOW)
     assert split.groupby("period_start")["messages"].sum().tolist() == total["messages"].tolist()
     assert {"vk", "pos", "telegram"} <= set(split["key"])
 
@@ -141,7 +227,10 @@ def test_api_response_times(client):
     assert data["total"]["messages"] == 6 and data["total"]["within_sla_share"] == 0.5
     first = data["series"][0]
     assert first["period_start"] == "2026-11-11" and first["messages"] == 1
-    assert data["series"][1]["median_hours"] == pytest.approx(24.0, rel=0.1)  # 12.11: only q3 answered, after 24 h
+    assert data["series"][0]["median_hours"] == 3.0  # 11.11: q2 answered after 3 h, exactly
+    # 12.11: q3 answered after 24 h, q4 still waiting after 197 h — the median lies beyond 24 h: not known yet
+    assert data["series"][1]["median_hours"] is None
+    assert data["total"]["provisional"] is True and data["total"]["median_hours"] == pytest.approx(20.2)
     assert data["series"][2]["messages"] == 0 and data["series"][2]["median_hours"] is None  # 13.11: nothing
     bad = client.get("/api/v1/response-times?measure=speed")
     assert bad.status_code == 400

@@ -37,21 +37,22 @@ def calls(engine, tmp_path, monkeypatch):
 def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, calls):
     clock = {"now": NOW}
     service = DashboardService(engine, region, clock=lambda: clock["now"])
-    service.summary(PERIOD)
-    service.response_trend(PERIOD)
-    service.summary(PERIOD)
-    service.response_trend(PERIOD)
-    assert calls == ["summary", "response_trend"]  # second round served from the cache
+    for _ in range(2):
+        service.summary(PERIOD)
+        service.response_trend(PERIOD)
+        service.daily(PERIOD)
+    assert calls == ["summary", "response_trend", "daily_counts"]  # second round served from the cache
     clock["now"] = NOW + timedelta(minutes=7)  # a new five-minute slot
     service.summary(PERIOD)
-    service.response_trend(PERIOD)
-    assert calls == ["summary", "response_trend", "summary"]  # only the clock-bound figure is recomputed
+    service.response_trend(PERIOD)  # the ages of messages still open move its estimates
+    service.daily(PERIOD)
+    assert calls[3:] == ["summary", "response_trend"]  # only the clock-bound figures are recomputed
     extra = tmp_path / "more.csv"
     header, first = ROWS.splitlines()[:2]
     extra.write_text(f"{header}\n{first.replace('q1', 'z1')}\n", encoding="utf-8")
     load_file(extra, engine, now=NOW)  # a load bumps the data version
-    service.response_trend(PERIOD)
-    assert calls[-1] == "response_trend"
+    service.daily(PERIOD)
+    assert calls[-1] == "daily_counts"
 
 
 def test_a_days_version_is_the_newest_of_the_days_it_reads():

@@ -48,8 +48,6 @@ MESSAGE_COLUMNS = [
     "day",
     "response_hours",
     "resolution_hours",
-    "response_bucket",
-    "resolution_bucket",
     "sla_hours",
     "due_at",
     "answered_in_sla",
@@ -330,7 +328,7 @@ def _records(frame: pd.DataFrame, load_id: int, id_column: str | None = None) ->
         missing = col.isna().to_numpy()
         if name in ("created_at", "first_response_at", "resolved_at"):
             values = pd.Series(col.dt.to_pydatetime(), dtype=object).to_numpy(copy=True)
-        elif name in ("response_bucket", "resolution_bucket", id_column):
+        elif name == id_column:
             values = col.fillna(-1).astype("int64").to_numpy(dtype=object, copy=True)
         else:
             values = col.to_numpy(dtype=object, copy=True)

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from dashboard.buckets import bucket_of
 from dashboard.catalog import SectorCatalog, SlaTable, resolve_source, resolve_status
 from dashboard.loader.errors import REASONS
 from dashboard.region import MunicipalityMatcher
@@ -224,17 +223,13 @@ def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, 
     good["day"] = good["created_at"].dt.tz_convert(ctx.timezone).dt.date
     good["response_hours"] = (good["first_response_at"] - good["created_at"]).dt.total_seconds() / 3600
     good["resolution_hours"] = (good["resolved_at"] - good["created_at"]).dt.total_seconds() / 3600
-    good["response_bucket"] = pd.array(bucket_of(good["response_hours"].to_numpy()), dtype="Float64").astype("Int64")
-    good["resolution_bucket"] = pd.array(bucket_of(good["resolution_hours"].to_numpy()), dtype="Float64").astype(
-        "Int64"
-    )
     good["sla_hours"] = ctx.sla.deadline_hours(
         good["created_at"].dt.tz_convert(ctx.timezone), good["sector"], good["source"]
     ).round(4)
     good["due_at"] = good["created_at"] + pd.to_timedelta(good["sla_hours"], unit="h")
     answered = good["response_hours"].notna()
     good["answered_in_sla"] = np.where(answered, good["response_hours"] <= good["sla_hours"], None)
-    derived = ["day", "response_bucket", "resolution_bucket", "due_at"]  # follow from the hashed columns
+    derived = ["day", "due_at"]  # follow from the hashed columns
     hashed = pd.util.hash_pandas_object(good.drop(columns=derived), index=False)
     good["content_hash"] = np.char.mod("%016x", hashed.to_numpy())
     return good

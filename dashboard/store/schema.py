@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -21,8 +22,6 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-
-from dashboard.buckets import FIRST_RESPONSE_COLUMNS, RESOLUTION_COLUMNS
 
 metadata = MetaData()
 
@@ -86,8 +85,6 @@ messages = Table(
     Column("day", Date, nullable=False),  # created_at's date in the region's time zone
     Column("response_hours", Float),
     Column("resolution_hours", Float),
-    Column("response_bucket", SmallInteger),
-    Column("resolution_bucket", SmallInteger),
     Column("sla_hours", Float, nullable=False),
     Column("due_at", DateTime(timezone=True)),  # created_at + sla_hours: overdue is «due_at < now» in any database
     Column("answered_in_sla", Boolean),
@@ -140,9 +137,6 @@ rejected_rows = Table(
     Column("raw", Text, nullable=False),
 )
 
-_hist_columns = [Column(name, Integer, nullable=False, default=0) for name in FIRST_RESPONSE_COLUMNS]
-_hist_columns += [Column(name, Integer, nullable=False, default=0) for name in RESOLUTION_COLUMNS]
-
 # The rollup cube (dashboard/cube.py): day or month × a slice of the dimensions; a dropped dimension holds ''.
 # Keyed and indexed with the channel right after grain and slice: every cube read pins the channel, so one under a
 # channel filter walks that channel's rows only (migration 0012).
@@ -163,7 +157,11 @@ rollups = Table(
     Column("open_unanswered", Integer, nullable=False),
     Column("answered_in_sla", Integer, nullable=False),
     Column("response_hours_sum", Float, nullable=False),
-    *_hist_columns,
+    # each measure's durations and the creation times of its messages still open (dashboard/histograms.py)
+    Column("fr_hours", LargeBinary, nullable=False),
+    Column("fr_open", LargeBinary, nullable=False),
+    Column("rs_hours", LargeBinary, nullable=False),
+    Column("rs_open", LargeBinary, nullable=False),
     PrimaryKeyConstraint("grain", "dims", "source", "day", "oktmo", "sector", "agency"),
     sqlite_with_rowid=False,
 )
