@@ -54,7 +54,6 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             holidays,
             sectors,
             lang,
-            running=filters.date_to == service.today(),
         )
         return trend, sla_figure(total, backlog, lang), oldest_items(oldest, sectors, lang)
 

@@ -88,7 +88,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             figure,
             wall_points(points, lang),
             kpi_tiles(summary, lang),
-            wall_trend_figure(daily, response, lang, running=last == service.today()),
+            wall_trend_figure(daily, response, lang),
             wall_alerts(alerts, lang),
             wall_ticker(alerts, service.alerts_window(), lang),
             period,

@@ -82,9 +82,11 @@ def summary() -> Response:
         messages=cur["messages"],
         answered=cur["answered"],
         answered_share=cur["answered_share"],
+        answered_24h_share=cur["answered_24h_share"],
         within_sla_share=cur["within_sla_share"],
         median_first_response_hours=cur["median_first_response_hours"],
         p90_first_response_hours=cur["p90_first_response_hours"],
+        median_provisional=cur["median_provisional"],
         overdue_now=data["overdue_now"],
         overdue_of_period=cur["overdue_of_period"],
         previous=data["previous"],
@@ -157,7 +159,15 @@ def response_times_api() -> Response:
                 "period_start": row["period_start"].date().isoformat(),
                 **{
                     key: _number(row[key])
-                    for key in ("messages", "answered", "median_hours", "p90_hours", "within_sla_share")
+                    for key in (
+                        "messages",
+                        "answered",
+                        "median_hours",
+                        "p90_hours",
+                        "within_sla_share",
+                        "answered_24h_share",
+                        "provisional",
+                    )
                 },
             }
             for _, row in series.iterrows()

@@ -79,7 +79,7 @@ class Briefing:
     sectors: Table
     municipalities: Table
     heatmap: pd.DataFrame  # the map: one row per municipality (queries.heatmap) plus its tension index
-    daily: pd.DataFrame  # day, messages, previous_messages, median_hours, previous_median_hours
+    daily: pd.DataFrame  # day, messages, previous_messages, median_hours, previous_median_hours, provisional
     per_day: bool = False  # steps are weeks and their messages a day's average (partial weeks stay comparable)
     running: bool = False  # the period ends today: its last step is still running
 
@@ -96,7 +96,7 @@ def _summary(summary: dict, lang: str) -> Table:
     prev = summary["previous"] if covered else dict.fromkeys(summary["previous"])  # not covered: «—», not a count
     compared = [
         ("kpi_messages", "messages", "int", count_change),
-        ("kpi_answered", "answered_share", "share", change_pct),
+        ("kpi_answered", "answered_24h_share", "share", change_pct),
         ("within_sla_share", "within_sla_share", "share", change_pct),
         ("kpi_median", "median_first_response_hours", "hours", change_pct),
         ("p90", "p90_first_response_hours", "hours", change_pct),
@@ -259,6 +259,7 @@ def _daily(
             "previous_messages": before["messages"].reindex(current.index),
             "median_hours": current["median_hours"],
             "previous_median_hours": before["median_hours"].reindex(current.index),
+            "provisional": current["provisional"].astype(bool),  # the median can still move
         }
     )
 

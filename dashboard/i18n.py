@@ -16,7 +16,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "source": {"ru": "Канал", "en": "Channel"},
     "all": {"ru": "Все", "en": "All"},
     "kpi_messages": {"ru": "Сообщений", "en": "Messages"},
-    "kpi_answered": {"ru": "Доля отвеченных", "en": "Answered"},
+    "kpi_answered": {"ru": "Ответ в течение суток", "en": "Answered within 24 h"},
+    "not_yet": {"ru": "ещё рано", "en": "too early"},
     "kpi_median": {"ru": "Медиана первого ответа", "en": "Median first response"},
     "kpi_overdue": {"ru": "Просрочено сейчас", "en": "Overdue now"},
     "vs_previous": {"ru": "к предыдущему периоду", "en": "vs previous period"},
@@ -30,14 +31,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Messages received in the period. While it runs, it is compared with the same part of the previous one.",
     },
     "kpi_answered_help": {
-        "ru": "Доля сообщений периода, на которые уже дан первый ответ. «В срок» — доля ответов в срок среди "
-        "сообщений, чей срок уже истёк или на которые уже ответили.",
-        "en": "Share of the period's messages answered so far. «Within target»: answered in time, among messages "
-        "whose target has passed or that have been answered.",
+        "ru": "Доля сообщений периода, на которые первый ответ дан в течение 24 часов (оценка Каплана — Мейера: "
+        "сообщения моложе суток ещё не считаются неотвеченными), — одинаково для идущего и прошлого периода. "
+        "«В срок» — доля ответов в срок среди сообщений, чей срок уже истёк или на которые уже ответили.",
+        "en": "Share of the period's messages first answered within 24 hours (Kaplan–Meier: messages younger than a "
+        "day do not count as unanswered), alike for a running and a past period. «Within target»: answered in "
+        "time, among messages whose target has passed or that have been answered.",
     },
     "kpi_median_help": {
-        "ru": "Медиана и 90-й перцентиль времени первого ответа по сообщениям периода.",
-        "en": "Median and 90th percentile of the first response time of the period's messages.",
+        "ru": "Медиана и 90-й перцентиль времени первого ответа по сообщениям периода, с учётом ещё ждущих ответа "
+        "(Каплан — Мейер); «предварительно» — пока ждущие ответа могут их сдвинуть.",
+        "en": "Median and 90th percentile of the first response time of the period's messages, the ones still "
+        "waiting included (Kaplan–Meier); «provisional» while those can still move them.",
     },
     "kpi_overdue_help": {
         "ru": "Просрочено сейчас: открытые сообщения без ответа, срок которых уже истёк, — за любые даты поступления. "
@@ -48,6 +53,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "overdue_of_period_note": {"ru": "из поступивших за период: {count}", "en": "of this period's messages: {count}"},
     "previous_not_covered": {"ru": "нет данных для сравнения", "en": "no earlier data to compare with"},
     "running_step": {"ru": "идёт сейчас, данные неполные", "en": "still running, incomplete"},
+    "provisional_step": {
+        "ru": "предварительно: часть сообщений ещё ждёт ответа",
+        "en": "provisional: some messages still wait for an answer",
+    },
+    "provisional_legend": {"ru": "предварительно", "en": "provisional"},
     "p90": {"ru": "90-й перцентиль", "en": "90th percentile"},
     "within_sla": {"ru": "в срок", "en": "within target"},
     "no_data": {"ru": "нет данных за период", "en": "no data for the period"},

@@ -56,7 +56,7 @@ def _hours(value: float) -> float | None:
     return None if np.isnan(value) else round(float(value), 2)
 
 
-RECENT_KEYS = ["day", "sector", "oktmo", "agency"]  # recent_overdue's rows: the order of the unanswered index
+RECENT_KEYS = ["day", "sector", "oktmo", "agency", "source"]  # recent_unanswered's rows: the unanswered index's order
 
 
 def overdue_by(
@@ -103,9 +103,9 @@ def overdue_counts(
         places = set(filters.municipalities)
         at = [RECENT_KEYS.index(k) for k in keys]
         for row in _recent_rows(engine, filters, region, now):
-            if first <= row[0] <= last and (not places or row[2] in places) and row[4]:
+            if first <= row[0] <= last and (not places or row[2] in places) and row[5]:
                 group = tuple(row[i] for i in at)
-                counts[group] = counts.get(group, 0) + row[4]
+                counts[group] = counts.get(group, 0) + row[5]
     return counts
 
 
@@ -119,16 +119,16 @@ def _recent_rows(engine: Engine, filters: Filters, region: Region, now: datetime
 
 def recent_unanswered(engine: Engine, filters: Filters, days: tuple[date, date], now: datetime) -> list[tuple]:
     """Unanswered open messages of ``days`` (the last few, to the day after today) as rows of (day, sector,
-    municipality, agency, overdue, pending) — past their target at ``now``, and not yet — ('' where missing, as in
-    rollups) under the filters' sectors and channels. The upper bound keeps SQLite on a range of days (without it,
+    municipality, agency, channel, overdue, pending) — past their target at ``now``, and not yet — ('' where missing,
+    as in rollups) under the filters' sectors and channels. The upper bound keeps SQLite on a range of days (without it,
     under a sector filter, its planner skip-scanned every day: 21 ms, not 6).
 
     Read once per request for each sector and channel choice (``request_memo``): a wall refresh or a briefing asks
     for overdue counts four to six times — the KPIs, the map, the tension index — and they differ only in days and
     municipalities, which are applied to these rows. Within a request the first asker's ``now`` holds for all."""
     m = messages.c
-    grouped = [m.day, m.sector, m.oktmo, m.agency]  # walked in index order: no sort
-    columns = [*grouped[:-1], func.coalesce(m.agency, "").label("agency")]  # '' and NULL add up in overdue_by
+    grouped = [m.day, m.sector, m.oktmo, m.agency, m.source]  # walked in index order: no sort
+    columns = [m.day, m.sector, m.oktmo, func.coalesce(m.agency, "").label("agency"), m.source]  # '' and NULL add up
     late = case((m.due_at < now, 1), else_=0)
 
     def read() -> list[tuple]:
@@ -138,7 +138,7 @@ def recent_unanswered(engine: Engine, filters: Filters, days: tuple[date, date],
         counts = [func.sum(late), func.sum(1 - late)]
         with engine.connect() as conn:
             rows = conn.execute(select(*columns, *counts).where(*where).group_by(*grouped)).all()
-        return [(*row[:4], int(row[4]), int(row[5])) for row in rows]
+        return [(*row[:5], int(row[5]), int(row[6])) for row in rows]
 
     return once(("recent_unanswered", engine.url, days, filters.sectors, filters.sources), read)
 
@@ -160,12 +160,21 @@ def overdue_now(
 def pending(engine: Engine, filters: Filters, now: datetime, region: Region) -> int:
     """Messages of the period without an answer whose target is still ahead: their outcome (in time or late) is
     not known yet, so the within-target share leaves them out."""
+    return pending_by(engine, filters, now, region).get((), 0)
+
+
+def pending_by(
+    engine: Engine, filters: Filters, now: datetime, region: Region, keys: tuple[str, ...] = ()
+) -> dict[tuple, int]:
+    """``pending`` per group of ``keys`` — any of day, week (its Monday), sector, oktmo, agency, source."""
     places = set(filters.municipalities)
-    return sum(
-        row[5]
-        for row in _recent_rows(engine, filters, region, now)
-        if filters.date_from <= row[0] <= filters.date_to and (not places or row[2] in places)
-    )
+    at = [RECENT_KEYS.index("day" if k == "week" else k) for k in keys]
+    counts: dict[tuple, int] = {}
+    for row in _recent_rows(engine, filters, region, now):
+        if row[6] and filters.date_from <= row[0] <= filters.date_to and (not places or row[2] in places):
+            group = tuple(cube.monday_of(row[i]) if k == "week" else row[i] for k, i in zip(keys, at, strict=True))
+            counts[group] = counts.get(group, 0) + row[6]
+    return counts
 
 
 def change_pct(current: float | None, previous: float | None) -> float | None:
@@ -271,7 +280,7 @@ def summary(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     previous["messages"] = previous_messages(engine, filters, now, region).get((), 0)
     changes = {
         "messages": count_change(current["messages"], previous["messages"]),
-        "answered_share": change_pct(current["answered_share"], previous["answered_share"]),
+        "answered_24h_share": change_pct(current["answered_24h_share"], previous["answered_24h_share"]),
         "median_first_response_hours": change_pct(
             current["median_first_response_hours"], previous["median_first_response_hours"]
         ),

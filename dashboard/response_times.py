@@ -21,7 +21,7 @@ from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.masking import mask
-from dashboard.queries import _where, first_day, overdue_by
+from dashboard.queries import _where, first_day, overdue_by, pending_by
 from dashboard.region import Region
 from dashboard.store.schema import messages
 
@@ -48,14 +48,16 @@ def _estimated(
     return percentiles.grouped(rows, len(by), len(SUMMED), now)
 
 
-def _summaries(groups: percentiles.Grouped) -> dict[str, np.ndarray]:
-    """Per group: messages, answered, median, p90, within-SLA share, answered within 24 h, provisional.
+def _summaries(groups: percentiles.Grouped, pending: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per group: messages, answered, median, p90, within-SLA share of the messages whose outcome is known (all but
+    the ``pending`` ones, unanswered with their target ahead), answered within 24 h, provisional.
 
     Plain arrays: a read returns a few hundred groups, where grouping, reindexing and building frames in pandas
     cost milliseconds each."""
     messages, answered, in_sla = groups.counts.T
+    decided = messages - (pending if pending is not None else 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(messages > 0, np.round(in_sla / messages, 4), np.nan)
+        share = np.where(decided > 0, np.round(in_sla / decided, 4), np.nan)
     return {
         "messages": messages,
         "answered": answered,
@@ -67,12 +69,21 @@ def _summaries(groups: percentiles.Grouped) -> dict[str, np.ndarray]:
     }
 
 
-def _grouped(engine: Engine, filters: Filters, now: datetime, key: str) -> pd.DataFrame:
+def _pending(
+    engine: Engine, filters: Filters, now: datetime, region: Region, groups: percentiles.Grouped, by: Sequence[str]
+) -> np.ndarray:
+    """``queries.pending_by`` of each group (their outcome is not known yet)."""
+    counts = pending_by(engine, filters, now, region, tuple(by))
+    return np.array([counts.get(tuple(key), 0) for key in groups.keys], dtype=np.int64)
+
+
+def _grouped(engine: Engine, filters: Filters, now: datetime, region: Region, key: str) -> pd.DataFrame:
     """One row per value of ``key`` with messages over the whole period, in key order: messages, median, p90,
     within-SLA share, provisional."""
     groups = _estimated(engine, filters, now, "first", [key])
     order = sorted(range(len(groups.keys)), key=lambda i: groups.keys[i][0])
-    summary = {name: values[order] for name, values in _summaries(groups).items()}
+    pending = _pending(engine, filters, now, region, groups, [key])
+    summary = {name: values[order] for name, values in _summaries(groups, pending).items()}
     del summary["answered"], summary["answered_24h_share"]
     return pd.DataFrame(summary, index=pd.Index([groups.keys[i][0] for i in order], dtype=object, name="key"))
 
@@ -85,7 +96,7 @@ def _nullable(values: np.ndarray) -> np.ndarray:
 
 
 def trend(
-    engine: Engine, filters: Filters, now: datetime, split: str = "none", measure: str = "first"
+    engine: Engine, filters: Filters, now: datetime, region: Region, split: str = "none", measure: str = "first"
 ) -> pd.DataFrame:
     """One row per (period_start, key): messages, answered, median, p90, within-SLA share, answered within 24 h and
     ``provisional`` (the median or p90 can still move: messages still open are younger than what they rest on);
@@ -107,7 +118,7 @@ def trend(
     found = np.array([i for i in placed if i >= 0], dtype=np.int64)
     inside = np.array([i >= 0 for i in placed], dtype=bool)
     columns = {}
-    for name, values in _summaries(groups).items():
+    for name, values in _summaries(groups, _pending(engine, filters, now, region, groups, by)).items():
         empty = {"messages": 0, "answered": 0, "provisional": False}.get(name)
         column = np.full(len(at), empty, dtype=values.dtype if empty is not None else object)
         column[found] = values[inside]
@@ -121,9 +132,10 @@ def trend(
     )
 
 
-def totals(engine: Engine, filters: Filters, now: datetime, measure: str = "first") -> dict:
+def totals(engine: Engine, filters: Filters, now: datetime, region: Region, measure: str = "first") -> dict:
     """The period's messages, answered, median, p90, within-SLA share, answered within 24 h and ``provisional``."""
-    summary = _summaries(_estimated(engine, filters, now, measure))
+    groups = _estimated(engine, filters, now, measure)
+    summary = _summaries(groups, _pending(engine, filters, now, region, groups, ()))
     if not len(summary["messages"]):  # nothing in the period
         return {"messages": 0, "answered": 0, **dict.fromkeys(list(summary)[2:]), "provisional": False}
     return {name: (v.item() if isinstance(v := values[0], np.generic) else v) for name, values in summary.items()}
@@ -169,7 +181,7 @@ def table_by_agency(engine: Engine, filters: Filters, now: datetime, region: Reg
 
 
 def _table(engine: Engine, filters: Filters, now: datetime, region: Region, key: str) -> pd.DataFrame:
-    out = _grouped(engine, filters, now, key)
+    out = _grouped(engine, filters, now, region, key)
     if out.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS)
     overdue = overdue_by(engine, filters, now, region, key=key).reindex(out.index, fill_value=0)

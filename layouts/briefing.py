@@ -17,7 +17,7 @@ from geo.figure import RegionGeometry
 from layouts import ids
 from layouts.map_figure import METRICS
 from layouts.print_map import print_map
-from layouts.running import with_running_tail
+from layouts.running import running_flags, with_provisional_tail
 
 # pixels of the sheet of figures, side by side within its 1001 px of text (assets/briefing.css .sheet-figures)
 MAP_SIZE = (500, 600)
@@ -85,10 +85,14 @@ def _graph(figure: dict, name: str) -> dcc.Graph:
 def trend_figure(
     daily: pd.DataFrame, value: str, title: str, lang: str, size: tuple[int, int], running: bool = False
 ) -> dict:
-    """This period as a solid line, the previous one (step by step) dashed under it — where the data covers it;
-    ``running``: the last step holds today (dotted, hollow)."""
+    """This period as a solid line, the previous one (step by step) dashed under it — where the data covers it; the
+    steps that can still move dotted and hollow: a count's running day (``running``), a median's provisional steps."""
     x = [d.strftime("%Y-%m-%d") for d in daily["day"]]
     previous = daily[f"previous_{value}"]
+    if value == "messages":
+        moving, note = running_flags(len(x), running), "running_step"
+    else:
+        moving, note = daily["provisional"].tolist(), "provisional_step"
     return {
         "data": [
             *(
@@ -105,7 +109,7 @@ def trend_figure(
                     }
                 ]
             ),
-            *with_running_tail(
+            *with_provisional_tail(
                 {
                     "type": "scatter",
                     "mode": "lines+markers",
@@ -115,8 +119,10 @@ def trend_figure(
                     "line": {"color": "#1f5fa8", "width": 3},
                     "marker": {"size": 4},
                 },
-                running,
+                moving,
                 lang,
+                note,
+                legend=True,
             ),
         ],
         "layout": {

@@ -12,7 +12,7 @@ from dashboard import formatting as fmt
 from dashboard.catalog import SectorCatalog, source_name
 from dashboard.i18n import t
 from layouts import ids
-from layouts.running import with_running_tail
+from layouts.running import with_provisional_tail
 
 PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207", "#4d7c0f"]
 MAX_LINES = 6
@@ -146,10 +146,9 @@ def trend_figure(
     holidays: dict[date, str],
     sectors: SectorCatalog,
     lang: str = "ru",
-    running: bool = False,
 ) -> dict:
-    """Median (and p90 for the total) by day or week; the previous period dashed, shifted onto this one;
-    ``running``: the last step holds today (drawn dotted, hollow: its median counts the quick answers only)."""
+    """Median (and p90 for the total) by day or week; the previous period dashed, shifted onto this one; the steps
+    whose figures can still move (``provisional``: messages still wait) dotted and hollow, «предварительно»."""
     traces: list[dict] = []
     keys = current.groupby("key")["messages"].sum().sort_values(ascending=False).index[:MAX_LINES]
     for i, key in enumerate(keys):
@@ -165,7 +164,7 @@ def trend_figure(
             "marker": {"size": 4},
             "hovertemplate": HOURS_HOVER[lang],
         }
-        traces += with_running_tail(line, running, lang)
+        traces += with_provisional_tail(line, rows["provisional"].tolist(), lang, legend=i == 0)
     if split == "none" and len(current):
         p90 = {
             "type": "scatter",
@@ -176,7 +175,7 @@ def trend_figure(
             "line": {"color": "#c2410c", "width": 1.5},
             "hovertemplate": HOURS_HOVER[lang],
         }
-        traces += with_running_tail(p90, running, lang)
+        traces += with_provisional_tail(p90, current["provisional"].tolist(), lang)
         if len(previous) and len(current):
             shift = current["period_start"].min() - previous["period_start"].min()
             for column, name, colour in (("median_hours", "median", "#1f5fa8"), ("p90_hours", "p90_short", "#c2410c")):

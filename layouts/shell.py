@@ -174,20 +174,28 @@ def kpi_tiles(summary: dict, lang: str = "ru") -> list[html.Div]:
         tile("messages", fmt.number(cur["messages"], lang), change["messages"], "neither"),
         tile(
             "answered",
-            fmt.share(cur["answered_share"], lang),
-            change["answered_share"],
+            _or_not_yet(fmt.share(cur["answered_24h_share"], lang), cur["answered_24h_share"], lang),
+            change["answered_24h_share"],
             "up",
             note=f"{t('within_sla', lang)}: {fmt.share(cur['within_sla_share'], lang)}",
         ),
         tile(
             "median",
-            fmt.hours(cur["median_first_response_hours"], lang),
+            _or_not_yet(fmt.hours(cur["median_first_response_hours"], lang), cur["median_first_response_hours"], lang),
             change["median_first_response_hours"],
             "down",
-            note=f"{t('p90', lang)}: {fmt.hours(cur['p90_first_response_hours'], lang)}",
+            note=" · ".join(
+                [f"{t('p90', lang)}: {fmt.hours(cur['p90_first_response_hours'], lang)}"]
+                + ([t("provisional_legend", lang)] if cur.get("median_provisional") else [])
+            ),
         ),
         tile("overdue", fmt.number(summary["overdue_now"], lang), None, "down", note=of_period, versus=None),
     ]
+
+
+def _or_not_yet(shown: str, value: object, lang: str) -> str:
+    """A figure the data cannot tell yet (today's share answered within 24 h) reads «ещё рано», not «—»."""
+    return t("not_yet", lang) if value is None else shown
 
 
 def shell(

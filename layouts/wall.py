@@ -17,7 +17,7 @@ from dashboard.i18n import t
 from dashboard.region import Region
 from layouts import ids
 from layouts.map_figure import METRICS
-from layouts.running import with_running_tail
+from layouts.running import with_provisional_tail
 from layouts.tension_panel import level_badge
 
 WALL_PANELS = ("map", "points", "kpis", "trend", "alerts")
@@ -163,9 +163,9 @@ def wall_ticker(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru
     return [html.Strong(heading + ": "), html.Span(first["reason"] + more)]
 
 
-def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru", running: bool = False) -> dict:
-    """Messages per day (bars) and the median first response (line, right axis), for the wall's dark theme;
-    ``running``: the last day is today (its median dotted, hollow)."""
+def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru") -> dict:
+    """Messages per day (bars) and the median first response (line, right axis), for the wall's dark theme; the days
+    whose median can still move (``provisional``) dotted, hollow."""
     ink, grid = "#e6edf3", "rgba(230,237,243,0.15)"
     traces = [
         {
@@ -188,7 +188,7 @@ def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "
             "line": {"color": "#ffb74d", "width": 5},
             "marker": {"size": 10},
         }
-        traces += with_running_tail(median, running, lang)
+        traces += with_provisional_tail(median, response["provisional"].tolist(), lang, legend=True)
     font = {"color": ink, "size": 26}
     return {
         "data": traces,

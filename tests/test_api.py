@@ -119,8 +119,9 @@ def test_wall_trend_draws_a_day_without_answers_as_a_gap():
         {
             "period_start": pd.to_datetime(["2026-12-01", "2026-12-02"]),
             "median_hours": pd.Series([2.345, None], dtype=object),
+            "provisional": [False, True],
         }
     )
-    figure = wall_trend_figure(daily, response, running=True)
+    figure = wall_trend_figure(daily, response)
     medians = [trace for trace in figure["data"] if trace.get("yaxis") == "y2"]
     assert medians and medians[0]["y"][0] == 2.35 and all(v is None for t in medians for v in t["y"][1:])
