@@ -15,8 +15,10 @@ from selenium.webdriver.chrome.options import Options
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from dashboard import fanout
 from dashboard.region import Region, get_region
 from dashboard.store.db import init_db, make_engine
+from dashboard.store.watchdog import WATCHDOG
 
 PG_URL = os.environ.get("TSUR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("TSUR_REQUIRE_PG") == "1"
@@ -138,6 +140,22 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+_dash_server_stopped = False  # a test started a dash.testing app server, which its teardown stopped
+
+
+@pytest.fixture(autouse=True)
+def _threads_killed_by_dash_testing_start_afresh() -> None:
+    """dash.testing stops a test's app server by raising SystemExit in every thread started meanwhile — the read
+    pool's and the database watchdog's among them. A thread blocked on a queue dies only when it wakes: a pool's
+    thread took the next test's call and died with it, and that fan-out waited forever. So after such a test the
+    pool and the watchdog are forgotten and made anew on next use."""
+    global _dash_server_stopped
+    if _dash_server_stopped:
+        fanout._forget_pool()
+        WATCHDOG.forget_threads()
+        _dash_server_stopped = False
+
+
 @pytest.fixture
 def dash_duo(dash_duo):
     """dash.testing's browser fixture, its app server on a free port: with ``pytest -n 2`` both workers would
@@ -145,6 +163,8 @@ def dash_duo(dash_duo):
     start = dash_duo.start_server
 
     def start_server(app, **kwargs):
+        global _dash_server_stopped
+        _dash_server_stopped = True
         kwargs.setdefault("port", _free_port())
         return start(app, **kwargs)
 

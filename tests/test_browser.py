@@ -34,7 +34,8 @@ def test_kpi_tiles_show_the_period(dash_duo, dashboard):
     dash_duo.start_server(dashboard)
     dash_duo.driver.get(dash_duo.server_url + VIEW)
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "6", timeout=10)
-    assert kpi(dash_duo, "answered").replace("\u00a0", " ") == "50,0 %"
+    # «Ответ в течение суток»: 1 − S(24 h) by Kaplan–Meier, 0.7 (worked out by hand in test_queries)
+    assert kpi(dash_duo, "answered").replace("\u00a0", " ") == "70,0 %"
     assert kpi(dash_duo, "overdue") == "1"
     assert kpi(dash_duo, "median").endswith("ч")
     assert "11.11.2026 — 20.11.2026" in dash_duo.find_element("#period-label").text
@@ -78,8 +79,8 @@ def test_english_switch_keeps_the_view_and_formats_for_the_language(dash_duo, da
     link = dash_duo.wait_for_element("#lang-link")
     assert link.text == "English" and "lang=en" in link.get_attribute("href")
     link.click()  # reloads the page in English, same period
-    dash_duo.wait_for_text_to_equal("#kpi-answered .kpi-label", "Answered", timeout=15)
-    assert dash_duo.find_element("#kpi-answered .kpi-value").text.replace("\u00a0", " ") == "50.0 %"
+    dash_duo.wait_for_text_to_equal("#kpi-answered .kpi-label", "Answered within 24 h", timeout=15)
+    assert dash_duo.find_element("#kpi-answered .kpi-value").text.replace("\u00a0", " ") == "70.0 %"
     dash_duo.wait_for_contains_text("#period-label", "2026-11-11 — 2026-11-20, 10 days", timeout=10)
     assert "from=2026-11-11" in dash_duo.driver.current_url and "lang=en" in dash_duo.driver.current_url
     dash_duo.wait_for_contains_text("#map-side", "Cheboksary", timeout=10)
