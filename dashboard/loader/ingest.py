@@ -16,9 +16,10 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, up
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import late, rollups
-from dashboard.catalog import load_sectors, load_sla
+from dashboard.catalog import load_sectors, load_sla, resolve_source, resolve_status
 from dashboard.frames import rows_frame
 from dashboard.loader.ahead import prepared_ahead
+from dashboard.loader.dates import DateRules
 from dashboard.loader.errors import LoadError
 from dashboard.loader.mapping import REQUIRED_ANY, Mapping
 from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defaults, prepare_open311, read_chunks
@@ -136,7 +137,7 @@ class Ingestor:
             sla=load_sla(),
             timezone=self.region.timezone,
             now=now or datetime.now(UTC),
-            dayfirst=mapping.dayfirst,
+            dates=DateRules(mapping.dayfirst, dict(mapping.formats)),
             max_text_chars=get_settings().max_text_chars,
         )
         self._started = time.perf_counter()
@@ -356,14 +357,18 @@ def load_file(
     if path.stat().st_size == 0:
         raise LoadError(f"файл пуст: {path}")
     fmt = detect_format(path) if fmt == "auto" else fmt
-    mapping = Mapping.load(mapping_path)
-    if fmt == "open311":
-        mapping = mapping.merged(open311_defaults())
+    stated = Mapping.load(mapping_path)  # what the analyst wrote, checked against the file below
+    mapping = stated.merged(open311_defaults()) if fmt == "open311" else stated
     chunks = read_chunks(path, fmt, get_settings().batch_size)
     first = next(chunks, None)
     if first is None:
         raise LoadError(f"в файле нет строк с данными: {path}")
     columns = [c for c in first.frame.columns if c != ROW]
+    if fmt == "open311":
+        columns = [c for c in prepare_open311(first.frame.copy()).columns if c != ROW]
+    region = region or get_region()
+    if len(first.frame):  # a file of only a header: the mapping has nothing to read (answered below)
+        stated.check(columns, _resolvers(region))
     recognised = mapping.recognised(columns)
     if len(first.frame) and not set(REQUIRED_ANY) <= set(recognised):
         raise LoadError(
@@ -391,6 +396,16 @@ def load_file(
         ingestor.abandon(str(exc) if isinstance(exc, LoadError) else repr(exc))
         raise
     return ingestor.finish()
+
+
+def _resolvers(region: Region) -> dict[str, Callable[[str], str | None]]:
+    """A contract field's value → its code (None when unknown), for the fields a mapping may translate."""
+    return {
+        "source": resolve_source,
+        "status": resolve_status,
+        "sector": load_sectors().resolve,
+        "municipality": region.matcher().resolve,
+    }
 
 
 def _first_line(exc: BaseException) -> str:

@@ -7,7 +7,7 @@ with the first rule it broke; the counts always add up to the chunk's length.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from dashboard.catalog import SectorCatalog, SlaTable, resolve_source, resolve_status
+from dashboard.loader.dates import DateRules
 from dashboard.loader.errors import REASONS
+from dashboard.loader.mapping import DATE_FIELDS
 from dashboard.region import MunicipalityMatcher
 from geo.locate import PointLocator
 
 FUTURE_TOLERANCE = timedelta(days=1)
-_TZ_SUFFIX = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
-_DAYFIRST_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 TRUNCATED = " … [обрезано]"  # ends a text cut to the longest a load keeps
 
 
@@ -33,7 +33,7 @@ class Context:
     sla: SlaTable
     timezone: ZoneInfo
     now: datetime
-    dayfirst: bool = True
+    dates: DateRules = field(default_factory=DateRules)  # the load's date conventions, decided once per field
     max_text_chars: int = 10_000  # a longer text is cut to this and marked TRUNCATED
 
 
@@ -42,38 +42,6 @@ class Checked:
     good: pd.DataFrame
     rejected: pd.DataFrame  # columns: row, reason_code, reason, raw
     truncated: int = 0  # good rows whose text was cut to the longest kept
-
-
-_EARLIEST, _LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")  # plausible message times
-
-
-def parse_datetimes(values: pd.Series, tz: ZoneInfo, dayfirst: bool = True) -> pd.Series:
-    """UTC timestamps; naive values are in the region's time zone; NaT where unparseable or empty."""
-    text = values.fillna("").astype(str).str.strip()
-    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    present = text != ""
-    if not present.any():
-        return result
-    aware = present & text.str.contains(_TZ_SUFFIX, regex=True)
-    if aware.any():
-        stamps = pd.to_datetime(text[aware], errors="coerce", utc=True, format="ISO8601")
-        result[aware] = stamps.where((stamps >= _EARLIEST.tz_localize("UTC")) & (stamps <= _LATEST.tz_localize("UTC")))
-    naive = present & ~aware
-    if naive.any():
-        parsed = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
-        missing = parsed.isna()
-        for fmt in _DAYFIRST_FORMATS if dayfirst else ():
-            if not missing.any():
-                break
-            parsed[missing] = pd.to_datetime(text[naive][missing], errors="coerce", format=fmt)
-            missing = parsed.isna()
-        if missing.any():
-            parsed[missing] = pd.to_datetime(text[naive][missing], errors="coerce", format="mixed", dayfirst=dayfirst)
-        # a «date» far outside any export (year 1 from a stray number) is unparseable, not a crash in tz_localize
-        parsed = parsed.where((parsed >= _EARLIEST) & (parsed <= _LATEST))
-        localized = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
-        result[naive] = localized
-    return result
 
 
 def _lookup(values: pd.Series, resolve) -> pd.Series:
@@ -115,18 +83,17 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     source = _lookup(mapped["source"], resolve_source)
     flag(source.isna().to_numpy(), "unknown_source", mapped["source"].to_numpy())
 
-    created = parse_datetimes(mapped["created_at"], ctx.timezone, ctx.dayfirst)
+    dates = ctx.dates.parse({name: mapped[name] for name in DATE_FIELDS}, ctx.timezone)
+    created, first, resolved = (dates[name] for name in DATE_FIELDS)
     flag(created.isna().to_numpy(), "bad_created_at", mapped["created_at"].to_numpy())
     now = pd.Timestamp(ctx.now).tz_convert("UTC") if pd.Timestamp(ctx.now).tzinfo else pd.Timestamp(ctx.now, tz="UTC")
     flag((created > now + FUTURE_TOLERANCE).to_numpy(), "future_date", mapped["created_at"].to_numpy())
 
-    first = parse_datetimes(mapped["first_response_at"], ctx.timezone, ctx.dayfirst)
     flag(
         (first.isna() & mapped["first_response_at"].ne("")).to_numpy(),
         "bad_first_response_at",
         mapped["first_response_at"].to_numpy(),
     )
-    resolved = parse_datetimes(mapped["resolved_at"], ctx.timezone, ctx.dayfirst)
     flag(
         (resolved.isna() & mapped["resolved_at"].ne("")).to_numpy(), "bad_resolved_at", mapped["resolved_at"].to_numpy()
     )

@@ -1,0 +1,97 @@
+"""Each date field of a load is read in one convention, never two (dashboard/loader/dates.py).
+
+Reproduces a real export read silently wrong: without ``dayfirst = false`` its ``12/31/2017`` was read month first
+(it cannot be otherwise) and its ``01/02/2018`` as 1 February in the same column."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from dashboard.loader.errors import LoadError
+from dashboard.loader.ingest import load_file
+from dashboard.store.schema import messages, rejected_rows
+from tests.conftest import NOW
+from tests.test_loader import count, write
+
+HEADER = "external_id,source,created_at,first_response_at,status,sector,municipality\n"
+US = "%m/%d/%Y %I:%M:%S %p"
+
+
+def rows(*dates: tuple[str, str]) -> str:
+    return HEADER + "".join(
+        f"d{i},vk,{created},{answered},answered,zhkh,Канаш\n" for i, (created, answered) in enumerate(dates)
+    )
+
+
+def created(engine) -> dict[str, datetime]:
+    with engine.connect() as conn:
+        found = conn.execute(select(messages.c.external_id, messages.c.created_at)).all()
+    return {key: (at if at.tzinfo else at.replace(tzinfo=UTC)) for key, at in found}
+
+
+def load(engine, tmp_path, body: str, mapping: str | None = None):
+    path = write(tmp_path, "export.csv", body)
+    stated = write(tmp_path, "m.toml", mapping) if mapping is not None else None
+    return load_file(path, engine, mapping_path=stated, now=NOW)
+
+
+def test_a_column_that_tells_its_order_is_read_in_it_throughout(engine, tmp_path):
+    """31 is no month: the column is month first, and 01/02/2026 is 2 January, not 1 February."""
+    body = rows(("10/31/2026 09:00", "10/31/2026 11:00"), ("01/02/2026 09:00", "01/02/2026 10:00"))
+    assert load(engine, tmp_path, body).new == 2
+    at = created(engine)
+    assert (at["d1"].month, at["d1"].day) == (1, 2)  # 2 January, 06:00 UTC (09:00 in Cheboksary, UTC+3)
+
+
+def test_a_column_that_cannot_tell_is_refused_with_examples(engine, tmp_path):
+    body = rows(("01/02/2026 09:00", ""), ("03/04/2026 10:00", ""))
+    with pytest.raises(LoadError) as refused:
+        load(engine, tmp_path, body)
+    message = str(refused.value)
+    assert "поле created_at" in message and "«01/02/2026 09:00»" in message and "dayfirst" in message
+    assert count(engine, messages) == 0
+
+
+def test_a_column_in_both_orders_is_refused(engine, tmp_path):
+    body = rows(("12/31/2025 09:00", ""), ("31/12/2025 10:00", ""))
+    with pytest.raises(LoadError, match="в двух порядках сразу") as refused:
+        load(engine, tmp_path, body)
+    assert "«12/31/2025 09:00»" in str(refused.value) and "«31/12/2025 10:00»" in str(refused.value)
+    assert count(engine, messages) == 0
+
+
+def test_the_stated_order_reads_the_column_and_rejects_the_other_order_with_its_row(engine, tmp_path):
+    body = rows(("01/02/2026 09:00", ""), ("12/31/2025 10:00", ""))
+    summary = load(engine, tmp_path, body, "[options]\ndayfirst = true\n")
+    assert (summary.new, summary.rejected) == (1, 1)
+    assert (created(engine)["d0"].month, created(engine)["d0"].day) == (2, 1)  # 1 February, as stated
+    with engine.connect() as conn:
+        assert conn.execute(select(rejected_rows.c.reason_code)).scalar() == "bad_created_at"
+
+
+def test_a_stated_format_reads_twelve_hour_times(engine, tmp_path):
+    body = rows(("01/02/2026 09:15:00 PM", "01/03/2026 08:00:00 AM"))
+    mapping = f'[formats]\ncreated_at = "{US}"\nfirst_response_at = "{US}"\n'
+    assert load(engine, tmp_path, body, mapping).new == 1
+    assert created(engine)["d0"] == datetime(2026, 1, 2, 18, 15, tzinfo=UTC)  # 21:15 in Cheboksary
+
+
+def test_the_other_date_fields_tell_an_undecided_one(engine, tmp_path):
+    """created_at cannot tell, the answers' column can: an export writes its dates one way."""
+    body = rows(("01/02/2026 09:00", "01/13/2026 10:00"))
+    assert load(engine, tmp_path, body).new == 1
+    assert (created(engine)["d0"].month, created(engine)["d0"].day) == (1, 2)
+
+
+def test_dotted_and_iso_dates_need_no_mapping(engine, tmp_path):
+    body = rows(("03.04.2026 09:00", "03.04.2026 10:00"), ("2026-04-05 09:00", ""))
+    assert load(engine, tmp_path, body).new == 2
+    assert (created(engine)["d0"].month, created(engine)["d0"].day) == (4, 3)  # 3 April
+
+
+def test_a_format_for_a_field_that_is_no_date_is_refused(engine, tmp_path):
+    with pytest.raises(LoadError, match=r"\[formats\]: не поля даты sector"):
+        load(engine, tmp_path, rows(("2026-04-05 09:00", "")), '[formats]\nsector = "%d"\n')
