@@ -13,8 +13,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Tr
 from rich.table import Table
 from sqlalchemy import func, select
 
+from dashboard.catalog import SOURCES, STATUSES, load_sectors
 from dashboard.loader.errors import REASONS, LoadError
 from dashboard.loader.ingest import LoadSummary, load_file, load_frame
+from dashboard.loader.mapping import MAPPED_BY_VALUES, values_line
 from dashboard.loader.readers import FORMATS
 from dashboard.region import get_region
 from dashboard.settings import get_settings
@@ -54,14 +56,35 @@ def _print_summary(s: LoadSummary) -> None:
     table.add_row("время, с", f"{s.seconds:.1f}")
     console.print(table)
     if s.reasons:
-        reasons = Table(title="Причины отклонения (частые)")
+        reasons = Table(title="Причины отклонения (каждое нарушенное правило строки)")
         reasons.add_column("код")
         reasons.add_column("строк", justify="right")
         reasons.add_column("что не так")
-        for code, count in s.reasons.most_common(5):
-            reasons.add_row(code, str(count), REASONS.get(code, code).split(":")[0])
+        reasons.add_column("частые значения")
+        cures = []
+        for code, count in s.reasons.most_common():
+            frequent = s.frequent_values(code)
+            shown = ", ".join(f"«{value}» ×{times}" for value, times in frequent)
+            reasons.add_row(code, str(count), REASONS.get(code, code).split(":")[0], shown)
+            cures += [line for value, _ in frequent if (line := values_line(code, value, _codes(code)))]
         console.print(reasons)
+        if cures:
+            console.print("Строки сопоставления, которые примут частые значения (выберите код):")
+            for line in cures:
+                console.print(f"  {line}", markup=False, soft_wrap=True)  # one line, to copy
         console.print("Отклонённые строки с причинами: таблица rejected_rows (tsur stats --json).")
+
+
+def _codes(code: str) -> list[str]:
+    """The codes a value rejected with ``code`` can be mapped to (none listed for municipalities: too many)."""
+    field = MAPPED_BY_VALUES.get(code)
+    if field == "source":
+        return list(SOURCES)
+    if field == "status":
+        return list(STATUSES)
+    if field == "sector":
+        return list(load_sectors().codes)
+    return []
 
 
 @app.command("init-db")

@@ -105,3 +105,38 @@ def test_user_add_refuses_unsafe_names_and_weak_passwords(env):
     assert runner.invoke(app, ["user", "add", "glava", "--role", "head", "-p", "correct horse 1"]).exit_code == 0
     repeated = runner.invoke(app, ["user", "password", "glava", "-p", "glava-glava-glava"])
     assert repeated.exit_code == 2 and "имя" in repeated.output
+
+
+def test_every_broken_rule_of_a_row_is_reported_at_once_with_the_lines_that_cure_it(env):
+    """A real export's analyst fixed the mapping in rounds: unknown channel «Мобильное приложение» (2 131 rows), then
+    unknown sector, then unknown status «Отменено». One load now names them all, with their frequent values."""
+    path = env / "export.csv"
+    broken = [f"r{i},Мобильное приложение,2026-11-01 10:00,,,Отменено,Котельная,,Канаш,,," for i in range(3)]
+    path.write_text(HEADER + "\n".join([*GOOD, *broken]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["load", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)[0]
+    assert (summary["new"], summary["rejected"]) == (3, 3)
+    by_code = {reason["code"]: reason for reason in summary["reasons"]}
+    assert {code: reason["rows"] for code, reason in by_code.items()} == {
+        "unknown_source": 3,
+        "unknown_status": 3,
+        "unknown_sector": 3,
+    }
+    assert by_code["unknown_status"]["frequent_values"] == [["Отменено", 3]]
+    with get_engine().connect() as conn:
+        from sqlalchemy import select
+
+        from dashboard.store.schema import rejected_rows
+
+        stored = conn.execute(select(rejected_rows.c.reason_code, rejected_rows.c.reason)).all()
+    assert {code for code, _ in stored} == {"unknown_source"}  # the first broken rule keys the row
+    assert all("«Отменено»" in reason and "«Котельная»" in reason for _, reason in stored)  # its text has them all
+
+    get_engine.cache_clear()
+    path.write_text(HEADER + "\n".join(broken).replace("r", "s") + "\n", encoding="utf-8")
+    second = runner.invoke(app, ["load", str(path)])
+    assert second.exit_code == 0, second.output
+    shown = second.output
+    assert "«Мобильное приложение» ×3" in shown and "«Отменено» ×3" in shown
+    assert '[values.source] "Мобильное приложение" = "<' in shown and '[values.status] "Отменено" = "<' in shown

@@ -70,8 +70,13 @@ class LoadSummary:
     unchanged: int = 0
     rejected: int = 0
     truncated: int = 0  # loaded rows whose text was cut to TSUR_MAX_TEXT_CHARS
-    reasons: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)  # every broken rule of the rejected rows, by code
+    values: dict[str, Counter] = field(default_factory=dict)  # a rule's offending values, by code
     seconds: float = 0.0
+
+    def frequent_values(self, code: str, most: int = 3) -> list[tuple[str, int]]:
+        """The values that broke rule ``code`` most often."""
+        return self.values.get(code, Counter()).most_common(most)
 
     @property
     def loaded(self) -> int:
@@ -89,6 +94,10 @@ class LoadSummary:
             "rejected": self.rejected,
             "truncated": self.truncated,
             "top_reasons": self.reasons.most_common(5),
+            "reasons": [
+                {"code": code, "rows": rows, "frequent_values": self.frequent_values(code)}
+                for code, rows in self.reasons.most_common()
+            ],
             "seconds": round(self.seconds, 3),
         }
 
@@ -229,7 +238,13 @@ class Ingestor:
             s.updated += written.updated
             s.unchanged += written.unchanged
         if len(rejected):
-            s.reasons.update(rejected["reason_code"].tolist())
+            for code, every in zip(
+                rejected["reason_code"], rejected.get("broken", [None] * len(rejected)), strict=True
+            ):
+                for broken, value in every if isinstance(every, list) else [(code, "")]:
+                    s.reasons[broken] += 1
+                    if value:
+                        s.values.setdefault(broken, Counter())[value] += 1
         if written is not None and time.monotonic() >= self._next_checkpoint:
             self._checkpoint()
 

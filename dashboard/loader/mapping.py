@@ -226,3 +226,22 @@ def _unknown_keys(raw: dict) -> list[str]:
     if unknown:
         problems.append(f"[options]: неизвестные параметры {', '.join(unknown)} (есть: {', '.join(OPTIONS)})")
     return problems
+
+
+MAPPED_BY_VALUES = {  # a rejection a [values.…] line of the mapping cures, and the field it maps
+    "unknown_source": "source",
+    "unknown_status": "status",
+    "unknown_sector": "sector",
+    "unknown_municipality": "municipality",
+}
+
+
+def values_line(code: str, value: str, codes: list[str]) -> str | None:
+    """The mapping line that would accept ``value`` rejected with ``code`` (the target code left to choose among
+    ``codes``), or None when no mapping line cures that rejection."""
+    name = MAPPED_BY_VALUES.get(code)
+    if name is None:
+        return None
+    target = "|".join(codes) if codes else "ОКТМО или название"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'[values.{name}] "{escaped}" = "<{target}>"'

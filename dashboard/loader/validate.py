@@ -40,7 +40,7 @@ class Context:
 @dataclass
 class Checked:
     good: pd.DataFrame
-    rejected: pd.DataFrame  # columns: row, reason_code, reason, raw
+    rejected: pd.DataFrame  # columns: row, reason_code (the first broken rule), reason, broken (every one), raw
     truncated: int = 0  # good rows whose text was cut to the longest kept
 
 
@@ -68,14 +68,15 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     # cut first: the sector's keywords are looked for in the text, and every later reader masks it
     texts, cut = truncate_texts(mapped["text"], ctx.max_text_chars)
     mapped = mapped.assign(text=texts)
-    reason = np.full(n, None, dtype=object)
-    detail = np.full(n, "", dtype=object)
+    reason = np.full(n, None, dtype=object)  # a row's first broken rule: its code in rejected_rows
+    broken: list[tuple[str, np.ndarray, np.ndarray]] = []  # every broken rule: code, rows, offending values
 
     def flag(mask: pd.Series | np.ndarray, code: str, values: pd.Series | np.ndarray | str = "") -> None:
-        mask = np.asarray(mask, dtype=bool) & pd.isna(reason)
+        mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            reason[mask] = code
-            detail[mask] = values[mask] if not isinstance(values, str) else values
+            reason[mask & pd.isna(reason)] = code
+            values = np.full(n, values, dtype=object) if isinstance(values, str) else np.asarray(values, dtype=object)
+            broken.append((code, mask, values))
 
     ext = mapped["external_id"].astype(str).str.strip()
     flag(ext.eq("").to_numpy(), "missing_external_id")
@@ -129,21 +130,20 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
         "point_outside_region",
         (lat.round(5).astype(str) + ", " + lon.round(5).astype(str)).to_numpy(),
     )
-    flag(oktmo.isna().to_numpy(), "unknown_municipality", mapped["municipality"].to_numpy())
+    flag((oktmo.isna() & ~outside).to_numpy(), "unknown_municipality", mapped["municipality"].to_numpy())
 
     key = source.fillna("") + "\x1f" + ext
-    dup = key.duplicated(keep="last") & pd.isna(reason)
+    dup = key.duplicated(keep="last") & pd.isna(reason)  # a row broken otherwise is no copy of a good one
     flag(dup.to_numpy(), "duplicate_in_file")
 
     ok = pd.isna(reason)
+    every = _every_broken_rule(broken, ~ok)
     rejected = pd.DataFrame(
         {
             "row": rows.to_numpy()[~ok],
             "reason_code": reason[~ok],
-            "reason": [
-                REASONS[c].format(value=str(v)[:200], detail=str(v)[:200])
-                for c, v in zip(reason[~ok], detail[~ok], strict=True)
-            ],
+            "reason": ["; ".join(REASONS[c].format(value=v, detail=v) for c, v in row) for row in every],
+            "broken": every,
             "raw": [
                 json.dumps(r, ensure_ascii=False)
                 for r in raw.loc[~ok].drop(columns="__row__", errors="ignore").to_dict("records")
@@ -164,6 +164,21 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
         ctx,
     )
     return Checked(good=good, rejected=rejected, truncated=int((cut & ok).sum()))
+
+
+def _every_broken_rule(
+    broken: list[tuple[str, np.ndarray, np.ndarray]], rejected: np.ndarray
+) -> list[list[tuple[str, str]]]:
+    """For each rejected row, every rule it broke with its offending value, in the rules' order: an analyst fixes
+    the mapping once, not in rounds (unknown channel, then unknown sector, then unknown status)."""
+    where = np.flatnonzero(rejected)
+    position = np.full(len(rejected), -1)
+    position[where] = np.arange(len(where))
+    every: list[list[tuple[str, str]]] = [[] for _ in where]
+    for code, mask, values in broken:
+        for i in np.flatnonzero(mask):
+            every[position[i]].append((code, str(values[i])[:200]))
+    return every
 
 
 def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, lat, lon, ctx: Context) -> pd.DataFrame:
