@@ -14,7 +14,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from dashboard.catalog import SOURCES, STATUSES, load_sectors
-from dashboard.loader.errors import REASONS, LoadError
+from dashboard.loader.errors import NOTES, REASONS, LoadError
 from dashboard.loader.ingest import LoadSummary, load_file, load_frame
 from dashboard.loader.mapping import MAPPED_BY_VALUES, values_line
 from dashboard.loader.readers import FORMATS
@@ -73,6 +73,16 @@ def _print_summary(s: LoadSummary) -> None:
             for line in cures:
                 console.print(f"  {line}", markup=False, soft_wrap=True)  # one line, to copy
         console.print("Отклонённые строки с причинами: таблица rejected_rows (tsur stats --json).")
+    if s.notes:
+        notes = Table(title="Замечания: строки загружены, но противоречат себе")
+        notes.add_column("код")
+        notes.add_column("строк", justify="right")
+        notes.add_column("что и как решено")
+        notes.add_column("примеры")
+        for code, count in s.notes.most_common():
+            examples = "; ".join(value for value, _ in s.note_values.get(code, {}).most_common(3))
+            notes.add_row(code, str(count), NOTES.get(code, code), examples)
+        console.print(notes)
 
 
 def _codes(code: str) -> list[str]:

@@ -43,6 +43,7 @@ class MunicipalityMatcher:
     def __init__(self, municipalities: pd.DataFrame) -> None:
         self._codes: dict[str, str] = {}
         self._names: dict[str, str] = {}
+        self._shown: dict[str, str] = {str(oktmo): str(row["name"]) for oktmo, row in municipalities.iterrows()}
         for oktmo, row in municipalities.iterrows():
             self._codes[str(oktmo)] = str(oktmo)
             legacy = str(row.get("legacy_oktmo") or "")
@@ -51,6 +52,10 @@ class MunicipalityMatcher:
             for name in (row["name"], row.get("osm_name"), row.get("name_en")):
                 if name:
                     self._names[place_key(str(name))] = str(oktmo)
+
+    def name(self, oktmo: str) -> str:
+        """The municipality's name, for messages about a row."""
+        return self._shown.get(oktmo, oktmo)
 
     def resolve(self, value: str) -> str | None:
         text = str(value).strip()

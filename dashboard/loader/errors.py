@@ -20,6 +20,15 @@ REASONS: dict[str, str] = {
     "duplicate_in_file": "повтор в файле: та же пара (source, external_id) встречается ниже",
 }
 
+# Contradictions in rows that load: counted and shown with examples in the load's summary; the rule that decided is
+# in the text (docs: README «Загрузка своей выгрузки»).
+NOTES: dict[str, str] = {
+    "name_disagrees_with_point": "название муниципалитета расходится с точкой — засчитано по названию",
+    "placed_by_point": "название муниципалитета не узнано — место взято по точке",
+    "resolved_without_time": "статус «решено» без даты решения — время решения неизвестно",
+    "answer_after_resolution": "первый ответ позже решения — принят как записан",
+}
+
 
 class LoadError(Exception):
     """The file cannot be read at all (missing, empty, wrong format, no recognisable columns)."""

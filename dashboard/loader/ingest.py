@@ -72,6 +72,8 @@ class LoadSummary:
     truncated: int = 0  # loaded rows whose text was cut to TSUR_MAX_TEXT_CHARS
     reasons: Counter = field(default_factory=Counter)  # every broken rule of the rejected rows, by code
     values: dict[str, Counter] = field(default_factory=dict)  # a rule's offending values, by code
+    notes: Counter = field(default_factory=Counter)  # contradictions in rows that loaded (errors.NOTES), by code
+    note_values: dict[str, Counter] = field(default_factory=dict)  # what was seen, by code
     seconds: float = 0.0
 
     def frequent_values(self, code: str, most: int = 3) -> list[tuple[str, int]]:
@@ -97,6 +99,10 @@ class LoadSummary:
             "reasons": [
                 {"code": code, "rows": rows, "frequent_values": self.frequent_values(code)}
                 for code, rows in self.reasons.most_common()
+            ],
+            "notes": [
+                {"code": code, "rows": rows, "examples": self.note_values.get(code, Counter()).most_common(3)}
+                for code, rows in self.notes.most_common()
             ],
             "seconds": round(self.seconds, 3),
         }
@@ -196,16 +202,16 @@ class Ingestor:
                     ]
                 )
             )
-        good, truncated = pd.DataFrame(), 0
+        good, truncated, notes = pd.DataFrame(), 0, {}
         if len(raw):
             if self.summary.format == "open311":
                 raw = prepare_open311(raw)
             mapped = self.mapping.apply(raw.drop(columns=[ROW]))
             checked = check(mapped, raw[ROW], raw, self.context)
-            good, truncated = checked.good, checked.truncated
+            good, truncated, notes = checked.good, checked.truncated, checked.notes
             rejected_parts.append(checked.rejected)
         rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame()
-        return Checked(good, rejected, truncated)
+        return Checked(good, rejected, truncated, notes)
 
     def write(self, checked: Checked) -> None:
         """Upsert the good rows and record the rejected ones, in one transaction."""
@@ -231,6 +237,10 @@ class Ingestor:
         s.rows_total += len(good) + len(rejected)
         s.rejected += len(rejected)
         s.truncated += checked.truncated
+        for code, seen in checked.notes.items():
+            if len(seen):
+                s.notes[code] += len(seen)
+                s.note_values.setdefault(code, Counter()).update(seen.astype(str).str.slice(0, 200).tolist())
         if written is not None:
             self.inserted.add(written.inserted, written.updated_days)  # committed: the rollups may be built from it
             s.new += len(written.inserted)

@@ -42,6 +42,7 @@ class Checked:
     good: pd.DataFrame
     rejected: pd.DataFrame  # columns: row, reason_code (the first broken rule), reason, broken (every one), raw
     truncated: int = 0  # good rows whose text was cut to the longest kept
+    notes: dict[str, pd.Series] = field(default_factory=dict)  # contradictions of good rows: NOTES code → values
 
 
 def _lookup(values: pd.Series, resolve) -> pd.Series:
@@ -120,9 +121,9 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     bad_coords = given_coords & (lat.isna() | lon.isna() | ~lat.between(-90, 90) | ~lon.between(-180, 180))
     flag(bad_coords.to_numpy(), "bad_coordinates", (mapped["lat"] + ", " + mapped["lon"]).to_numpy())
 
-    oktmo = _lookup(mapped["municipality"], ctx.matcher.resolve)
+    by_name = _lookup(mapped["municipality"], ctx.matcher.resolve)
     from_point = pd.Series(ctx.locator.locate(lon.to_numpy(), lat.to_numpy()), index=mapped.index)
-    oktmo = oktmo.where(oktmo.notna(), from_point)
+    oktmo = by_name.where(by_name.notna(), from_point)  # the name decides; the point where there is none
     no_name = mapped["municipality"].eq("")
     outside = oktmo.isna() & no_name & lat.notna() & lon.notna()
     flag(
@@ -163,7 +164,32 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
         lon[ok],
         ctx,
     )
-    return Checked(good=good, rejected=rejected, truncated=int((cut & ok).sum()))
+    notes = _contradictions(mapped, by_name, from_point, status, first, resolved, ctx)
+    notes = {code: values[ok[mask]] for code, (mask, values) in notes.items()}  # of the rows that load
+    return Checked(good=good, rejected=rejected, truncated=int((cut & ok).sum()), notes=notes)
+
+
+def _contradictions(mapped, by_name, from_point, status, first, resolved, ctx: Context) -> dict:
+    """Rows that load but contradict themselves (NOTES): code → (rows, what was seen). Only loaded rows are kept by
+    the caller."""
+    found = {}
+    named = mapped["municipality"].ne("")
+    apart = by_name.notna() & from_point.notna() & by_name.ne(from_point)
+    if apart.any():
+        point = from_point[apart].map(ctx.matcher.name)
+        found["name_disagrees_with_point"] = (apart, "«" + mapped["municipality"][apart] + "», точка: " + point)
+    by_point = named & by_name.isna() & from_point.notna()
+    if by_point.any():
+        point = from_point[by_point].map(ctx.matcher.name)
+        found["placed_by_point"] = (by_point, "«" + mapped["municipality"][by_point] + "» → " + point)
+    no_time = status.eq("resolved") & resolved.isna()
+    if no_time.any():
+        found["resolved_without_time"] = (no_time, mapped["status"][no_time])
+    late = first > resolved
+    if late.any():
+        seen = mapped["first_response_at"][late] + " > " + mapped["resolved_at"][late]
+        found["answer_after_resolution"] = (late, seen)
+    return {code: (mask.to_numpy(dtype=bool), values) for code, (mask, values) in found.items()}
 
 
 def _every_broken_rule(
