@@ -14,9 +14,10 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from dashboard.catalog import SOURCES, STATUSES, load_sectors
-from dashboard.loader.errors import NOTES, REASONS, LoadError
+from dashboard.loader.dry_run import check_file
+from dashboard.loader.errors import MAX_VALUE_SHOWN, NOTES, REASONS, LoadError
 from dashboard.loader.ingest import LoadSummary, load_file, load_frame
-from dashboard.loader.mapping import MAPPED_BY_VALUES, values_line
+from dashboard.loader.mapping import values_lines
 from dashboard.loader.readers import FORMATS
 from dashboard.region import get_region
 from dashboard.settings import get_settings
@@ -41,6 +42,40 @@ def _engine():
     return engine
 
 
+def _print_reasons(s: LoadSummary, stored: bool = True) -> None:
+    """Every broken rule with its frequent values and the mapping lines that cure them; the notes."""
+    if s.reasons:
+        reasons = Table(title="Причины отклонения (каждое нарушенное правило строки)")
+        reasons.add_column("код")
+        reasons.add_column("строк", justify="right")
+        reasons.add_column("что не так")
+        reasons.add_column("частые значения")
+        found = {}
+        for code, count in s.reasons.most_common():
+            frequent = s.frequent_values(code)
+            shown = ", ".join(f"«{value}» ×{times}" for value, times in frequent)
+            reasons.add_row(code, str(count), REASONS.get(code, code).split(":")[0], shown)
+            found[code] = [value for value, _ in frequent if len(value) < MAX_VALUE_SHOWN]  # whole values only
+        console.print(reasons)
+        cures = values_lines(found, {"source": list(SOURCES), "status": list(STATUSES), "sector": load_sectors().codes})
+        if cures:
+            console.print("В сопоставление, чтобы принять частые значения (выберите код):")
+            for line in cures:
+                console.print(line, markup=False, soft_wrap=True)  # whole lines, to copy
+        if stored:
+            console.print("Отклонённые строки с причинами: таблица rejected_rows (tsur stats --json).")
+    if s.notes:
+        notes = Table(title="Замечания: строки загружены, но противоречат себе")
+        notes.add_column("код")
+        notes.add_column("строк", justify="right")
+        notes.add_column("что и как решено")
+        notes.add_column("примеры")
+        for code, count in s.notes.most_common():
+            examples = "; ".join(value for value, _ in s.note_values.get(code, {}).most_common(3))
+            notes.add_row(code, str(count), NOTES.get(code, code), examples)
+        console.print(notes)
+
+
 def _print_summary(s: LoadSummary) -> None:
     table = Table(title=f"Загрузка: {s.file}", show_header=False)
     table.add_row("формат", s.format)
@@ -55,46 +90,44 @@ def _print_summary(s: LoadSummary) -> None:
         )
     table.add_row("время, с", f"{s.seconds:.1f}")
     console.print(table)
-    if s.reasons:
-        reasons = Table(title="Причины отклонения (каждое нарушенное правило строки)")
-        reasons.add_column("код")
-        reasons.add_column("строк", justify="right")
-        reasons.add_column("что не так")
-        reasons.add_column("частые значения")
-        cures = []
-        for code, count in s.reasons.most_common():
-            frequent = s.frequent_values(code)
-            shown = ", ".join(f"«{value}» ×{times}" for value, times in frequent)
-            reasons.add_row(code, str(count), REASONS.get(code, code).split(":")[0], shown)
-            cures += [line for value, _ in frequent if (line := values_line(code, value, _codes(code)))]
-        console.print(reasons)
-        if cures:
-            console.print("Строки сопоставления, которые примут частые значения (выберите код):")
-            for line in cures:
-                console.print(f"  {line}", markup=False, soft_wrap=True)  # one line, to copy
-        console.print("Отклонённые строки с причинами: таблица rejected_rows (tsur stats --json).")
-    if s.notes:
-        notes = Table(title="Замечания: строки загружены, но противоречат себе")
-        notes.add_column("код")
-        notes.add_column("строк", justify="right")
-        notes.add_column("что и как решено")
-        notes.add_column("примеры")
-        for code, count in s.notes.most_common():
-            examples = "; ".join(value for value, _ in s.note_values.get(code, {}).most_common(3))
-            notes.add_row(code, str(count), NOTES.get(code, code), examples)
-        console.print(notes)
+    _print_reasons(s)
 
 
-def _codes(code: str) -> list[str]:
-    """The codes a value rejected with ``code`` can be mapped to (none listed for municipalities: too many)."""
-    field = MAPPED_BY_VALUES.get(code)
-    if field == "source":
-        return list(SOURCES)
-    if field == "status":
-        return list(STATUSES)
-    if field == "sector":
-        return list(load_sectors().codes)
-    return []
+@app.command("check")
+def check_command(
+    path: Annotated[Path, typer.Argument(help="Файл выгрузки: CSV, XLSX, JSON, JSONL, Open311 requests.json")],
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Файл сопоставления (TOML или YAML)")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"auto или один из: {', '.join(FORMATS)}")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Итог в JSON")] = False,
+) -> None:
+    """Проверить выгрузку, ничего не записывая: формат, столбцы, что загрузится и что будет отклонено и почему."""
+    try:
+        dry = check_file(path, fmt, mapping)
+    except LoadError as exc:
+        if as_json:
+            typer.echo(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False))
+        else:
+            console.print(f"[red]{exc}[/red]", markup=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(dry.as_dict(), ensure_ascii=False, indent=2, default=str))
+        return
+    s = dry.summary
+    table = Table(title=f"Проверка (ничего не записано): {s.file}", show_header=False)
+    table.add_row("формат", s.format)
+    table.add_row("столбцы", ", ".join(f"{field} ← «{column}»" for field, column in dry.matched.items()))
+    table.add_row("строк прочитано", f"{s.rows_total:,}".replace(",", " "))
+    table.add_row("загрузится", f"{dry.would_load:,}".replace(",", " "))
+    table.add_row("будет отклонено", f"{s.rejected:,}".replace(",", " "))
+    console.print(table)
+    _print_reasons(s, stored=False)
+    if len(dry.preview):
+        preview = Table(title="Первые строки, как они будут записаны")
+        for column in dry.preview.columns:
+            preview.add_column(column)
+        for row in dry.preview.itertuples(index=False):
+            preview.add_row(*("" if pd.isna(value) else str(value) for value in row))
+        console.print(preview)
 
 
 @app.command("init-db")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
 import pytest
 from typer.testing import CliRunner
@@ -61,7 +62,7 @@ def test_demo_command(env):
     assert stats["rejected"] == 0
 
 
-@pytest.mark.parametrize("command", ["init-db", "load", "demo", "stats", "rollups", "serve"])
+@pytest.mark.parametrize("command", ["init-db", "load", "check", "demo", "stats", "rollups", "serve"])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
@@ -139,4 +140,32 @@ def test_every_broken_rule_of_a_row_is_reported_at_once_with_the_lines_that_cure
     assert second.exit_code == 0, second.output
     shown = second.output
     assert "«Мобильное приложение» ×3" in shown and "«Отменено» ×3" in shown
-    assert '[values.source] "Мобильное приложение" = "<' in shown and '[values.status] "Отменено" = "<' in shown
+    cure = tomllib.loads(shown.split("(выберите код):\n", 1)[1].split("Отклонённые строки", 1)[0])  # pastes as is
+    assert cure["values"]["source"]["Мобильное приложение"].startswith("<vk|")
+    assert set(cure["values"]) == {"source", "status", "sector"} and "Отменено" in cure["values"]["status"]
+
+
+def test_check_says_what_a_load_would_and_writes_nothing(env):
+    path = env / "export.csv"
+    broken = "c1,Мобильное приложение,2026-11-01 10:00,,,new,zhkh,,Канаш,,,"
+    path.write_text(HEADER + "\n".join([*GOOD, broken]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    dry = json.loads(result.output)
+    assert (dry["rows"], dry["would_load"], dry["rejected"]) == (4, 3, 1)
+    assert dry["columns"]["created_at"] == "created_at" and dry["reasons"][0]["code"] == "unknown_source"
+    assert [row["external_id"] for row in dry["preview"]] == ["a1", "a2", "a3"]
+    assert dry["preview"][2]["municipality"] == "Цивильский муниципальный округ"
+    shown = runner.invoke(app, ["check", str(path)])
+    assert shown.exit_code == 0 and "ничего не записано" in shown.output and "«Мобильное приложение» ×1" in shown.output
+    stats = json.loads(runner.invoke(app, ["stats", "--json"]).output)
+    assert stats["messages"] == 0 and stats["rejected"] == 0  # nothing was written
+    loaded = json.loads(runner.invoke(app, ["load", "--json", str(path)]).output)[0]
+    assert (loaded["new"], loaded["rejected"]) == (dry["would_load"], dry["rejected"])  # the load agrees
+
+
+def test_check_refuses_what_a_load_refuses(env):
+    path = env / "export.csv"
+    path.write_text("external_id,created_at\nx1,01/02/2026 10:00\n", encoding="utf-8")
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 1 and "читаются двояко" in result.output

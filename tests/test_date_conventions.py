@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import load_file
+from dashboard.settings import get_settings
 from dashboard.store.schema import messages, rejected_rows
 from tests.conftest import NOW
 from tests.test_loader import count, write
@@ -95,3 +96,55 @@ def test_dotted_and_iso_dates_need_no_mapping(engine, tmp_path):
 def test_a_format_for_a_field_that_is_no_date_is_refused(engine, tmp_path):
     with pytest.raises(LoadError, match=r"\[formats\]: не поля даты sector"):
         load(engine, tmp_path, rows(("2026-04-05 09:00", "")), '[formats]\nsector = "%d"\n')
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Chunks of 100 rows: what decides a field's order must be the whole file, not its first chunk."""
+    monkeypatch.setenv("TSUR_BATCH_SIZE", "100")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("TSUR_BATCH_SIZE")
+    get_settings.cache_clear()
+
+
+def test_a_later_chunk_tells_the_order_of_the_whole_file(engine, tmp_path, small_batches):
+    """Sorted by date, its first chunk holds only days 1–12 (either order fits); the 13th tells: month first."""
+    early = [(f"01/{1 + i % 12:02d}/2026 09:00", "") for i in range(150)]
+    late = [(f"01/{13 + i % 10}/2026 09:00", "") for i in range(50)]
+    summary = load(engine, tmp_path, rows(*early, *late))
+    assert (summary.new, summary.rejected) == (200, 0)
+    assert {(at.month, at.day) for at in created(engine).values()} == {(1, day) for day in range(1, 23)}
+
+
+def test_the_first_chunk_cannot_decide_alone_for_a_later_one(engine, tmp_path, small_batches):
+    """Every value of the first chunk reads the same either way; a later one can only be month first."""
+    same = [("05/05/2026 09:00", "")] * 120
+    summary = load(engine, tmp_path, rows(*same, ("12/31/2025 09:00", ""), ("01/02/2026 09:00", "")))
+    assert (summary.new, summary.rejected) == (122, 0)
+    assert (created(engine)["d121"].month, created(engine)["d121"].day) == (1, 2)
+
+
+def test_dots_decide_their_own_field_before_another_fields_order(engine, tmp_path):
+    body = rows(("03.04.2026 09:00", "04/15/2026 10:00"))
+    assert load(engine, tmp_path, body).new == 1
+    assert (created(engine)["d0"].month, created(engine)["d0"].day) == (4, 3)  # 3 April, not 4 March
+
+
+@pytest.mark.parametrize(
+    ("name", "mapping", "said"),
+    [
+        ("m.toml", '[options]\ndayfirst = "false"\n', "нужно true или false без кавычек"),
+        ("m.toml", '[values]\nstatus = "new"\n', "[values.status]: нужна таблица значений"),
+        ("m.yaml", "options:\ncolumns:\n  external_id: external_id\n", None),  # empty sections are no error
+    ],
+)
+def test_mapping_files_with_odd_shapes_are_answered_clearly(engine, tmp_path, name, mapping, said):
+    path = write(tmp_path, "export.csv", rows(("2026-04-05 09:00", "")))
+    stated = write(tmp_path, name, mapping)
+    if said is None:
+        assert load_file(path, engine, mapping_path=stated, now=NOW).new == 1
+        return
+    with pytest.raises(LoadError) as refused:
+        load_file(path, engine, mapping_path=stated, now=NOW)
+    assert said in str(refused.value)

@@ -82,3 +82,28 @@ def test_values_mapped_to_codes_that_do_not_exist_are_refused_all_at_once(engine
     ):
         assert said in message
     assert count(engine, messages) == 0
+
+
+def test_json_records_need_not_share_their_keys(engine, tmp_path, monkeypatch):
+    """A column named by the mapping may first appear in a later chunk of JSON records."""
+    import json
+
+    from dashboard.settings import get_settings
+
+    monkeypatch.setenv("TSUR_BATCH_SIZE", "100")
+    get_settings.cache_clear()
+    try:
+        records = [
+            {"id": f"j{i}", "created": "2026-11-01 10:00", "sector": "zhkh", "place": "Канаш"} for i in range(150)
+        ]
+        records[-1]["closed"] = "2026-11-02 10:00"
+        path = write(tmp_path, "records.json", json.dumps(records, ensure_ascii=False))
+        mapping = (
+            '[columns]\nexternal_id = "id"\ncreated_at = "created"\nresolved_at = "closed"\nmunicipality = "place"\n'
+        )
+        mapping += '[defaults]\nsource = "pos"\nstatus = "new"\n'
+        summary = load_file(path, engine, mapping_path=write(tmp_path, "m.toml", mapping), now=NOW)
+        assert (summary.new, summary.rejected) == (150, 0)
+    finally:
+        monkeypatch.delenv("TSUR_BATCH_SIZE")
+        get_settings.cache_clear()

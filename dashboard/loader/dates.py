@@ -1,12 +1,13 @@
 """Dates of an export read in one convention per column, never two.
 
 A numeric date ``01/02/2018`` is 1 February day first and 2 January month first. Each date field of a load gets one
-convention, decided once from its values: a value that can only be read one way (``31/12/2017``: 31 is no month)
-decides it; dates written with dots (``03.04.2025``) are day first, as in every Russian export; otherwise the
-mapping must say (``[options] dayfirst``, or ``[formats] field = "%m/%d/%Y %I:%M:%S %p"``), and a load whose
-column could be read both ways is refused with examples, instead of reading ``12/31/2017`` month first and
-``01/02/2018`` day first in one column (a real export's median first response came out 824.6 h instead of 99.7 h).
-A value that does not fit its column's convention is rejected with its row, never read the other way.
+convention, decided once from all its values, surveyed over the whole export before a row is written: a value that
+only one order can read (``31/12/2017``: 31 is no month) decides it; dates written with dots (``03.04.2025``) are day
+first, as in every Russian export; then what the export's other date fields showed; otherwise the mapping must say
+(``[options] dayfirst``, or ``[formats] field = "%m/%d/%Y %I:%M:%S %p"``), and a load whose field could be read both
+ways is refused with examples, instead of reading ``12/31/2017`` month first and ``01/02/2018`` day first in one
+column (a real export's median first response came out 824.6 h instead of 99.7 h). A value that does not fit its
+field's order is rejected with its row, never read the other way.
 """
 
 from __future__ import annotations
@@ -28,66 +29,101 @@ EXAMPLES = 3
 
 
 @dataclass
+class _Evidence:
+    """What a date field's values say about its order, over every chunk surveyed."""
+
+    day_first: list[str] = field(default_factory=list)  # examples only day first can read (31/12/2017)
+    month_first: list[str] = field(default_factory=list)  # examples only month first can read (12/31/2017)
+    two_ways: list[str] = field(default_factory=list)  # examples that read differently either way (01/02/2018)
+    numeric: bool = False  # any numeric date at all
+    dotted: bool = True  # every numeric date written with dots
+
+    def add(self, text: pd.Series, parts: pd.DataFrame) -> None:
+        if parts.empty:
+            return
+        self.numeric = True
+        self.dotted = self.dotted and bool((parts["sep"] == ".").all())
+        first, second = parts["first"], parts["second"]
+        for examples, which in (
+            (self.day_first, first > 12),
+            (self.month_first, second > 12),
+            (self.two_ways, (first != second) & (first <= 12) & (second <= 12)),
+        ):
+            if len(examples) < EXAMPLES and which.any():
+                examples += [v for v in _examples(text, which) if v not in examples][: EXAMPLES - len(examples)]
+
+
+@dataclass
 class DateRules:
-    """How a load reads its date fields: what the mapping stated, and each field's convention once decided."""
+    """How a load reads its date fields: what the mapping stated, and each field's order once decided — from a
+    survey of the whole export before a row is written (:meth:`survey`, :meth:`settle`)."""
 
     dayfirst: bool | None = None  # [options] dayfirst, None when the mapping does not say
     formats: dict[str, str] = field(default_factory=dict)  # [formats]: a field's exact strptime format
-    decided: dict[str, bool] = field(default_factory=dict)  # field → day first, from the first values that tell
+    decided: dict[str, bool] = field(default_factory=dict)  # field → day first
+    _seen: dict[str, _Evidence] = field(default_factory=dict)
+
+    def survey(self, fields: dict[str, pd.Series]) -> None:
+        """Take note of what these values of each date field say about its order (call for every chunk)."""
+        for name, values in fields.items():
+            if name not in self.formats:
+                text = _texts(values)
+                self._seen.setdefault(name, _Evidence()).add(text, _numeric(text))
+
+    def settle(self) -> None:
+        """Decide each surveyed field's order: the mapping's; else the field's own values that only one order can
+        read; else day first for dotted dates; else what the export's other date fields showed; else day first
+        where every date reads the same both ways. Raises LoadError (nothing is written yet) where a field mixes
+        both orders, the fields disagree, or nothing tells."""
+        fields = {name: seen for name, seen in self._seen.items() if seen.numeric and name not in self.decided}
+        if self.dayfirst is not None:
+            self.decided.update(dict.fromkeys(fields, self.dayfirst))
+            return
+        told = {}
+        for name, seen in fields.items():
+            if seen.day_first and seen.month_first:
+                raise LoadError(
+                    f"поле {name}: даты записаны в двух порядках сразу — {_listed(seen.day_first)} (день первым) и "
+                    f"{_listed(seen.month_first)} (месяц первым); ничего не загружено. Укажите порядок в [options] "
+                    f'dayfirst = true|false или точный формат в [formats], например {name} = "%m/%d/%Y %I:%M:%S %p": '
+                    "даты другого порядка будут отклонены со своими строками"
+                )
+            if seen.day_first or seen.month_first:
+                told[name] = bool(seen.day_first)
+        if len(set(told.values())) > 1:
+            raise LoadError(
+                "даты выгрузки записаны в разных порядках: "
+                + ", ".join(f"{n} — {'день' if d else 'месяц'} первым" for n, d in told.items())
+                + "; ничего не загружено. Укажите [formats] для каждого поля даты в сопоставлении"
+            )
+        shown = next(iter(told.values()), None)
+        for name, seen in fields.items():
+            if name in told:
+                self.decided[name] = told[name]
+            elif seen.dotted:
+                self.decided[name] = True  # 03.04.2025: dots mean day first
+            elif shown is not None:
+                self.decided[name] = shown  # the export's other date fields told
+            elif not seen.two_ways:
+                self.decided[name] = True  # 01/01/2018 reads the same either way
+            else:
+                raise LoadError(
+                    f"поле {name}: даты вроде {_listed(seen.two_ways)} читаются двояко (01/02/2018 — 1 февраля, если "
+                    "первым день, и 2 января, если месяц), и ни одна дата выгрузки не решает; ничего не загружено. "
+                    "Укажите в сопоставлении [options] dayfirst = true|false или "
+                    f'[formats] {name} = "%m/%d/%Y %I:%M:%S %p"'
+                )
 
     def parse(self, fields: dict[str, pd.Series], tz: ZoneInfo) -> dict[str, pd.Series]:
         """UTC timestamps of each date field (name → its values); naive values are in the region's time zone; NaT
-        where a value is empty, unparseable or not in its field's convention. Raises LoadError when a convention
-        cannot be told or a field mixes both."""
-        texts = {name: values.fillna("").astype(str).str.strip() for name, values in fields.items()}
+        where a value is empty, unparseable or not in its field's order. A field with numeric dates that no survey
+        decided is surveyed and settled on these values (loads of contract-shaped frames)."""
+        texts = {name: _texts(values) for name, values in fields.items()}
         numeric = {name: _numeric(text) for name, text in texts.items() if name not in self.formats}
-        self._decide(texts, numeric)
+        if any(not parts.empty and name not in self.decided for name, parts in numeric.items()):
+            self.survey(fields)
+            self.settle()
         return {name: self._parse(name, text, numeric.get(name), tz) for name, text in texts.items()}
-
-    def _decide(self, texts: dict[str, pd.Series], numeric: dict[str, pd.DataFrame]) -> None:
-        """Each field's convention, once per load: the mapping's; else the field's own values that can be read only
-        one way; else what the load's other date fields showed; else day first for dotted dates and dates that
-        read the same both ways; else LoadError."""
-        told: dict[str, bool] = {}
-        for name, parts in numeric.items():
-            if parts.empty or name in self.decided:
-                continue
-            only_day, only_month = parts["first"] > 12, parts["second"] > 12
-            if self.dayfirst is None and only_day.any() and only_month.any():
-                raise LoadError(
-                    f"поле {name}: даты записаны в двух порядках сразу — {_examples(texts[name], only_day)} (день "
-                    f"первым) и {_examples(texts[name], only_month)} (месяц первым); ничего не загружено. Укажите "
-                    "порядок в [options] dayfirst = true|false или точный формат в [formats], например "
-                    f'{name} = "%m/%d/%Y %I:%M:%S %p": даты другого порядка будут отклонены со своими строками'
-                )
-            if only_day.any() or only_month.any():
-                told[name] = bool(only_day.any())
-        if self.dayfirst is None and len(set(told.values()) | set(self.decided.values())) > 1:
-            raise LoadError(
-                "даты выгрузки записаны в разных порядках: "
-                + ", ".join(f"{n} — {'день' if d else 'месяц'} первым" for n, d in {**self.decided, **told}.items())
-                + "; ничего не загружено. Укажите [formats] для каждого поля даты в сопоставлении"
-            )
-        shown = next(iter({**self.decided, **told}.values()), None)
-        for name, parts in numeric.items():
-            if parts.empty or name in self.decided:
-                continue
-            if self.dayfirst is not None:
-                self.decided[name] = self.dayfirst
-            elif name in told:
-                self.decided[name] = told[name]
-            elif shown is not None:
-                self.decided[name] = shown  # the export's other date fields told
-            elif (parts["sep"] == ".").all() or (parts["first"] == parts["second"]).all():
-                self.decided[name] = True  # 03.04.2025: dots mean day first; 01/01/2018 reads the same either way
-            else:
-                two_ways = parts["first"] != parts["second"]
-                raise LoadError(
-                    f"поле {name}: даты вроде {_examples(texts[name], two_ways)} читаются двояко (01/02/2018 — "
-                    "1 февраля, если первым день, и 2 января, если месяц), и ни одна дата выгрузки не решает; ничего "
-                    "не загружено. Укажите в сопоставлении [options] dayfirst = true|false или "
-                    f'[formats] {name} = "%m/%d/%Y %I:%M:%S %p"'
-                )
 
     def _parse(self, name: str, text: pd.Series, parts: pd.DataFrame | None, tz: ZoneInfo) -> pd.Series:
         result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
@@ -135,6 +171,13 @@ def _numeric(text: pd.Series) -> pd.DataFrame:
     return parts.assign(first=parts["first"].astype(int), second=parts["second"].astype(int))
 
 
-def _examples(text: pd.Series, which: pd.Series) -> str:
-    values = text[which[which].index].drop_duplicates().head(EXAMPLES)
-    return ", ".join(f"«{v}»" for v in values)
+def _texts(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).str.strip()
+
+
+def _examples(text: pd.Series, which: pd.Series) -> list[str]:
+    return text[which[which].index].drop_duplicates().head(EXAMPLES).tolist()
+
+
+def _listed(examples: list[str]) -> str:
+    return ", ".join(f"«{v}»" for v in examples)

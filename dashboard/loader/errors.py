@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+MAX_VALUE_SHOWN = 200  # characters of an offending value kept in a reason
 REASONS: dict[str, str] = {
     "bad_row": "строка не разобрана: {detail}",
     "missing_external_id": "нет идентификатора сообщения (external_id)",
     "unknown_source": "неизвестный канал: «{value}»",
-    "bad_created_at": "дата создания не распознана: «{value}»",
+    "bad_created_at": "дата создания не распознана или не в порядке дат своего поля: «{value}»",
     "future_date": "дата создания в будущем: «{value}»",
-    "bad_first_response_at": "дата первого ответа не распознана: «{value}»",
-    "bad_resolved_at": "дата решения не распознана: «{value}»",
+    "bad_first_response_at": "дата первого ответа не распознана или не в порядке дат своего поля: «{value}»",
+    "bad_resolved_at": "дата решения не распознана или не в порядке дат своего поля: «{value}»",
     "answer_before_question": "ответ раньше обращения: ответ {value}",
     "resolved_before_created": "решение раньше обращения: {value}",
     "unknown_status": "неизвестный статус: «{value}»",

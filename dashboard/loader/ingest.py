@@ -16,21 +16,20 @@ from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, up
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import late, rollups
-from dashboard.catalog import load_sectors, load_sla, resolve_source, resolve_status
 from dashboard.frames import rows_frame
 from dashboard.loader.ahead import prepared_ahead
 from dashboard.loader.dates import DateRules
 from dashboard.loader.errors import LoadError
-from dashboard.loader.mapping import REQUIRED_ANY, Mapping
-from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defaults, prepare_open311, read_chunks
-from dashboard.loader.validate import Checked, Context, check
+from dashboard.loader.export import Preparer, open_export, validation_context
+from dashboard.loader.mapping import Mapping
+from dashboard.loader.readers import ROW, RawChunk
+from dashboard.loader.validate import Checked
 from dashboard.region import Region, get_region
 from dashboard.rollup_inputs import Inserted
 from dashboard.settings import get_settings
 from dashboard.store.bulk import in_values, insert_frame
 from dashboard.store.db import analyze, growing_statistics
 from dashboard.store.schema import load_runs, messages, rejected_rows
-from geo.locate import locator_for
 
 MESSAGE_COLUMNS = [
     "source",
@@ -75,6 +74,24 @@ class LoadSummary:
     notes: Counter = field(default_factory=Counter)  # contradictions in rows that loaded (errors.NOTES), by code
     note_values: dict[str, Counter] = field(default_factory=dict)  # what was seen, by code
     seconds: float = 0.0
+
+    def count(self, checked: Checked) -> None:
+        """Add a validated chunk's rows, rejections (every broken rule, with its values) and notes."""
+        rejected = checked.rejected
+        self.rows_total += len(checked.good) + len(rejected)
+        self.rejected += len(rejected)
+        self.truncated += checked.truncated
+        if len(rejected):
+            every_rule = rejected["broken"] if "broken" in rejected else pd.Series([None] * len(rejected))
+            for code, every in zip(rejected["reason_code"], every_rule, strict=True):
+                for broken, value in every if isinstance(every, list) else [(code, "")]:
+                    self.reasons[broken] += 1
+                    if value:
+                        self.values.setdefault(broken, Counter())[value] += 1
+        for code, seen in checked.notes.items():
+            if len(seen):
+                self.notes[code] += len(seen)
+                self.note_values.setdefault(code, Counter()).update(seen.astype(str).str.slice(0, 200).tolist())
 
     def frequent_values(self, code: str, most: int = 3) -> list[tuple[str, int]]:
         """The values that broke rule ``code`` most often."""
@@ -139,22 +156,14 @@ class Ingestor:
         region: Region | None = None,
         now: datetime | None = None,
         checksum: str | None = None,
+        dates: DateRules | None = None,
     ) -> None:
         self.engine = engine
         self.region = region or get_region()
         self.mapping = mapping
         self.summary = LoadSummary(file=label, format=fmt)
         self.checksum = checksum
-        self.context = Context(
-            matcher=self.region.matcher(),
-            locator=locator_for(self.region.boundaries_path),
-            sectors=load_sectors(),
-            sla=load_sla(),
-            timezone=self.region.timezone,
-            now=now or datetime.now(UTC),
-            dates=DateRules(mapping.dayfirst, dict(mapping.formats)),
-            max_text_chars=get_settings().max_text_chars,
-        )
+        self.preparer = Preparer(fmt, mapping, validation_context(self.region, mapping, now, dates))
         self._started = time.perf_counter()
         self._next_checkpoint = time.monotonic() + get_settings().rollup_checkpoint_seconds
         self._grown = growing_statistics(engine)
@@ -189,29 +198,9 @@ class Ingestor:
                 conn.execute(delete(rejected_rows).where(rejected_rows.c.load_id.in_(earlier)))
 
     def prepare(self, chunk: RawChunk) -> Checked:
-        """The chunk mapped and validated: good rows typed, every other row with its reason (no database work, so
-        the next chunk can be prepared while this one is written)."""
-        raw = chunk.frame
-        rejected_parts = []
-        if chunk.broken:
-            rejected_parts.append(
-                pd.DataFrame(
-                    [
-                        {"row": r, "reason_code": "bad_row", "reason": f"строка не разобрана: {d}", "raw": txt}
-                        for r, txt, d in chunk.broken
-                    ]
-                )
-            )
-        good, truncated, notes = pd.DataFrame(), 0, {}
-        if len(raw):
-            if self.summary.format == "open311":
-                raw = prepare_open311(raw)
-            mapped = self.mapping.apply(raw.drop(columns=[ROW]))
-            checked = check(mapped, raw[ROW], raw, self.context)
-            good, truncated, notes = checked.good, checked.truncated, checked.notes
-            rejected_parts.append(checked.rejected)
-        rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame()
-        return Checked(good, rejected, truncated, notes)
+        """The chunk mapped and validated (no database work, so the next chunk can be prepared while this one is
+        written)."""
+        return self.preparer(chunk)
 
     def write(self, checked: Checked) -> None:
         """Upsert the good rows and record the rejected ones, in one transaction."""
@@ -234,27 +223,13 @@ class Ingestor:
                     ],
                 )
         s = self.summary
-        s.rows_total += len(good) + len(rejected)
-        s.rejected += len(rejected)
-        s.truncated += checked.truncated
-        for code, seen in checked.notes.items():
-            if len(seen):
-                s.notes[code] += len(seen)
-                s.note_values.setdefault(code, Counter()).update(seen.astype(str).str.slice(0, 200).tolist())
+        s.count(checked)
         if written is not None:
             self.inserted.add(written.inserted, written.updated_days)  # committed: the rollups may be built from it
             s.new += len(written.inserted)
             self._grown(s.new)
             s.updated += written.updated
             s.unchanged += written.unchanged
-        if len(rejected):
-            for code, every in zip(
-                rejected["reason_code"], rejected.get("broken", [None] * len(rejected)), strict=True
-            ):
-                for broken, value in every if isinstance(every, list) else [(code, "")]:
-                    s.reasons[broken] += 1
-                    if value:
-                        s.values.setdefault(broken, Counter())[value] += 1
         if written is not None and time.monotonic() >= self._next_checkpoint:
             self._checkpoint()
 
@@ -294,7 +269,7 @@ class Ingestor:
 
     def _late_delta(self, merged: pd.DataFrame, is_new: pd.Series, changed: pd.Series) -> pd.DataFrame:
         """Late events the batch adds: those of new and changed messages, less those the changed ones had."""
-        tz = self.context.timezone
+        tz = self.preparer.context.timezone
         added = late.events(merged.loc[is_new | changed, late.EVENT_COLUMNS], tz)
         if not changed.any():
             return added
@@ -376,36 +351,14 @@ def load_file(
     now: datetime | None = None,
 ) -> LoadSummary:
     """Load one export. Raises LoadError when the file cannot be read at all."""
-    path = Path(path)
-    if not path.exists():
-        raise LoadError(f"файл не найден: {path}")
-    if path.stat().st_size == 0:
-        raise LoadError(f"файл пуст: {path}")
-    fmt = detect_format(path) if fmt == "auto" else fmt
-    stated = Mapping.load(mapping_path)  # what the analyst wrote, checked against the file below
-    mapping = stated.merged(open311_defaults()) if fmt == "open311" else stated
-    chunks = read_chunks(path, fmt, get_settings().batch_size)
-    first = next(chunks, None)
-    if first is None:
-        raise LoadError(f"в файле нет строк с данными: {path}")
-    columns = [c for c in first.frame.columns if c != ROW]
-    if fmt == "open311":
-        columns = [c for c in prepare_open311(first.frame.copy()).columns if c != ROW]
-    region = region or get_region()
-    if len(first.frame):  # a file of only a header: the mapping has nothing to read (answered below)
-        stated.check(columns, _resolvers(region))
-    recognised = mapping.recognised(columns)
-    if len(first.frame) and not set(REQUIRED_ANY) <= set(recognised):
-        raise LoadError(
-            "не найдены обязательные столбцы (external_id, created_at). "
-            f"В файле: {', '.join(columns[:12])}. Укажите файл сопоставления --mapping."
-        )
+    export = open_export(Path(path), fmt, mapping_path, region)
+    path, fmt, mapping, region = export.path, export.fmt, export.mapping, export.region
     try:
-        ingestor = Ingestor(engine, str(path), fmt, mapping, region, now, file_checksum(path))
+        ingestor = Ingestor(engine, str(path), fmt, mapping, region, now, file_checksum(path), export.dates)
     except SQLAlchemyError as exc:
         raise LoadError(f"база данных недоступна, ничего не загружено: {_first_line(exc)}") from exc
     try:
-        for checked, bytes_read in prepared_ahead(ingestor.prepare, _chain(first, chunks)):
+        for checked, bytes_read in prepared_ahead(ingestor.prepare, export.chunks()):
             ingestor.write(checked)
             if progress:
                 progress(ingestor.summary.rows_total, bytes_read)
@@ -423,23 +376,8 @@ def load_file(
     return ingestor.finish()
 
 
-def _resolvers(region: Region) -> dict[str, Callable[[str], str | None]]:
-    """A contract field's value → its code (None when unknown), for the fields a mapping may translate."""
-    return {
-        "source": resolve_source,
-        "status": resolve_status,
-        "sector": load_sectors().resolve,
-        "municipality": region.matcher().resolve,
-    }
-
-
 def _first_line(exc: BaseException) -> str:
     return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
-
-
-def _chain(first: RawChunk, rest):
-    yield first
-    yield from rest
 
 
 def load_frame(

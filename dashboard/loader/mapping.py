@@ -23,6 +23,7 @@ Example (TOML)::
 from __future__ import annotations
 
 import difflib
+import json
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,16 +119,25 @@ class Mapping:
             raw = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else tomllib.loads(text)
         except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
             raise LoadError(f"файл сопоставления {path} не разобран: {exc}") from exc
-        raw = raw or {}
-        options = raw.get("options", {})
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise LoadError(f"файл сопоставления {path}: ожидались разделы [columns], [values], [defaults]…")
+        raw = {key: {} if body is None else body for key, body in raw.items()}  # an empty YAML section
         problems = _unknown_keys(raw)
+        values = raw.get("values", {})
+        if isinstance(values, dict):
+            problems += [f"[values.{k}]: нужна таблица значений" for k, v in values.items() if not isinstance(v, dict)]
+        options = raw.get("options", {})
+        if isinstance(options, dict) and not isinstance(options.get("dayfirst", True), bool):
+            problems.append(f"[options] dayfirst = {options['dayfirst']!r}: нужно true или false без кавычек")
         if problems:
             raise LoadError(f"файл сопоставления {path}: " + "; ".join(problems))
         return cls(
             columns={k: str(v) for k, v in raw.get("columns", {}).items()},
-            values={k: {str(a): str(b) for a, b in v.items()} for k, v in raw.get("values", {}).items()},
+            values={k: {str(a): str(b) for a, b in v.items()} for k, v in values.items()},
             defaults={k: str(v) for k, v in raw.get("defaults", {}).items()},
-            dayfirst=None if "dayfirst" not in options else bool(options["dayfirst"]),
+            dayfirst=options.get("dayfirst"),
             formats={k: str(v) for k, v in raw.get("formats", {}).items()},
         )
 
@@ -200,6 +210,15 @@ class Mapping:
         if problems:
             raise LoadError("сопоставление не подходит к файлу, ничего не загружено: " + "; ".join(problems))
 
+    def column_of(self, name: str, columns: list[str]) -> str | None:
+        """The export's column that holds contract field ``name``, if any."""
+        return self._find(name, pd.DataFrame(columns=columns), {normalize(c): c for c in columns})
+
+    def values_of(self, name: str, frame: pd.DataFrame) -> pd.Series:
+        """The values of contract field ``name`` in ``frame`` (empty where the export has no such column)."""
+        column = self._find(name, frame, {normalize(c): c for c in frame.columns})
+        return frame[column] if column is not None else pd.Series("", index=frame.index)
+
     def recognised(self, columns: list[str]) -> list[str]:
         frame = pd.DataFrame(columns=columns)
         by_norm = {normalize(c): c for c in columns}
@@ -236,12 +255,15 @@ MAPPED_BY_VALUES = {  # a rejection a [values.…] line of the mapping cures, an
 }
 
 
-def values_line(code: str, value: str, codes: list[str]) -> str | None:
-    """The mapping line that would accept ``value`` rejected with ``code`` (the target code left to choose among
-    ``codes``), or None when no mapping line cures that rejection."""
-    name = MAPPED_BY_VALUES.get(code)
-    if name is None:
-        return None
-    target = "|".join(codes) if codes else "ОКТМО или название"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'[values.{name}] "{escaped}" = "<{target}>"'
+def values_lines(found: dict[str, list[str]], codes: dict[str, list[str]]) -> list[str]:
+    """TOML lines of a mapping that would accept the values ``found`` rejected, by rejection code (a
+    ``[values.field]`` table each, the target code left to choose among ``codes`` of the field)."""
+    lines = []
+    for code, values in found.items():
+        name = MAPPED_BY_VALUES.get(code)
+        if name is None or not values:
+            continue
+        target = "|".join(codes.get(name, [])) or "ОКТМО или название"
+        lines.append(f"[values.{name}]")
+        lines += [f'{json.dumps(value, ensure_ascii=False)} = "<{target}>"' for value in values]
+    return lines

@@ -16,7 +16,7 @@ import pandas as pd
 
 from dashboard.catalog import SectorCatalog, SlaTable, resolve_source, resolve_status
 from dashboard.loader.dates import DateRules
-from dashboard.loader.errors import REASONS
+from dashboard.loader.errors import MAX_VALUE_SHOWN, REASONS
 from dashboard.loader.mapping import DATE_FIELDS
 from dashboard.region import MunicipalityMatcher
 from geo.locate import PointLocator
@@ -203,7 +203,7 @@ def _every_broken_rule(
     every: list[list[tuple[str, str]]] = [[] for _ in where]
     for code, mask, values in broken:
         for i in np.flatnonzero(mask):
-            every[position[i]].append((code, str(values[i])[:200]))
+            every[position[i]].append((code, str(values[i])[:MAX_VALUE_SHOWN]))
     return every
 
 
