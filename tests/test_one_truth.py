@@ -95,9 +95,10 @@ def test_the_tile_the_card_the_map_and_the_briefing_read_the_cell_as_the_list_do
     assert by_place.loc[NOVOCHEB] == cell["index"]  # the minister's map: his sector's cell in each place
     top = brief.points.rows.iloc[0]
     assert (top["index"], top["municipality"]) == (cell["index"], "Новочебоксарск")
-    assert minister.sectors.set_index("sector").loc["zhkh", "index"] == whole.sectors.set_index("sector").loc[
-        "zhkh", "index"
-    ]
+    assert (
+        minister.sectors.set_index("sector").loc["zhkh", "index"]
+        == whole.sectors.set_index("sector").loc["zhkh", "index"]
+    )
 
 
 def test_overdue_now_reads_the_same_in_the_kpis_the_backlog_the_briefing_and_the_api(client, service):

@@ -100,4 +100,3 @@ def test_the_alert_webhooks_payload_is_masked(service, region):
     [(reason, payload)] = stored
     assert "тема «Отопление" in reason and json.loads(payload)["topic"].startswith("Отопление")
     assert not leaks(reason) and not leaks(payload)
-

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from dashboard import small_numbers as sn
 from layouts.map_panel import ranking
 
-places = st.lists(
-    st.tuples(st.integers(0, 5_000), st.floats(1_000, 600_000)), min_size=3, max_size=40
-).filter(lambda rows: sum(c for c, _ in rows) > 0)
+places = st.lists(st.tuples(st.integers(0, 5_000), st.floats(1_000, 600_000)), min_size=3, max_size=40).filter(
+    lambda rows: sum(c for c, _ in rows) > 0
+)
 
 
 @settings(max_examples=200, deadline=None)
