@@ -148,3 +148,12 @@ def test_mapping_files_with_odd_shapes_are_answered_clearly(engine, tmp_path, na
     with pytest.raises(LoadError) as refused:
         load_file(path, engine, mapping_path=stated, now=NOW)
     assert said in str(refused.value)
+
+
+def test_offsets_in_every_form_and_bare_dates_are_read_without_a_crash(engine, tmp_path):
+    """``+03`` (no minutes) made the whole load fail with a TypeError; a bare ``2026-04-03`` is local midnight."""
+    body = rows(("2026-04-03 10:00:00+03", ""), ("2026-04-03T10:00:00+0300", ""), ("2026-04-03", ""))
+    assert load(engine, tmp_path, body).new == 3
+    at = created(engine)
+    assert at["d0"] == at["d1"] == datetime(2026, 4, 3, 7, 0, tzinfo=UTC)
+    assert at["d2"] == datetime(2026, 4, 2, 21, 0, tzinfo=UTC)  # midnight in Cheboksary (UTC+3)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from dashboard.loader.errors import LoadError
 
-_TZ_SUFFIX = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
+_TZ_SUFFIX = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"  # a time, then Z, +03, +0300, +03:00
 _NUMERIC = r"^(\d{1,2})([./-])(\d{1,2})[./-](?:\d{4}|\d{2})(?:\D|$)"  # 31.12.2017, 12/31/17 10:00, …
 _DAYFIRST = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 _MONTHFIRST = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
