@@ -19,6 +19,7 @@ from dashboard.loader.errors import MAX_VALUE_SHOWN, NOTES, REASONS, LoadError
 from dashboard.loader.ingest import LoadSummary, load_file, load_frame
 from dashboard.loader.mapping import values_lines
 from dashboard.loader.readers import FORMATS
+from dashboard.loader.starter import starter_mapping
 from dashboard.region import get_region
 from dashboard.settings import get_settings
 from dashboard.store.db import get_engine, init_db
@@ -128,6 +129,30 @@ def check_command(
         for row in dry.preview.itertuples(index=False):
             preview.add_row(*("" if pd.isna(value) else str(value) for value in row))
         console.print(preview)
+
+
+mapping_app = typer.Typer(help="Файлы сопоставления выгрузок.", no_args_is_help=True)
+app.add_typer(mapping_app, name="mapping")
+
+
+@mapping_app.command("init")
+def mapping_init(
+    path: Annotated[Path, typer.Argument(help="Файл выгрузки")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Куда записать сопоставление")] = Path("mapping.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Перезаписать существующий файл")] = False,
+) -> None:
+    """Написать начальное сопоставление по заголовкам и значениям выгрузки — для правки аналитиком."""
+    if out.exists() and not force:
+        console.print(f"[red]{out} уже есть[/red]; --force, чтобы перезаписать")
+        raise typer.Exit(1)
+    try:
+        text = starter_mapping(path, get_region())
+    except LoadError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    out.write_text(text, encoding="utf-8")
+    console.print(text, markup=False, soft_wrap=True)
+    console.print(f"Записано: {out}. Проверьте и заполните «?», затем: tsur check {path} --mapping {out}")
 
 
 @app.command("init-db")

@@ -169,3 +169,53 @@ def test_check_refuses_what_a_load_refuses(env):
     path.write_text("external_id,created_at\nx1,01/02/2026 10:00\n", encoding="utf-8")
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 1 and "читаются двояко" in result.output
+
+
+ENGLISH_EXPORT = (
+    "Unique Key,Created Date,Closed Date,Agency,Complaint Type,Borough,Status,Open Data Channel Type\n"
+    "u1,01/02/2026 09:00:00 AM,01/03/2026 10:00:00 AM,Housing,Heating,Канаш,Closed,MOBILE\n"
+    "u2,01/05/2026 09:00:00 PM,,Roads,Pothole,Чебоксары,Open,PHONE\n"
+)
+
+
+def test_mapping_init_writes_a_starter_that_check_then_reads(env):
+    """An English 311 export: the synonyms find the columns, the unknown values are listed with guesses, the
+    ambiguous dates say so; once the «?» are filled, the mapping loads the file."""
+    path, out = env / "311.csv", env / "mapping.toml"
+    path.write_text(ENGLISH_EXPORT, encoding="utf-8")
+    result = runner.invoke(app, ["mapping", "init", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    starter = tomllib.loads(out.read_text(encoding="utf-8"))  # valid TOML as written
+    assert starter["columns"] == {
+        "external_id": "Unique Key",
+        "source": "Open Data Channel Type",
+        "created_at": "Created Date",
+        "resolved_at": "Closed Date",
+        "status": "Status",
+        "topic": "Complaint Type",
+        "municipality": "Borough",
+        "agency": "Agency",
+    }
+    text = out.read_text(encoding="utf-8")
+    assert starter["values"] == {"source": {}} and '# "MOBILE" = "?"' in text  # PHONE, Closed are known
+    assert '# sector = "?"' in text
+    assert "читаются двояко" in text  # 01/02/2026, 01/03/2026, 01/05/2026: the order is for the analyst to say
+    assert runner.invoke(app, ["mapping", "init", str(path), "--out", str(out)]).exit_code == 1  # no overwrite
+
+    edited = text.replace('# "MOBILE" = "?"', '"MOBILE" = "pos"').replace("# dayfirst = true", "dayfirst = false")
+    edited += '\n[formats]\ncreated_at = "%m/%d/%Y %I:%M:%S %p"\nresolved_at = "%m/%d/%Y %I:%M:%S %p"\n'
+    edited += '\n[defaults]\nsector = "zhkh"\n'
+    out.write_text(edited.replace("[options]\n", "[options]\n", 1), encoding="utf-8")
+    checked = runner.invoke(app, ["check", "--json", str(path), "--mapping", str(out)])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.output)["would_load"] == 2
+
+
+def test_mapping_init_on_a_russian_export_needs_little(env):
+    path, out = env / "ru.csv", env / "m.toml"
+    body = "Номер;Дата регистрации;Канал;Статус;Отрасль;Муниципалитет\nr1;03.04.2026 10:00;ВКонтакте;Новое;ЖКХ;Канаш\n"
+    path.write_bytes(body.encode("cp1251"))
+    assert runner.invoke(app, ["mapping", "init", str(path), "--out", str(out)]).exit_code == 0
+    starter = tomllib.loads(out.read_text(encoding="utf-8"))
+    assert set(starter["columns"]) >= {"external_id", "created_at", "source", "status", "sector", "municipality"}
+    assert "values" not in starter and "options" not in starter  # every value known, dots say day first
