@@ -19,6 +19,7 @@ from dashboard.loader.errors import MAX_VALUE_SHOWN, NOTES, REASONS, LoadError
 from dashboard.loader.ingest import LoadSummary, load_file, load_frame
 from dashboard.loader.mapping import values_lines
 from dashboard.loader.readers import FORMATS
+from dashboard.loader.reference import mapping_reference
 from dashboard.loader.starter import starter_mapping
 from dashboard.region import get_region
 from dashboard.settings import get_settings
@@ -153,6 +154,12 @@ def mapping_init(
     out.write_text(text, encoding="utf-8")
     console.print(text, markup=False, soft_wrap=True)
     console.print(f"Записано: {out}. Проверьте и заполните «?», затем: tsur check {path} --mapping {out}")
+
+
+@mapping_app.command("reference")
+def mapping_reference_command() -> None:
+    """Справочник сопоставления (поля, разделы, коды, причины отклонения) в Markdown — как в docs/loading.md."""
+    typer.echo(mapping_reference())
 
 
 @app.command("init-db")

@@ -107,3 +107,13 @@ def test_json_records_need_not_share_their_keys(engine, tmp_path, monkeypatch):
     finally:
         monkeypatch.delenv("TSUR_BATCH_SIZE")
         get_settings.cache_clear()
+
+
+def test_the_reference_in_docs_is_the_one_the_code_generates():
+    """docs/loading.md's mapping reference cannot drift: regenerate it with `tsur mapping reference`."""
+    from pathlib import Path
+
+    from dashboard.loader.reference import BEGIN, END, mapping_reference
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "loading.md").read_text(encoding="utf-8")
+    assert doc[doc.index(BEGIN) : doc.index(END) + len(END)] == mapping_reference()
