@@ -134,9 +134,7 @@ class DateRules:
         aware = present & text.str.contains(_TZ_SUFFIX, regex=True) if stated is None else present & False
         if aware.any():
             stamps = pd.to_datetime(text[aware], errors="coerce", utc=True, format="ISO8601")
-            result[aware] = stamps.where(
-                (stamps >= _EARLIEST.tz_localize("UTC")) & (stamps <= _LATEST.tz_localize("UTC"))
-            )
+            result[aware] = stamps.where((stamps >= _EARLIEST_UTC) & (stamps <= _LATEST_UTC))
         naive = present & ~aware
         if naive.any():
             parsed = self._naive(name, text[naive], parts, stated)
