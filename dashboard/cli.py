@@ -44,14 +44,22 @@ def _engine():
     return engine
 
 
+def _by_code_table(title: str, meaning: str, seen: str) -> Table:
+    """A table of a load's rules by code: code, rows, what the rule means, what was seen."""
+    table = Table(title=title)
+    table.add_column("код")
+    table.add_column("строк", justify="right")
+    table.add_column(meaning)
+    table.add_column(seen)
+    return table
+
+
 def _print_reasons(s: LoadSummary, stored: bool = True) -> None:
     """Every broken rule with its frequent values and the mapping lines that cure them; the notes."""
     if s.reasons:
-        reasons = Table(title="Причины отклонения (каждое нарушенное правило строки)")
-        reasons.add_column("код")
-        reasons.add_column("строк", justify="right")
-        reasons.add_column("что не так")
-        reasons.add_column("частые значения")
+        reasons = _by_code_table(
+            "Причины отклонения (каждое нарушенное правило строки)", "что не так", "частые значения"
+        )
         found = {}
         for code, count in s.reasons.most_common():
             frequent = s.frequent_values(code)
@@ -67,11 +75,7 @@ def _print_reasons(s: LoadSummary, stored: bool = True) -> None:
         if stored:
             console.print("Отклонённые строки с причинами: таблица rejected_rows (tsur stats --json).")
     if s.notes:
-        notes = Table(title="Замечания: строки загружены, но противоречат себе")
-        notes.add_column("код")
-        notes.add_column("строк", justify="right")
-        notes.add_column("что и как решено")
-        notes.add_column("примеры")
+        notes = _by_code_table("Замечания: строки загружены, но противоречат себе", "что и как решено", "примеры")
         for code, count in s.notes.most_common():
             examples = "; ".join(value for value, _ in s.note_values.get(code, {}).most_common(3))
             notes.add_row(code, str(count), NOTES.get(code, code), examples)
