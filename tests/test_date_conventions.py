@@ -157,3 +157,43 @@ def test_offsets_in_every_form_and_bare_dates_are_read_without_a_crash(engine, t
     at = created(engine)
     assert at["d0"] == at["d1"] == datetime(2026, 4, 3, 7, 0, tzinfo=UTC)
     assert at["d2"] == datetime(2026, 4, 2, 21, 0, tzinfo=UTC)  # midnight in Cheboksary (UTC+3)
+
+
+def stored(engine, key: str) -> dict:
+    m = messages.c
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(m.created_at, m.first_response_at, m.response_hours, m.date_only).where(m.external_id == key)
+        ).one()
+    return row._asdict()
+
+
+def test_a_same_day_answer_given_as_a_date_is_that_day_not_before_the_message(engine, tmp_path):
+    """The real export's date-only closing times (midnight) fell before the same day's message: 12 complaints were
+    rejected «решение раньше обращения». A date is a day: the row loads, exact to the day, and says so."""
+    body = rows(("05.01.2026 14:30", "05.01.2026"), ("05.01.2026 09:00", "07.01.2026"), ("05.01.2026 10:00", ""))
+    summary = load(engine, tmp_path, body)
+    assert (summary.new, summary.rejected) == (3, 0)
+    assert summary.notes["answered_same_day"] == 1
+    same_day = stored(engine, "d0")
+    assert same_day["response_hours"] == 0 and same_day["date_only"] == 2  # the answer's date had no time
+    later = stored(engine, "d1")  # two days later: from that day's start, 06:00 → 00:00 two days on
+    assert later["response_hours"] == pytest.approx(39.0) and later["date_only"] == 2
+    assert stored(engine, "d2")["date_only"] == 0
+
+
+def test_a_field_of_midnights_holds_dates_and_a_field_with_times_keeps_its_rule(engine, tmp_path):
+    """``01/05/2026 12:00:00 AM`` in a field whose every value is midnight is a date; in a field that has times
+    elsewhere, a midnight before the message is still an answer before the question."""
+    mapping = f'[formats]\ncreated_at = "{US}"\nfirst_response_at = "{US}"\n'
+    midnights = rows(("01/05/2026 02:30:00 PM", "01/05/2026 12:00:00 AM"), ("01/06/2026 09:00:00 AM", ""))
+    summary = load(engine, tmp_path, midnights, mapping)
+    assert (summary.new, summary.rejected) == (2, 0)
+    assert stored(engine, "d0")["response_hours"] == 0 and stored(engine, "d0")["date_only"] == 2
+    times = rows(
+        ("01/05/2026 02:30:00 PM", "01/05/2026 12:00:00 AM"), ("01/06/2026 09:00:00 AM", "01/06/2026 10:15:00 AM")
+    )
+    summary = load(engine, tmp_path, times.replace("d0,", "t0,").replace("d1,", "t1,"), mapping)
+    assert (summary.new, summary.rejected) == (1, 1)
+    with engine.connect() as conn:
+        assert conn.execute(select(rejected_rows.c.reason_code)).scalar() == "answer_before_question"

@@ -8,11 +8,17 @@ first, as in every Russian export; then what the export's other date fields show
 ways is refused with examples, instead of reading ``12/31/2017`` month first and ``01/02/2018`` day first in one
 column (a real export's median first response came out 824.6 h instead of 99.7 h). A value that does not fit its
 field's order is rejected with its row, never read the other way.
+
+A date without a time is a date, and :meth:`DateRules.parse` says which values were: those written without a time
+(``05.01.2018``, ``2018-01-05``), those whose stated format has no clock, and — in a field where no value the survey
+saw had a time other than midnight, whatever its format — midnight ones (``01/05/2018 12:00:00 AM``). The validator reads a same-day
+date-only answer or resolution as "that day", not as "before the message" (dashboard/loader/validate.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -23,6 +29,9 @@ _TZ_SUFFIX = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$
 _NUMERIC = r"^(\d{1,2})([./-])(\d{1,2})[./-](?:\d{4}|\d{2})(?:\D|$)"  # 31.12.2017, 12/31/17 10:00, …
 _DAYFIRST = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
 _MONTHFIRST = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+_DATE_ONLY = r"^(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})$"  # 31.12.2017, 2017-12-31
+_MIDNIGHT = r"(?:\s|T)(?:00:00(?::00(?:[.,]0+)?)?|12:00(?::00)?\s*[aA][mM])$"  # a clock at midnight and nothing after
+_CLOCK = ("%H", "%I", "%M", "%S", "%X", "%c", "%T", "%R")  # a stated format with any of these has a time of day
 _EARLIEST, _LATEST = pd.Timestamp("1990-01-01"), pd.Timestamp("2100-01-01")  # plausible message times
 _EARLIEST_UTC, _LATEST_UTC = _EARLIEST.tz_localize("UTC"), _LATEST.tz_localize("UTC")
 EXAMPLES = 3
@@ -37,8 +46,13 @@ class _Evidence:
     two_ways: list[str] = field(default_factory=list)  # examples that read differently either way (01/02/2018)
     numeric: bool = False  # any numeric date at all
     dotted: bool = True  # every numeric date written with dots
+    clock: bool = False  # any value with a time of day other than midnight
 
     def add(self, text: pd.Series, parts: pd.DataFrame) -> None:
+        if not self.clock:  # one time of day settles it: later chunks cost nothing
+            present = text[text != ""]
+            dated = present.str.contains(_DATE_ONLY, regex=True) | present.str.contains(_MIDNIGHT, regex=True)
+            self.clock = not bool(dated.all())
         if parts.empty:
             return
         self.numeric = True
@@ -53,6 +67,13 @@ class _Evidence:
                 examples += [v for v in _examples(text, which) if v not in examples][: EXAMPLES - len(examples)]
 
 
+class Dated(NamedTuple):
+    """A date field's values read: UTC timestamps (NaT where empty or unreadable), and which were dates only."""
+
+    at: pd.Series
+    date_only: pd.Series  # bool: the value names a day, not a moment (its time reads as the day's start)
+
+
 @dataclass
 class DateRules:
     """How a load reads its date fields: what the mapping stated, and each field's order once decided — from a
@@ -64,18 +85,22 @@ class DateRules:
     _seen: dict[str, _Evidence] = field(default_factory=dict)
 
     def survey(self, fields: dict[str, pd.Series]) -> None:
-        """Take note of what these values of each date field say about its order (call for every chunk)."""
+        """Take note of what these values of each date field say about its order and precision (call for every
+        chunk)."""
         for name, values in fields.items():
-            if name not in self.formats:
-                text = _texts(values)
-                self._seen.setdefault(name, _Evidence()).add(text, _numeric(text))
+            text = _texts(values)
+            self._seen.setdefault(name, _Evidence()).add(text, _numeric(text) if name not in self.formats else text[:0])
 
     def settle(self) -> None:
         """Decide each surveyed field's order: the mapping's; else the field's own values that only one order can
         read; else day first for dotted dates; else what the export's other date fields showed; else day first
         where every date reads the same both ways. Raises LoadError (nothing is written yet) where a field mixes
         both orders, the fields disagree, or nothing tells."""
-        fields = {name: seen for name, seen in self._seen.items() if seen.numeric and name not in self.decided}
+        fields = {
+            name: seen
+            for name, seen in self._seen.items()
+            if seen.numeric and name not in self.decided and name not in self.formats
+        }
         if self.dayfirst is not None:
             self.decided.update(dict.fromkeys(fields, self.dayfirst))
             return
@@ -114,8 +139,8 @@ class DateRules:
                     f'[formats] {name} = "%m/%d/%Y %I:%M:%S %p"'
                 )
 
-    def parse(self, fields: dict[str, pd.Series], tz: ZoneInfo) -> dict[str, pd.Series]:
-        """UTC timestamps of each date field (name → its values); naive values are in the region's time zone; NaT
+    def parse(self, fields: dict[str, pd.Series], tz: ZoneInfo) -> dict[str, Dated]:
+        """Each date field's values read (name → :class:`Dated`); naive values are in the region's time zone; NaT
         where a value is empty, unparseable or not in its field's order. A field with numeric dates that no survey
         decided is surveyed and settled on these values (loads of contract-shaped frames)."""
         texts = {name: _texts(values) for name, values in fields.items()}
@@ -123,7 +148,22 @@ class DateRules:
         if any(not parts.empty and name not in self.decided for name, parts in numeric.items()):
             self.survey(fields)
             self.settle()
-        return {name: self._parse(name, text, numeric.get(name), tz) for name, text in texts.items()}
+        read = {}
+        for name, text in texts.items():
+            at = self._parse(name, text, numeric.get(name), tz)
+            read[name] = Dated(at, at.notna() & self._date_only(name, text))
+        return read
+
+    def _date_only(self, name: str, text: pd.Series) -> pd.Series:
+        """Which values name a day without a time of day."""
+        stated = self.formats.get(name)
+        if stated is not None and not any(code in stated for code in _CLOCK):
+            return pd.Series(True, index=text.index)
+        only = text.str.contains(_DATE_ONLY, regex=True)
+        seen = self._seen.get(name)
+        if seen is not None and not seen.clock:  # a field of midnights only holds dates
+            only |= text.str.contains(_MIDNIGHT, regex=True)
+        return only
 
     def _parse(self, name: str, text: pd.Series, parts: pd.DataFrame | None, tz: ZoneInfo) -> pd.Series:
         result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")

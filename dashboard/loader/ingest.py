@@ -45,6 +45,7 @@ MESSAGE_COLUMNS = [
     "lon",
     "text",
     "agency",
+    "date_only",
     "day",
     "response_hours",
     "resolution_hours",

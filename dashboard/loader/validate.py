@@ -1,7 +1,7 @@
 """Vectorised validation of one chunk against the message contract.
 
 Every row ends either in ``good`` (typed, normalised, with derived columns) or in ``rejected``
-with the first rule it broke; the counts always add up to the chunk's length.
+with every rule it broke; the counts always add up to the chunk's length.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 
 from dashboard.catalog import SectorCatalog, SlaTable, resolve_source, resolve_status
-from dashboard.loader.dates import DateRules
+from dashboard.loader.dates import Dated, DateRules
 from dashboard.loader.errors import MAX_VALUE_SHOWN, REASONS
 from dashboard.loader.mapping import DATE_FIELDS
 from dashboard.region import MunicipalityMatcher
 from geo.locate import PointLocator
 
 FUTURE_TOLERANCE = timedelta(days=1)
+DATE_ONLY_BITS = {"created_at": 1, "first_response_at": 2, "resolved_at": 4}  # messages.date_only: fields given as days
 TRUNCATED = " … [обрезано]"  # ends a text cut to the longest a load keeps
 
 
@@ -86,7 +87,12 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     flag(source.isna().to_numpy(), "unknown_source", mapped["source"].to_numpy())
 
     dates = ctx.dates.parse({name: mapped[name] for name in DATE_FIELDS}, ctx.timezone)
-    created, first, resolved = (dates[name] for name in DATE_FIELDS)
+    created, first, resolved = (dates[name].at for name in DATE_FIELDS)
+    # a date without a time on the message's own day is "that day", not "before the message": read as the message's
+    # moment (0 h, exact to the day; the row's date_only says so)
+    same_day = {name: _same_day(dates[name], created, ctx.timezone) for name in ("first_response_at", "resolved_at")}
+    first = first.where(~same_day["first_response_at"], created)
+    resolved = resolved.where(~same_day["resolved_at"], created)
     flag(created.isna().to_numpy(), "bad_created_at", mapped["created_at"].to_numpy())
     now = pd.Timestamp(ctx.now).tz_convert("UTC") if pd.Timestamp(ctx.now).tzinfo else pd.Timestamp(ctx.now, tz="UTC")
     flag((created > now + FUTURE_TOLERANCE).to_numpy(), "future_date", mapped["created_at"].to_numpy())
@@ -151,6 +157,7 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
             ],
         }
     )
+    date_only = sum(dates[name].date_only.to_numpy(dtype=np.int16) * bit for name, bit in DATE_ONLY_BITS.items())
     good = _normalise(
         mapped[ok],
         source[ok],
@@ -162,14 +169,24 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
         oktmo[ok],
         lat[ok],
         lon[ok],
+        date_only[ok],
         ctx,
     )
-    notes = _contradictions(mapped, by_name, from_point, status, first, resolved, ctx)
+    notes = _contradictions(mapped, by_name, from_point, status, first, resolved, same_day, ctx)
     notes = {code: values[ok[mask]] for code, (mask, values) in notes.items()}  # of the rows that load
     return Checked(good=good, rejected=rejected, truncated=int((cut & ok).sum()), notes=notes)
 
 
-def _contradictions(mapped, by_name, from_point, status, first, resolved, ctx: Context) -> dict:
+def _same_day(read: Dated, created: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """Date-only values before the message's moment but on its local day."""
+    early = read.date_only & (read.at < created)
+    if not early.any():
+        return early
+    local = read.at[early].dt.tz_convert(tz).dt.date == created[early].dt.tz_convert(tz).dt.date
+    return early & local.reindex(early.index, fill_value=False)
+
+
+def _contradictions(mapped, by_name, from_point, status, first, resolved, same_day, ctx: Context) -> dict:
     """Rows that load but contradict themselves (NOTES): code → (rows, what was seen). Only loaded rows are kept by
     the caller."""
     found = {}
@@ -185,6 +202,9 @@ def _contradictions(mapped, by_name, from_point, status, first, resolved, ctx: C
     no_time = status.eq("resolved") & resolved.isna()
     if no_time.any():
         found["resolved_without_time"] = (no_time, mapped["status"][no_time])
+    for name, code in (("first_response_at", "answered_same_day"), ("resolved_at", "resolved_same_day")):
+        if same_day[name].any():
+            found[code] = (same_day[name], mapped[name][same_day[name]] + " < " + mapped["created_at"][same_day[name]])
     late = first > resolved
     if late.any():
         seen = mapped["first_response_at"][late] + " > " + mapped["resolved_at"][late]
@@ -207,7 +227,9 @@ def _every_broken_rule(
     return every
 
 
-def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, lat, lon, ctx: Context) -> pd.DataFrame:
+def _normalise(
+    mapped, source, created, first, resolved, status, sector, oktmo, lat, lon, date_only, ctx: Context
+) -> pd.DataFrame:
     # a resolved message without a recorded first answer was first answered when it was resolved
     first = first.where(first.notna(), resolved)
     good = pd.DataFrame(
@@ -225,6 +247,7 @@ def _normalise(mapped, source, created, first, resolved, status, sector, oktmo, 
             "lon": lon,
             "text": mapped["text"].replace("", None),
             "agency": mapped["agency"].str.slice(0, 300).replace("", None),
+            "date_only": date_only,
         },
         index=mapped.index,
     )

@@ -81,6 +81,9 @@ messages = Table(
     Column("lon", Float),
     Column("text", Text),
     Column("agency", String(300)),
+    # which dates were given as days without a time (bits: 1 created_at, 2 first_response_at, 4 resolved_at); such
+    # a time reads as the day's start, or as the message's moment on its own day (dashboard/loader/validate.py)
+    Column("date_only", SmallInteger, nullable=False, server_default=text("0")),
     # derived at load time
     Column("day", Date, nullable=False),  # created_at's date in the region's time zone
     Column("response_hours", Float),
