@@ -11,8 +11,8 @@ field's order is rejected with its row, never read the other way.
 
 A date without a time is a date, and :meth:`DateRules.parse` says which values were: those written without a time
 (``05.01.2018``, ``2018-01-05``), those whose stated format has no clock, and — in a field where no value the survey
-saw had a time other than midnight, whatever its format — midnight ones (``01/05/2018 12:00:00 AM``). The validator reads a same-day
-date-only answer or resolution as "that day", not as "before the message" (dashboard/loader/validate.py).
+saw had a time other than midnight, whatever its format — midnight ones (``01/05/2018 12:00:00 AM``). The validator
+reads a same-day date-only answer or resolution as "that day", not "before the message" (dashboard/loader/validate.py).
 """
 
 from __future__ import annotations
