@@ -1,4 +1,4 @@
-"""Command line: ``tsur init-db | load | demo | stats | rollups | alerts | user | serve``."""
+"""Command line: ``tsur init-db | check | load | mapping | region | demo | stats | rollups | alerts | user | serve``."""
 
 from __future__ import annotations
 
@@ -164,6 +164,61 @@ def mapping_init(
 def mapping_reference_command() -> None:
     """Справочник сопоставления (поля, разделы, коды, причины отклонения) в Markdown — как в docs/loading.md."""
     typer.echo(mapping_reference())
+
+
+region_app = typer.Typer(help="Регионы: папка с границами и численностью муниципалитетов.", no_args_is_help=True)
+app.add_typer(region_app, name="region")
+
+
+@region_app.command("init")
+def region_init(
+    region_id: Annotated[str, typer.Argument(help="Код региона латиницей: имя папки и значение TSUR_REGION")],
+    boundaries: Annotated[Path, typer.Option("--boundaries", "-b", help="Границы муниципалитетов, GeoJSON (WGS84)")],
+    population: Annotated[
+        Path, typer.Option("--population", "-p", help="CSV: name, oktmo, population, population_year, …")
+    ],
+    name_ru: Annotated[str, typer.Option("--name-ru", help="Название региона по-русски")],
+    name_en: Annotated[str, typer.Option("--name-en", help="Название по-английски")] = "",
+    name_field: Annotated[
+        str | None, typer.Option("--name-field", help="Свойство границы с названием (по умолчанию name_ru, name)")
+    ] = None,
+    timezone: Annotated[str, typer.Option("--timezone", help="Часовой пояс IANA")] = "Europe/Moscow",
+    capital: Annotated[str, typer.Option("--capital", help="ОКТМО столицы (по умолчанию самый большой город)")] = "",
+    tolerance: Annotated[float, typer.Option("--tolerance", help="Упрощение границ, градусы; 0 — без")] = 0.003,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Папка (по умолчанию TSUR_REGIONS_DIR/код)")] = None,
+) -> None:
+    """Собрать и проверить папку региона: границы упрощены, ОКТМО и численность присоединены, пробелы перечислены."""
+    from zoneinfo import available_timezones
+
+    from geo.build import build_region
+
+    if timezone not in available_timezones():
+        console.print(f"[red]часовой пояс «{timezone}» неизвестен[/red] (например Europe/Moscow, Europe/Samara)")
+        raise typer.Exit(1)
+    folder = out or get_settings().regions_dir / region_id
+    report = build_region(
+        region_id,
+        boundaries,
+        population,
+        folder,
+        name_ru=name_ru,
+        name_en=name_en,
+        timezone=timezone,
+        capital=capital,
+        name_field=name_field,
+        tolerance=tolerance,
+    )
+    for error in report.errors:
+        console.print(f"[red]ошибка:[/red] {error}", markup=True, highlight=False)
+    if not report.ok:
+        console.print(f"[red]Папка не записана[/red] (ошибок: {len(report.errors)}).")
+        raise typer.Exit(1)
+    for unit, lacks in report.missing.items():
+        console.print(f"нет данных: {unit} — {', '.join(lacks)}", highlight=False)
+    console.print(f"{report.units} муниципалитетов → {folder} (границы {report.kib} КиБ).")
+    if report.missing:
+        console.print(f"Без численности муниципалитет рисуется серым. Дополните {folder / 'municipalities.csv'}.")
+    console.print(f"Дальше: TSUR_REGIONS_DIR={folder.parent} TSUR_REGION={region_id} tsur demo", highlight=False)
 
 
 @app.command("init-db")

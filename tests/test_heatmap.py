@@ -103,7 +103,7 @@ def test_simplified_borders_stay_shared(region):
     geoms = [shape(f["geometry"]) for f in data["features"]]
     union = shapely.union_all(geoms)
     total = sum(g.area for g in geoms)
-    assert total == pytest.approx(union.area, rel=1e-6)  # no overlaps (the source had two; geo.build resolves them)
+    assert total == pytest.approx(union.area, rel=1e-6)  # no overlaps (the source had two; geo/build.py resolves them)
     holes = [shapely.Polygon(ring) for p in getattr(union, "geoms", [union]) for ring in p.interiors]
     # the OpenStreetMap extract has a few slivers between units; they stay below 0.1 % of the area
     assert sum(h.area for h in holes) < 0.001 * union.area
