@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
+import pandas as pd
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
@@ -120,6 +121,7 @@ def heatmap() -> Response:
         "low_count",
         "previous_messages",
         "population",
+        "population_year",
         "per_10k",
         "per_10k_adjusted",
         "change_pct",
@@ -129,8 +131,14 @@ def heatmap() -> Response:
         "overdue_share",
         "overdue_share_adjusted",
     )
+    whole = ("population", "population_year")  # counts and years, never 2021.0
     items = [
-        {"oktmo": str(oktmo), "name": row["name"], **{key: _number(row[key]) for key in fields}}
+        {
+            "oktmo": str(oktmo),
+            "name": row["name"],
+            **{key: _number(row[key]) for key in fields},
+            **{key: None if pd.isna(row[key]) else int(row[key]) for key in whole},
+        }
         for oktmo, row in frame.iterrows()
     ]
     return jsonify(

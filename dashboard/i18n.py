@@ -135,6 +135,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "back_to_region": {"ru": "← Весь регион", "en": "← Whole region"},
     "population": {"ru": "Население", "en": "Population"},
     "no_population": {"ru": "нет данных", "en": "no data"},
+    "stale_population": {
+        "ru": " · численность {year} г.: показатель на 10 000 жителей приблизителен",
+        "en": " · population of {year}: the rate per 10,000 residents is approximate",
+    },
     "here": {"ru": "Здесь", "en": "Here"},
     "region": {"ru": "Регион", "en": "Region"},
     "per_10k": {"ru": "На 10 000 жителей", "en": "Per 10,000 residents"},

@@ -328,6 +328,7 @@ def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
         columns = {
             "name": table["name"],
             "population": table["population"],
+            "population_year": table["population_year"],
             "messages": count,
             "low_count": low_count(count),
             "per_10k": (count / population * 10_000).round(2),
@@ -434,6 +435,10 @@ def latest_messages(engine: Engine, filters: Filters, region: Region, limit: int
     return frame
 
 
+def _int_or_none(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
 def municipality_card(engine: Engine, filters: Filters, now: datetime, region: Region) -> dict:
     """Everything the drill-down card shows for one municipality (``filters`` holds exactly one)."""
     (oktmo,) = filters.municipalities
@@ -460,6 +465,8 @@ def municipality_card(engine: Engine, filters: Filters, now: datetime, region: R
         "name": region.name_of(oktmo),
         "name_en": region.name_of(oktmo, "en"),
         "population": None if own_population is None or pd.isna(own_population) else int(own_population),
+        "population_year": _int_or_none(region.municipalities["population_year"].get(oktmo)),
+        "population_source": str(region.municipalities["population_source"].get(oktmo) or "") or None,
         "summary": own,
         "region": {
             "messages": reg["messages"],

@@ -13,6 +13,13 @@ import pandas as pd
 from dashboard.names import place_key
 from dashboard.settings import get_settings
 
+STALE_POPULATION_BEFORE = 2020  # a population figure older than this (the 2010 census) is named wherever a rate uses it
+
+
+def stale_population(year: object) -> bool:
+    """A population figure of this year makes a rate per resident approximate: said beside the rate."""
+    return year is not None and not pd.isna(year) and int(year) < STALE_POPULATION_BEFORE
+
 
 @dataclass
 class Region:
@@ -78,6 +85,7 @@ def load_region(region_id: str, regions_dir: Path) -> Region:
         folder / config.get("municipalities", "municipalities.csv"), dtype={"oktmo": str, "legacy_oktmo": str}
     )
     table["population"] = pd.to_numeric(table["population"], errors="coerce")
+    table["population_year"] = pd.to_numeric(table["population_year"], errors="coerce")
     table = table.fillna({"name_en": "", "legacy_oktmo": "", "osm_name": ""}).set_index("oktmo")
     return Region(
         id=config["id"],

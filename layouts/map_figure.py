@@ -7,6 +7,7 @@ import pandas as pd
 from plotly.colors import get_colorscale
 
 from dashboard import formatting as fmt
+from dashboard.region import stale_population
 from dashboard.small_numbers import LOW_COUNT, RANKED_BY
 from geo.figure import OUTLINE_ID, RegionGeometry
 
@@ -124,6 +125,8 @@ def _hover(frame: pd.DataFrame, lang: str) -> list[list[str]]:
     rows = []
     for oktmo, r in zip(frame.index, frame.to_dict("records"), strict=True):  # not iterrows: a Series a row
         rate = text["no_population"] if pd.isna(r["per_10k"]) else fmt.number(r["per_10k"], lang, 1)
+        if pd.notna(r["per_10k"]) and stale_population(r.get("population_year")):
+            rate += text["stale"].format(year=int(r["population_year"]))
         adjusted = r.get("per_10k_adjusted")
         if adjusted is not None and pd.notna(adjusted) and round(adjusted, 1) != round(r["per_10k"], 1):
             rate += text["adjusted"].format(value=fmt.number(adjusted, lang, 1))
@@ -147,6 +150,7 @@ HOVER_TEXT = {
         "<br>К прошлому периоду: %{customdata[3]}<br>Медиана ответа: %{customdata[4]}"
         "<br>Просрочено из поступивших: %{customdata[5]}<extra></extra>",
         "no_population": "нет данных о населении",
+        "stale": " (численность {year} г. — приблизительно)",
         "adjusted": " (с поправкой на малые числа: {value})",
         "low_count": "<br><i>Мало сообщений (меньше {count}): показатели сглажены к региону</i>",
         "low_count_note": "Бледнее — мало сообщений (меньше {count}): доли и частоты сглажены к региону",
@@ -160,6 +164,7 @@ HOVER_TEXT = {
         "<br>Vs previous period: %{customdata[3]}<br>Median response: %{customdata[4]}"
         "<br>Overdue, of the period's: %{customdata[5]}<extra></extra>",
         "no_population": "no population figure",
+        "stale": " (population of {year}: approximate)",
         "adjusted": " (adjusted for small numbers: {value})",
         "low_count": "<br><i>Few messages (under {count}): figures drawn toward the region</i>",
         "low_count_note": "Paler: few messages (under {count}); shares and rates drawn toward the region",

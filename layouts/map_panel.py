@@ -8,6 +8,7 @@ from dash import dcc, html
 from dashboard import formatting as fmt
 from dashboard.catalog import SectorCatalog, source_name
 from dashboard.i18n import t
+from dashboard.region import stale_population
 from dashboard.small_numbers import LOW_COUNT
 from layouts import ids
 from layouts.map_figure import DEFAULT_METRIC, METRICS, shown_column
@@ -205,12 +206,25 @@ def _sparkline(daily: pd.DataFrame, lang: str) -> dcc.Graph:
     )
 
 
+def _population_line(card: dict, lang: str) -> html.Div:
+    """«Население: 25 070 (2021)», its source on hover; a figure older than 2020 named as making rates approximate."""
+    population, year = card["population"], card.get("population_year")
+    if not population:
+        return html.Div(f"{t('population', lang)}: {t('no_population', lang)}", className="muted")
+    text = f"{t('population', lang)}: {fmt.number(population, lang)}" + (f" ({year})" if year else "")
+    stale = t("stale_population", lang, year=year) if stale_population(year) else None
+    return html.Div(
+        [text, html.Span(stale, className="stale-population") if stale else None],
+        className="muted",
+        title=card.get("population_source") or None,
+    )
+
+
 def municipality_card(card: dict, sectors: SectorCatalog, tension: pd.DataFrame, lang: str = "ru") -> html.Div:
     """Drill-down card of one municipality: its tension by sector with the reasons, KPIs against the region,
     sectors, topics, trend, latest messages. ``tension``: the municipality's rows of the tension points."""
     own, region = card["own"], card["region"]
     change = card["summary"]["change_pct"]["messages"]
-    population = card["population"]
     latest = card["latest"]
     return html.Div(
         className="card",
@@ -218,10 +232,7 @@ def municipality_card(card: dict, sectors: SectorCatalog, tension: pd.DataFrame,
         children=[
             html.Button(t("back_to_region", lang), id={"type": ids.MAP_BACK, "index": 0}, className="back", n_clicks=0),
             html.H3(card["name"] if lang == "ru" else card["name_en"], className="card-title"),
-            html.Div(
-                f"{t('population', lang)}: {fmt.number(population, lang) if population else t('no_population', lang)}",
-                className="muted",
-            ),
+            _population_line(card, lang),
             html.Table(
                 className="compare",
                 children=[

@@ -61,7 +61,8 @@ def test_dashboard_runs_on_kaluga(kaluga, engine, tmp_path):
     items = {item["oktmo"]: item for item in data["items"]}
     assert set(items) == set(kaluga.municipalities.index)
     assert sum(item["messages"] for item in items.values()) > 0
-    assert items["29715000"]["per_10k"] is not None  # Обнинск has a population figure
+    assert items["29715000"]["per_10k"] is not None  # Обнинск has a population figure, of its year
+    assert (items["29715000"]["population"], items["29715000"]["population_year"]) == (125376, 2021)
     assert items["29701000"]["per_10k"] is None  # Калуга has none verified: no rate rather than a wrong one
     page = dash_call(
         client,
