@@ -10,8 +10,8 @@ import pytest
 from dashboard.demo import generate
 from dashboard.filters import Filters
 from dashboard.loader.ingest import load_frame
-from dashboard.region import load_region, stale_population
 from dashboard.queries import heatmap
+from dashboard.region import load_region, stale_population
 from dashboard.settings import PROJECT_ROOT
 from dashboard.store.db import init_db
 from layouts.map_figure import _hover
