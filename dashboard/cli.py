@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from dashboard.catalog import SOURCES, STATUSES, load_sectors
+from dashboard.loader.dates import format_lines
 from dashboard.loader.dry_run import check_file
 from dashboard.loader.errors import MAX_VALUE_SHOWN, NOTES, REASONS, LoadError
 from dashboard.loader.ingest import LoadSummary, load_file, load_frame
@@ -67,7 +68,8 @@ def _print_reasons(s: LoadSummary, stored: bool = True) -> None:
             reasons.add_row(code, str(count), REASONS.get(code, code).split(":")[0], shown)
             found[code] = [value for value, _ in frequent if len(value) < MAX_VALUE_SHOWN]  # whole values only
         console.print(reasons)
-        cures = values_lines(found, {"source": list(SOURCES), "status": list(STATUSES), "sector": load_sectors().codes})
+        codes = {"source": list(SOURCES), "status": list(STATUSES), "sector": load_sectors().codes}
+        cures = values_lines(found, codes) + format_lines(found)
         if cures:
             console.print("В сопоставление, чтобы принять частые значения (выберите код):")
             for line in cures:

@@ -219,3 +219,32 @@ def test_mapping_init_on_a_russian_export_needs_little(env):
     starter = tomllib.loads(out.read_text(encoding="utf-8"))
     assert set(starter["columns"]) >= {"external_id", "created_at", "source", "status", "sector", "municipality"}
     assert "values" not in starter and "options" not in starter  # every value known, dots say day first
+
+
+def test_dates_in_an_unknown_format_come_with_the_formats_line_that_reads_them(env):
+    """«01.11.2026 10.00» (dots in the time) is no format the loader knows: the load names the line to paste, and
+    with it every row loads."""
+    path = env / "export.csv"
+    rows = [f"m{i},vk,0{i}.11.2026 10.00,,,new,zhkh,,Канаш,,," for i in range(1, 4)]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    first = runner.invoke(app, ["load", str(path)])
+    assert first.exit_code == 0, first.output
+    cure = first.output.split("(выберите код):\n", 1)[1].split("Отклонённые строки", 1)[0]
+    formats = tomllib.loads(cure)["formats"]
+    assert formats == {"created_at": "%d.%m.%Y %H.%M"}
+    mapping = env / "m.toml"
+    mapping.write_text(cure, encoding="utf-8")
+    get_engine.cache_clear()
+    second = runner.invoke(app, ["load", "--json", "--mapping", str(mapping), str(path)])
+    assert json.loads(second.output)[0]["new"] == 3, second.output
+
+
+def test_a_date_of_the_other_order_gets_no_format_line_that_would_break_its_field(env):
+    path = env / "export.csv"
+    rows = ["o1,vk,12/31/2025 10:00,,,new,zhkh,,Канаш,,,", "o2,vk,31/12/2025 10:00,,,new,zhkh,,Канаш,,,"]
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    mapping = env / "m.toml"
+    mapping.write_text("[options]\ndayfirst = false\n", encoding="utf-8")
+    result = runner.invoke(app, ["load", str(path), "--mapping", str(mapping)])
+    assert result.exit_code == 0, result.output
+    assert "bad_created_at" in result.output and "[formats]" not in result.output

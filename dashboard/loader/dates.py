@@ -202,6 +202,66 @@ class DateRules:
         return parsed
 
 
+_CANDIDATES = (  # formats an export's dates are seen in, tried in this order by guess_format
+    *_DAYFIRST,
+    *_MONTHFIRST,
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+    "%d.%m.%Y %H.%M",
+    "%d.%m.%y %H:%M",
+    "%d.%m.%y",
+    "%d %b %Y %H:%M",
+    "%d %b %Y",
+    "%d-%b-%Y %H:%M:%S",
+    "%d-%b-%Y",
+    "%b %d %Y %I:%M%p",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
+# a rejection a [formats] line may cure, and its field
+DATE_REJECTIONS = {
+    "bad_created_at": "created_at",
+    "bad_first_response_at": "first_response_at",
+    "bad_resolved_at": "resolved_at",
+}
+
+
+def guess_format(values: list[str]) -> str | None:
+    """The first known strptime format that reads every one of ``values`` (a rejected field's frequent values), for
+    a ``[formats]`` line the analyst can paste; None when none does."""
+    texts = [v.strip() for v in values if v and v.strip()]
+    for fmt in _CANDIDATES if texts else ():
+        parsed = pd.to_datetime(pd.Series(texts), errors="coerce", format=fmt)
+        if parsed.notna().all() and ((parsed >= _EARLIEST) & (parsed <= _LATEST)).all():
+            return fmt
+    return None
+
+
+def format_lines(found: dict[str, list[str]]) -> list[str]:
+    """TOML lines of a mapping's ``[formats]`` that would read the dates ``found`` rejected, by rejection code.
+    Dates either order reads (31/12/2025) are left out: their field's order rejected them, and a format of the
+    other order would only reject the rest of the field."""
+    lines = []
+    for code, values in found.items():
+        field_name = DATE_REJECTIONS.get(code)
+        values = [v for v in values if not _in_an_order(v)]
+        fmt = guess_format(values) if field_name and values else None
+        if fmt is not None:
+            lines.append(f'{field_name} = "{fmt}"  # {", ".join(values[:2])}')
+    return ["[formats]", *lines] if lines else []
+
+
+def _in_an_order(value: str) -> bool:
+    """Whether a day-first or a month-first format reads this value."""
+    return any(pd.notna(pd.to_datetime(value.strip(), errors="coerce", format=f)) for f in (*_DAYFIRST, *_MONTHFIRST))
+
+
 def _numeric(text: pd.Series) -> pd.DataFrame:
     """The leading numbers and separator of values that are numeric dates (31.12.2017, 12/31/17 10:00…)."""
     parts = text.str.extract(_NUMERIC).dropna()
