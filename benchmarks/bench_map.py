@@ -24,11 +24,12 @@ from flask import Flask
 
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.region import get_region
-from dashboard.service import DashboardService, cache
+from dashboard.service import DashboardService, Hooks
 from dashboard.store.db import make_engine
 from geo.figure import region_geometry
 from geo.locate import locator_for
 from layouts.map_figure import map_figure, town_labels
+from web.cache import cache, cached_figure
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -48,7 +49,7 @@ def main() -> None:
     print(f"database {args.db} ({args.db.stat().st_size / 1e6:.0f} MB): {total:,} messages, last day {last}")
     server = Flask(__name__)
     cache.init_app(server, config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 600})
-    service = DashboardService(engine, region)
+    service = DashboardService(engine, region, hooks=Hooks(cached=cached_figure))
     geometry = region_geometry(region.boundaries_path)
     labels = town_labels(region.municipalities)
     sectors = load_sectors().codes
@@ -61,8 +62,13 @@ def main() -> None:
         picked_sources = rng.sample(list(SOURCES), rng.choice([0, 0, 1]))
         end = today - timedelta(days=rng.choice([0, 0, 10, 40]))
         combos.append(
-            service.filters(
-                (end - timedelta(days=days - 1)).isoformat(), end.isoformat(), picked_sectors, [], picked_sources
+            service.read_filters(
+                {
+                    "from": (end - timedelta(days=days - 1)).isoformat(),
+                    "to": end.isoformat(),
+                    "sector": picked_sectors,
+                    "source": picked_sources,
+                }
             )
         )
 

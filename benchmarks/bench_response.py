@@ -25,8 +25,9 @@ from dashboard import cube, histograms, percentiles
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters
 from dashboard.region import get_region
-from dashboard.service import DashboardService, cache
+from dashboard.service import DashboardService, Hooks
 from dashboard.store.db import make_engine
+from web.cache import cache, cached_figure
 
 
 def main() -> None:
@@ -41,7 +42,7 @@ def main() -> None:
     print(f"database {args.db}: {total:,} messages")
     server = Flask(__name__)
     cache.init_app(server, config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 600})
-    service = DashboardService(engine, region)
+    service = DashboardService(engine, region, hooks=Hooks(cached=cached_figure))
     today = service.today()
     rng = random.Random(2)
     sectors = load_sectors().codes
@@ -51,12 +52,13 @@ def main() -> None:
         end = today - timedelta(days=rng.choice([0, 0, 15]))
         combos.append(
             (
-                service.filters(
-                    (end - timedelta(days=days - 1)).isoformat(),
-                    end.isoformat(),
-                    rng.sample(sectors, rng.choice([0, 0, 1])),
-                    [],
-                    rng.sample(list(SOURCES), rng.choice([0, 0, 1])),
+                service.read_filters(
+                    {
+                        "from": (end - timedelta(days=days - 1)).isoformat(),
+                        "to": end.isoformat(),
+                        "sector": rng.sample(sectors, rng.choice([0, 0, 1])),
+                        "source": rng.sample(list(SOURCES), rng.choice([0, 0, 1])),
+                    }
                 ),
                 rng.choice(["none", "none", "source", "sector"]),
             )

@@ -13,7 +13,7 @@ def register_all(app: Dash, service: DashboardService, settings: Settings) -> No
 
     tile_url, region_links, lang = settings.tile_url, settings.region_links, settings.language
 
-    pages.register(app, service.region, lang, settings.auth_enabled)
+    pages.register(app, service, lang, settings.auth_enabled)
 
     state.register(app, service, lang)
     kpis.register(app, service, lang)

@@ -6,8 +6,7 @@ import pandas as pd
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import filters_for, parse_page
-from dashboard.catalog import load_sectors
+from callbacks.urlstate import parse_page, query_of
 from dashboard.fanout import fan_out
 from dashboard.filters import FilterError
 from dashboard.i18n import t
@@ -52,7 +51,7 @@ def register(
         state = parse_page(search, pathname, default_lang)
         lang = state.lang
         try:
-            filters = filters_for(state, service)
+            filters = service.read_filters(query_of(search), pathname)
             if state.view == "federal":
                 return draw_federal(filters, state.metric, size, lang)
             selected = state.municipalities[0] if len(state.municipalities) == 1 else None
@@ -85,7 +84,7 @@ def register(
             size=tuple(size) if size else (1000, 640),
         )
         if card is not None:
-            side = municipality_card(card, load_sectors(), card_tension, lang)
+            side = municipality_card(card, service.sectors, card_tension, lang)
         else:
             side = ranking(frame, state.metric, state.municipalities, lang)
         return figure, side

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dash.development.base_component import Component
 from flask import Response, jsonify, request
 
-from dashboard.areas import CALLBACKS, BadCallback, Callback, requested_callback
 from layouts import ids
+from web.areas import CALLBACKS, BadCallback, Callback, requested_callback
 
 Check = Callable[[object], bool]
 MAX_TEXT = 8192  # an address's query or a date: longer is no browser's
@@ -115,7 +115,7 @@ def _rule(component_id: str, prop: str, controls: Mapping[str, Check]) -> Check 
 
 def refuse_bad_inputs(rules: Mapping[tuple[str, str], Check], callbacks: Mapping[str, Callback]) -> Response | None:
     """Flask's before-request hook: 400 for a callback request not shaped as registered or carrying a value no page
-    could have sent (the role's scope was checked before, in dashboard.auth)."""
+    could have sent (the role's scope was checked before, in web.auth)."""
     if request.path != CALLBACKS:
         return None
     body = request.get_json(silent=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, html, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import filters_for, parse_page
+from callbacks.urlstate import parse_page, query_of
 from dashboard import formatting as fmt
 from dashboard.filters import FilterError
 from dashboard.i18n import t
@@ -31,7 +31,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         state = parse_page(search, pathname, default_lang)
         lang = state.lang
         try:
-            filters = filters_for(state, service)
+            filters = service.read_filters(query_of(search), pathname)
             data = service.summary(filters)
         except FilterError as exc:
             return no_update, no_update, html.Div(exc.in_language(lang), className="banner warn"), REFRESH_MS

@@ -4,27 +4,26 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State, html
 
-from callbacks.urlstate import parse_search, parse_wall, sector_of_path
-from dashboard.access import current_principal
-from dashboard.catalog import load_sectors
+from callbacks.urlstate import parse_search, parse_wall
+from dashboard.filters import sector_of_path
 from dashboard.i18n import t
-from dashboard.region import Region
+from dashboard.service import DashboardService
 from layouts import ids
 from layouts.briefing import briefing_page
 from layouts.shell import shell
 from layouts.wall import wall
 
 
-def register(app: Dash, region: Region, lang: str = "ru", accounts: bool = False) -> None:
+def register(app: Dash, service: DashboardService, lang: str = "ru", accounts: bool = False) -> None:
     """``accounts``: sign-in is on, so pages show who is signed in (and offer only the sectors they may see)."""
-    catalog = load_sectors()
+    region, catalog = service.region, service.sectors
 
     @app.callback(Output(ids.PAGE, "children"), Input(ids.PAGE_URL, "pathname"), State(ids.PAGE_URL, "search"))
     def route(pathname, search):
         """``lang`` in the query picks the language (a switch reloads the page); the default is TSUR_LANGUAGE."""
         path = (pathname or "/").rstrip("/") or "/"
         page_lang = parse_search(search, lang).lang
-        principal = current_principal()
+        principal = service.principal()
         account = principal.name if accounts and principal else None
         sectors = catalog.only(principal.sectors) if principal else catalog
         if path == "/":

@@ -8,9 +8,8 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import filters_for, parse_page
+from callbacks.urlstate import parse_page, query_of
 from dashboard import formatting as fmt
-from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError, Filters
 from dashboard.holidays import holidays_between
 from dashboard.i18n import t
@@ -22,8 +21,8 @@ from layouts.response_panel import oldest_items, sla_figure, table_columns, tabl
 def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
     def page(search: str | None, pathname: str | None) -> tuple[Filters, str]:
         """The query filters and the language of the page's address."""
-        state = parse_page(search, pathname, default_lang)
-        return filters_for(state, service), state.lang
+        lang = parse_page(search, pathname, default_lang).lang
+        return service.read_filters(query_of(search), pathname), lang
 
     @app.callback(
         Output(ids.RESP_TREND, "figure"),
@@ -45,7 +44,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             oldest = service.oldest_overdue(filters)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update, no_update  # the KPI callback shows the message banner
-        sectors = load_sectors()
+        sectors = service.sectors
         holidays = holidays_between(filters.date_from, filters.date_to)
         trend = trend_figure(
             current,
@@ -71,7 +70,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             frame = service.response_table(filters, by)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update
-        return table_records(frame, by, load_sectors(), lang), table_columns(by, lang)
+        return table_records(frame, by, service.sectors, lang), table_columns(by, lang)
 
     @app.callback(
         Output(ids.RESP_DOWNLOAD, "data"),
@@ -84,7 +83,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
     )
     def export(csv_clicks, xlsx_clicks, search, by, pathname):
         filters, lang = page(search, pathname)
-        records = table_records(service.response_table(filters, by), by, load_sectors(), lang)
+        records = table_records(service.response_table(filters, by), by, service.sectors, lang)
         columns = table_columns(by, lang)
         frame = fmt.spreadsheet_safe(
             pd.DataFrame(records, columns=[c["field"] for c in columns]).rename(

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
-from callbacks.urlstate import ViewState, parse_page, parse_search, sector_of_path, to_search
+from callbacks.urlstate import ViewState, fix_sector, parse_page, parse_search, to_search
 from dashboard.service import DashboardService
 from layouts import ids
 
@@ -62,9 +62,7 @@ def register(app: Dash, service: DashboardService, lang: str = "ru") -> None:
             lang=parse_search(search, lang).lang,  # the page's language stays (it is not a control)
             default_lang=lang,
         )
-        scope = sector_of_path(pathname)
-        if scope:  # a minister's page: the sector is part of the address, not a filter
-            state.scope, state.sectors = scope, [scope]
+        fix_sector(state, pathname)
         if trigger == ids.DATES:
             state.preset, state.date_from, state.date_to = "custom", (start or "")[:10], (end or "")[:10]
             return to_search(state), "custom", *untouched[1:]

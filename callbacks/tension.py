@@ -5,10 +5,9 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.urlstate import filters_for, parse_page
+from callbacks.urlstate import parse_page, query_of
 from dashboard import formatting as fmt
 from dashboard import tension
-from dashboard.catalog import load_sectors
 from dashboard.filters import FilterError
 from dashboard.i18n import t
 from dashboard.service import DashboardService
@@ -32,7 +31,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         state = parse_page(search, pathname, default_lang)
         lang = state.lang
         try:
-            filters = filters_for(state, service)
+            filters = service.read_filters(query_of(search), pathname)
             result = service.tension(filters)
             alerts = service.alerts_today(filters, lang)
         except (FilterError, SQLAlchemyError):
@@ -50,7 +49,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         scope = [t("tension_scope_region", lang)] if filters.municipalities else []
         scope += [t("tension_scope_channels", lang)] if filters.sources else []
         baseline = " · ".join([baseline, *scope])
-        names = {sector.code: sector.name(lang) for sector in load_sectors().sectors}
+        names = {sector.code: sector.name(lang) for sector in service.sectors.sectors}
         return (
             sector_tiles(sectors, names, result.days, filters.date_from, state.sectors, lang),
             tension_points(points, len(result.points) - len(points), lang),

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from dashboard.filters import DEFAULT_PRESET, PRESETS, FilterError, Filters, parse_date, preset_range
-from dashboard.service import DashboardService
+from dashboard.filters import DEFAULT_PRESET, PRESETS, FilterError, parse_date, preset_range, sector_of_path
 from layouts.map_figure import DEFAULT_METRIC, METRICS
 from layouts.wall import WALL_PANELS, WallConfig
 
@@ -61,28 +60,23 @@ def parse_search(search: str | None, default_lang: str = "ru") -> ViewState:
     )
 
 
-SECTOR_PATH = "/sector/"
+def query_of(search: str | None) -> dict[str, list[str]]:
+    """An address's query string as the core's one entrance reads it (dashboard.filters.read_filters)."""
+    return parse_qs((search or "").lstrip("?"))
 
 
-def sector_of_path(pathname: str | None) -> str | None:
-    """The sector code of a minister's page ``/sector/<code>``, else None."""
-    path = (pathname or "").rstrip("/")
-    return path[len(SECTOR_PATH) :] or None if path.startswith(SECTOR_PATH) else None
-
-
-def parse_page(search: str | None, pathname: str | None, default_lang: str = "ru") -> ViewState:
-    """The view state of a page: the query string, with the sector fixed on a minister's page."""
-    state = parse_search(search, default_lang)
+def fix_sector(state: ViewState, pathname: str | None) -> ViewState:
+    """On a minister's page ``/sector/<code>`` the sector is part of the address, not a filter the controls show
+    as chosen by hand."""
     scope = sector_of_path(pathname)
     if scope:
         state.scope, state.sectors = scope, [scope]
     return state
 
 
-def filters_for(state: ViewState, service: DashboardService) -> Filters:
-    """Validated query filters for a view state (raises FilterError on a bad value)."""
-    first, last = state.dates(service.today())
-    return service.filters(first.isoformat(), last.isoformat(), state.sectors, state.municipalities, state.sources)
+def parse_page(search: str | None, pathname: str | None, default_lang: str = "ru") -> ViewState:
+    """The view state of a page: the query string, with the sector fixed on a minister's page."""
+    return fix_sector(parse_search(search, default_lang), pathname)
 
 
 def to_search(state: ViewState) -> str:

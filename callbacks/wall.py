@@ -6,7 +6,7 @@ notes the time of every good refresh, shows «данные устарели» on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
@@ -15,9 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callbacks.urlstate import wall_settings
 from dashboard import formatting as fmt
 from dashboard import tension
-from dashboard.catalog import load_sectors
 from dashboard.fanout import fan_out
-from dashboard.filters import Filters, preset_range
 from dashboard.i18n import t
 from dashboard.service import DashboardService
 from geo.figure import region_geometry
@@ -32,7 +30,7 @@ WALL_MAP_SIZE = (1800, 700)  # until the browser has measured the map
 
 def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
     region = service.region
-    sectors = set(load_sectors().codes)
+    sectors = set(service.sectors.codes)
     labels = town_labels(region.municipalities, "ru")  # Cyrillic: see callbacks/heatmap.py
 
     @app.callback(
@@ -51,10 +49,8 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
     def refresh(_tick, size, stored):
         config = wall_settings(stored, sectors, default_lang)
         lang = config.lang
-        first, last = preset_range(config.period, service.today())
-        chosen = (config.sector,) if config.sector else ()
-        filters = Filters(first, last, chosen)
-        trend_filters = Filters(last - timedelta(days=TREND_DAYS - 1), last, chosen)
+        filters = service.read_filters({"period": config.period, "sector": [config.sector] if config.sector else []})
+        trend_filters = filters.last_days(TREND_DAYS)
         try:
             result, frame, summary, daily, response, alerts = fan_out(
                 service.engine,
@@ -83,7 +79,8 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             # read from across the room: type grows with the map's height (×1.7 at 1080p, ×3.5 at 4K)
             type_scale=max(1.7, (size[1] if size else WALL_MAP_SIZE[1]) / 460),
         )
-        period = t("period_label", lang, start=fmt.day(first, lang), end=fmt.day(last, lang), days=filters.days)
+        start, end = fmt.day(filters.date_from, lang), fmt.day(filters.date_to, lang)
+        period = t("period_label", lang, start=start, end=end, days=filters.days)
         return (
             figure,
             wall_points(points, lang),

@@ -1,17 +1,19 @@
 """Who is asking and what they may see: the principal of a request and the sector scoping rule.
 
 The rule is applied in one place, :class:`dashboard.service.DashboardService`, which every page, Dash callback,
-export and API route reads its data through — so a request crafted by hand meets the same rule as the UI.
+export and API route reads its data through — so a request crafted by hand meets the same rule as the UI. Who the
+principal of a web request is, the web layer says (web/principal.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-
-from flask import g, has_request_context
+from typing import TYPE_CHECKING
 
 from dashboard.catalog import load_sectors
-from dashboard.filters import Filters
+
+if TYPE_CHECKING:
+    from dashboard.filters import Filters
 
 ROLES = ("admin", "head", "minister", "wall")
 SCOPED_ROLES = ("minister", "wall")  # roles that may be limited to sectors (a minister must be)
@@ -36,11 +38,6 @@ class Principal:
 
     def may_see_sector(self, code: str) -> bool:
         return not self.sectors or code in self.sectors
-
-
-def current_principal() -> Principal | None:
-    """The principal of the current web request; None outside a request (CLI, jobs: no restriction)."""
-    return g.get("principal") if has_request_context() else None
 
 
 def denied_message(codes: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -48,6 +49,23 @@ class Filters:
             self, date_from=self.date_from - timedelta(days=self.days), date_to=self.date_from - timedelta(days=1)
         )
 
+    def last_days(self, days: int) -> Filters:
+        """The same choice over the ``days`` days that end with this period (a trend's window)."""
+        return replace(self, date_from=self.date_to - timedelta(days=days - 1))
+
+    @property
+    def key(self) -> str:
+        """The cache key of this choice: period and codes, nothing else (``2026-11-01..2026-11-30|zhkh||vk``)."""
+        codes = "|".join(",".join(values) for values in (self.sectors, self.municipalities, self.sources))
+        return f"{self.date_from.isoformat()}..{self.date_to.isoformat()}|{codes}"
+
+    def describe(self, lang: str, name: Callable[[str, str, str], str]) -> str:
+        """What the choice is narrowed to, in words: «ЖКХ; Новочебоксарск» or «все обращения». ``name(kind, code,
+        lang)`` names a sector, municipality or source code."""
+        chosen = (("sector", self.sectors), ("municipality", self.municipalities), ("source", self.sources))
+        parts = [", ".join(name(kind, code, lang) for code in codes) for kind, codes in chosen]
+        return "; ".join(p for p in parts if p) or t("all_messages", lang)
+
 
 def today_in(tz: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(tz)).astimezone(tz).date()
@@ -65,7 +83,7 @@ def parse_date(value: str) -> date:
             return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise FilterError(f"дата не распознана: «{value}» (ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)")
+    raise FilterError(t("bad_date", value=value), "bad_date", value=value)
 
 
 def _within(day: date) -> date:
@@ -75,32 +93,76 @@ def _within(day: date) -> date:
     return day
 
 
-def build_filters(
-    date_from: str | None,
-    date_to: str | None,
-    sectors: list[str],
-    municipalities: list[str],
-    sources: list[str],
-    today: date,
-    known_sectors: set[str],
-    known_oktmo: set[str],
-    known_sources: set[str],
-) -> Filters:
-    """Validated filters; unknown codes raise FilterError with a message for the user."""
-    end = _within(parse_date(date_to) if date_to else today)
-    start = _within(parse_date(date_from) if date_from else end - timedelta(days=PRESETS[DEFAULT_PRESET] - 1))
-    if start > end:
-        raise FilterError("начало периода позже его конца")
-    if (end - start).days > 3 * 366:
-        raise FilterError("период длиннее трёх лет")
-    for values, known, what in (
-        (sectors, known_sectors, "неизвестная отрасль"),
-        (municipalities, known_oktmo, "неизвестный муниципалитет (ОКТМО)"),
-        (sources, known_sources, "неизвестный канал"),
-    ):
-        unknown = [v for v in values if v not in known]
+@dataclass(frozen=True)
+class Known:
+    """What a filter may name: the sector, municipality (OKTMO) and channel codes of the deployment."""
+
+    sectors: frozenset[str]
+    municipalities: frozenset[str]
+    sources: frozenset[str]
+
+
+Query = Mapping[str, "str | Sequence[str] | None"]  # an address's query (parse_qs), an API's args, the wall's settings
+SECTOR_PATH = "/sector/"
+
+
+def sector_of_path(path: str | None) -> str | None:
+    """The sector code of a minister's page ``/sector/<code>``, else None."""
+    path = (path or "").rstrip("/")
+    return path[len(SECTOR_PATH) :] or None if path.startswith(SECTOR_PATH) else None
+
+
+def _values(query: Query, key: str) -> list[str]:
+    value = query.get(key)
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+
+
+def _first(query: Query, key: str) -> str | None:
+    values = _values(query, key)
+    return values[0] if values else None
+
+
+def read_filters(query: Query, today: date, known: Known, path: str | None = None, principal=None) -> Filters:
+    """The one entrance: an address's query (page, API, briefing, wall settings) and path, for a principal, as
+    validated and scoped Filters — or FilterError (in the user's language) / access.AccessDenied.
+
+    - period: ``period=<preset>`` (today, 7d, 30d, quarter, year) is the days to ``today``; ``period=custom`` or none
+      reads ``from``/``to`` (ISO or ДД.ММ.ГГГГ; ``to`` defaults to today, ``from`` to 30 days before ``to``);
+    - ``sector``, ``municipality``, ``source``: codes, each repeatable; an unknown one is an error, not ignored;
+    - a minister's page ``/sector/<code>`` fixes the sector, whatever the query says;
+    - a principal limited to sectors gets them (access.scope): asking for another is AccessDenied.
+    """
+    from dashboard.access import scope  # access needs Filters: imported where used
+
+    preset = _first(query, "period")
+    if preset is not None and preset != "custom" and preset in PRESETS:
+        first, last = preset_range(preset, today)
+    else:
+        last = _within(parse_date(_first(query, "to") or "") if _first(query, "to") else today)
+        start = _first(query, "from")
+        first = _within(parse_date(start) if start else last - timedelta(days=PRESETS[DEFAULT_PRESET] - 1))
+    if first > last:
+        raise FilterError(t("period_reversed"), "period_reversed")
+    if (last - first).days > 3 * 366:
+        raise FilterError(t("period_too_long"), "period_too_long")
+    sector = sector_of_path(path)
+    chosen = {
+        "sector": [sector] if sector else _values(query, "sector"),
+        "municipality": _values(query, "municipality"),
+        "source": _values(query, "source"),
+    }
+    for key, allowed in (("sector", known.sectors), ("municipality", known.municipalities), ("source", known.sources)):
+        unknown = [v for v in chosen[key] if v not in allowed]
         if unknown:
-            raise FilterError(f"{what}: {', '.join(unknown)}")
-    return Filters(
-        start, end, tuple(sorted(set(sectors))), tuple(sorted(set(municipalities))), tuple(sorted(set(sources)))
+            codes = ", ".join(unknown)
+            raise FilterError(t(f"unknown_{key}", codes=codes), f"unknown_{key}", codes=codes)
+    filters = Filters(
+        first,
+        last,
+        tuple(sorted(set(chosen["sector"]))),
+        tuple(sorted(set(chosen["municipality"]))),
+        tuple(sorted(set(chosen["source"]))),
     )
+    return scope(filters, principal)

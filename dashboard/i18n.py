@@ -192,6 +192,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "wall_waiting": {"ru": "Нет связи с базой данных", "en": "No connection to the database"},
     "not_found": {"ru": "Такой страницы нет", "en": "No such page"},
     "forbidden": {"ru": "Нет доступа к этим данным", "en": "You have no access to this data"},
+    "bad_date": {
+        "ru": "дата не распознана: «{value}» (ожидается ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)",
+        "en": "date not recognised: «{value}» (expected YYYY-MM-DD or DD.MM.YYYY)",
+    },
+    "period_reversed": {"ru": "начало периода позже его конца", "en": "the period starts after it ends"},
+    "period_too_long": {"ru": "период длиннее трёх лет", "en": "the period is longer than three years"},
+    "unknown_sector": {"ru": "неизвестная отрасль: {codes}", "en": "unknown sector: {codes}"},
+    "unknown_municipality": {
+        "ru": "неизвестный муниципалитет (ОКТМО): {codes}",
+        "en": "unknown municipality (OKTMO): {codes}",
+    },
+    "unknown_source": {"ru": "неизвестный канал: {codes}", "en": "unknown channel: {codes}"},
+    "all_messages": {"ru": "все обращения", "en": "all messages"},
     "dates_outside": {
         "ru": "даты периода — с {first} по {last}",
         "en": "dates must lie between {first} and {last}",

@@ -21,8 +21,8 @@ from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
 from dashboard.frames import counts_frame, rows_frame
 from dashboard.masking import mask
+from dashboard.memo import once
 from dashboard.region import Region
-from dashboard.request_memo import once
 from dashboard.small_numbers import count_change, count_changes, low_count, shrunk_rates, shrunk_shares
 from dashboard.store.schema import messages, municipalities, rollups
 from geo.federal import federal_regions, region_of

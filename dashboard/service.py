@@ -1,4 +1,4 @@
-"""The service the web layer talks to: validated filters in, cached query results out.
+"""The service the web layer talks to: filters read at one entrance, cached figures out.
 
 Cache keys hold the filters, the data version of the days the figure reads (a load changes the versions of the
 days it touched) and, for figures that move with the clock (overdue now), a five-minute slot — so a load
@@ -8,35 +8,83 @@ also hold the code's version, so a deploy starts on a cold cache instead of read
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
-from flask_caching import Cache
 from sqlalchemy import Engine
 
 from dashboard import access, alerts, late, message_list, queries, response_times, tension
-from dashboard.catalog import SOURCES, load_sectors
-from dashboard.filters import Filters, build_filters, today_in
+from dashboard.access import Principal
+from dashboard.catalog import SOURCES, SectorCatalog, load_sectors
+from dashboard.filters import Filters, Known, Query, read_filters, today_in
 from dashboard.masking import mask_columns
+from dashboard.memo import once
 from dashboard.region import Region
-from dashboard.request_memo import once
 from dashboard.store.db import DataVersions, data_versions
 from geo.figure import region_geometry
 
-cache = Cache()
 CLOCK_STEP_MINUTES = 5  # overdue-now figures may be this old; the page refreshes every 5 minutes anyway
-CLOCK_FREE = {"point_density", "daily_counts"}  # results that do not depend on "now"
+T = TypeVar("T")
+
+
+@dataclass
+class Hooks:
+    """What the service needs from where it runs, given by its caller (the web layer: web/routes.py): who is asking
+    and a cache shared between requests. Outside the web (CLI, jobs, tests) nobody is restricted and every figure is
+    computed."""
+
+    principal: Callable[[], Principal | None] = lambda: None
+    # (service, figure name, filters' key, data version, clock slot, args, filters=…) → the figure, cached or computed
+    cached: Callable[..., object] | None = None
+
+
+@dataclass(frozen=True)
+class _Figure:
+    compute: Callable[..., object]
+    history: bool  # counts every earlier message still open: its cache key holds every day's version
+    clock: bool  # moves with the clock (overdue now): keyed by a CLOCK_STEP_MINUTES slot
+    public: Callable[[object], object] | None  # masks what can name a person before the result is cached
+
+
+FIGURES: dict[str, _Figure] = {}
+
+
+def figure(*, history: bool = False, clock: bool = True, public: Callable[[object], object] | None = None):
+    """Make a service method a cached figure: its filters scoped to the principal, its result kept under its name,
+    the filters' key, the data version of the days it reads (``reach``) and, if ``clock``, the clock's slot."""
+
+    def wrap(method: Callable[..., T]) -> Callable[..., T]:
+        FIGURES[method.__name__] = _Figure(method, history, clock, public)
+
+        @functools.wraps(method)
+        def cached(self: DashboardService, filters: Filters, *args: object) -> T:
+            return self._figure(method.__name__, filters, *args)
+
+        return cached
+
+    return wrap
 
 
 class DashboardService:
-    def __init__(self, engine: Engine, region: Region, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        region: Region,
+        clock: Callable[[], datetime] | None = None,
+        hooks: Hooks | None = None,
+        sectors: SectorCatalog | None = None,
+    ) -> None:
         self.engine = engine
         self.region = region
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.hooks = hooks or Hooks()
+        self.sectors = sectors or load_sectors()
 
     def now(self) -> datetime:
         return self.clock()
@@ -44,104 +92,157 @@ class DashboardService:
     def today(self):
         return today_in(self.region.timezone, self.now())
 
-    def filters(
-        self,
-        date_from: str | None = None,
-        date_to: str | None = None,
-        sectors: list[str] | None = None,
-        municipalities: list[str] | None = None,
-        sources: list[str] | None = None,
-    ) -> Filters:
-        """Validated filters, narrowed to the request's principal's sectors (so callers show what applies)."""
-        filters = build_filters(
-            date_from,
-            date_to,
-            sectors or [],
-            municipalities or [],
-            sources or [],
-            self.today(),
-            set(load_sectors().codes),
-            set(self.region.municipalities.index),
-            set(SOURCES),
-        )
-        return access.scope(filters, access.current_principal())
+    def principal(self) -> Principal | None:
+        return self.hooks.principal()
 
-    def _cached(self, name: str, filters: Filters, *args: object, scoped: bool = True):
-        """Results keyed by the data version of the days they read (``reach``); figures that move with the clock
-        (overdue "now") also by a CLOCK_STEP_MINUTES slot.
+    def known(self) -> Known:
+        """The codes a filter may name here."""
+        return Known(frozenset(self.sectors.codes), frozenset(self.region.municipalities.index), frozenset(SOURCES))
 
-        Every read passes here, so this is where the request's principal is held to its sectors — except a figure
-        of the whole region (``scoped=False``: the tension index), which its service method narrows before it
-        leaves. Within one request a figure asked twice (the tension index behind the map's metric and its card) is
-        computed or fetched once; callers treat results as read-only."""
+    def read_filters(self, query: Query, path: str | None = None) -> Filters:
+        """The one entrance (:func:`dashboard.filters.read_filters`) with this service's today, codes and principal."""
+        return read_filters(query, self.today(), self.known(), path, self.principal())
+
+    def name(self, kind: str, code: str, lang: str = "ru") -> str:
+        """A sector's, municipality's or channel's name (for :meth:`Filters.describe`)."""
+        if kind == "sector":
+            return self.sectors.name_of(code, lang)
+        if kind == "municipality":
+            return self.region.name_of(code, lang)
+        return SOURCES[code][0 if lang == "ru" else 1]
+
+    def scoped(self, filters: Filters) -> Filters:
+        return access.scope(filters, self.principal())
+
+    def _figure(self, name: str, filters: Filters, *args: object, scoped: bool = True):
+        """A figure from the cache, or computed: keyed by the data version of the days it reads (``reach``), and
+        figures that move with the clock (overdue "now") by a CLOCK_STEP_MINUTES slot.
+
+        Every read passes here, so this is where the principal is held to its sectors — except a figure of the whole
+        region (``scoped=False``: the tension index), which its service method narrows before it leaves. Within one
+        request a figure asked twice (the tension index behind the map's metric and its card) is computed or fetched
+        once; callers treat results as read-only."""
         if scoped:
-            filters = access.scope(filters, access.current_principal())
+            filters = self.scoped(filters)
+        spec = FIGURES[name]
         now = self.now()
-        slot = "" if name in CLOCK_FREE else now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}"
-        key = (name, filters, self._versions().of(*reach(name, filters)), slot, *args)
-        return once(("figure", *key), lambda: _cached_query(self, *key))
+        slot = now.strftime("%Y%m%d%H") + f"{now.minute // CLOCK_STEP_MINUTES:02d}" if spec.clock else ""
+        version = self._versions().of(*reach(spec.history, filters))
+        key = (name, filters.key, version, slot, args)
+        cached = self.hooks.cached
+        return once(
+            ("figure", *key),
+            lambda: cached(self, *key, filters=filters) if cached else self.compute(name, filters, *args),
+        )
+
+    def compute(self, name: str, filters: Filters, *args: object):
+        """The figure ``name`` computed now (what a cache miss runs), masked where it can name a person."""
+        spec = FIGURES[name]
+        result = spec.compute(self, filters, *args)
+        return spec.public(result) if spec.public else result
 
     def _versions(self) -> DataVersions:
         """The store's data versions, read once per request (outside one, at each call)."""
         return once(("data_versions", repr(self)), lambda: data_versions(self.engine))
 
+    # the figures: each computes from the store; the decorator caches and scopes them
+
+    @figure(history=True)
     def summary(self, filters: Filters) -> dict:
-        return self._cached("summary", filters)
+        return queries.summary(self.engine, filters, self.now(), self.region)
 
-    def heatmap(self, filters: Filters) -> pd.DataFrame:
-        """Map metrics for every municipality; the municipality filter does not narrow the map."""
-        return self._cached("heatmap", replace(filters, municipalities=()))
+    @figure()
+    def _heatmap(self, filters: Filters) -> pd.DataFrame:
+        return queries.heatmap(self.engine, filters, self.now(), self.region)
 
-    def density(self, filters: Filters) -> pd.DataFrame:
-        bounds = region_geometry(self.region.boundaries_path).bounds
-        return self._cached("point_density", replace(filters, municipalities=()), bounds)
+    @figure(clock=False)
+    def _density(self, filters: Filters, bounds: tuple) -> pd.DataFrame:
+        return queries.point_density(self.engine, filters, bounds)
 
-    def municipality_card(self, filters: Filters, oktmo: str) -> dict:
-        card = self._cached("municipality_card", replace(filters, municipalities=(oktmo,)), oktmo)
-        return {**card, "latest": _without_texts(card["latest"])}
+    @figure(public=lambda card: _masked_card(card))
+    def _card(self, filters: Filters, oktmo: str) -> dict:
+        return queries.municipality_card(self.engine, filters, self.now(), self.region)
 
-    def federal(self, filters: Filters) -> pd.DataFrame:
-        """Russia by region (the municipality filter does not apply to the overview)."""
-        return self._cached("federal", replace(filters, municipalities=()))
+    @figure()
+    def _federal(self, filters: Filters) -> pd.DataFrame:
+        return queries.federal(self.engine, filters, self.now(), self.region)
 
+    @figure(clock=False)
     def daily(self, filters: Filters) -> pd.DataFrame:
         """Messages per day of the period (zeros included)."""
-        return self._cached("daily_counts", filters)
+        return queries.daily_counts(self.engine, filters)
 
+    @figure()
     def previous_messages(self, filters: Filters, keys: tuple[str, ...] = ()) -> dict[tuple, int]:
         """Messages of the previous equal period per group of ``keys``, to the same moment while this period runs
         (``queries.previous_messages``)."""
-        return self._cached("previous_messages", filters, keys)
+        return queries.previous_messages(self.engine, filters, self.now(), self.region, keys)
 
+    @figure()
     def response_trend(self, filters: Filters, split: str = "none", measure: str = "first") -> pd.DataFrame:
-        return self._cached("response_trend", filters, split, measure)
+        return response_times.trend(self.engine, filters, self.now(), self.region, split, measure)
 
+    @figure()
     def response_totals(self, filters: Filters, measure: str = "first") -> dict:
-        return self._cached("response_totals", filters, measure)
+        return response_times.totals(self.engine, filters, self.now(), self.region, measure)
 
+    @figure(history=True)
     def backlog(self, filters: Filters) -> pd.DataFrame:
-        return self._cached("backlog", filters)
+        return late.backlog(self.engine, filters, self.now(), self.region)
+
+    @figure(history=True, public=lambda frame: mask_columns(frame, "agency"))
+    def _oldest_overdue(self, filters: Filters) -> pd.DataFrame:
+        return response_times.oldest_overdue(self.engine, filters, self.now(), self.region)
+
+    @figure()
+    def _table_by_sector(self, filters: Filters) -> pd.DataFrame:
+        return response_times.table_by_sector(self.engine, filters, self.now(), self.region)
+
+    @figure(public=lambda frame: mask_columns(frame, "key"))
+    def _table_by_agency(self, filters: Filters) -> pd.DataFrame:
+        return response_times.table_by_agency(self.engine, filters, self.now(), self.region)
+
+    @figure(public=lambda result: _masked_tension(result))
+    def _tension(self, filters: Filters) -> tension.TensionResult:
+        return tension.tension(self.engine, filters, self.now(), self.region)
+
+    # what the pages and the API ask for
+
+    def heatmap(self, filters: Filters) -> pd.DataFrame:
+        """Map metrics for every municipality; the municipality filter does not narrow the map."""
+        return self._heatmap(replace(filters, municipalities=()))
+
+    def density(self, filters: Filters) -> pd.DataFrame:
+        bounds = region_geometry(self.region.boundaries_path).bounds
+        return self._density(replace(filters, municipalities=()), bounds)
+
+    def municipality_card(self, filters: Filters, oktmo: str) -> dict:
+        card = self._card(replace(filters, municipalities=(oktmo,)), oktmo)
+        return {**card, "latest": self._without_texts(card["latest"])}
+
+    def federal(self, filters: Filters) -> pd.DataFrame:
+        """Russia by region (the municipality filter does not apply to the overview)."""
+        return self._federal(replace(filters, municipalities=()))
 
     def oldest_overdue(self, filters: Filters) -> pd.DataFrame:
-        return _without_texts(self._cached("oldest_overdue", filters))
+        return self._without_texts(self._oldest_overdue(filters))
 
     def response_table(self, filters: Filters, by: str) -> pd.DataFrame:
-        return self._cached("table_by_agency" if by == "agency" else "table_by_sector", filters)
+        return self._table_by_agency(filters) if by == "agency" else self._table_by_sector(filters)
 
     def messages(
         self, filters: Filters, statuses: tuple[str, ...] = (), limit: int = 100, cursor: str | None = None
     ) -> message_list.MessagePage:
         """One page of single messages (not cached: pages are cheap by index and rarely asked twice)."""
-        principal = access.current_principal()
+        principal = self.principal()
         texts = principal is None or principal.texts
         return message_list.page(self.engine, access.scope(filters, principal), statuses, limit, cursor, texts=texts)
 
     def tension(self, filters: Filters) -> tension.TensionResult:
         """The tension index of the whole region for the filters' period — one computation per period, whatever the
         page, filter or role — narrowed to the sectors and municipalities the filters and the principal choose."""
-        result = self._cached("tension", tension.region_period(filters), scoped=False)
-        return result.chosen(access.scope(filters, access.current_principal()))
-
+        result = self._figure("_tension", tension.region_period(filters), scoped=False)
+        return result.chosen(self.scoped(filters))
     def map_tension(self, filters: Filters) -> pd.Series:
         """Each municipality's highest sector × municipality index over the chosen sectors (the map's metric)."""
         return self.tension(replace(filters, municipalities=())).place_index
@@ -156,12 +257,11 @@ class DashboardService:
         alerts' own window (``alerts_window``) whatever the page's period.
 
         The stored reason is the Russian line that was sent; other languages get sector · place instead."""
-        frame = alerts.recent(self.engine, self.today(), access.scope(filters, access.current_principal()).sectors)
+        frame = alerts.recent(self.engine, self.today(), self.scoped(filters).sectors)
         frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).dt.tz_convert(self.region.timezone)
         if lang != "ru" and not frame.empty:
-            names = load_sectors()
             frame["reason"] = [
-                f"{names.name_of(sector, lang)} · {self.region.name_of(oktmo, lang)}"
+                f"{self.sectors.name_of(sector, lang)} · {self.region.name_of(oktmo, lang)}"
                 for sector, oktmo in zip(frame["sector"], frame["oktmo"], strict=True)
             ]
         return frame
@@ -171,54 +271,24 @@ class DashboardService:
         window = alerts.alert_filters(self.region, self.now())
         return window.date_from, window.date_to
 
+    def _without_texts(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Message texts blanked for a principal that may not read them (a wall screen; TSUR_HIDE_TEXTS)."""
+        principal = self.principal()
+        if principal is None or principal.texts or "text" not in frame:
+            return frame
+        return frame.assign(text="")
+
     def __repr__(self) -> str:  # part of memoize keys: one entry per database and region
         return f"DashboardService({self.engine.url.render_as_string(hide_password=True)}, {self.region.id})"
 
 
-ALL_HISTORY = {"backlog", "oldest_overdue", "summary"}  # figures that count every earlier message still open
-
-
-def reach(name: str, filters: Filters) -> tuple[date, date]:
+def reach(history: bool, filters: Filters) -> tuple[date, date]:
     """The days a cached figure reads: its period and what it compares with — the previous equal period or the
     tension index's baseline, whichever is longer — or all history (``overdue_now`` is of every day)."""
-    if name in ALL_HISTORY:
+    if history:
         return date.min, date.max
     back = max(filters.days, tension.BASELINE_DAYS + 7, 7 * -(-filters.days // 7))
     return filters.date_from - timedelta(days=back), filters.date_to
-
-
-def _without_texts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Message texts blanked for a principal that may not read them (a wall screen; TSUR_HIDE_TEXTS)."""
-    principal = access.current_principal()
-    if principal is None or principal.texts or "text" not in frame:
-        return frame
-    return frame.assign(text="")
-
-
-def _run(service: DashboardService, name: str, filters: Filters, *args: object):
-    """The query behind each cached name; ``engine, filters`` first, then what the query needs."""
-    e, now, region = service.engine, service.now(), service.region
-    runners = {
-        "summary": lambda: queries.summary(e, filters, now, region),
-        "heatmap": lambda: queries.heatmap(e, filters, now, region),
-        "point_density": lambda: queries.point_density(e, filters, *args),
-        "federal": lambda: queries.federal(e, filters, now, region),
-        "municipality_card": lambda: queries.municipality_card(e, filters, now, region),
-        "response_trend": lambda: response_times.trend(e, filters, now, region, *args),
-        "response_totals": lambda: response_times.totals(e, filters, now, region, *args),
-        "backlog": lambda: late.backlog(e, filters, now, region),
-        "oldest_overdue": lambda: response_times.oldest_overdue(e, filters, now, region),
-        "table_by_sector": lambda: response_times.table_by_sector(e, filters, now, region),
-        "table_by_agency": lambda: response_times.table_by_agency(e, filters, now, region),
-        "tension": lambda: tension.tension(e, filters, now, region),
-        "daily_counts": lambda: queries.daily_counts(e, filters),
-        "previous_messages": lambda: queries.previous_messages(e, filters, now, region, *args),
-    }
-    return _PUBLIC.get(name, _as_is)(runners[name]())
-
-
-def _as_is(result):
-    return result
 
 
 def _masked_card(card: dict) -> dict:
@@ -234,14 +304,6 @@ def _masked_tension(result: tension.TensionResult) -> tension.TensionResult:
     )
 
 
-# Free text besides message texts (which the queries mask) that can name a person — a topic, an agency (a sole
-# trader) — masked before a result is cached, so it leaves the server masked everywhere it is shown or exported
-_PUBLIC: dict[str, Callable] = {
-    "municipality_card": _masked_card,
-    "oldest_overdue": lambda frame: mask_columns(frame, "agency"),
-    "table_by_agency": lambda frame: mask_columns(frame, "key"),
-    "tension": _masked_tension,
-}
 
 
 def _code_version() -> str:
@@ -259,7 +321,3 @@ def _code_version() -> str:
 CODE_VERSION = _code_version()
 
 
-@cache.memoize(make_name=lambda name: f"{name}@{CODE_VERSION}")
-def _cached_query(service: DashboardService, name: str, filters: Filters, version: str, slot: str, *args: object):
-    """Memoized by every argument — the filters, the data version and the clock slot — and the code's version."""
-    return _run(service, name, filters, *args)

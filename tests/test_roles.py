@@ -8,9 +8,9 @@ import pytest
 from dash._utils import split_callback_id
 
 from dashboard import accounts
-from dashboard.areas import ROUTES, route_area
 from layouts import ids
 from tests.test_auth import PASSWORD, basic, make_app, service  # noqa: F401 - the fixture
+from web.areas import ROUTES, route_area
 
 ROLES = ("admin", "head", "minister", "wall")
 # what the wall page needs, written out by hand: its own components and the router that shows it

@@ -7,14 +7,17 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from flask import Flask, current_app
+from flask import Flask
 
 import dashboard.service as module
+import web.cache as web_cache
+from dashboard import memo
 from dashboard.loader.ingest import load_file
-from dashboard.service import DashboardService, cache
+from dashboard.service import DashboardService, Hooks
 from dashboard.store.db import DataVersions
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
+from web.cache import cache, cached_figure
 
 
 @pytest.fixture
@@ -24,9 +27,7 @@ def calls(engine, tmp_path, monkeypatch):
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
     load_file(path, engine, now=NOW)
-    calls: list[str] = []
-    real = module._run
-    monkeypatch.setattr(module, "_run", lambda svc, name, *a: calls.append(name) or real(svc, name, *a))
+    calls = computed(monkeypatch)
     app = Flask(__name__)
     cache.init_app(app, config={"CACHE_TYPE": "SimpleCache"})
     with app.app_context():
@@ -34,14 +35,27 @@ def calls(engine, tmp_path, monkeypatch):
         yield calls
 
 
+def computed(monkeypatch) -> list[str]:
+    """The names of the figures computed (not served from the cache) from now on."""
+    calls: list[str] = []
+    real = DashboardService.compute
+    monkeypatch.setattr(DashboardService, "compute", lambda svc, name, *a: calls.append(name) or real(svc, name, *a))
+    return calls
+
+
+def cached_service(engine, region, clock=lambda: NOW) -> DashboardService:
+    """The service as the web layer wires it: figures through the shared cache."""
+    return DashboardService(engine, region, clock=clock, hooks=Hooks(cached=cached_figure))
+
+
 def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, calls):
     clock = {"now": NOW}
-    service = DashboardService(engine, region, clock=lambda: clock["now"])
+    service = cached_service(engine, region, clock=lambda: clock["now"])
     for _ in range(2):
         service.summary(PERIOD)
         service.response_trend(PERIOD)
         service.daily(PERIOD)
-    assert calls == ["summary", "response_trend", "daily_counts"]  # second round served from the cache
+    assert calls == ["summary", "response_trend", "daily"]  # second round served from the cache
     clock["now"] = NOW + timedelta(minutes=7)  # a new five-minute slot
     service.summary(PERIOD)
     service.response_trend(PERIOD)  # the ages of messages still open move its estimates
@@ -52,7 +66,7 @@ def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, calls):
     extra.write_text(f"{header}\n{first.replace('q1', 'z1')}\n", encoding="utf-8")
     load_file(extra, engine, now=NOW)  # a load bumps the data version
     service.daily(PERIOD)
-    assert calls[-1] == "daily_counts"
+    assert calls[-1] == "daily"
 
 
 def test_a_days_version_is_the_newest_of_the_days_it_reads():
@@ -68,9 +82,9 @@ def test_the_versions_are_read_once_per_request(engine, region, calls, monkeypat
     reads = []
     real = module.data_versions
     monkeypatch.setattr(module, "data_versions", lambda e: reads.append(1) or real(e))
-    service = DashboardService(engine, region, clock=lambda: NOW)
+    service = cached_service(engine, region)
     for _ in range(2):  # each request in its own app context, as served
-        with current_app.app_context(), current_app.test_request_context("/_dash-update-component"):
+        with memo.scope():
             service.summary(PERIOD)
             service.response_trend(PERIOD)
             service.backlog(PERIOD)
@@ -80,17 +94,17 @@ def test_the_versions_are_read_once_per_request(engine, region, calls, monkeypat
 
 def test_results_a_different_version_of_the_code_cached_are_not_read(engine, region, calls, monkeypatch):
     """A deploy shares the cache with what the old workers wrote: the code's version in the key keeps them apart."""
-    service = DashboardService(engine, region, clock=lambda: NOW)
+    service = cached_service(engine, region)
     service.summary(PERIOD)
     service.summary(PERIOD)
     assert calls == ["summary"]
-    monkeypatch.setattr(module, "CODE_VERSION", "another")
+    monkeypatch.setattr(web_cache, "CODE_VERSION", "another")
     service.summary(PERIOD)
     assert calls == ["summary", "summary"]
 
 
 def test_a_load_invalidates_the_figures_of_the_days_it_touched_and_no_others(engine, region, tmp_path, calls):
-    service = DashboardService(engine, region, clock=lambda: NOW)
+    service = cached_service(engine, region)
     header, first = ROWS.splitlines()[:2]
     service.response_trend(PERIOD)
     service.backlog(PERIOD)
@@ -118,26 +132,24 @@ def test_a_figure_asked_twice_in_one_request_is_computed_once(engine, region, tm
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
     load_file(path, engine, now=NOW)
-    calls: list[str] = []
-    real = module._run
-    monkeypatch.setattr(module, "_run", lambda svc, name, *a: calls.append(name) or real(svc, name, *a))
+    calls = computed(monkeypatch)
     app = Flask(__name__)
     cache.init_app(app, config={"CACHE_TYPE": "NullCache"})
-    service = DashboardService(engine, region, clock=lambda: NOW)
+    service = cached_service(engine, region)
     chosen = replace(PERIOD, municipalities=("97701000",))
     for _ in range(2):
-        with app.test_request_context("/_dash-update-component"):
+        with app.app_context(), memo.scope():
             by_place = service.map_tension(chosen)
             card = service.place_tension(chosen, "97701000")
             service.summary(PERIOD)
-    assert calls == ["tension", "summary"] * 2
+    assert calls == ["_tension", "summary"] * 2
     assert by_place.loc["97701000"] == card["index"].max()
 
     # the briefing under a municipality filter: the region's one index, which carries every place's highest
     calls.clear()
-    with app.test_request_context("/_dash-update-component"):
+    with app.app_context(), memo.scope():
         own = service.tension(chosen)
-    assert calls == ["tension"]
+    assert calls == ["_tension"]
     assert set(own.points["oktmo"]) == {"97701000"}
-    with app.test_request_context("/_dash-update-component"):
+    with app.app_context(), memo.scope():
         pd.testing.assert_series_equal(own.place_index, service.map_tension(chosen))

@@ -21,11 +21,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard import accounts, areas
+from dashboard import accounts
 from dashboard.access import AccessDenied, Principal, denied_message
+from dashboard.filters import SECTOR_PATH, sector_of_path
 from dashboard.i18n import t
 from dashboard.render_tokens import RenderTokens, page
 from dashboard.settings import Settings
+from web import areas
 
 # the maps' shapes (/geo/) are assets like the others: the project's own public OpenStreetMap boundaries
 PUBLIC = (
@@ -38,7 +40,6 @@ PUBLIC = (
     "/api/v1/openapi.json",
 )
 MACHINE = ("/api/", "/_dash-", "/_reload-hash")  # answered in JSON (401/403), never redirected to the login page
-SECTOR_PATH = "/sector/"
 DEVELOPER = Principal("developer", "admin")
 
 
@@ -152,7 +153,7 @@ class Auth:
     # --- what a role may open --------------------------------------------------------------------------------
 
     def _authorize(self, principal: Principal) -> Response | None:
-        """The role's areas (dashboard.areas) for the address or the callback asked for, then a restricted
+        """The role's areas (web.areas) for the address or the callback asked for, then a restricted
         principal's sectors named in the address."""
         path = request.path
         if path == areas.CALLBACKS:
@@ -174,8 +175,8 @@ class Auth:
         if not principal.restricted or path.startswith(MACHINE):
             return None  # machine paths meet the scoping rule in the service
         asked = request.args.getlist("sector")
-        if path.startswith(SECTOR_PATH):
-            asked.append(path[len(SECTOR_PATH) :].strip("/"))
+        if sector_of_path(path):
+            asked.append(sector_of_path(path))
         outside = [code for code in asked if not principal.may_see_sector(code)]
         if outside:
             raise AccessDenied(denied_message(outside))

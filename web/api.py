@@ -28,10 +28,7 @@ def service() -> DashboardService:
 
 
 def _filters():
-    args = request.args
-    return service().filters(
-        args.get("from"), args.get("to"), args.getlist("sector"), args.getlist("municipality"), args.getlist("source")
-    )
+    return service().read_filters(request.args.to_dict(flat=False))
 
 
 @api.errorhandler(FilterError)
@@ -59,7 +56,7 @@ def healthz() -> tuple[Response, int]:
 
 @api.get("/api/v1/openapi.json")
 def openapi() -> Response:
-    """The OpenAPI 3.1 description of this API (dashboard/openapi.yaml)."""
+    """The OpenAPI 3.1 description of this API (web/openapi.yaml)."""
     return jsonify(openapi_document())
 
 
@@ -294,7 +291,7 @@ def messages_api() -> Response:
 
 @api.get("/api/v1/users")
 def users_api() -> Response:
-    """Accounts without secrets (administrators only: the role rule is in dashboard.auth)."""
+    """Accounts without secrets (administrators only: the role rule is in web.auth)."""
     return jsonify(users=[a.public() for a in accounts.list_users(service().engine)])
 
 

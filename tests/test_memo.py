@@ -1,4 +1,4 @@
-"""request_memo.once: a read shared by the figures of one request, and by the threads that request fans out to."""
+"""memo.once: a read shared by the figures of one request, and by the threads that request fans out to."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from flask import Flask
 
-from dashboard.request_memo import once
-
-app = Flask(__name__)
+from dashboard.memo import once, scope
 
 
 def counter():
@@ -34,11 +31,11 @@ def test_outside_a_request_every_call_computes():
 
 def test_within_a_request_a_key_is_computed_once_and_each_request_starts_afresh():
     calls, compute = counter()
-    with app.test_request_context():
+    with scope():
         first = once("k", compute)
         assert once("k", compute) is first
         assert once("other", compute) is not first
-    with app.test_request_context():
+    with scope():
         assert once("k", compute) is not first
     assert len(calls) == 3
 
@@ -51,7 +48,7 @@ def test_threads_of_one_request_wait_for_one_computation():
         gate.wait()
         return once("k", compute)
 
-    with app.test_request_context(), ThreadPoolExecutor(3) as pool:
+    with scope(), ThreadPoolExecutor(3) as pool:
         results = [f.result() for f in [pool.submit(contextvars.copy_context().run, ask) for _ in range(3)]]
     assert len(calls) == 1
     assert all(r is results[0] for r in results)
@@ -62,7 +59,7 @@ def test_a_failed_computation_is_not_kept():
         raise RuntimeError("store away")
 
     calls, compute = counter()
-    with app.test_request_context():
+    with scope():
         with pytest.raises(RuntimeError):
             once("k", fail)
         assert once("k", compute) is once("k", compute)

@@ -1,0 +1,57 @@
+"""The folders are the layers: the core (``dashboard``) imports neither Flask nor Dash; HTTP routes and error handlers
+are registered only by the web layer; every setting is documented in the README."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from dashboard.settings import PROJECT_ROOT, Settings
+
+WEB_ONLY = ("flask", "flask_caching", "flask_compress", "werkzeug", "dash", "limits")
+
+
+def imports(path: Path) -> set[str]:
+    """The top-level packages a module imports, wherever in it (a function's own imports included)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+CORE = sorted((PROJECT_ROOT / "dashboard").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(PROJECT_ROOT)))
+def test_the_core_imports_no_web_framework(path):
+    assert not imports(path) & set(WEB_ONLY), f"{path.name} imports {imports(path) & set(WEB_ONLY)}"
+
+
+def test_the_core_does_not_import_the_layers_above_it():
+    """Only the command line reaches up, and only in ``tsur serve``, which starts the whole application."""
+    above = {"web", "callbacks", "layouts", "app"}
+    offenders = {str(p.relative_to(PROJECT_ROOT)): imports(p) & above for p in CORE if imports(p) & above}
+    assert offenders == {"dashboard/cli.py": {"app"}}
+
+
+def test_routes_and_error_handlers_are_registered_by_the_web_layer_only():
+    """Outside web/ no module adds a route, a blueprint or an error handler to the server (Dash's own aside)."""
+    registering = ("errorhandler", "add_url_rule", "register_blueprint", "register_error_handler")
+    outside = []
+    for folder in ("dashboard", "callbacks", "layouts", "geo"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            calls = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in registering]
+            outside += [f"{path.relative_to(PROJECT_ROOT)}:{n.lineno} {n.attr}" for n in calls]
+    assert outside == []
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    undocumented = [name for name in Settings.model_fields if f"`TSUR_{name.upper()}`" not in readme]
+    assert undocumented == []

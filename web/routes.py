@@ -1,0 +1,76 @@
+"""Every HTTP route and error handler of the application, registered here, in the order a request meets them.
+
+Dash adds its own routes (the page shell, ``/_dash-*``, assets) when the app is built; app.py calls
+:func:`register` before that and :func:`guard_callbacks` after, when the callbacks are known.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g, jsonify, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from dashboard import deadline, memo
+from dashboard.filters import FilterError
+from dashboard.i18n import t
+from dashboard.region import Region
+from dashboard.service import DashboardService, Hooks
+from dashboard.settings import Settings
+from geo.federal import FEDERAL_MAP
+from geo.serve import boundaries
+from web.api import api
+from web.auth import MACHINE, Auth, init_auth
+from web.briefing_files import briefing_files
+from web.cache import cached_figure, init_cache
+from web.principal import current_principal
+
+
+def register(server: Flask, service: DashboardService, settings: Settings, region: Region) -> Auth:
+    """The service gets what it needs of a request (who is asking, the shared cache); then, per request: a memo,
+    a time budget, who is asking and may they; then the routes; then the answers to errors."""
+    init_cache(server, settings)
+    service.hooks = Hooks(principal=current_principal, cached=cached_figure)
+    server.extensions["tsur"] = service
+
+    # before a request: a memo of reads its figures share, its time budget, its principal (web/auth.py)
+    @server.before_request
+    def open_request() -> None:
+        g.memo = memo.begin()
+        g.time_budget = deadline.start(settings.request_budget_ms / 1000)
+
+    @server.teardown_request
+    def close_request(_exc: BaseException | None) -> None:
+        if "time_budget" in g:
+            deadline.end(g.pop("time_budget"))
+        if "memo" in g:
+            memo.end(g.pop("memo"))
+
+    auth = init_auth(server, service.engine, settings)  # /login, /logout; AccessDenied → 403
+
+    # routes
+    server.register_blueprint(api)  # /api/v1/…, /healthz
+    server.register_blueprint(boundaries([region.boundaries_path, FEDERAL_MAP]))  # /geo/<digest>/<shape>.geojson
+    server.register_blueprint(briefing_files(service, settings))  # /briefing/export.pdf, /briefing/export.xlsx
+
+    # errors: the API answers JSON (its own handlers, web/api.py); these answer the pages' own routes
+    @server.errorhandler(deadline.OutOfTime)
+    def out_of_time(exc: deadline.OutOfTime) -> Response:
+        message = t("out_of_time", settings.language, seconds=f"{settings.request_budget_ms / 1000:g}")
+        server.logger.warning("%s %s: %s", request.method, request.path, exc)
+        if request.path.startswith(MACHINE):
+            response = jsonify(error=message)
+            response.status_code = 503
+            return response
+        return Response(message, status=503, mimetype="text/plain")
+
+    @server.errorhandler(FilterError)
+    def bad_filter(exc: FilterError) -> Response:
+        lang = request.args.get("lang", "")
+        message = exc.in_language(lang if lang in ("ru", "en") else settings.language)
+        return Response(message, status=400, mimetype="text/plain")
+
+    @server.errorhandler(SQLAlchemyError)
+    def database_down(exc: SQLAlchemyError) -> Response:
+        server.logger.warning("database error: %s", exc)
+        return Response(t("wall_waiting", settings.language), status=503, mimetype="text/plain")
+
+    return auth
