@@ -11,9 +11,9 @@ from flask import Flask
 from callbacks import register_all
 from callbacks.inputs import input_rules, refuse_bad_inputs
 from dashboard.catalog import load_sectors
-from dashboard.collector import settle_for_serving
 from dashboard.i18n import t
 from dashboard.region import get_region
+from dashboard.runtime.collector import settle_for_serving
 from dashboard.service import DashboardService
 from dashboard.settings import Settings, get_settings
 from dashboard.store.db import get_engine, init_db

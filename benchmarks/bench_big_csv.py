@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dashboard.demo import generate
+from dashboard.loader.demo import generate
 from dashboard.region import get_region
 
 BLOCK = 200_000

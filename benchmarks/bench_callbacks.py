@@ -164,7 +164,7 @@ def wall_config(period: str) -> dict:
 
 def make_app(url: str, cache_type: str):
     from app import create_app
-    from dashboard.collector import settle_for_serving
+    from dashboard.runtime.collector import settle_for_serving
     from dashboard.settings import Settings
 
     settings = Settings(database_url=url, cache_type=cache_type, data_dir=OUT / "cache-data")

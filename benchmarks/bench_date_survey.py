@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dashboard.demo import generate
+from dashboard.loader.demo import generate
 from dashboard.loader.export import open_export
 from dashboard.loader.ingest import load_file
 from dashboard.region import get_region

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from dashboard.demo import generate
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
 from dashboard.region import get_region
 from dashboard.store.db import init_db, make_engine

@@ -21,11 +21,12 @@ import pandas as pd
 from exact_percentiles import QUANTILES, km_quantiles, raw_year
 from flask import Flask
 
-from dashboard import cube, histograms, percentiles
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters
+from dashboard.metrics import percentiles
 from dashboard.region import get_region
 from dashboard.service import DashboardService, Hooks
+from dashboard.store import cube, histograms
 from dashboard.store.db import make_engine
 from web.cache import cache, cached_figure
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
-from dashboard import tension
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters
+from dashboard.metrics import tension
 from dashboard.region import get_region
 from dashboard.store.db import init_db, make_engine
 from dashboard.store.schema import messages, rollups, topic_rollups

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.demo import generate
+from dashboard.loader.demo import generate
 from dashboard.region import Region
 
 OUT = Path(__file__).resolve().parent / "out"

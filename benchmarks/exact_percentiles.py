@@ -2,7 +2,7 @@
 
 Kaplan–Meier written out plainly, one message at a time, with the quantile convention of docs/response-times.md: an
 answer's mass is S over the number at risk, its position for q is F before it plus q times its mass, and q is read
-between positions. It uses nothing of dashboard/survival.py or the cube, so it also measures stores of other
+between positions. It uses nothing of dashboard/metrics/survival.py or the cube, so it also measures stores of other
 versions (the percentiles before 0013: docs/benchmarks.md).
 """
 

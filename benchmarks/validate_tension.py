@@ -20,9 +20,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from dashboard.demo import SECTOR_BASE
+from dashboard.loader.demo import SECTOR_BASE
+from dashboard.metrics.tension import TensionInputs, compute
 from dashboard.region import Region, get_region
-from dashboard.tension import TensionInputs, compute
 
 SECTOR_SHARE = SECTOR_BASE  # the demo's sector mix
 TOPICS_PER_SECTOR = 4

@@ -6,9 +6,9 @@ from dash import Dash, Input, Output, html, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import ViewState, parse_search, query_of
-from dashboard import briefing
 from dashboard.filters import FilterError, Filters
 from dashboard.i18n import t
+from dashboard.reports import briefing
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from geo.figure import region_geometry

@@ -7,9 +7,9 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_up
 from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import parse_page, query_of
-from dashboard.fanout import fan_out
 from dashboard.filters import FilterError
 from dashboard.i18n import t
+from dashboard.runtime.fanout import fan_out
 from dashboard.service import DashboardService
 from geo.federal import FEDERAL_MAP, federal_regions, region_of
 from geo.figure import region_geometry

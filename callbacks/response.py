@@ -11,8 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from callbacks.urlstate import parse_page, query_of
 from dashboard import formatting as fmt
 from dashboard.filters import FilterError, Filters
-from dashboard.holidays import holidays_between
 from dashboard.i18n import t
+from dashboard.metrics.holidays import holidays_between
 from dashboard.service import DashboardService
 from layouts import ids
 from layouts.response_panel import oldest_items, sla_figure, table_columns, table_records, trend_figure

@@ -7,9 +7,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import parse_page, query_of
 from dashboard import formatting as fmt
-from dashboard import tension
 from dashboard.filters import FilterError
 from dashboard.i18n import t
+from dashboard.metrics import tension
 from dashboard.service import DashboardService
 from layouts import ids
 from layouts.tension_panel import alert_strip, sector_tiles, tension_points, top_points

@@ -14,9 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import wall_settings
 from dashboard import formatting as fmt
-from dashboard import tension
-from dashboard.fanout import fan_out
 from dashboard.i18n import t
+from dashboard.metrics import tension
+from dashboard.runtime.fanout import fan_out
 from dashboard.service import DashboardService
 from geo.figure import region_geometry
 from layouts import ids

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard.holidays import holidays_between
+from dashboard.metrics.holidays import holidays_between
 from dashboard.names import normalize
 from dashboard.settings import get_settings
 

@@ -289,7 +289,7 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Зерно генератора (повторяемость)")] = 7,
 ) -> None:
     """Создать правдоподобные демо-данные региона и загрузить их через проверки загрузчика."""
-    from dashboard.demo import generate
+    from dashboard.loader.demo import generate
 
     region = get_region()
     engine = _engine()
@@ -346,7 +346,7 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Вывести J
 @app.command()
 def rollups(full: Annotated[bool, typer.Option("--full", help="Перестроить все дни")] = False) -> None:
     """Перестроить агрегаты (после сбоя загрузки или смены SLA в настройках)."""
-    from dashboard import rollups as rollup_module
+    from dashboard.store import rollups as rollup_module
 
     engine = _engine()
     days = rollup_module.rebuild_all(engine) if full else rollup_module.refresh(engine)
@@ -354,7 +354,7 @@ def rollups(full: Annotated[bool, typer.Option("--full", help="Перестро�
 
 
 def _check_alerts(engine, quiet: bool = False) -> None:
-    from dashboard import alerts
+    from dashboard.reports import alerts
 
     report = alerts.check(engine, get_region(), get_settings())
     if quiet:
@@ -382,7 +382,7 @@ def alerts_list(
     """Записанные оповещения: день, отрасль, муниципалитет, индекс, причина, когда доставлено."""
     from datetime import date, timedelta
 
-    from dashboard import alerts
+    from dashboard.reports import alerts
 
     frame = alerts.recent(_engine(), date.today() - timedelta(days=days - 1))
     if as_json:

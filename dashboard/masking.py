@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import deadline
+from dashboard.runtime import deadline
 
 NAME_MASK = "[ФИО скрыто]"
 EMAIL_MASK = "***@***"

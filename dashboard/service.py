@@ -19,13 +19,16 @@ from typing import TypeVar
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard import access, alerts, late, message_list, queries, response_times, tension
+from dashboard import access
 from dashboard.access import Principal
 from dashboard.catalog import SOURCES, SectorCatalog, load_sectors
 from dashboard.filters import Filters, Known, Query, read_filters, today_in
 from dashboard.masking import mask_columns
-from dashboard.memo import once
+from dashboard.metrics import message_list, queries, response_times, tension
 from dashboard.region import Region
+from dashboard.reports import alerts
+from dashboard.runtime.memo import once
+from dashboard.store import late
 from dashboard.store.db import DataVersions, data_versions
 from geo.figure import region_geometry
 
@@ -112,6 +115,8 @@ class DashboardService:
         return SOURCES[code][0 if lang == "ru" else 1]
 
     def scoped(self, filters: Filters) -> Filters:
+        """Filters held to the principal's sectors: what ``read_filters`` made already is unchanged; filters a caller
+        built itself (a derived window, a test) meet the same rule before any read."""
         return access.scope(filters, self.principal())
 
     def _figure(self, name: str, filters: Filters, *args: object, scoped: bool = True):
@@ -236,13 +241,14 @@ class DashboardService:
         """One page of single messages (not cached: pages are cheap by index and rarely asked twice)."""
         principal = self.principal()
         texts = principal is None or principal.texts
-        return message_list.page(self.engine, access.scope(filters, principal), statuses, limit, cursor, texts=texts)
+        return message_list.page(self.engine, self.scoped(filters), statuses, limit, cursor, texts=texts)
 
     def tension(self, filters: Filters) -> tension.TensionResult:
         """The tension index of the whole region for the filters' period — one computation per period, whatever the
         page, filter or role — narrowed to the sectors and municipalities the filters and the principal choose."""
         result = self._figure("_tension", tension.region_period(filters), scoped=False)
         return result.chosen(self.scoped(filters))
+
     def map_tension(self, filters: Filters) -> pd.Series:
         """Each municipality's highest sector × municipality index over the chosen sectors (the map's metric)."""
         return self.tension(replace(filters, municipalities=())).place_index
@@ -304,8 +310,6 @@ def _masked_tension(result: tension.TensionResult) -> tension.TensionResult:
     )
 
 
-
-
 def _code_version() -> str:
     """A digest of the package's own files (code and catalogues). Cached results are keyed by it too: workers of a
     new version never read what an older one left in a shared cache, whose results may have another shape or
@@ -319,5 +323,3 @@ def _code_version() -> str:
 
 
 CODE_VERSION = _code_version()
-
-

@@ -10,9 +10,9 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import formatting as fmt
-from dashboard.briefing import Briefing, Table
 from dashboard.i18n import t
 from dashboard.region import Region
+from dashboard.reports.briefing import Briefing, Table
 from geo.figure import RegionGeometry
 from layouts import ids
 from layouts.map_figure import METRICS

@@ -7,8 +7,8 @@ import pandas as pd
 from plotly.colors import get_colorscale
 
 from dashboard import formatting as fmt
+from dashboard.metrics.small_numbers import LOW_COUNT, RANKED_BY
 from dashboard.region import stale_population
-from dashboard.small_numbers import LOW_COUNT, RANKED_BY
 from geo.figure import OUTLINE_ID, RegionGeometry
 
 METRICS: dict[str, dict] = {

@@ -8,8 +8,8 @@ from dash import dcc, html
 from dashboard import formatting as fmt
 from dashboard.catalog import SectorCatalog, source_name
 from dashboard.i18n import t
+from dashboard.metrics.small_numbers import LOW_COUNT
 from dashboard.region import stale_population
-from dashboard.small_numbers import LOW_COUNT
 from layouts import ids
 from layouts.map_figure import DEFAULT_METRIC, METRICS, shown_column
 from layouts.tension_panel import place_tension

@@ -15,8 +15,8 @@ from selenium.webdriver.chrome.options import Options
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from dashboard import fanout
 from dashboard.region import Region, get_region
+from dashboard.runtime import fanout
 from dashboard.store.db import init_db, make_engine
 from dashboard.store.watchdog import WATCHDOG
 

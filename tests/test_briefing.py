@@ -13,8 +13,9 @@ from pypdf import PdfReader
 from werkzeug.serving import make_server
 
 from app import create_app
-from dashboard import briefing, formatting
-from dashboard.render import find_chromium, offline_flags
+from dashboard import formatting
+from dashboard.reports import briefing
+from dashboard.reports.render import find_chromium, offline_flags
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from geo.figure import region_geometry

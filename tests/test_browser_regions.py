@@ -10,7 +10,7 @@ from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 
 from app import create_app
-from dashboard.demo import generate
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
 from dashboard.region import load_region
 from dashboard.service import DashboardService

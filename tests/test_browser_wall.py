@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from app import create_app
-from dashboard import alerts
 from dashboard.loader.ingest import load_frame
+from dashboard.reports import alerts
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from tests.conftest import save_screenshot

@@ -7,7 +7,7 @@ import sys
 
 CHILD = """
 import gc
-from dashboard.collector import YOUNG_THRESHOLD, settle_for_serving
+from dashboard.runtime.collector import YOUNG_THRESHOLD, settle_for_serving
 
 start_up = [[i] for i in range(50_000)]  # what start-up built and keeps
 settle_for_serving()

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import case, func, select
 
-from dashboard import cube, histograms
 from dashboard.catalog import OPEN_STATUSES
-from dashboard.demo import generate
 from dashboard.filters import Filters
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
+from dashboard.store import cube, histograms
 from dashboard.store.schema import messages, rollups
 from tests.conftest import store_of_run
 

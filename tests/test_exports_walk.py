@@ -16,7 +16,7 @@ import pytest
 from app import create_app
 from dashboard.catalog import load_sectors
 from dashboard.filters import PRESETS
-from dashboard.render import find_chromium
+from dashboard.reports.render import find_chromium
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from layouts import ids

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask, g
 from sqlalchemy import create_engine
 
-from dashboard import fanout
+from dashboard.runtime import fanout
 from dashboard.settings import get_settings
 
 POSTGRES = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")  # never connects

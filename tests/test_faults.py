@@ -17,13 +17,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
-from dashboard import cube
-from dashboard.demo import generate
+from dashboard.loader.demo import generate
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import load_file
 from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings, get_settings
+from dashboard.store import cube
 from dashboard.store.db import is_timeout, make_engine
 from dashboard.store.schema import load_runs, messages, rollup_dirty, rollups
 from layouts import ids

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from dashboard import queries
 from dashboard.loader.ingest import load_file
+from dashboard.metrics import queries
 from geo.federal import FEDERAL_MAP, federal_regions, region_of
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS

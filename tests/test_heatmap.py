@@ -15,10 +15,10 @@ from shapely.geometry import shape
 from sqlalchemy import select
 
 from app import create_app
-from dashboard import queries
-from dashboard.demo import generate
 from dashboard.filters import Filters
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_file, load_frame
+from dashboard.metrics import queries
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from dashboard.store.schema import messages

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import histograms, percentiles
+from dashboard.metrics import percentiles
+from dashboard.store import histograms
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HOURS = st.floats(1 / 3600 * (1 + 1e-9), 100_000.0)  # above one second: below it the error is absolute (≤ 0.5 s)

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import and_, or_, select
 
-from dashboard import late
 from dashboard.catalog import OPEN_STATUSES
-from dashboard.demo import generate
 from dashboard.filters import Filters
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
-from dashboard.rollups import rebuild_all
+from dashboard.store import late
+from dashboard.store.rollups import rebuild_all
 from dashboard.store.schema import messages, rollup_late
 from tests.conftest import store_of_run
 

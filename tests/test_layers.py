@@ -55,3 +55,28 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     undocumented = [name for name in Settings.model_fields if f"`TSUR_{name.upper()}`" not in readme]
     assert undocumented == []
+
+
+def core_imports(package: str) -> set[str]:
+    """The core packages and modules ``dashboard/<package>`` imports (``dashboard.metrics``, ``dashboard.i18n``)."""
+    found = set()
+    for path in (PROJECT_ROOT / "dashboard" / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dashboard."):
+                found.add(".".join(node.module.split(".")[:2]))
+    return found - {f"dashboard.{package}"}
+
+
+@pytest.mark.parametrize(
+    ("package", "never"),
+    [
+        ("runtime", {"dashboard.store", "dashboard.loader", "dashboard.metrics", "dashboard.reports"}),
+        ("store", {"dashboard.loader", "dashboard.metrics", "dashboard.reports", "dashboard.service"}),
+        ("loader", {"dashboard.metrics", "dashboard.reports", "dashboard.service"}),
+        ("metrics", {"dashboard.loader", "dashboard.reports", "dashboard.service"}),
+    ],
+)
+def test_the_core_packages_depend_downwards(package, never):
+    """runtime and store at the bottom; the loader writes the store; the metrics read it; reports and the service
+    sit on the metrics."""
+    assert core_imports(package) & never == set()

@@ -11,13 +11,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select, text
 
-from dashboard import cube
-from dashboard.demo import generate
 from dashboard.loader.ahead import prepared_ahead
+from dashboard.loader.demo import generate
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import Ingestor, load_file, load_frame
 from dashboard.loader.readers import ROW, RawChunk
-from dashboard.store import db
+from dashboard.store import cube, db
 from dashboard.store.schema import messages, rejected_rows, rollups
 from tests.conftest import NOW
 

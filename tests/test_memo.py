@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from dashboard.memo import once, scope
+from dashboard.runtime.memo import once, scope
 
 
 def counter():

@@ -11,9 +11,9 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, literal_column, select, update
 
-from dashboard import rollups as cube_rollups
-from dashboard.demo import generate
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_file, load_frame
+from dashboard.store import rollups as cube_rollups
 from dashboard.store.db import MIGRATIONS
 from dashboard.store.schema import messages, metadata, rollup_dirty, rollups, topic_rollups
 from tests.conftest import NOW

@@ -14,11 +14,13 @@ import pytest
 from flask import g
 
 from app import create_app
-from dashboard import accounts, briefing
+from dashboard import accounts
 from dashboard.access import Principal
-from dashboard.service import DashboardService
+from dashboard.reports import briefing
+from dashboard.service import DashboardService, Hooks
 from dashboard.settings import Settings
 from tests.test_tension import CHEB, KANASH, NOVOCHEB, NOW, PERIOD, loaded  # noqa: F401 - the fixture
+from web.principal import current_principal
 
 SECRET = "test-secret-key-0123456789"
 PASSWORD = "correct horse battery"
@@ -30,7 +32,7 @@ POINT_FIELDS = ("index", "level", "p_value", "change_pct", "expected", "messages
 def service(loaded, region):  # noqa: F811
     accounts.add_user(loaded, "head", "head", PASSWORD)
     accounts.add_user(loaded, "minzhkh", "minister", PASSWORD, ("zhkh",))
-    return DashboardService(loaded, region, clock=lambda: NOW)
+    return DashboardService(loaded, region, clock=lambda: NOW, hooks=Hooks(principal=current_principal))
 
 
 @pytest.fixture
@@ -89,6 +91,7 @@ def test_the_tile_the_card_the_map_and_the_briefing_read_the_cell_as_the_list_do
         card = service.place_tension(replace(PERIOD, municipalities=(NOVOCHEB,)), NOVOCHEB)
         by_place = service.map_tension(PERIOD)
         brief = briefing.build(service, replace(PERIOD, sectors=("zhkh",)), "ru")
+    assert set(minister.points["sector"]) == {"zhkh"}  # the minister's view: his sector's points only
     mine = minister.points.set_index(["sector", "oktmo"]).loc[("zhkh", NOVOCHEB)]
     assert (mine["index"], mine["level"], mine["p_value"]) == (cell["index"], cell["level"], cell["p_value"])
     assert card.set_index("sector").loc["zhkh", "index"] == cell["index"]

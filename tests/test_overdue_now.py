@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
-from flask import Flask
 from sqlalchemy import event, select
 
-from dashboard import queries
 from dashboard.catalog import OPEN_STATUSES
-from dashboard.demo import generate
 from dashboard.filters import Filters
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
+from dashboard.metrics import queries
+from dashboard.runtime import memo
 from dashboard.store.schema import messages
 from tests.conftest import NOW
 
@@ -91,7 +91,7 @@ def test_one_request_reads_the_last_days_once_per_sector_and_channel_choice(load
 
     event.listen(loaded, "before_cursor_execute", note)
     try:
-        with Flask(__name__).test_request_context():
+        with memo.scope():  # one request
             for days in (1, 2, 7):
                 for narrowing in ({}, {"municipalities": ("97701000",)}, {"municipalities": ("97701000", "97710000")}):
                     filters = Filters(TODAY - timedelta(days=days - 1), TODAY, **narrowing)

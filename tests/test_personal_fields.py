@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from dashboard import alerts
 from dashboard.loader.ingest import load_frame
+from dashboard.reports import alerts
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from dashboard.store.schema import alerts as alerts_table

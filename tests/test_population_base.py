@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dashboard.demo import generate
 from dashboard.filters import Filters
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
-from dashboard.queries import heatmap
+from dashboard.metrics.queries import heatmap
 from dashboard.region import load_region, stale_population
 from dashboard.settings import PROJECT_ROOT
 from dashboard.store.db import init_db

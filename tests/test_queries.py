@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from dashboard import queries
 from dashboard.filters import Filters
 from dashboard.loader.ingest import load_file
+from dashboard.metrics import queries
 from geo.figure import region_geometry
 from layouts.map_figure import map_figure
 from layouts.shell import kpi_tiles

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dashboard.cli import app
-from dashboard.demo import generate
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
 from dashboard.region import get_region, load_region
 from dashboard.settings import get_settings

@@ -20,8 +20,9 @@ from pypdf import PdfReader
 from werkzeug.serving import make_server
 
 from app import create_app
-from dashboard import accounts, render_tokens
-from dashboard.render import find_chromium, own_address
+from dashboard import accounts
+from dashboard.reports import render_tokens
+from dashboard.reports.render import find_chromium, own_address
 from dashboard.settings import Settings
 from tests.test_briefing import SEARCH, _free_port, service  # noqa: F401 - the fixture
 from tests.test_tension import loaded  # noqa: F401 - the fixture

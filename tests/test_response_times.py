@@ -13,17 +13,18 @@ import pytest
 from sqlalchemy import case, func, select
 
 from app import create_app
-from dashboard import cube, histograms, late, percentiles, queries
-from dashboard import response_times as rt
 from dashboard.catalog import OPEN_STATUSES
-from dashboard.demo import generate
 from dashboard.filters import Filters
-from dashboard.holidays import holidays_between
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_file, load_frame
+from dashboard.metrics import percentiles, queries
+from dashboard.metrics import response_times as rt
+from dashboard.metrics.holidays import holidays_between
+from dashboard.metrics.survival import estimate
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from dashboard.store import cube, histograms, late
 from dashboard.store.schema import messages
-from dashboard.survival import estimate
 from tests.conftest import NOW, store_of_run
 from tests.test_queries import PERIOD, ROWS
 from tests.test_survival import observations

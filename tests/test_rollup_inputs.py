@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from dashboard import rollup_inputs
-from dashboard.demo import generate
 from dashboard.loader import ingest
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
-from dashboard.rollups import rebuild_all
 from dashboard.settings import get_settings
+from dashboard.store import rollup_inputs
+from dashboard.store.rollups import rebuild_all
 from dashboard.store.schema import messages, rollups, topic_rollups
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

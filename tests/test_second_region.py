@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from app import create_app
-from dashboard.demo import generate
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
 from dashboard.region import load_region
 from dashboard.service import DashboardService

@@ -11,8 +11,8 @@ from flask import Flask
 
 import dashboard.service as module
 import web.cache as web_cache
-from dashboard import memo
 from dashboard.loader.ingest import load_file
+from dashboard.runtime import memo
 from dashboard.service import DashboardService, Hooks
 from dashboard.store.db import DataVersions
 from tests.conftest import NOW

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard import small_numbers as sn
+from dashboard.metrics import small_numbers as sn
 from layouts.map_panel import ranking
 
 places = st.lists(st.tuples(st.integers(0, 5_000), st.floats(1_000, 600_000)), min_size=3, max_size=40).filter(

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashboard.survival import Observations, estimate
+from dashboard.metrics.survival import Observations, estimate
 
 
 def observations(*groups: tuple[list[float], list[float]]) -> Observations:

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from dashboard import alerts, tension
-from dashboard.demo import generate
 from dashboard.filters import Filters
+from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
+from dashboard.metrics import tension
+from dashboard.reports import alerts
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from dashboard.store.schema import alerts as alerts_table

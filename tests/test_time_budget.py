@@ -12,8 +12,8 @@ import time
 import pytest
 
 from app import create_app
-from dashboard import deadline
 from dashboard.loader.ingest import load_file
+from dashboard.runtime import deadline
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from tests.conftest import NOW

@@ -13,9 +13,10 @@ import yaml
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import accounts, tension
+from dashboard import accounts
 from dashboard.filters import FilterError
-from dashboard.response_times import granularity
+from dashboard.metrics import tension
+from dashboard.metrics.response_times import granularity
 from dashboard.service import DashboardService
 from dashboard.store.probe import database_answers
 

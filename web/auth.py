@@ -25,7 +25,7 @@ from dashboard import accounts
 from dashboard.access import AccessDenied, Principal, denied_message
 from dashboard.filters import SECTOR_PATH, sector_of_path
 from dashboard.i18n import t
-from dashboard.render_tokens import RenderTokens, page
+from dashboard.reports.render_tokens import RenderTokens, page
 from dashboard.settings import Settings
 from web import areas
 

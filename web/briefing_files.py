@@ -1,6 +1,6 @@
 """The briefing's downloads: GET routes with the page's own query (``/briefing/export.pdf?period=7d&sector=zhkh``), so
 a link can be mailed or fetched by cron as well as clicked. The PDF is the briefing page printed by the server's
-headless Chromium; the XLSX is built from the same figures (dashboard/briefing.py)."""
+headless Chromium; the XLSX is built from the same figures (dashboard/reports/briefing.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, request
 
-from dashboard import briefing
 from dashboard.filters import Filters
 from dashboard.i18n import t
-from dashboard.render import RenderError, find_chromium, own_address, render_pdf
-from dashboard.render_tokens import page_of
+from dashboard.reports import briefing
+from dashboard.reports.render import RenderError, find_chromium, own_address, render_pdf
+from dashboard.reports.render_tokens import page_of
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 

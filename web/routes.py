@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import deadline, memo
 from dashboard.filters import FilterError
 from dashboard.i18n import t
 from dashboard.region import Region
+from dashboard.runtime import deadline, memo
 from dashboard.service import DashboardService, Hooks
 from dashboard.settings import Settings
 from geo.federal import FEDERAL_MAP

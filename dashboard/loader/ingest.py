@@ -15,7 +15,6 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import late, rollups
 from dashboard.frames import rows_frame
 from dashboard.loader.ahead import prepared_ahead
 from dashboard.loader.dates import DateRules
@@ -25,10 +24,11 @@ from dashboard.loader.mapping import Mapping
 from dashboard.loader.readers import ROW, RawChunk
 from dashboard.loader.validate import Checked
 from dashboard.region import Region, get_region
-from dashboard.rollup_inputs import Inserted
 from dashboard.settings import get_settings
+from dashboard.store import late, rollups
 from dashboard.store.bulk import in_values, insert_frame
 from dashboard.store.db import analyze, growing_statistics
+from dashboard.store.rollup_inputs import Inserted
 from dashboard.store.schema import load_runs, messages, rejected_rows
 
 MESSAGE_COLUMNS = [

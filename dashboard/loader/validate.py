@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -19,9 +19,9 @@ from dashboard.loader.dates import Dated, DateRules
 from dashboard.loader.errors import MAX_VALUE_SHOWN, REASONS
 from dashboard.loader.mapping import DATE_FIELDS
 from dashboard.region import MunicipalityMatcher
+from dashboard.store.schema import FUTURE_TOLERANCE
 from geo.locate import PointLocator
 
-FUTURE_TOLERANCE = timedelta(days=1)
 DATE_ONLY_BITS = {"created_at": 1, "first_response_at": 2, "resolved_at": 4}  # messages.date_only: fields given as days
 TRUNCATED = " … [обрезано]"  # ends a text cut to the longest a load keeps
 

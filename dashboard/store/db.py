@@ -17,10 +17,10 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, func, i
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
-from dashboard import rollups
 from dashboard.catalog import load_sectors
 from dashboard.region import Region
 from dashboard.settings import get_settings
+from dashboard.store import rollups
 from dashboard.store.schema import day_versions, messages, meta, municipalities, sectors
 from dashboard.store.watchdog import READ_SECONDS, WATCHDOG
 

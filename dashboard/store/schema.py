@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -24,6 +26,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+FUTURE_TOLERANCE = timedelta(days=1)  # a message's created_at may lie this far past the loader's clock, no further
 
 municipalities = Table(
     "municipalities",
@@ -140,7 +143,7 @@ rejected_rows = Table(
     Column("raw", Text, nullable=False),
 )
 
-# The rollup cube (dashboard/cube.py): day or month × a slice of the dimensions; a dropped dimension holds ''.
+# The rollup cube (dashboard/store/cube.py): day or month × a slice of the dimensions; a dropped dimension holds ''.
 # Keyed and indexed with the channel right after grain and slice: every cube read pins the channel, so one under a
 # channel filter walks that channel's rows only (migration 0012).
 rollups = Table(
@@ -160,7 +163,7 @@ rollups = Table(
     Column("open_unanswered", Integer, nullable=False),
     Column("answered_in_sla", Integer, nullable=False),
     Column("response_hours_sum", Float, nullable=False),
-    # each measure's durations and the creation times of its messages still open (dashboard/histograms.py)
+    # each measure's durations and the creation times of its messages still open (dashboard/store/histograms.py)
     Column("fr_hours", LargeBinary, nullable=False),
     Column("fr_open", LargeBinary, nullable=False),
     Column("rs_hours", LargeBinary, nullable=False),
@@ -171,7 +174,7 @@ rollups = Table(
 Index("ix_rollups_oktmo", rollups.c.grain, rollups.c.dims, rollups.c.source, rollups.c.oktmo, rollups.c.day)
 Index("ix_rollups_sector", rollups.c.grain, rollups.c.dims, rollups.c.source, rollups.c.sector, rollups.c.day)
 
-# the topic cube (dashboard/cube.py TOPICS): day or month × a slice of (oktmo, sector, source) × topic
+# the topic cube (dashboard/store/cube.py TOPICS): day or month × a slice of (oktmo, sector, source) × topic
 topic_rollups = Table(
     "topic_rollups",
     metadata,
@@ -212,7 +215,7 @@ alerts = Table(
     UniqueConstraint("day", "sector", "oktmo", name="uq_alerts_day_sector_oktmo"),
 )
 
-# late events for the overdue backlog (dashboard/late.py): +starts on the day a target passed, +ends on the day a
+# late events for the overdue backlog (dashboard/store/late.py): +starts on the day a target passed, +ends on the day a
 # late message was answered; per slice of (oktmo, sector, source), a dropped dimension holds ''
 rollup_late = Table(
     "rollup_late",

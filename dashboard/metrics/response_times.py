@@ -1,9 +1,9 @@
 """Response-time figures: trends of median and p90, SLA share, overdue backlog, oldest overdue, tables.
 
-Percentiles are Kaplan–Meier estimates from the cube's stored durations and open messages (dashboard/percentiles.py),
-added up over whatever the chart groups by: exact for small groups, within 0.5 % beyond, and flagged
-``provisional`` while messages still open can move them. The backlog comes from late events (dashboard/late.py);
-only the oldest-overdue list reads messages, through the index of unanswered ones.
+Percentiles are Kaplan–Meier estimates from the cube's stored durations and open messages
+(dashboard/metrics/percentiles.py), added up over whatever the chart groups by: exact for small groups, within 0.5 %
+beyond, and flagged ``provisional`` while messages still open can move them. The backlog comes from late events
+(dashboard/store/late.py); only the oldest-overdue list reads messages, through the index of unanswered ones.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from dashboard import cube, percentiles
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.masking import mask
-from dashboard.queries import _where, first_day, overdue_by, pending_by
+from dashboard.metrics import percentiles
+from dashboard.metrics.queries import _where, first_day, overdue_by, pending_by
 from dashboard.region import Region
+from dashboard.store import cube
 from dashboard.store.schema import messages
 
 MEASURES = tuple(cube.DURATIONS)  # "first" (response), "resolution"

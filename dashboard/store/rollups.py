@@ -1,4 +1,4 @@
-"""Rollups: the message and topic cubes of dashboard/cube.py, rebuilt for the days a load touched.
+"""Rollups: the message and topic cubes of dashboard/store/cube.py, rebuilt for the days a load touched.
 
 A load marks days dirty in the same transaction that changes messages, so a crash never leaves a
 rollup silently stale: the next load (or ``tsur rollups``) rebuilds every dirty day.
@@ -13,9 +13,9 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select
 
-from dashboard import cube, late, rollup_inputs
 from dashboard.frames import rows_frame
 from dashboard.region import get_region
+from dashboard.store import cube, late, rollup_inputs
 from dashboard.store.bulk import insert_frame
 from dashboard.store.schema import day_versions, messages, meta, rollup_dirty, rollups, topic_rollups
 

@@ -25,17 +25,17 @@ import pandas as pd
 from scipy import special
 from sqlalchemy import Engine, case, func, select
 
-from dashboard import cube
 from dashboard import formatting as fmt
 from dashboard.catalog import OPEN_STATUSES, load_sectors
-from dashboard.fanout import fan_out
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
-from dashboard.holidays import days_off
 from dashboard.i18n import t
-from dashboard.queries import _where, first_day, overdue_counts
+from dashboard.metrics.holidays import days_off
+from dashboard.metrics.queries import _where, first_day, overdue_counts
+from dashboard.metrics.small_numbers import SHARE_PRIOR
 from dashboard.region import Region
-from dashboard.small_numbers import SHARE_PRIOR
+from dashboard.runtime.fanout import fan_out
+from dashboard.store import cube
 from dashboard.store.schema import messages
 
 LEVELS = ("normal", "attention", "tension", "critical")

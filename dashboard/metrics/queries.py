@@ -16,14 +16,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Integer, and_, case, func, select, text
 
-from dashboard import cube, percentiles
 from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
 from dashboard.frames import counts_frame, rows_frame
 from dashboard.masking import mask
-from dashboard.memo import once
+from dashboard.metrics import percentiles
+from dashboard.metrics.small_numbers import count_change, count_changes, low_count, shrunk_rates, shrunk_shares
 from dashboard.region import Region
-from dashboard.small_numbers import count_change, count_changes, low_count, shrunk_rates, shrunk_shares
+from dashboard.runtime.memo import once
+from dashboard.store import cube
 from dashboard.store.schema import messages, municipalities, rollups
 from geo.federal import federal_regions, region_of
 
@@ -311,7 +312,7 @@ def _medians(groups: percentiles.Grouped, codes: pd.Index, key=lambda group: gro
 
 def heatmap(engine: Engine, filters: Filters, now: datetime, region: Region) -> pd.DataFrame:
     """One row per municipality of the region (zeros included) with the map's metrics: raw values, their shrunk
-    versions (``small_numbers.RANKED_BY``) and ``low_count`` (dashboard/small_numbers.py)."""
+    versions (``small_numbers.RANKED_BY``) and ``low_count`` (dashboard/metrics/small_numbers.py)."""
     table = region.municipalities
     first_response = _first_response(engine, filters, now, ("oktmo",))
     counted = dict(zip((k[0] for k in first_response.keys), first_response.counts.tolist(), strict=True))

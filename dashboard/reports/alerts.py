@@ -21,10 +21,10 @@ import requests
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from dashboard import tension
 from dashboard.filters import Filters, today_in
 from dashboard.frames import rows_frame
 from dashboard.masking import mask_columns
+from dashboard.metrics import tension
 from dashboard.region import Region
 from dashboard.settings import Settings
 from dashboard.store.schema import alerts

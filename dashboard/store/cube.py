@@ -11,7 +11,8 @@ about (months + weeks + edge days) × (values of its dimensions) rows — a year
 whatever the number of messages.
 
 Besides its sums, a message-cube row keeps each measure's durations and the creation times of its messages still open
-as blobs (dashboard/histograms.py), merged as the rows are summed; ``read_stored`` returns rows as stored for them.
+as blobs (dashboard/store/histograms.py), merged as the rows are summed; ``read_stored`` returns rows as stored for
+them.
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ import pandas as pd
 from sqlalchemy import BigInteger, Connection, Date, Float, LargeBinary, Row, Table, bindparam, column, text
 from sqlalchemy.sql.selectable import TextualSelect
 
-from dashboard import histograms
 from dashboard.catalog import SOURCES
 from dashboard.filters import Filters
+from dashboard.store import histograms
 from dashboard.store.schema import rollups, topic_rollups
 
 DAY, MONTH, WEEK = 0, 1, 2  # grains: a month row is dated its 1st, a week row its Monday
 FILTERED = ("oktmo", "sector", "source")  # the dimensions the dashboard's filters name
 COUNTS = ["messages", "answered", "resolved", "open_unanswered", "answered_in_sla", "response_hours_sum"]
-# each measure's durations (hours) and the creation times of its messages still open: blobs (dashboard/histograms.py)
+# each measure's durations (hours) and the creation times of its messages still open: blobs (store/histograms.py)
 DURATIONS = {"first": ("fr_hours", "fr_open"), "resolution": ("rs_hours", "rs_open")}
 Merge = Callable[[Sequence[bytes], np.ndarray, int], list[bytes]]  # blobs, the group of each, groups → merged blobs
 

@@ -2,8 +2,8 @@
 and −1 on the day it was answered (never, while it is open), so the backlog at the end of a day is the sum of all
 events up to that day — a few rows per day and cell instead of every late message.
 
-Events are kept per day and slice of (municipality, sector, channel), like the cube (dashboard/cube.py). The loader
-adds the events of new messages and swaps those of changed ones in the same transaction that writes them, so the
+Events are kept per day and slice of (municipality, sector, channel), like the cube (dashboard/store/cube.py). The
+loader adds the events of new messages and swaps those of changed ones in the same transaction that writes them, so the
 table is exact after every batch; ``rebuild`` recomputes it from messages (``tsur rollups --full``, migrations).
 Messages closed without an answer (rejected, spam) are never late: their closing time is unknown.
 """
@@ -20,10 +20,9 @@ from sqlalchemy import Connection, Engine, and_, delete, func, or_, select
 from dashboard.catalog import OPEN_STATUSES, load_sla
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
-from dashboard.loader.validate import FUTURE_TOLERANCE
 from dashboard.region import Region
 from dashboard.store.bulk import add_frame, insert_frame
-from dashboard.store.schema import messages, meta, rollup_late
+from dashboard.store.schema import FUTURE_TOLERANCE, messages, meta, rollup_late
 
 DIMENSIONS = ("oktmo", "sector", "source")
 BIT = {name: 1 << i for i, name in enumerate(DIMENSIONS)}

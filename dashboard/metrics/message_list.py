@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select, tuple_
 
-from dashboard import deadline
 from dashboard.catalog import STATUSES
 from dashboard.filters import FilterError, Filters
 from dashboard.masking import mask
-from dashboard.queries import _where
+from dashboard.metrics.queries import _where
+from dashboard.runtime import deadline
 from dashboard.store.schema import messages
 
 FIELDS = (

@@ -1,5 +1,6 @@
 """Response-time estimates of cube groups: the rows of a stored read (``cube.read_stored``) added up per group —
-counts summed, durations and open messages merged — and turned into Kaplan–Meier estimates (dashboard/survival.py).
+counts summed, durations and open messages merged — and turned into Kaplan–Meier estimates
+(dashboard/metrics/survival.py).
 
 A group whose rows all hold exact durations is estimated from them (exact); a group with any binned row from its
 bins, every duration at its bin's value (within ``histograms.RELATIVE_ERROR``). A message still open is censored at
@@ -15,8 +16,9 @@ from datetime import datetime
 
 import numpy as np
 
-from dashboard import histograms, survival
-from dashboard.cube import DURATIONS
+from dashboard.metrics import survival
+from dashboard.store import histograms
+from dashboard.store.cube import DURATIONS
 
 QUANTILES = (0.5, 0.9)
 SHARE_WITHIN_HOURS = 24.0  # ``answered_24h_share``: an edge of the bins, so binned groups count it exactly

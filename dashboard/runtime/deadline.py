@@ -3,7 +3,7 @@
 The web layer starts a budget when a request begins (``TSUR_REQUEST_BUDGET_MS``); loops over data of unknown size
 — masking a page of messages — call :func:`check`, which raises :class:`OutOfTime` once the budget is spent, and
 the request is answered 503 with a clear message instead of holding a worker. The budget is a context variable, so
-it follows the request into the read threads (:mod:`dashboard.fanout` runs calls in a copy of the context);
+it follows the request into the read threads (:mod:`dashboard.runtime.fanout` runs calls in a copy of the context);
 outside a request (CLI, tests, the loader) there is none and :func:`check` does nothing.
 """
 

@@ -16,15 +16,15 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from dashboard import formatting as fmt
-from dashboard import tension
 from dashboard.catalog import load_sectors
-from dashboard.fanout import fan_out
 from dashboard.filters import Filters
 from dashboard.i18n import t
-from dashboard.queries import change_pct
-from dashboard.response_times import granularity
+from dashboard.metrics import tension
+from dashboard.metrics.queries import change_pct
+from dashboard.metrics.response_times import granularity
+from dashboard.metrics.small_numbers import count_change
+from dashboard.runtime.fanout import fan_out
 from dashboard.service import DashboardService
-from dashboard.small_numbers import count_change
 
 POINTS_LISTED = 15
 # how each kind of value is shown on the page and which number format it gets in Excel

@@ -17,9 +17,9 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, case, cast, func, select
 from sqlalchemy.types import BigInteger
 
-from dashboard import cube
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.frames import rows_frame
+from dashboard.store import cube
 from dashboard.store.schema import messages
 
 COLUMNS = ["day", *cube.MESSAGES.dimensions, "topic", "answered", "resolved", "open_unanswered", "open_unresolved"]

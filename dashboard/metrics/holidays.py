@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-HOLIDAYS_FILE = Path(__file__).resolve().parent / "defaults" / "holidays.toml"
+HOLIDAYS_FILE = Path(__file__).resolve().parent.parent / "defaults" / "holidays.toml"
 
 
 @lru_cache(maxsize=1)
