@@ -38,6 +38,15 @@ def test_summary_with_filters(client):
     assert set(data) >= {"median_first_response_hours", "previous", "change_pct", "within_sla_share"}
 
 
+def test_a_period_preset_reads_as_on_the_pages(client):
+    """The API enters through the pages' entrance: ``period=7d`` is the seven days to today (the region's), and
+    the same choice as its dates."""
+    preset = client.get("/api/v1/summary?period=7d&sector=zhkh").get_json()
+    assert preset["period"] == {"from": "2026-11-14", "to": "2026-11-20", "days": 7}
+    dated = client.get("/api/v1/summary?from=2026-11-14&to=2026-11-20&sector=zhkh").get_json()
+    assert preset == dated
+
+
 def test_summary_by_municipality_and_source(client):
     data = client.get("/api/v1/summary?from=2026-11-11&to=2026-11-20&municipality=97707000&source=vk").get_json()
     assert data["messages"] == 1
