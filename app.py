@@ -30,7 +30,7 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 
 def create_app(settings: Settings | None = None, service: DashboardService | None = None) -> Dash:
     settings = settings or get_settings()
-    region = get_region(settings.region)
+    region = get_region(settings.region, settings.regions_dir)
     if service is None:
         init_db(get_engine(settings.resolved_database_url), region)  # migrations may run longer than a query may
         pg_settings = tuple(settings.pg_read_settings.items())

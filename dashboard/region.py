@@ -100,6 +100,7 @@ def load_region(region_id: str, regions_dir: Path) -> Region:
 
 
 @lru_cache(maxsize=8)
-def get_region(region_id: str | None = None) -> Region:
-    settings = get_settings()
-    return load_region(region_id or settings.region, settings.regions_dir)
+def get_region(region_id: str | None = None, regions_dir: Path | None = None) -> Region:
+    """The region ``region_id`` of ``regions_dir``, each defaulting to the environment's settings (the CLI's)."""
+    settings = get_settings() if region_id is None or regions_dir is None else None
+    return load_region(region_id or settings.region, regions_dir or settings.regions_dir)

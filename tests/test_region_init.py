@@ -124,3 +124,17 @@ def test_boundaries_without_a_name_ask_for_the_field(env):
     refused = init("-b", str(path), "-p", str(table(env)))
     assert refused.exit_code == 1 and "--name-field" in refused.output and "NAME_1" in refused.output
     assert init("-b", str(path), "-p", str(table(env)), "--name-field", "NAME_1").exit_code == 0
+
+
+def test_an_app_given_a_regions_folder_serves_its_region(env, tmp_path):
+    """Settings passed to the app are the ones it uses: the region of ``regions_dir``, not of the environment."""
+    from app import create_app
+    from dashboard.settings import Settings
+
+    built = tmp_path / "elsewhere"
+    result = init("-b", str(boundaries(env)), "-p", str(table(env)), "-o", str(built / "testland"))
+    assert result.exit_code == 0, result.output
+    settings = Settings(data_dir=tmp_path / "app-data", regions_dir=built, region="testland", cache_type="NullCache")
+    client = create_app(settings).server.test_client()
+    items = client.get("/api/v1/heatmap").get_json()["items"]
+    assert {item["oktmo"] for item in items} == {"99610000", "99620000", "99701000"}
