@@ -11,7 +11,7 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from callbacks.urlstate import filters_for, parse_page
+from callbacks.urlstate import parse_page, query_of
 from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
 from dashboard.store.schema import messages
@@ -102,7 +102,7 @@ def table(frame, f, key, now):
 
 def time_callbacks(frame: pd.DataFrame, combo: dict, service) -> dict[str, float]:
     state = parse_page(combo["search"], "/")
-    f = filters_for(state, service)
+    f = service.read_filters(query_of(combo["search"]), "/")
     now = pd.Timestamp(service.now())
     wall = Filters(*_wall_dates(combo["wall_period"], service.today()))
     work = {
