@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qs, urlencode
 
-from dashboard.filters import DEFAULT_PRESET, PRESETS, FilterError, parse_date, preset_range, sector_of_path
+from dashboard.filters import DEFAULT_PRESET, PRESETS, FilterError, preset_of, preset_range, read_period, sector_of_path
 from layouts.map_figure import DEFAULT_METRIC, METRICS
 from layouts.wall import WALL_PANELS, WallConfig
 
@@ -27,12 +27,14 @@ class ViewState:
     default_lang: str = "ru"  # the deployment's language (TSUR_LANGUAGE): not written to the URL
 
     def dates(self, today: date) -> tuple[date, date]:
-        if self.preset == "custom" and self.date_from and self.date_to:
-            try:
-                return parse_date(self.date_from), parse_date(self.date_to)
-            except FilterError:
-                pass
-        return preset_range(self.preset if self.preset != "custom" else DEFAULT_PRESET, today)
+        """The period's days by the figures' own rule (dashboard.filters.read_period); the default preset's where
+        the address names no readable period (the KPI banner then says why)."""
+        query = {"period": self.preset, "from": self.date_from or "", "to": self.date_to or ""}
+        try:
+            _, first, last = read_period(query, today)
+        except FilterError:
+            first, last = preset_range(DEFAULT_PRESET, today)
+        return first, last
 
 
 def _lang(query: dict, default: str) -> str:
@@ -42,14 +44,12 @@ def _lang(query: dict, default: str) -> str:
 
 def parse_search(search: str | None, default_lang: str = "ru") -> ViewState:
     query = parse_qs((search or "").lstrip("?"))
-    preset = (query.get("period") or [DEFAULT_PRESET])[0]
     metric = (query.get("metric") or [DEFAULT_METRIC])[0]
-    if preset not in PRESETS:
-        preset = DEFAULT_PRESET
+    preset = preset_of(query)
     return ViewState(
         preset=preset,
-        date_from=(query.get("from") or [None])[0],
-        date_to=(query.get("to") or [None])[0],
+        date_from=(query.get("from") or [None])[0] if preset == "custom" else None,
+        date_to=(query.get("to") or [None])[0] if preset == "custom" else None,
         sectors=query.get("sector", []),
         municipalities=query.get("municipality", []),
         sources=query.get("source", []),
@@ -81,8 +81,8 @@ def parse_page(search: str | None, pathname: str | None, default_lang: str = "ru
 
 def to_search(state: ViewState) -> str:
     params: list[tuple[str, str]] = [("period", state.preset)]
-    if state.preset == "custom" and state.date_from and state.date_to:
-        params += [("from", state.date_from), ("to", state.date_to)]
+    if state.preset == "custom":
+        params += [(key, value) for key, value in (("from", state.date_from), ("to", state.date_to)) if value]
     params += [("sector", s) for s in state.sectors if s != state.scope]
     params += [("municipality", m) for m in state.municipalities]
     params += [("source", s) for s in state.sources]
@@ -111,7 +111,7 @@ def parse_wall(search: str | None, known_sectors: set[str], default_lang: str = 
 
     def number(name: str, low: int, high: int, default: int) -> int:
         value = (query.get(name) or [""])[0]
-        return min(max(int(value), low), high) if value.isdigit() else default
+        return min(max(int(value), low), high) if value.isascii() and value.isdigit() else default
 
     panels = tuple(p for p in ",".join(query.get("panels", [])).split(",") if p in WALL_PANELS)
     sector = (query.get("sector") or [None])[0]

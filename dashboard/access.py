@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from dashboard.catalog import load_sectors
+from dashboard.i18n import t
 
 if TYPE_CHECKING:
     from dashboard.filters import Filters
@@ -20,7 +21,15 @@ SCOPED_ROLES = ("minister", "wall")  # roles that may be limited to sectors (a m
 
 
 class AccessDenied(PermissionError):
-    """The principal asked for data outside its scope (HTTP 403)."""
+    """The principal asked for data outside its scope (HTTP 403); ``sectors`` names the sectors refused, if any, so
+    the answer can name them in the reader's language."""
+
+    def __init__(self, message: str, sectors: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.sectors = sectors
+
+    def in_language(self, lang: str) -> str:
+        return denied_message(list(self.sectors), lang) if self.sectors else str(self)
 
 
 @dataclass(frozen=True)
@@ -40,10 +49,10 @@ class Principal:
         return not self.sectors or code in self.sectors
 
 
-def denied_message(codes: list[str]) -> str:
+def denied_message(codes: list[str], lang: str = "ru") -> str:
     """«нет доступа к отрасли: Дороги (roads)» — the name a person knows and the code in the address."""
     names = load_sectors()
-    return "нет доступа к отрасли: " + ", ".join(f"{names.name_of(code)} ({code})" for code in codes)
+    return t("no_access_sector", lang, names=", ".join(f"{names.name_of(code, lang)} ({code})" for code in codes))
 
 
 def scope(filters: Filters, principal: Principal | None) -> Filters:
@@ -52,5 +61,5 @@ def scope(filters: Filters, principal: Principal | None) -> Filters:
         return filters
     outside = [code for code in filters.sectors if not principal.may_see_sector(code)]
     if outside:
-        raise AccessDenied(denied_message(outside))
+        raise AccessDenied(denied_message(outside), tuple(outside))
     return filters if filters.sectors else replace(filters, sectors=principal.sectors)

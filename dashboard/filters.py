@@ -113,10 +113,11 @@ def sector_of_path(path: str | None) -> str | None:
 
 
 def _values(query: Query, key: str) -> list[str]:
+    """The non-empty values of ``key`` (``sector=`` chooses nothing, on a page as in the API)."""
     value = query.get(key)
     if value is None:
         return []
-    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+    return [v for v in ([value] if isinstance(value, str) else value) if isinstance(v, str) and v != ""]
 
 
 def _first(query: Query, key: str) -> str | None:
@@ -124,29 +125,52 @@ def _first(query: Query, key: str) -> str | None:
     return values[0] if values else None
 
 
+def read_period(query: Query, today: date) -> tuple[str, date, date]:
+    """The period an address names, as (preset, first day, last day) — what the figures cover and what the period
+    controls show, read by this one rule:
+
+    ``period=<preset>`` (today, 7d, 30d, quarter, year) is that many days to ``today``; with ``period=custom``, or
+    no period, an address naming ``from`` or ``to`` (ISO or ДД.ММ.ГГГГ) is ``custom``: ``to`` defaults to today and
+    ``from`` to 30 days before ``to``; naming neither, it is the default preset. Any other period is an error."""
+    asked = _first(query, "period")
+    if asked is not None and asked not in PRESETS:
+        raise FilterError(t("unknown_period", value=asked), "unknown_period", value=asked)
+    preset = preset_of(query)
+    if preset != "custom":
+        first, last = preset_range(preset, today)
+        return preset, first, last
+    start, end = _first(query, "from"), _first(query, "to")
+    last = _within(parse_date(end) if end else today)
+    first = _within(parse_date(start) if start else last - timedelta(days=PRESETS[DEFAULT_PRESET] - 1))
+    if first > last:
+        raise FilterError(t("period_reversed"), "period_reversed")
+    if (last - first).days > 3 * 366:
+        raise FilterError(t("period_too_long"), "period_too_long")
+    return preset, first, last
+
+
+def preset_of(query: Query) -> str:
+    """The period control an address selects: its preset; ``custom`` where it names dates without one (or with
+    ``period=custom``); else the default. An unknown period selects the default (the figures refuse it)."""
+    asked = _first(query, "period")
+    if asked in PRESETS and asked != "custom":
+        return asked
+    return "custom" if _first(query, "from") or _first(query, "to") else DEFAULT_PRESET
+
+
 def read_filters(query: Query, today: date, known: Known, path: str | None = None, principal=None) -> Filters:
     """The one entrance: an address's query (page, API, briefing, wall settings) and path, for a principal, as
     validated and scoped Filters — or FilterError (in the user's language) / access.AccessDenied.
 
-    - period: ``period=<preset>`` (today, 7d, 30d, quarter, year) is the days to ``today``; ``period=custom`` or none
-      reads ``from``/``to`` (ISO or ДД.ММ.ГГГГ; ``to`` defaults to today, ``from`` to 30 days before ``to``);
-    - ``sector``, ``municipality``, ``source``: codes, each repeatable; an unknown one is an error, not ignored;
+    - the period: :func:`read_period`;
+    - ``sector``, ``municipality``, ``source``: codes, each repeatable; an unknown one is an error, not ignored (an
+      empty one chooses nothing);
     - a minister's page ``/sector/<code>`` fixes the sector, whatever the query says;
     - a principal limited to sectors gets them (access.scope): asking for another is AccessDenied.
     """
     from dashboard.access import scope  # access needs Filters: imported where used
 
-    preset = _first(query, "period")
-    if preset is not None and preset != "custom" and preset in PRESETS:
-        first, last = preset_range(preset, today)
-    else:
-        last = _within(parse_date(_first(query, "to") or "") if _first(query, "to") else today)
-        start = _first(query, "from")
-        first = _within(parse_date(start) if start else last - timedelta(days=PRESETS[DEFAULT_PRESET] - 1))
-    if first > last:
-        raise FilterError(t("period_reversed"), "period_reversed")
-    if (last - first).days > 3 * 366:
-        raise FilterError(t("period_too_long"), "period_too_long")
+    _, first, last = read_period(query, today)
     sector = sector_of_path(path)
     chosen = {
         "sector": [sector] if sector else _values(query, "sector"),

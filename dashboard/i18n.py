@@ -205,6 +205,15 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "unknown_source": {"ru": "неизвестный канал: {codes}", "en": "unknown channel: {codes}"},
     "all_messages": {"ru": "все обращения", "en": "all messages"},
+    "no_access_sector": {"ru": "нет доступа к отрасли: {names}", "en": "no access to the sector: {names}"},
+    "bad_limit": {
+        "ru": "limit должен быть целым числом от 1 до {most}",
+        "en": "limit must be a whole number from 1 to {most}",
+    },
+    "unknown_period": {
+        "ru": "неизвестный период «{value}»: today, 7d, 30d, quarter, year или custom",
+        "en": "unknown period «{value}»: today, 7d, 30d, quarter, year or custom",
+    },
     "dates_outside": {
         "ru": "даты периода — с {first} по {last}",
         "en": "dates must lie between {first} and {last}",

@@ -67,7 +67,7 @@ class MunicipalityMatcher:
     def resolve(self, value: str) -> str | None:
         text = str(value).strip()
         digits = text.replace(" ", "")
-        if digits.isdigit():
+        if digits.isascii() and digits.isdigit():
             if len(digits) == 11:
                 digits = digits[:5] + "000" if digits[5:8] == "000" else digits[:8]
             return self._codes.get(digits[:8]) or self._codes.get(digits[:5] + "000")

@@ -50,6 +50,20 @@ def app(service, tmp_path):
     return make_app(service, tmp_path)
 
 
+@pytest.mark.parametrize("path", ["/loginX", "/healthzX", "/geo", "/api/v1/openapi.jsonX"])
+def test_an_address_that_only_starts_like_a_public_one_needs_sign_in(app, path):
+    """``/loginX`` served the page shell without sign-in (the public list was matched as bare prefixes)."""
+    answer = app.server.test_client().get(path)
+    assert answer.status_code in (302, 401), (path, answer.status_code)
+
+
+def test_the_public_addresses_stay_open(app):
+    client = app.server.test_client()
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
 def login(client, name: str, password: str = PASSWORD, next_: str = "/"):
     page = client.get(f"/login?next={next_}").get_data(as_text=True)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
@@ -212,6 +226,20 @@ def test_api_accepts_basic_and_bearer_and_refuses_bad_ones(app, service):
     renewed = accounts.issue_token(service.engine, "head")
     assert client.get("/api/v1/summary", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert client.get("/api/v1/summary", headers={"Authorization": f"Bearer {renewed}"}).status_code == 200
+
+
+def test_a_refusal_speaks_the_readers_language_and_a_download_answers_json(app):
+    """The hostile tester's notes: a 403 in Russian on an English page, and the briefing download answering its 403
+    in JSON but its 400 in text."""
+    client = app.server.test_client()
+    api = client.get("/api/v1/summary?sector=roads&lang=en", headers=basic("minister"))
+    assert api.status_code == 403 and api.get_json()["error"] == "no access to the sector: Roads (roads)"
+    page = client.get("/sector/roads?lang=en", headers=basic("minister"))
+    assert page.status_code == 403 and "no access to the sector" in page.get_data(as_text=True)
+    assert '<html lang="en">' in page.get_data(as_text=True)
+    assert "нет доступа к отрасли: Дороги (roads)" in client.get("/sector/roads", headers=basic("minister")).text
+    bad = client.get("/briefing/export.xlsx?from=2026-13-01&lang=en", headers=basic("head"))
+    assert bad.status_code == 400 and bad.get_json()["error"].startswith("date not recognised")
 
 
 def test_minister_sees_only_own_sector_on_every_route(app):

@@ -10,7 +10,7 @@ import pytest
 
 from callbacks.urlstate import parse_page, to_search
 from dashboard.access import AccessDenied, Principal
-from dashboard.filters import FilterError, Filters, Known, read_filters
+from dashboard.filters import FilterError, Filters, Known, read_filters, read_period
 
 TODAY = date(2026, 11, 20)
 KNOWN = Known(
@@ -38,7 +38,10 @@ def read(search: str, path: str = "/", principal: Principal | None = None) -> Fi
         ("?from=01.01.2026&to=31.01.2026", "/", Filters(date(2026, 1, 1), date(2026, 1, 31))),
         ("?to=2026-01-31", "/", Filters(date(2026, 1, 2), date(2026, 1, 31))),  # 30 days to ``to``
         ("?from=2026-11-01", "/", Filters(date(2026, 11, 1), TODAY)),
-        ("?period=unknown", "/", Filters(date(2026, 10, 22), TODAY)),  # not a preset: from/to, here defaults
+        ("?period=", "/", Filters(date(2026, 10, 22), TODAY)),  # empty: no period
+        ("?period=custom&from=2026-11-01", "/", Filters(date(2026, 11, 1), TODAY)),
+        ("?period=custom&to=2026-11-01", "/", Filters(date(2026, 10, 3), date(2026, 11, 1))),
+        ("?sector=&municipality=&source=", "/", Filters(date(2026, 10, 22), TODAY)),  # empty values choose nothing
         ("?sector=zhkh&sector=roads", "/", Filters(date(2026, 10, 22), TODAY, ("roads", "zhkh"))),  # sorted
         ("?sector=zhkh&sector=zhkh", "/", Filters(date(2026, 10, 22), TODAY, ("zhkh",))),  # once
         ("?municipality=97710000&source=vk", "/", Filters(date(2026, 10, 22), TODAY, (), ("97710000",), ("vk",))),
@@ -55,6 +58,7 @@ def test_an_address_becomes_filters(search, path, expected):
     ("search", "path", "key", "english"),
     [
         ("?from=2026-13-01", "/", "bad_date", "date not recognised: «2026-13-01»"),
+        ("?period=7D", "/", "unknown_period", "unknown period «7D»"),  # a typo is said, not read as 30 days
         ("?from=2026-02-01&to=2026-01-01", "/", "period_reversed", "the period starts after it ends"),
         ("?from=2020-01-01&to=2026-01-01", "/", "period_too_long", "longer than three years"),
         ("?from=1999-12-31&to=2000-01-05", "/", "dates_outside", "dates must lie between 2000-01-01"),
@@ -106,6 +110,27 @@ def test_address_to_filters_to_address_and_back_is_the_same_choice(search, path)
     state = parse_page(search, path)
     written = to_search(state)
     assert read(written, path) == read(search, path)
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        "",
+        "?period=7d",
+        "?from=2026-11-01&to=2026-11-07",  # the API's way, opened as a page
+        "?period=custom&from=2026-11-01",
+        "?period=custom&to=2026-11-01",
+        "?period=7d&from=2026-01-01&to=2026-01-31",
+        "?period=custom",
+        "?period=",
+    ],
+)
+def test_the_period_controls_show_the_days_the_figures_cover(search):
+    """A hostile tester found the page's period controls reading an address one way and its figures another
+    (``?from=…&to=…`` drew 7 days under «30 дней» selected): both now read it by ``read_period``."""
+    state = parse_page(search, "/")
+    assert state.dates(TODAY) == (read(search).date_from, read(search).date_to)
+    assert state.preset == read_period(parse_qs(search.lstrip("?")), TODAY)[0]  # the control selected
 
 
 def test_the_filters_own_their_description_and_cache_key():

@@ -63,7 +63,7 @@ ENUMS = {
     "municipality": enum("97701000", "97707000"),
     "source": enum("vk", "pos"),
     "status": enum("new", "answered"),
-    "limit": enum("1", "1000", "0", "-1", "1001", "99999999999999999999"),
+    "limit": enum("1", "1000", "0", "-1", "1001", "99999999999999999999", "²", "١٠"),  # digits int() refuses
     "view": enum("region", "federal"),
     "density": enum("0", "1"),
 }
@@ -146,6 +146,15 @@ def test_the_reported_crafted_queries_are_400_in_the_request_language(client, ro
         assert "2000-01-01" in answer.get_json()["error"] and "даты" in answer.get_json()["error"]
         english = test_client.get(route + "&lang=en").get_json()["error"]
         assert english.startswith("dates must lie between 2000-01-01 and 2100-12-31")
+
+
+@pytest.mark.parametrize("route", ["/api/v1/tension?limit=%C2%B2", "/api/v1/messages?limit=%C2%B2&lang=en"])
+def test_a_number_in_other_digits_is_a_400_not_a_crash(client, route):
+    """«²».isdigit() is true and int(«²») fails: the hostile tester's 500 (also ``/wall?interval=²``)."""
+    answer = client.server.test_client().get(route)
+    assert answer.status_code == 400 and "1" in answer.get_json()["error"]
+    if "lang=en" in route:
+        assert answer.get_json()["error"] == "limit must be a whole number from 1 to 1000"
 
 
 PATHS = st.one_of(st.sampled_from(["/", "/sector/zhkh", "/sector/zzz", "/wall", "/briefing", "//x", None]), long_text)
@@ -239,3 +248,13 @@ def test_the_wall_refresh_takes_crafted_settings_as_its_defaults(client, stored)
     answer = test_client.post("/_dash-update-component", json=body)
     assert answer.status_code == 200
     assert "7" in str(answer.get_json()["response"][ids.WALL_PERIOD]["children"])  # the default: 7 days
+
+
+@pytest.mark.parametrize("search", ["?interval=²", "?refresh=²&stale=١٠"])
+def test_the_wall_page_takes_other_digits_as_its_defaults(client, search):
+    """``/wall?interval=²`` answered 500 from the router: a number the wall cannot read is its default."""
+    test_client = client.server.test_client()
+    output = next(o for o in server_callbacks(client) if f"{ids.PAGE}.children" in o)
+    values = {f"{ids.PAGE_URL}.pathname": "/wall", f"{ids.PAGE_URL}.search": search}
+    answer = test_client.post("/_dash-update-component", json=callback_body(client, output, values))
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]

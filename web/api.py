@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import accounts
 from dashboard.filters import FilterError
+from dashboard.i18n import t
 from dashboard.metrics import tension
 from dashboard.metrics.response_times import granularity
 from dashboard.service import DashboardService
@@ -183,8 +184,8 @@ def response_times_api() -> Response:
 
 def _limit(default: int = 50, most: int = 1000) -> int:
     value = request.args.get("limit", str(default))
-    if not value.isdigit() or not 1 <= int(value) <= most:
-        raise FilterError(f"limit должен быть целым числом от 1 до {most}")
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= most:  # «²».isdigit(), int(«²») fails
+        raise FilterError(t("bad_limit", most=most), "bad_limit", most=most)
     return int(value)
 
 

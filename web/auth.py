@@ -43,6 +43,16 @@ MACHINE = ("/api/", "/_dash-", "/_reload-hash")  # answered in JSON (401/403), n
 DEVELOPER = Principal("developer", "admin")
 
 
+def answers_json(path: str) -> bool:
+    """Machine addresses and the briefing's downloads answer errors in JSON (a script fetches them), pages in text."""
+    return path.startswith(MACHINE) or path.startswith("/briefing/export")
+
+
+def is_public(path: str) -> bool:
+    """Open without sign-in: a PUBLIC address itself, or below a PUBLIC folder — ``/loginX`` is neither."""
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC)
+
+
 class Auth:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
@@ -59,7 +69,7 @@ class Auth:
         if not self.settings.auth_enabled:
             g.principal = Principal(DEVELOPER.name, DEVELOPER.role, texts=not self.settings.hide_texts)
             return self._authorize(g.principal)  # may open everything; a malformed callback request is still a 400
-        if request.path.startswith(PUBLIC):
+        if is_public(request.path):
             return None
         found = self._from_header()
         if isinstance(found, Response):
@@ -179,7 +189,7 @@ class Auth:
             asked.append(sector_of_path(path))
         outside = [code for code in asked if not principal.may_see_sector(code)]
         if outside:
-            raise AccessDenied(denied_message(outside))
+            raise AccessDenied(denied_message(outside), tuple(outside))
         if path == "/" and principal.role == "minister" and len(principal.sectors) == 1:
             query = request.query_string.decode()
             return redirect(f"{SECTOR_PATH}{principal.sectors[0]}" + (f"?{query}" if query else ""))
@@ -337,10 +347,12 @@ def init_auth(server: Flask, engine: Engine, settings: Settings) -> Auth:
 
     @server.errorhandler(AccessDenied)
     def forbidden(exc: AccessDenied) -> Response:
-        if request.path.startswith(MACHINE) or request.path.startswith("/briefing/export"):
-            response = jsonify(error=str(exc))
+        lang = request.args.get("lang", "")
+        lang = lang if lang in ("ru", "en") else settings.language
+        if answers_json(request.path):
+            response = jsonify(error=exc.in_language(lang))
             response.status_code = 403
             return response
-        return Response(forbidden_page(str(exc), settings.language), 403, mimetype="text/html")
+        return Response(forbidden_page(exc.in_language(lang), lang), 403, mimetype="text/html")
 
     return auth

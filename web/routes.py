@@ -18,7 +18,7 @@ from dashboard.settings import Settings
 from geo.federal import FEDERAL_MAP
 from geo.serve import boundaries
 from web.api import api
-from web.auth import MACHINE, Auth, init_auth
+from web.auth import MACHINE, Auth, answers_json, init_auth
 from web.briefing_files import briefing_files
 from web.cache import cached_figure, init_cache
 from web.principal import current_principal
@@ -66,6 +66,10 @@ def register(server: Flask, service: DashboardService, settings: Settings, regio
     def bad_filter(exc: FilterError) -> Response:
         lang = request.args.get("lang", "")
         message = exc.in_language(lang if lang in ("ru", "en") else settings.language)
+        if answers_json(request.path):  # the briefing's downloads, like their 403
+            response = jsonify(error=message)
+            response.status_code = 400
+            return response
         return Response(message, status=400, mimetype="text/plain")
 
     @server.errorhandler(SQLAlchemyError)
