@@ -205,6 +205,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "unknown_source": {"ru": "неизвестный канал: {codes}", "en": "unknown channel: {codes}"},
     "all_messages": {"ru": "все обращения", "en": "all messages"},
+    "bad_lang": {"ru": "lang: ru или en", "en": "lang: ru or en"},
     "no_access_sector": {"ru": "нет доступа к отрасли: {names}", "en": "no access to the sector: {names}"},
     "bad_limit": {
         "ru": "limit должен быть целым числом от 1 до {most}",

@@ -47,6 +47,12 @@ def test_a_period_preset_reads_as_on_the_pages(client):
     assert preset == dated
 
 
+@pytest.mark.parametrize("route", ["summary", "heatmap", "response-times", "tension", "messages"])
+def test_an_unknown_language_is_refused_on_every_route(client, route):
+    answer = client.get(f"/api/v1/{route}?lang=de")
+    assert answer.status_code == 400 and answer.get_json()["error"] == "lang: ru или en"
+
+
 def test_summary_by_municipality_and_source(client):
     data = client.get("/api/v1/summary?from=2026-11-11&to=2026-11-20&municipality=97707000&source=vk").get_json()
     assert data["messages"] == 1

@@ -190,10 +190,14 @@ def _limit(default: int = 50, most: int = 1000) -> int:
 
 
 def _lang() -> str:
-    lang = request.args.get("lang", "ru")
-    if lang not in ("ru", "en"):
-        raise FilterError("lang: ru или en")
-    return lang
+    return request.args.get("lang", "ru")
+
+
+@api.before_request
+def _known_language() -> None:
+    """``lang`` is ru or en on every route (it was refused by one and ignored by the others)."""
+    if request.path.startswith("/api/") and request.args.get("lang", "ru") not in ("ru", "en"):  # not /healthz
+        raise FilterError(t("bad_lang"), "bad_lang")
 
 
 ROUNDING = {"change_pct": 1, "overdue_share": 4, "per_capita_ratio": 2, "expected": 1}
