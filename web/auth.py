@@ -48,6 +48,21 @@ def answers_json(path: str) -> bool:
     return path.startswith(MACHINE) or path.startswith("/briefing/export")
 
 
+def error_answer(message: str, status: int) -> Response:
+    """An error answered in JSON where a script asks (``answers_json``), as plain text elsewhere."""
+    if answers_json(request.path):
+        response = jsonify(error=message)
+        response.status_code = status
+        return response
+    return Response(message, status=status, mimetype="text/plain")
+
+
+def request_language(default: str) -> str:
+    """The request's ``lang`` where it is one the product speaks, else ``default``."""
+    lang = request.args.get("lang", "")
+    return lang if lang in ("ru", "en") else default
+
+
 def is_public(path: str) -> bool:
     """Open without sign-in: a PUBLIC address itself, or below a PUBLIC folder — ``/loginX`` is neither."""
     return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC)
@@ -347,12 +362,9 @@ def init_auth(server: Flask, engine: Engine, settings: Settings) -> Auth:
 
     @server.errorhandler(AccessDenied)
     def forbidden(exc: AccessDenied) -> Response:
-        lang = request.args.get("lang", "")
-        lang = lang if lang in ("ru", "en") else settings.language
+        lang = request_language(settings.language)
         if answers_json(request.path):
-            response = jsonify(error=exc.in_language(lang))
-            response.status_code = 403
-            return response
+            return error_answer(exc.in_language(lang), 403)
         return Response(forbidden_page(exc.in_language(lang), lang), 403, mimetype="text/html")
 
     return auth

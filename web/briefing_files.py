@@ -15,6 +15,7 @@ from dashboard.reports.render import RenderError, find_chromium, own_address, re
 from dashboard.reports.render_tokens import page_of
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from web.auth import request_language
 
 PDF_ROUTE = "/briefing/export.pdf"
 XLSX_ROUTE = "/briefing/export.xlsx"
@@ -25,9 +26,7 @@ def briefing_files(service: DashboardService, settings: Settings) -> Blueprint:
 
     def page() -> tuple[str, Filters]:
         """The page's language and filters, from the download's own query (the briefing page's)."""
-        lang = request.args.get("lang", "")
-        filters = service.read_filters(request.args.to_dict(flat=False))
-        return lang if lang in ("ru", "en") else settings.language, filters
+        return request_language(settings.language), service.read_filters(request.args.to_dict(flat=False))
 
     @files.get(PDF_ROUTE)
     def briefing_pdf() -> Response:

@@ -6,7 +6,7 @@ Dash adds its own routes (the page shell, ``/_dash-*``, assets) when the app is 
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.filters import FilterError
@@ -18,7 +18,7 @@ from dashboard.settings import Settings
 from geo.federal import FEDERAL_MAP
 from geo.serve import boundaries
 from web.api import api
-from web.auth import MACHINE, Auth, answers_json, init_auth
+from web.auth import Auth, error_answer, init_auth, request_language
 from web.briefing_files import briefing_files
 from web.cache import cached_figure, init_cache
 from web.principal import current_principal
@@ -56,21 +56,11 @@ def register(server: Flask, service: DashboardService, settings: Settings, regio
     def out_of_time(exc: deadline.OutOfTime) -> Response:
         message = t("out_of_time", settings.language, seconds=f"{settings.request_budget_ms / 1000:g}")
         server.logger.warning("%s %s: %s", request.method, request.path, exc)
-        if request.path.startswith(MACHINE):
-            response = jsonify(error=message)
-            response.status_code = 503
-            return response
-        return Response(message, status=503, mimetype="text/plain")
+        return error_answer(message, 503)
 
     @server.errorhandler(FilterError)
     def bad_filter(exc: FilterError) -> Response:
-        lang = request.args.get("lang", "")
-        message = exc.in_language(lang if lang in ("ru", "en") else settings.language)
-        if answers_json(request.path):  # the briefing's downloads, like their 403
-            response = jsonify(error=message)
-            response.status_code = 400
-            return response
-        return Response(message, status=400, mimetype="text/plain")
+        return error_answer(exc.in_language(request_language(settings.language)), 400)
 
     @server.errorhandler(SQLAlchemyError)
     def database_down(exc: SQLAlchemyError) -> Response:
