@@ -5,19 +5,20 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from dash import Dash, dcc, html
+import dash
+from dash import Dash, html
 from flask import Flask
 
 from callbacks import register_all
 from callbacks.inputs import input_rules, refuse_bad_inputs
-from dashboard.catalog import load_sectors
+from callbacks.pages import set_up_router
 from dashboard.i18n import t
-from dashboard.region import get_region
+from dashboard.region import region_of
+from dashboard.runtime import fanout
 from dashboard.runtime.collector import settle_for_serving
 from dashboard.service import DashboardService
 from dashboard.settings import Settings, get_settings
-from dashboard.store.db import get_engine, init_db
-from layouts import ids
+from dashboard.store.db import Connections, get_engine, init_db
 from layouts.briefing import briefing_page
 from layouts.shell import shell
 from layouts.wall import WallConfig, wall
@@ -29,13 +30,16 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 def create_app(settings: Settings | None = None, service: DashboardService | None = None) -> Dash:
+    """The dashboard of ``settings`` (the environment's by default) over ``service`` (by default one over the
+    settings' store, region and catalogues). Everything the core needs of the settings is handed to it here."""
     settings = settings or get_settings()
-    region = get_region(settings.region, settings.regions_dir)
+    fanout.configure(settings.read_threads)
     if service is None:
-        init_db(get_engine(settings.resolved_database_url), region)  # migrations may run longer than a query may
+        region, url, connections = region_of(settings), settings.resolved_database_url, Connections.of(settings)
+        init_db(get_engine(url, connections=connections), region)  # migrations may run longer than a query may
         pg_settings = tuple(settings.pg_read_settings.items())
-        engine = get_engine(settings.resolved_database_url, settings.statement_timeout_ms, pg_settings)
-        service = DashboardService(engine, region, sectors=load_sectors(settings.sectors_file))
+        service = DashboardService(get_engine(url, settings.statement_timeout_ms, pg_settings, connections), region)
+    region = service.region
     server = Flask(__name__)
     server.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -47,18 +51,21 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         assets_folder=str(ASSETS),
         serve_locally=True,
         update_title=None,
-        suppress_callback_exceptions=False,
+        suppress_callback_exceptions=False,  # Dash Pages makes the validation layout from every page's layout
         compress=True,  # gzip/brotli for scripts, layout and callback answers (flask-compress)
+        use_pages=True,
+        use_async=False,  # Dash turns async on by itself when asgiref is importable; the pages' router is set up sync
+        pages_folder="",  # the pages are registered by callbacks.pages, not found in a folder
+        include_pages_meta=False,  # no social-card tags: the dashboard is not shared as a preview
     )
-    app.layout = html.Div([dcc.Location(id=ids.PAGE_URL), html.Div(id=ids.PAGE)])
+    app.layout = html.Div([dash.page_container])
+    register_all(app, service, settings)
+    set_up_router(app)
     pages = {  # the areas of web.areas that are pages, each with all its components
         "dashboard": shell(region, service.sectors, settings.language),
         "wall": wall(region, WallConfig(lang=settings.language)),
         "briefing": briefing_page(settings.language),
     }
-    # every page's components, so that callbacks of the pages not shown are known to Dash
-    app.validation_layout = html.Div([app.layout, *pages.values()])
-    register_all(app, service, settings)
     auth.callbacks = callback_table(app.callback_map, pages, app.layout)  # which role may call which callback
     rules = input_rules([app.layout, *pages.values()], auth.callbacks)  # what their inputs may hold
     server.before_request(lambda: refuse_bad_inputs(rules, auth.callbacks))

@@ -20,14 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dashboard.loader.demo import generate
-from dashboard.region import get_region
+from dashboard.region import region_of
+from dashboard.settings import get_settings
 
 BLOCK = 200_000
 
 
 def write_csv(path: Path, target_bytes: int) -> tuple[int, int]:
     """(good rows, malformed rows) written."""
-    frame = generate(get_region(), messages=BLOCK, days=365, seed=11)
+    frame = generate(region_of(get_settings()), messages=BLOCK, days=365, seed=11)
     good = bad = 0
     with path.open("w", encoding="utf-8", newline="") as fh:
         frame.iloc[:0].to_csv(fh, index=False)

@@ -235,9 +235,10 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=names, default=names, help="time just these callbacks")
     args = parser.parse_args()
 
-    from dashboard.region import get_region
+    from dashboard.region import region_of
+    from dashboard.settings import get_settings
 
-    region = get_region()
+    region = region_of(get_settings())
     url = args.database_url or store_url(args.store, args.messages)
     print(
         f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {os.cpu_count()} cores; "

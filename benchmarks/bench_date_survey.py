@@ -18,15 +18,18 @@ from pathlib import Path
 from dashboard.loader.demo import generate
 from dashboard.loader.export import open_export
 from dashboard.loader.ingest import load_file
-from dashboard.region import get_region
+from dashboard.region import get_region, region_of
+from dashboard.settings import get_settings
 from dashboard.store.db import init_db, make_engine
+
+DEMO_REGION = get_region("chuvashia")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=200_000)
     args = parser.parse_args()
-    region = get_region()
+    region = region_of(get_settings())
     now = datetime(2026, 12, 6, 12, tzinfo=UTC)
     folder = Path(tempfile.mkdtemp(prefix="tsur-survey-"))
     path = folder / "export.csv"
@@ -38,7 +41,7 @@ def main() -> None:
     engine = make_engine(f"sqlite:///{folder / 'survey.db'}")
     init_db(engine, region)
     start = time.perf_counter()
-    summary = load_file(path, engine, now=now)
+    summary = load_file(path, engine, now=now, region=DEMO_REGION)
     load = time.perf_counter() - start
     print(f"rows: {summary.rows_total}, loaded {summary.new}, rejected {summary.rejected}")
     print(f"open_export with the survey: {survey:.2f} s")

@@ -24,7 +24,8 @@ from sqlalchemy import create_engine
 
 from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
-from dashboard.region import get_region
+from dashboard.region import region_of
+from dashboard.settings import get_settings
 from dashboard.store.db import init_db, make_engine
 
 
@@ -42,7 +43,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    region = get_region()
+    region = region_of(get_settings())
     print(
         f"date {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores; Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}"

@@ -23,8 +23,9 @@ import plotly.io as pio
 from flask import Flask
 
 from dashboard.catalog import SOURCES, load_sectors
-from dashboard.region import get_region
+from dashboard.region import region_of
 from dashboard.service import DashboardService, Hooks
+from dashboard.settings import get_settings
 from dashboard.store.db import make_engine
 from geo.figure import region_geometry
 from geo.locate import locator_for
@@ -41,7 +42,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("benchmarks/out/bench_tsur.db"))
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
-    region = get_region()
+    region = region_of(get_settings())
     engine = make_engine(f"sqlite:///{args.db.resolve()}")
     with engine.connect() as conn:
         total = conn.exec_driver_sql("SELECT count(*) FROM messages").scalar()

@@ -25,7 +25,8 @@ from sqlalchemy import func, select
 from dashboard.catalog import SOURCES, load_sectors
 from dashboard.filters import Filters
 from dashboard.metrics import tension
-from dashboard.region import get_region
+from dashboard.region import region_of
+from dashboard.settings import get_settings
 from dashboard.store.db import init_db, make_engine
 from dashboard.store.schema import messages, rollups, topic_rollups
 
@@ -37,7 +38,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--raw-repeat", type=int, default=5)
     args = parser.parse_args()
-    region = get_region()
+    region = region_of(get_settings())
     engine = make_engine(args.url or f"sqlite:///{args.db.resolve()}")
     started = time.perf_counter()
     init_db(engine, region)  # brings an older database to the newest schema (rebuilds the cubes if needed)

@@ -49,6 +49,13 @@ def _settings(value: object) -> bool:
     return value is None or isinstance(value, dict)
 
 
+def _path(value: object) -> bool:
+    """A path as a browser has one (from the root): Dash Pages' router fails on anything else."""
+    return isinstance(value, str) and value.startswith("/") and len(value) <= MAX_TEXT
+
+
+BY_INPUT: dict[tuple[str, str], Check] = {(ids.PAGE_URL, "pathname"): _path}
+
 BY_PROPERTY: dict[str, Check] = {
     "search": _text,
     "pathname": _text,
@@ -106,6 +113,8 @@ def input_rules(pages: Iterable[Component], callbacks: Mapping[str, Callback]) -
 
 
 def _rule(component_id: str, prop: str, controls: Mapping[str, Check]) -> Check | None:
+    if (component_id, prop) in BY_INPUT:
+        return BY_INPUT[component_id, prop]
     if prop == "value" and component_id in controls:
         return controls[component_id]
     if prop == "data":

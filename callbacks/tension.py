@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import parse_page, query_of
 from dashboard import formatting as fmt
-from dashboard.filters import FilterError
+from dashboard.filters import FilterError, sector_of_path
 from dashboard.i18n import t
 from dashboard.metrics import tension
 from dashboard.service import DashboardService
@@ -37,9 +37,9 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         except (FilterError, SQLAlchemyError):
             return no_update, no_update, no_update, no_update, no_update  # the KPI callback shows the banner
         region = service.region
-        sectors = result.sectors.assign(reason=tension.reasons(result, result.sectors, lang, region))
+        sectors = result.sectors.assign(reason=tension.reasons(result, result.sectors, region, lang))
         points = result.points[result.points["level"] != "normal"]
-        points = points.assign(reason=tension.reasons(result, points, lang, region))
+        points = points.assign(reason=tension.reasons(result, points, region, lang))
         baseline = (
             t("baseline_label", lang, start=fmt.day(result.baseline[0], lang), end=fmt.day(result.baseline[1], lang))
             if result.baseline
@@ -65,16 +65,21 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         Input({"type": ids.POINT_ITEM, "sector": ALL, "oktmo": ALL}, "n_clicks"),
         Input({"type": ids.TOP_POINT_ITEM, "sector": ALL, "oktmo": ALL}, "n_clicks"),
         State(ids.SECTOR, "value"),
+        State(ids.URL, "pathname"),
         prevent_initial_call=True,
     )
-    def focus(_tiles, _points, _top, current):
+    def focus(_tiles, _points, _top, current, pathname):
         """A sector tile filters the dashboard to its sector (a second click clears it); a point filters
-        to its sector and municipality."""
+        to its sector and municipality. On a sector's page (``/sector/<code>``) the sector is the page's: the
+        control keeps showing it, and a point sets only its municipality."""
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
             return no_update, no_update  # tiles just re-rendered, nobody clicked
+        fixed = sector_of_path(pathname) is not None
         if trigger["type"] in (ids.POINT_ITEM, ids.TOP_POINT_ITEM):
-            return [trigger["sector"]], [trigger["oktmo"]]
+            return no_update if fixed else [trigger["sector"]], [trigger["oktmo"]]
+        if fixed:
+            return no_update, no_update
         if (current or []) == [trigger["sector"]]:
             return [], no_update
         return [trigger["sector"]], no_update

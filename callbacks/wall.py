@@ -66,7 +66,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         except SQLAlchemyError:
             raise PreventUpdate from None  # keep the last good picture; the stale badge tells the room
         points = result.points[result.points["level"] != "normal"]
-        points = points.assign(reason=tension.reasons(result, points, lang, region))
+        points = points.assign(reason=tension.reasons(result, points, region, lang))
         figure = map_figure(
             frame,
             region_geometry(region.boundaries_path),

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from dashboard.catalog import load_sectors
 from dashboard.i18n import t
 
 if TYPE_CHECKING:
+    from dashboard.catalog import SectorCatalog
     from dashboard.filters import Filters
 
 ROLES = ("admin", "head", "minister", "wall")
@@ -28,8 +28,13 @@ class AccessDenied(PermissionError):
         super().__init__(message)
         self.sectors = sectors
 
-    def in_language(self, lang: str) -> str:
-        return denied_message(list(self.sectors), lang) if self.sectors else str(self)
+    @classmethod
+    def for_sectors(cls, codes: list[str]) -> AccessDenied:
+        return cls(denied_message(codes, None), tuple(codes))
+
+    def in_language(self, lang: str, names: SectorCatalog | None = None) -> str:
+        """The refusal in ``lang``; a refused sector named by ``names`` (the service's catalogue) and its code."""
+        return denied_message(list(self.sectors), names, lang) if self.sectors else str(self)
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,11 @@ class Principal:
         return not self.sectors or code in self.sectors
 
 
-def denied_message(codes: list[str], lang: str = "ru") -> str:
-    """«нет доступа к отрасли: Дороги (roads)» — the name a person knows and the code in the address."""
-    names = load_sectors()
+def denied_message(codes: list[str], names: SectorCatalog | None, lang: str = "ru") -> str:
+    """«нет доступа к отрасли: Дороги (roads)» — the name a person knows and the code in the address (the code
+    alone without a catalogue)."""
+    if names is None:
+        return t("no_access_sector", lang, names=", ".join(codes))
     return t("no_access_sector", lang, names=", ".join(f"{names.name_of(code, lang)} ({code})" for code in codes))
 
 
@@ -61,5 +68,5 @@ def scope(filters: Filters, principal: Principal | None) -> Filters:
         return filters
     outside = [code for code in filters.sectors if not principal.may_see_sector(code)]
     if outside:
-        raise AccessDenied(denied_message(outside), tuple(outside))
+        raise AccessDenied.for_sectors(outside)
     return filters if filters.sectors else replace(filters, sectors=principal.sectors)

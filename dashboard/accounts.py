@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,7 +15,6 @@ from sqlalchemy import Engine, delete, insert, select, update
 from zxcvbn import zxcvbn
 
 from dashboard.access import ROLES, SCOPED_ROLES, Principal
-from dashboard.catalog import load_sectors
 from dashboard.store.schema import user_sectors, users
 
 MIN_PASSWORD = 10
@@ -64,9 +64,16 @@ def new_token() -> str:
 
 
 def add_user(
-    engine: Engine, name: str, role: str, password: str | None = None, sectors: tuple[str, ...] = ()
+    engine: Engine,
+    name: str,
+    role: str,
+    password: str | None = None,
+    sectors: tuple[str, ...] = (),
+    known_sectors: Collection[str] = (),
 ) -> str | None:
-    """Create an account; returns the wall screen's token (shown once), None for other roles."""
+    """Create an account; returns the wall screen's token (shown once), None for other roles. ``sectors`` must be
+    codes of ``known_sectors``, the deployment's catalogue (``Region.catalog``): the store's table of sectors keeps
+    every catalogue it was ever set up with."""
     if not NAME.fullmatch(name):
         raise AccountError(
             f"имя: от 1 до {MAX_NAME} знаков — строчные латинские буквы, цифры и . _ - (первый знак — буква или цифра)"
@@ -74,8 +81,7 @@ def add_user(
     if role not in ROLES:
         raise AccountError(f"роль {role!r} неизвестна; допустимы: {', '.join(ROLES)}")
     sectors = tuple(dict.fromkeys(sectors))
-    known = set(load_sectors().codes)
-    unknown = [code for code in sectors if code not in known]
+    unknown = [code for code in sectors if code not in set(known_sectors)]
     if unknown:
         raise AccountError(f"неизвестная отрасль: {', '.join(unknown)}")
     if sectors and role not in SCOPED_ROLES:

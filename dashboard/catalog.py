@@ -13,7 +13,6 @@ import pandas as pd
 
 from dashboard.metrics.holidays import holidays_between
 from dashboard.names import normalize
-from dashboard.settings import get_settings
 
 DEFAULTS = Path(__file__).resolve().parent / "defaults"
 
@@ -216,8 +215,8 @@ def _read_toml(path: Path) -> dict:
 
 @lru_cache(maxsize=4)
 def load_sectors(path: Path | None = None) -> SectorCatalog:
-    path = path or get_settings().sectors_file or DEFAULTS / "sectors.toml"
-    raw = _read_toml(path)["sector"]
+    """The sectors of ``path`` (None: the shipped catalogue)."""
+    raw = _read_toml(path or DEFAULTS / "sectors.toml")["sector"]
     return SectorCatalog(
         [
             Sector(
@@ -234,12 +233,27 @@ def load_sectors(path: Path | None = None) -> SectorCatalog:
 
 @lru_cache(maxsize=4)
 def load_sla(path: Path | None = None) -> SlaTable:
-    raw = _read_toml(path or get_settings().sla_file or DEFAULTS / "sla.toml")
+    """The answer targets of ``path`` (None: the shipped table)."""
+    raw = _read_toml(path or DEFAULTS / "sla.toml")
     return SlaTable(
         default=Target.parse(raw.get("default_hours", 24)),
         sector={k: Target.parse(v) for k, v in raw.get("sector_hours", {}).items()},
         channel={k: Target.parse(v) for k, v in raw.get("channel_hours", {}).items()},
     )
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The sectors and answer targets a deployment runs with — read by its entry point (the app, the CLI) from
+    its settings and handed to the region it serves (``Region.catalog``); the core never looks them up itself."""
+
+    sectors: SectorCatalog
+    sla: SlaTable
+
+    @classmethod
+    def read(cls, sectors_file: Path | None = None, sla_file: Path | None = None) -> Catalog:
+        """The catalogues of these files, each None for the shipped one."""
+        return cls(load_sectors(sectors_file), load_sla(sla_file))
 
 
 def resolve_source(value: str) -> str | None:

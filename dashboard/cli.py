@@ -13,18 +13,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Tr
 from rich.table import Table
 from sqlalchemy import func, select
 
-from dashboard.catalog import SOURCES, STATUSES, load_sectors
+from dashboard.catalog import SOURCES, STATUSES
 from dashboard.loader.dates import format_lines
 from dashboard.loader.dry_run import check_file
 from dashboard.loader.errors import MAX_VALUE_SHOWN, NOTES, REASONS, LoadError
 from dashboard.loader.ingest import LoadSummary, load_file, load_frame
+from dashboard.loader.limits import LoadLimits
 from dashboard.loader.mapping import values_lines
 from dashboard.loader.readers import FORMATS
 from dashboard.loader.reference import mapping_reference
 from dashboard.loader.starter import starter_mapping
-from dashboard.region import get_region
+from dashboard.region import Region, region_of
+from dashboard.runtime import fanout
 from dashboard.settings import get_settings
-from dashboard.store.db import get_engine, init_db
+from dashboard.store.db import Connections, get_engine, init_db
 from dashboard.store.schema import messages, rejected_rows
 
 app = typer.Typer(
@@ -39,9 +41,18 @@ user_app = typer.Typer(
 app.add_typer(user_app, name="user")
 
 
+def _region() -> Region:
+    """The region of the settings (``TSUR_REGION``), with the catalogues they name."""
+    return region_of(get_settings())
+
+
 def _engine():
-    engine = get_engine()
-    init_db(engine, get_region())
+    """The settings' store, brought to the newest schema and seeded with the region and its catalogues (and the
+    read threads its figures may use, as the app's)."""
+    settings = get_settings()
+    fanout.configure(settings.read_threads)
+    engine = get_engine(settings.resolved_database_url, connections=Connections.of(settings))
+    init_db(engine, _region())
     return engine
 
 
@@ -68,7 +79,7 @@ def _print_reasons(s: LoadSummary, stored: bool = True) -> None:
             reasons.add_row(code, str(count), REASONS.get(code, code).split(":")[0], shown)
             found[code] = [value for value, _ in frequent if len(value) < MAX_VALUE_SHOWN]  # whole values only
         console.print(reasons)
-        codes = {"source": list(SOURCES), "status": list(STATUSES), "sector": load_sectors().codes}
+        codes = {"source": list(SOURCES), "status": list(STATUSES), "sector": _region().catalog.sectors.codes}
         cures = values_lines(found, codes) + format_lines(found)
         if cures:
             console.print("В сопоставление, чтобы принять частые значения (выберите код):")
@@ -110,7 +121,7 @@ def check_command(
 ) -> None:
     """Проверить выгрузку, ничего не записывая: формат, столбцы, что загрузится и что будет отклонено и почему."""
     try:
-        dry = check_file(path, fmt, mapping)
+        dry = check_file(path, fmt, mapping, region=_region(), limits=LoadLimits.of(get_settings()))
     except LoadError as exc:
         if as_json:
             typer.echo(json.dumps({"file": str(path), "error": str(exc)}, ensure_ascii=False))
@@ -153,7 +164,7 @@ def mapping_init(
         console.print(f"[red]{out} уже есть[/red]; --force, чтобы перезаписать")
         raise typer.Exit(1)
     try:
-        text = starter_mapping(path, get_region())
+        text = starter_mapping(path, _region())
     except LoadError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
@@ -263,7 +274,9 @@ def load(
                     engine,
                     fmt,
                     mapping,
+                    region=_region(),
                     progress=lambda rows, done, t=task: progress.update(t, completed=done or None, rows=rows),
+                    limits=LoadLimits.of(get_settings()),
                 )
             except LoadError as exc:
                 failed = True
@@ -291,7 +304,7 @@ def demo(
     """Создать правдоподобные демо-данные региона и загрузить их через проверки загрузчика."""
     from dashboard.loader.demo import generate
 
-    region = get_region()
+    region = _region()
     engine = _engine()
     with console.status("Генерация демо-данных…"):
         frame = generate(region, messages=count, days=days, seed=seed)
@@ -300,7 +313,12 @@ def demo(
     ) as progress:
         task = progress.add_task("demo", total=len(frame))
         summary = load_frame(
-            frame, engine, f"demo(seed={seed})", region, progress=lambda rows, _b: progress.update(task, completed=rows)
+            frame,
+            engine,
+            f"demo(seed={seed})",
+            region,
+            progress=lambda rows, _b: progress.update(task, completed=rows),
+            limits=LoadLimits.of(get_settings()),
         )
     _print_summary(summary)
     _check_alerts(engine)
@@ -349,14 +367,15 @@ def rollups(full: Annotated[bool, typer.Option("--full", help="Перестро�
     from dashboard.store import rollups as rollup_module
 
     engine = _engine()
-    days = rollup_module.rebuild_all(engine) if full else rollup_module.refresh(engine)
+    tz = _region().timezone
+    days = rollup_module.rebuild_all(engine, tz) if full else rollup_module.refresh(engine, tz)
     console.print(f"Перестроено дней: {days}")
 
 
 def _check_alerts(engine, quiet: bool = False) -> None:
     from dashboard.reports import alerts
 
-    report = alerts.check(engine, get_region(), get_settings())
+    report = alerts.check(engine, _region(), get_settings())
     if quiet:
         return
     console.print(
@@ -425,7 +444,8 @@ def user_add(
 
     if role != "wall" and password is None:
         password = typer.prompt("Пароль", hide_input=True, confirmation_prompt=True)
-    token = _account_call(accounts.add_user, name, role, password, tuple(sector or ()))
+    known = _region().catalog.sectors.codes
+    token = _account_call(accounts.add_user, name, role, password, tuple(sector or ()), known)
     console.print(f"Создан {name} ({role}{': ' + ', '.join(sector) if sector else ''})")
     if token:
         _show_token(name, token)

@@ -1,17 +1,24 @@
-"""The configured region: municipalities with OKTMO, population, boundaries and time zone."""
+"""The configured region: municipalities with OKTMO, population, boundaries, time zone — and the catalogues of
+sectors and answer targets it is run with."""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from dashboard.catalog import Catalog
 from dashboard.names import place_key
-from dashboard.settings import get_settings
+
+if TYPE_CHECKING:
+    from dashboard.settings import Settings
+
+SHIPPED_REGIONS = Path(__file__).resolve().parent.parent / "geo" / "regions"
 
 STALE_POPULATION_BEFORE = 2020  # a population figure older than this (the 2010 census) is named wherever a rate uses it
 
@@ -31,6 +38,7 @@ class Region:
     folder: Path
     municipalities: pd.DataFrame  # index: oktmo; columns: name, name_en, kind, population, ...
     attribution: str
+    catalog: Catalog = field(default_factory=Catalog.read)  # sectors and answer targets (the shipped ones unless told)
 
     @property
     def boundaries_path(self) -> Path:
@@ -74,7 +82,7 @@ class MunicipalityMatcher:
         return self._names.get(place_key(text))
 
 
-def load_region(region_id: str, regions_dir: Path) -> Region:
+def load_region(region_id: str, regions_dir: Path, catalog: Catalog | None = None) -> Region:
     folder = regions_dir / region_id
     config_path = folder / "region.toml"
     if not config_path.exists():
@@ -96,11 +104,19 @@ def load_region(region_id: str, regions_dir: Path) -> Region:
         folder=folder,
         municipalities=table,
         attribution=config.get("attribution", "© участники OpenStreetMap, ODbL 1.0"),
+        catalog=catalog or Catalog.read(),
     )
 
 
 @lru_cache(maxsize=8)
-def get_region(region_id: str | None = None, regions_dir: Path | None = None) -> Region:
-    """The region ``region_id`` of ``regions_dir``, each defaulting to the environment's settings (the CLI's)."""
-    settings = get_settings() if region_id is None or regions_dir is None else None
-    return load_region(region_id or settings.region, regions_dir or settings.regions_dir)
+def get_region(
+    region_id: str, regions_dir: Path = SHIPPED_REGIONS, sectors_file: Path | None = None, sla_file: Path | None = None
+) -> Region:
+    """The region ``region_id`` of ``regions_dir`` with the catalogues of these files (None: the shipped ones),
+    read once a process."""
+    return load_region(region_id, regions_dir, Catalog.read(sectors_file, sla_file))
+
+
+def region_of(settings: Settings) -> Region:
+    """The region an entry point's settings name, with their catalogues."""
+    return get_region(settings.region, settings.regions_dir, settings.sectors_file, settings.sla_file)

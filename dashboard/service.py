@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from dashboard import access
 from dashboard.access import Principal
-from dashboard.catalog import SOURCES, SectorCatalog, load_sectors
+from dashboard.catalog import SOURCES, SectorCatalog
 from dashboard.filters import Filters, Known, Query, read_filters, today_in
 from dashboard.masking import mask_columns
 from dashboard.metrics import message_list, queries, response_times, tension
@@ -81,13 +81,12 @@ class DashboardService:
         region: Region,
         clock: Callable[[], datetime] | None = None,
         hooks: Hooks | None = None,
-        sectors: SectorCatalog | None = None,
     ) -> None:
         self.engine = engine
         self.region = region
         self.clock = clock or (lambda: datetime.now(UTC))
         self.hooks = hooks or Hooks()
-        self.sectors = sectors or load_sectors()
+        self.sectors: SectorCatalog = region.catalog.sectors
 
     def now(self) -> datetime:
         return self.clock()
@@ -256,7 +255,7 @@ class DashboardService:
     def place_tension(self, filters: Filters, oktmo: str, lang: str = "ru") -> pd.DataFrame:
         """One municipality's sector × municipality points with their reasons (its card's tension section)."""
         result = self.tension(replace(filters, municipalities=(oktmo,)))
-        return result.points.assign(reason=tension.reasons(result, result.points, lang, self.region))
+        return result.points.assign(reason=tension.reasons(result, result.points, self.region, lang))
 
     def alerts_today(self, filters: Filters, lang: str = "ru") -> pd.DataFrame:
         """Critical points recorded today (a small indexed table: not cached, so a new alert shows at once), of the

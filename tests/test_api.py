@@ -6,17 +6,20 @@ import pytest
 
 from app import create_app
 from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from tests.conftest import NOW
 from tests.test_queries import ROWS
+
+DEMO_REGION = get_region("chuvashia")
 
 
 @pytest.fixture
 def client(engine, region, tmp_path):
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     settings = Settings(data_dir=tmp_path, cache_type="NullCache")
     app = create_app(settings, DashboardService(engine, region, clock=lambda: NOW))
     return app.server.test_client()

@@ -13,14 +13,20 @@ from pydantic import ValidationError
 from app import create_app
 from dashboard import accounts
 from dashboard.access import AccessDenied, Principal, scope
+from dashboard.catalog import load_sectors
 from dashboard.filters import Filters
 from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from geo.figure import region_geometry
 from layouts import ids
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
+
+SHIPPED_SECTORS = load_sectors().codes  # the shipped catalogue the tests run with
+
+DEMO_REGION = get_region("chuvashia")
 
 SECRET = "test-secret-key-0123456789"
 PASSWORD = "correct horse battery"
@@ -30,11 +36,11 @@ PASSWORD = "correct horse battery"
 def service(engine, region, tmp_path):
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     accounts.add_user(engine, "admin", "admin", PASSWORD)
     accounts.add_user(engine, "head", "head", PASSWORD)
-    accounts.add_user(engine, "minister", "minister", PASSWORD, ("zhkh",))
-    accounts.add_user(engine, "two", "minister", PASSWORD, ("zhkh", "roads"))
+    accounts.add_user(engine, "minister", "minister", PASSWORD, ("zhkh",), SHIPPED_SECTORS)
+    accounts.add_user(engine, "two", "minister", PASSWORD, ("zhkh", "roads"), SHIPPED_SECTORS)
     return DashboardService(engine, region, clock=lambda: NOW)
 
 
@@ -399,7 +405,8 @@ def test_passwords_are_argon2_hashes_and_accounts_are_validated(service):
         dict(name="new", role="emperor", password=PASSWORD),
         dict(name="new", role="minister", password=PASSWORD),  # a minister needs a sector
         dict(name="new", role="head", password=PASSWORD, sectors=("zhkh",)),
-        dict(name="new", role="minister", password=PASSWORD, sectors=("nope",)),
+        dict(name="new", role="minister", password=PASSWORD, sectors=("nope",), known_sectors=SHIPPED_SECTORS),
+        dict(name="new", role="minister", password=PASSWORD, sectors=("zhkh",)),  # a catalogue without it
         dict(name="new", role="head", password="short"),
         dict(name="head", role="head", password=PASSWORD),  # exists
     ):
@@ -498,7 +505,7 @@ def test_wall_never_gets_message_texts(app, service, tmp_path):
         "t1,vk,2026-11-12 09:00,new,zhkh,Канаш,Третий день нет воды в доме\n",
         encoding="utf-8",
     )
-    load_file(path, service.engine, now=NOW)
+    load_file(path, service.engine, now=NOW, region=DEMO_REGION)
     with app.server.test_request_context():
         g.principal = Principal("screen", "wall", texts=False)
         hidden = service.oldest_overdue(PERIOD)

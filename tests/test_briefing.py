@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from dashboard import formatting
+from dashboard.catalog import load_sectors
 from dashboard.reports import briefing
 from dashboard.reports.render import find_chromium, offline_flags
 from dashboard.service import DashboardService
@@ -22,6 +23,8 @@ from geo.figure import region_geometry
 from layouts.map_figure import colour_range
 from layouts.print_map import print_map
 from tests.test_tension import NOW, PERIOD, loaded  # noqa: F401 - the fixture
+
+SHIPPED_SECTORS = load_sectors().codes  # the shipped catalogue the tests run with
 
 SEARCH = "?period=custom&from=2026-11-13&to=2026-11-19"
 
@@ -195,7 +198,7 @@ def test_pdf_under_accounts_is_printed_as_the_asking_minister(service, tmp_path)
     that user may see (a minister's sector), and a production-like Secure cookie does not get in the way."""
     from dashboard import accounts
 
-    accounts.add_user(service.engine, "zhkh-minister", "minister", "correct horse battery", ("zhkh",))
+    accounts.add_user(service.engine, "zhkh-minister", "minister", "correct horse battery", ("zhkh",), SHIPPED_SECTORS)
     settings = Settings(
         data_dir=tmp_path, cache_type="NullCache", auth=True, cookie_secure=True, secret_key="briefing-test-1234567"
     )

@@ -8,10 +8,13 @@ from selenium.webdriver.common.keys import Keys
 
 from app import create_app
 from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from tests.conftest import NOW, save_screenshot
 from tests.test_queries import ROWS
+
+DEMO_REGION = get_region("chuvashia")
 
 pytestmark = pytest.mark.browser
 VIEW = "/?period=custom&from=2026-11-11&to=2026-11-20"
@@ -21,7 +24,7 @@ VIEW = "/?period=custom&from=2026-11-11&to=2026-11-20"
 def dashboard(engine, region, tmp_path):
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     settings = Settings(data_dir=tmp_path, cache_type="SimpleCache")
     return create_app(settings, DashboardService(engine, region, clock=lambda: NOW))
 

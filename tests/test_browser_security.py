@@ -10,12 +10,18 @@ from selenium.common.exceptions import NoAlertPresentException
 
 from app import create_app
 from dashboard import accounts
+from dashboard.catalog import load_sectors
 from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from tests.conftest import NOW, save_screenshot
 from tests.test_browser import VIEW
 from tests.test_queries import ROWS
+
+SHIPPED_SECTORS = load_sectors().codes  # the shipped catalogue the tests run with
+
+DEMO_REGION = get_region("chuvashia")
 
 pytestmark = pytest.mark.browser
 HOSTILE = '<img src=x onerror="window.pwned=1">'
@@ -32,8 +38,8 @@ def loaded(engine, tmp_path):
     writer.writerows([*row, ""] for row in lines[1:])
     writer.writerow(["h1", "vk", "2026-11-12 09:00", "", "new", "zhkh", "Канаш", HOSTILE])
     path.write_text(out.getvalue(), encoding="utf-8")
-    assert load_file(path, engine, now=NOW).new == 8
-    accounts.add_user(engine, "minister", "minister", PASSWORD, ("zhkh",))
+    assert load_file(path, engine, now=NOW, region=DEMO_REGION).new == 8
+    accounts.add_user(engine, "minister", "minister", PASSWORD, ("zhkh",), SHIPPED_SECTORS)
     return engine
 
 

@@ -85,6 +85,7 @@ def test_ministers_sector_page_is_scoped_to_its_sector(dash_duo, dashboard):
     dash_duo.wait_for_contains_text("#map-side", "напряжённость", timeout=10)
     assert "/sector/health" in dash_duo.driver.current_url and "sector=" not in dash_duo.driver.current_url
     assert dash_duo.find_element("#kpi-messages .kpi-value").text == "14"
+    assert "Здравоохранение" in dash_duo.find_element("#filter-sector").text  # the control still says whose page
     save_screenshot(dash_duo.driver, "sector-health-1920x1080.png")
     dash_duo.driver.get(dash_duo.server_url + "/sector/nope")
     dash_duo.wait_for_text_to_equal("h1", "Такой страницы нет", timeout=10)

@@ -125,7 +125,7 @@ def test_every_broken_rule_of_a_row_is_reported_at_once_with_the_lines_that_cure
         "unknown_sector": 3,
     }
     assert by_code["unknown_status"]["frequent_values"] == [["Отменено", 3]]
-    with get_engine().connect() as conn:
+    with get_engine(get_settings().resolved_database_url).connect() as conn:
         from sqlalchemy import select
 
         from dashboard.store.schema import rejected_rows

@@ -12,10 +12,13 @@ from sqlalchemy import select
 
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import load_file
-from dashboard.settings import get_settings
+from dashboard.loader.limits import DEFAULT_LIMITS, LoadLimits
+from dashboard.region import get_region
 from dashboard.store.schema import messages, rejected_rows
 from tests.conftest import NOW
 from tests.test_loader import count, write
+
+DEMO_REGION = get_region("chuvashia")
 
 HEADER = "external_id,source,created_at,first_response_at,status,sector,municipality\n"
 US = "%m/%d/%Y %I:%M:%S %p"
@@ -33,10 +36,10 @@ def created(engine) -> dict[str, datetime]:
     return {key: (at if at.tzinfo else at.replace(tzinfo=UTC)) for key, at in found}
 
 
-def load(engine, tmp_path, body: str, mapping: str | None = None):
+def load(engine, tmp_path, body: str, mapping: str | None = None, limits: LoadLimits = DEFAULT_LIMITS):
     path = write(tmp_path, "export.csv", body)
     stated = write(tmp_path, "m.toml", mapping) if mapping is not None else None
-    return load_file(path, engine, mapping_path=stated, now=NOW)
+    return load_file(path, engine, mapping_path=stated, now=NOW, region=DEMO_REGION, limits=limits)
 
 
 def test_a_column_that_tells_its_order_is_read_in_it_throughout(engine, tmp_path):
@@ -98,29 +101,24 @@ def test_a_format_for_a_field_that_is_no_date_is_refused(engine, tmp_path):
         load(engine, tmp_path, rows(("2026-04-05 09:00", "")), '[formats]\nsector = "%d"\n')
 
 
-@pytest.fixture
-def small_batches(monkeypatch):
-    """Chunks of 100 rows: what decides a field's order must be the whole file, not its first chunk."""
-    monkeypatch.setenv("TSUR_BATCH_SIZE", "100")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("TSUR_BATCH_SIZE")
-    get_settings.cache_clear()
+SMALL_BATCHES = LoadLimits(batch_size=100)  # what decides a field's order must be the whole file, not its first chunk
 
 
-def test_a_later_chunk_tells_the_order_of_the_whole_file(engine, tmp_path, small_batches):
+def test_a_later_chunk_tells_the_order_of_the_whole_file(engine, tmp_path):
     """Sorted by date, its first chunk holds only days 1–12 (either order fits); the 13th tells: month first."""
     early = [(f"01/{1 + i % 12:02d}/2026 09:00", "") for i in range(150)]
     late = [(f"01/{13 + i % 10}/2026 09:00", "") for i in range(50)]
-    summary = load(engine, tmp_path, rows(*early, *late))
+    summary = load(engine, tmp_path, rows(*early, *late), limits=SMALL_BATCHES)
     assert (summary.new, summary.rejected) == (200, 0)
     assert {(at.month, at.day) for at in created(engine).values()} == {(1, day) for day in range(1, 23)}
 
 
-def test_the_first_chunk_cannot_decide_alone_for_a_later_one(engine, tmp_path, small_batches):
+def test_the_first_chunk_cannot_decide_alone_for_a_later_one(engine, tmp_path):
     """Every value of the first chunk reads the same either way; a later one can only be month first."""
     same = [("05/05/2026 09:00", "")] * 120
-    summary = load(engine, tmp_path, rows(*same, ("12/31/2025 09:00", ""), ("01/02/2026 09:00", "")))
+    summary = load(
+        engine, tmp_path, rows(*same, ("12/31/2025 09:00", ""), ("01/02/2026 09:00", "")), limits=SMALL_BATCHES
+    )
     assert (summary.new, summary.rejected) == (122, 0)
     assert (created(engine)["d121"].month, created(engine)["d121"].day) == (1, 2)
 
@@ -143,10 +141,10 @@ def test_mapping_files_with_odd_shapes_are_answered_clearly(engine, tmp_path, na
     path = write(tmp_path, "export.csv", rows(("2026-04-05 09:00", "")))
     stated = write(tmp_path, name, mapping)
     if said is None:
-        assert load_file(path, engine, mapping_path=stated, now=NOW).new == 1
+        assert load_file(path, engine, mapping_path=stated, now=NOW, region=DEMO_REGION).new == 1
         return
     with pytest.raises(LoadError) as refused:
-        load_file(path, engine, mapping_path=stated, now=NOW)
+        load_file(path, engine, mapping_path=stated, now=NOW, region=DEMO_REGION)
     assert said in str(refused.value)
 
 

@@ -11,7 +11,6 @@ from flask import Flask, g
 from sqlalchemy import create_engine
 
 from dashboard.runtime import fanout
-from dashboard.settings import get_settings
 
 POSTGRES = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")  # never connects
 SQLITE = create_engine("sqlite://")
@@ -79,23 +78,19 @@ def test_a_call_on_the_pool_runs_its_own_fan_out_in_line():
         inner = fan_out(threading.current_thread, threading.current_thread)
         return outer, inner
 
-    more_than_the_pool_holds = get_settings().read_threads + 2  # and no deadlock
+    more_than_the_pool_holds = fanout.threads() + 2  # and no deadlock
     results = fan_out(*[nested for _ in range(more_than_the_pool_holds)])
     for outer, inner in results[1:]:  # the first ran in this thread, the rest on the pool
         assert inner == [outer, outer]
 
 
-def test_one_read_thread_runs_everything_in_line(monkeypatch):
-    monkeypatch.setenv("TSUR_READ_THREADS", "1")
-    get_settings.cache_clear()
-    fanout._forget_pool()
+def test_one_read_thread_runs_everything_in_line():
+    fanout.configure(1)
     try:
         here = threading.current_thread()
         assert fan_out(threading.current_thread, threading.current_thread) == [here, here]
     finally:
-        monkeypatch.delenv("TSUR_READ_THREADS")
-        get_settings.cache_clear()
-        fanout._forget_pool()
+        fanout.configure(4)
 
 
 def test_reads_of_sqlite_run_in_line():

@@ -20,9 +20,10 @@ from app import create_app
 from dashboard.loader.demo import generate
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import load_file
+from dashboard.loader.limits import LoadLimits
 from dashboard.region import get_region
 from dashboard.service import DashboardService
-from dashboard.settings import Settings, get_settings
+from dashboard.settings import Settings
 from dashboard.store import cube
 from dashboard.store.db import is_timeout, make_engine
 from dashboard.store.schema import load_runs, messages, rollup_dirty, rollups
@@ -32,6 +33,8 @@ from tests.conftest import NOW, PG_URL
 from tests.tcpproxy import TcpProxy
 from tests.test_auth import kpi_request
 from tests.test_queries import ROWS
+
+DEMO_REGION = get_region("chuvashia")
 
 SLOW = {
     "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) "
@@ -116,7 +119,7 @@ def test_dashboard_says_the_database_is_away_and_recovers_by_itself(proxied, pg_
     proxy, engine = proxied
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, pg_engine, now=NOW)
+    load_file(path, pg_engine, now=NOW, region=DEMO_REGION)
     settings = Settings(data_dir=tmp_path, cache_type="NullCache")
     client = create_app(settings, DashboardService(engine, region, clock=lambda: NOW)).server.test_client()
     search = "?period=custom&from=2026-11-11&to=2026-11-20"
@@ -144,7 +147,7 @@ def test_dashboard_says_the_database_is_away_and_recovers_by_itself(proxied, pg_
 
 
 def write_demo_csv(path: Path, count: int) -> int:
-    frame = generate(get_region(), messages=count, days=60, seed=3)
+    frame = generate(get_region("chuvashia"), messages=count, days=60, seed=3)
     frame.to_csv(path, index=False)
     return len(frame)
 
@@ -164,18 +167,11 @@ def counts(engine) -> tuple[int, int, int]:
     return int(total), int(distinct), int(rolled)
 
 
-@pytest.fixture
-def small_batches(monkeypatch):
-    monkeypatch.setenv("TSUR_BATCH_SIZE", "1000")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+BATCHES_OF_1000 = LoadLimits(batch_size=1000)
 
 
 @pytest.mark.postgres
-def test_loader_losing_the_database_mid_file_writes_whole_batches_and_a_rerun_completes(
-    proxied, pg_engine, tmp_path, small_batches
-):
+def test_loader_losing_the_database_mid_file_writes_whole_batches_and_a_rerun_completes(proxied, pg_engine, tmp_path):
     proxy, engine = proxied
     path = tmp_path / "export.csv"
     rows = write_demo_csv(path, 30_000)
@@ -183,7 +179,7 @@ def test_loader_losing_the_database_mid_file_writes_whole_batches_and_a_rerun_co
 
     def load() -> None:
         try:
-            load_file(path, engine)
+            load_file(path, engine, region=DEMO_REGION, limits=BATCHES_OF_1000)
         except BaseException as exc:
             failure.append(exc)
 
@@ -200,7 +196,7 @@ def test_loader_losing_the_database_mid_file_writes_whole_batches_and_a_rerun_co
     assert 0 < written < rows and written % 1000 == 0 and distinct == written  # whole batches only
 
     proxy.start()
-    summary = load_file(path, engine)
+    summary = load_file(path, engine, region=DEMO_REGION, limits=BATCHES_OF_1000)
     assert summary.new == rows - written and summary.unchanged == written and summary.rejected == 0
     assert counts(pg_engine) == (rows, rows, rows)  # nothing lost, nothing twice, rollups agree
     with pg_engine.connect() as conn:
@@ -273,10 +269,10 @@ def test_a_loader_killed_mid_file_leaves_no_worker_and_the_days_it_wrote_served(
     the loader; the days an earlier load wrote keep their figures, and the killed load's written days are served
     from its last rollup checkpoint (here one after every batch's worth of time)."""
     earlier, path = tmp_path / "earlier.csv", tmp_path / "export.csv"
-    generate(get_region(), messages=6_000, days=60, seed=5).assign(external_id=lambda f: "e" + f["external_id"]).to_csv(
-        earlier, index=False
-    )
-    load_file(earlier, engine, now=None)
+    generate(get_region("chuvashia"), messages=6_000, days=60, seed=5).assign(
+        external_id=lambda f: "e" + f["external_id"]
+    ).to_csv(earlier, index=False)
+    load_file(earlier, engine, now=None, region=DEMO_REGION)
     before, _, _ = by_day(engine)
     write_demo_csv(path, 60_000)
     env = {

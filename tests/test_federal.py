@@ -9,9 +9,12 @@ import pandas as pd
 
 from dashboard.loader.ingest import load_file
 from dashboard.metrics import queries
+from dashboard.region import get_region
 from geo.federal import FEDERAL_MAP, federal_regions, region_of
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
+
+DEMO_REGION = get_region("chuvashia")
 
 
 def test_federal_map_has_every_region_once():
@@ -37,7 +40,7 @@ def test_federal_figures_add_up_to_the_region(engine, region, tmp_path):
     path = tmp_path / "hand.csv"
     # one message on the previous period's first day, so the data covers it and the change is a change
     path.write_text(ROWS + "q0,vk,2026-11-01 09:00,,new,zhkh,Чебоксары\n", encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     frame = queries.federal(engine, PERIOD, NOW, region)
     assert len(frame) == 80
     chuvashia = frame.loc["97"]

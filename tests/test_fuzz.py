@@ -14,13 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
+from dashboard.i18n import t
 from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from layouts import ids
 from tests.conftest import NOW, store_of_run
 from tests.test_queries import ROWS
 from tests.test_roles import callback_body, server_callbacks
+
+DEMO_REGION = get_region("chuvashia")
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 API = ("/api/v1/summary", "/api/v1/heatmap", "/api/v1/response-times", "/api/v1/tension", "/api/v1/messages")
@@ -110,7 +114,7 @@ def client(region, tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")
     engine, cleanup = store_of_run(region, folder)
     (folder / "hand.csv").write_text(ROWS, encoding="utf-8")
-    load_file(folder / "hand.csv", engine, now=NOW)
+    load_file(folder / "hand.csv", engine, now=NOW, region=DEMO_REGION)
     app = create_app(Settings(data_dir=folder, cache_type="NullCache"), DashboardService(engine, region, lambda: NOW))
     yield app
     cleanup()
@@ -258,3 +262,26 @@ def test_the_wall_page_takes_other_digits_as_its_defaults(client, search):
     values = {f"{ids.PAGE_URL}.pathname": "/wall", f"{ids.PAGE_URL}.search": search}
     answer = test_client.post("/_dash-update-component", json=callback_body(client, output, values))
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+
+
+@pytest.mark.parametrize(
+    ("path", "search", "sector"),
+    [
+        ("/sector/zhkh", "?code=health", "zhkh"),
+        ("/sector/zhkh", "?code=health&code=roads", "zhkh"),
+        ("/sector/nope", "?code=zhkh", None),
+    ],
+)
+def test_a_sector_page_is_the_sector_of_its_path_whatever_the_query_says(client, path, search, sector):
+    """Dash Pages hands a layout the path's variables and the query in one set of keywords, a query's ``code=``
+    winning: the page still draws the sector its path names (the one its figures read), or no page at all."""
+    test_client = client.server.test_client()
+    output = next(o for o in server_callbacks(client) if f"{ids.PAGE}.children" in o)
+    values = {f"{ids.PAGE_URL}.pathname": path, f"{ids.PAGE_URL}.search": search}
+    answer = test_client.post("/_dash-update-component", json=callback_body(client, output, values))
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    drawn = str(answer.get_json()["response"][ids.PAGE]["children"])
+    if sector is None:
+        assert t("not_found", "ru") in drawn
+    else:  # the sector filter fixed to the path's sector
+        assert t("not_found", "ru") not in drawn and f"'value': ['{sector}']" in drawn

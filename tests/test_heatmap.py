@@ -19,6 +19,7 @@ from dashboard.filters import Filters
 from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_file, load_frame
 from dashboard.metrics import queries
+from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from dashboard.store.schema import messages
@@ -27,6 +28,8 @@ from geo.figure import OUTLINE_ID, SHAPES, region_geometry
 from layouts.map_figure import map_figure, town_labels
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
+
+DEMO_REGION = get_region("chuvashia")
 
 CHEB, KANASH, YANTIKOVO = "97701000", "97707000", "97558000"
 
@@ -41,7 +44,7 @@ p3,pos,2026-11-13 09:00,,new,roads,,55.5069,47.4914,Яма на дороге
 def loaded(engine, tmp_path):
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     return engine
 
 
@@ -169,7 +172,7 @@ def test_tile_server_is_used_only_when_configured(region):
 def test_density_is_binned_and_bounded(engine, region, tmp_path):
     path = tmp_path / "points.csv"
     path.write_text(POINTS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     bounds = region_geometry(region.boundaries_path).bounds
     grid = queries.point_density(engine, PERIOD, bounds, max_cells=20_000)
     assert grid["count"].sum() == 3
@@ -248,7 +251,7 @@ def test_a_rare_channel_in_a_long_period_is_drawn_from_the_every_8th_sample(engi
 def test_municipality_card(engine, region, tmp_path):
     for name, rows in (("hand.csv", ROWS), ("points.csv", POINTS)):
         (tmp_path / name).write_text(rows, encoding="utf-8")
-        load_file(tmp_path / name, engine, now=NOW)
+        load_file(tmp_path / name, engine, now=NOW, region=DEMO_REGION)
     card = queries.municipality_card(
         engine, Filters(PERIOD.date_from, PERIOD.date_to, municipalities=(CHEB,)), NOW, region
     )

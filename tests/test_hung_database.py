@@ -24,8 +24,8 @@ from app import create_app
 from dashboard import accounts
 from dashboard.region import get_region
 from dashboard.service import DashboardService
-from dashboard.settings import Settings, get_settings
-from dashboard.store.db import READ_GRACE_SECONDS, make_engine
+from dashboard.settings import Settings
+from dashboard.store.db import READ_GRACE_SECONDS, Connections, make_engine
 from tests.conftest import NOW, PG_URL, _free_port
 from tests.tcpproxy import TcpProxy
 
@@ -54,12 +54,7 @@ class Silent:
             sock.close()
 
 
-@pytest.fixture
-def connect_in_two_seconds(monkeypatch):
-    monkeypatch.setenv("TSUR_DB_CONNECT_TIMEOUT", "2")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+CONNECT_IN_TWO_SECONDS = Connections(connect_timeout=2)
 
 
 def serve(app) -> tuple[str, callable]:
@@ -80,10 +75,10 @@ def timed(call, limit: float = 30.0) -> tuple[float, object]:
     return time.perf_counter() - start, done[0]
 
 
-def test_a_silent_database_holds_no_request(connect_in_two_seconds, tmp_path):
+def test_a_silent_database_holds_no_request(tmp_path):
     silent = Silent()
     url = make_url(PG_URL).set(host="127.0.0.1", port=silent.port).render_as_string(hide_password=False)
-    engine = make_engine(url, statement_timeout_ms=15_000)
+    engine = make_engine(url, statement_timeout_ms=15_000, connections=CONNECT_IN_TWO_SECONDS)
     settings = Settings(data_dir=tmp_path, cache_type="NullCache", auth=True, secret_key="silent-test-123456789")
     base, stop = serve(create_app(settings, DashboardService(engine, get_region("chuvashia"), clock=lambda: NOW)))
     try:
@@ -107,14 +102,16 @@ def test_a_silent_database_holds_no_request(connect_in_two_seconds, tmp_path):
 
 
 @pytest.fixture
-def frozen_proxy(pg_engine, connect_in_two_seconds):
+def frozen_proxy(pg_engine):
     """The test's schema through a proxy that can freeze, and the dashboard's kind of engine through it."""
     with pg_engine.connect() as conn:
         schema = conn.execute(text("SHOW search_path")).scalar().strip('"')
     target = make_url(PG_URL)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
     url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    engine = make_engine(url, statement_timeout_ms=1000, pg_settings=(("search_path", schema),))
+    engine = make_engine(
+        url, statement_timeout_ms=1000, pg_settings=(("search_path", schema),), connections=CONNECT_IN_TWO_SECONDS
+    )
     yield proxy, engine
     proxy.stop()
     engine.dispose()

@@ -106,7 +106,7 @@ def test_a_changed_export_swaps_the_events_and_a_rebuild_agrees(demo, region):
     pd.testing.assert_frame_equal(late.backlog(engine, period, NOW, region), expected)
     with engine.connect() as conn:
         before = sorted(map(tuple, conn.execute(select(rollup_late)).all()))
-    rebuild_all(engine)
+    rebuild_all(engine, region.timezone)
     with engine.connect() as conn:
         after = sorted(map(tuple, conn.execute(select(rollup_late)).all()))
     assert before == after

@@ -80,3 +80,30 @@ def test_the_core_packages_depend_downwards(package, never):
     """runtime and store at the bottom; the loader writes the store; the metrics read it; reports and the service
     sit on the metrics."""
     assert core_imports(package) & never == set()
+
+
+ENTRY_POINTS = {"app.py", "dashboard/cli.py", "dashboard/store/migrations/env.py", "dashboard/settings.py"}
+
+
+def test_only_the_entry_points_read_the_settings():
+    """The core is handed what it needs of the settings (a region with its catalogues, the engine's connections,
+    the loader's limits, the read threads) by the app's factory and the command line; nothing below them calls
+    ``get_settings()`` — so a ``Settings`` passed to ``create_app`` is the one that counts."""
+    readers = set()
+    for folder in ("dashboard", "web", "callbacks", "layouts", "geo"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            if any(isinstance(n, ast.Name) and n.id == "get_settings" for n in ast.walk(tree)):
+                readers.add(str(path.relative_to(PROJECT_ROOT)))
+    assert readers <= ENTRY_POINTS, sorted(readers - ENTRY_POINTS)
+
+
+def test_the_defaults_handed_down_are_the_settings_defaults():
+    from dashboard.loader.limits import DEFAULT_LIMITS, LoadLimits
+    from dashboard.runtime import fanout
+    from dashboard.store.db import Connections
+
+    defaults = Settings(_env_file=None)
+    assert LoadLimits.of(defaults) == DEFAULT_LIMITS
+    assert Connections.of(defaults) == Connections()
+    assert defaults.read_threads == fanout.threads()

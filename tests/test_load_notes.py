@@ -10,6 +10,8 @@ from dashboard.store.schema import messages
 from tests.conftest import NOW
 from tests.test_loader import HEADER, write
 
+DEMO_REGION = get_region("chuvashia")
+
 CHEBOKSARY_POINT = "56.13,47.25"  # a point in Cheboksary
 
 
@@ -29,7 +31,7 @@ def test_contradictions_are_counted_with_examples_and_the_rows_load(engine, tmp_
         )
         + "\n"
     )
-    summary = load_file(write(tmp_path, "e.csv", body), engine, now=NOW)
+    summary = load_file(write(tmp_path, "e.csv", body), engine, now=NOW, region=DEMO_REGION)
     assert (summary.new, summary.rejected) == (5, 0)
     assert dict(summary.notes) == {
         "name_disagrees_with_point": 1,
@@ -39,7 +41,7 @@ def test_contradictions_are_counted_with_examples_and_the_rows_load(engine, tmp_
     }
     assert list(summary.note_values["name_disagrees_with_point"]) == ["«Канаш», точка: Чебоксары"]
     assert list(summary.note_values["placed_by_point"]) == ["«Неведомск» → Чебоксары"]
-    region = get_region()
+    region = get_region("chuvashia")
     kanash = region.matcher().resolve("Канаш")
     with engine.connect() as conn:
         placed = dict(conn.execute(select(messages.c.external_id, messages.c.oktmo)).all())

@@ -15,10 +15,14 @@ from dashboard.loader.ahead import prepared_ahead
 from dashboard.loader.demo import generate
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import Ingestor, load_file, load_frame
+from dashboard.loader.limits import LoadLimits
 from dashboard.loader.readers import ROW, RawChunk
+from dashboard.region import get_region
 from dashboard.store import cube, db
 from dashboard.store.schema import messages, rejected_rows, rollups
 from tests.conftest import NOW
+
+DEMO_REGION = get_region("chuvashia")
 
 
 def rolled(conn, measure: str) -> int:
@@ -78,7 +82,7 @@ def test_every_rejection_reason_is_recorded_and_good_rows_load(engine, tmp_path)
         "b13,vk,2026-11-01 10:00,too,many,fields,here,x,y,z,w,v,u",
     ]
     path = write(tmp_path, "mixed.csv", HEADER + "\n".join(rows) + "\n")
-    summary = load_file(path, engine, now=NOW)
+    summary = load_file(path, engine, now=NOW, region=DEMO_REGION)
     assert summary.new == 3
     assert summary.rejected == len(BAD) + 1
     assert summary.rows_total == summary.loaded + summary.rejected == len(rows)
@@ -94,10 +98,10 @@ def test_every_rejection_reason_is_recorded_and_good_rows_load(engine, tmp_path)
 
 def test_reloading_the_same_file_changes_nothing(engine, tmp_path):
     path = write(tmp_path, "good.csv", HEADER + "\n".join([*GOOD, BAD["unknown_sector"]]) + "\n")
-    first = load_file(path, engine, now=NOW)
+    first = load_file(path, engine, now=NOW, region=DEMO_REGION)
     with engine.connect() as conn:
         rollup_before = rolled(conn, "messages")
-    second = load_file(path, engine, now=NOW)
+    second = load_file(path, engine, now=NOW, region=DEMO_REGION)
     assert (first.new, first.rejected) == (3, 1)
     assert (second.new, second.updated, second.unchanged, second.rejected) == (0, 0, 3, 1)
     assert count(engine, messages) == 3
@@ -107,9 +111,11 @@ def test_reloading_the_same_file_changes_nothing(engine, tmp_path):
 
 
 def test_newer_export_updates_messages_and_rollups(engine, tmp_path):
-    load_file(write(tmp_path, "v1.csv", HEADER + "\n".join(GOOD) + "\n"), engine, now=NOW)
+    load_file(write(tmp_path, "v1.csv", HEADER + "\n".join(GOOD) + "\n"), engine, now=NOW, region=DEMO_REGION)
     newer = GOOD[1].replace(",,,new,", ",2026-11-02 10:30,,answered,")
-    summary = load_file(write(tmp_path, "v2.csv", HEADER + "\n".join([GOOD[0], newer]) + "\n"), engine, now=NOW)
+    summary = load_file(
+        write(tmp_path, "v2.csv", HEADER + "\n".join([GOOD[0], newer]) + "\n"), engine, now=NOW, region=DEMO_REGION
+    )
     assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 1)
     with engine.connect() as conn:
         status = conn.execute(select(messages.c.status).where(messages.c.external_id == "a2")).scalar()
@@ -124,7 +130,7 @@ def test_cp1251_semicolon_csv_with_quoted_multiline_field(engine, tmp_path):
         'c1;ВКонтакте;01.11.2026 10:00;Новое;ЖКХ;г. Новочебоксарск;"Первая строка;\r\nвторая строка"\r\n'
         "c2;Телеграм;01.11.2026 11:00;в работе;Дороги;Канашский район;Ямы\r\n"
     )
-    summary = load_file(write(tmp_path, "export.csv", body, "cp1251"), engine, now=NOW)
+    summary = load_file(write(tmp_path, "export.csv", body, "cp1251"), engine, now=NOW, region=DEMO_REGION)
     assert (summary.new, summary.rejected) == (2, 0)
     with engine.connect() as conn:
         text_value = conn.execute(select(messages.c.text).where(messages.c.external_id == "c1")).scalar()
@@ -133,7 +139,7 @@ def test_cp1251_semicolon_csv_with_quoted_multiline_field(engine, tmp_path):
 
 def test_utf8_bom_csv(engine, tmp_path):
     path = write(tmp_path, "bom.csv", "\ufeff" + HEADER + GOOD[0] + "\n")
-    assert load_file(path, engine, now=NOW).new == 1
+    assert load_file(path, engine, now=NOW, region=DEMO_REGION).new == 1
 
 
 def test_excel(engine, tmp_path):
@@ -145,7 +151,7 @@ def test_excel(engine, tmp_path):
     ws.append(["x3", "vk", "2026-11-01 10:00", "новое", "ЖКХ", "Атлантида"])
     path = tmp_path / "export.xlsx"
     wb.save(path)
-    summary = load_file(path, engine, now=NOW)
+    summary = load_file(path, engine, now=NOW, region=DEMO_REGION)
     assert (summary.new, summary.rejected) == (2, 1)
     assert set(reasons(engine).values()) == {"unknown_municipality"}
 
@@ -185,7 +191,7 @@ def test_open311_georeport_v2(engine, tmp_path):
     ]
     path = write(tmp_path, "requests.json", json.dumps(requests, ensure_ascii=False))
     mapping = write(tmp_path, "open311.toml", '[defaults]\nsource = "pos"\n')
-    summary = load_file(path, engine, mapping_path=mapping, now=NOW)
+    summary = load_file(path, engine, mapping_path=mapping, now=NOW, region=DEMO_REGION)
     assert summary.format == "open311"
     assert (summary.new, summary.rejected) == (2, 1)
     with engine.connect() as conn:
@@ -210,7 +216,7 @@ def test_json_lines_with_a_broken_line(engine, tmp_path):
         "{not json",
         "[1,2]",
     ]
-    summary = load_file(write(tmp_path, "m.jsonl", "\n".join(lines) + "\n"), engine, now=NOW)
+    summary = load_file(write(tmp_path, "m.jsonl", "\n".join(lines) + "\n"), engine, now=NOW, region=DEMO_REGION)
     assert (summary.new, summary.rejected) == (1, 2)
     assert set(reasons(engine)) == {2, 3}
 
@@ -235,7 +241,11 @@ def test_mapping_file_maps_foreign_columns_and_values(engine, tmp_path, suffix):
             "  status: {Принято: new}\n  sector: {Коммуналка: zhkh}\n"
         )
     summary = load_file(
-        write(tmp_path, "foreign.csv", body), engine, mapping_path=write(tmp_path, f"m.{suffix}", mapping), now=NOW
+        write(tmp_path, "foreign.csv", body),
+        engine,
+        mapping_path=write(tmp_path, f"m.{suffix}", mapping),
+        now=NOW,
+        region=DEMO_REGION,
     )
     assert (summary.new, summary.rejected) == (1, 0)
 
@@ -254,21 +264,21 @@ def test_unreadable_files_raise_a_clear_error(engine, tmp_path, name, body, mess
     path = tmp_path / name
     path.write_bytes(body)
     with pytest.raises(LoadError, match=message):
-        load_file(path, engine, now=NOW)
+        load_file(path, engine, now=NOW, region=DEMO_REGION)
 
 
 def test_utf16_excel_unicode_text_export(engine, tmp_path):
     body = "external_id\tsource\tcreated_at\tstatus\tsector\tmunicipality\nu1\tvk\t2026-11-01 10:00\tnew\tЖКХ\tКанаш\n"
-    assert load_file(write(tmp_path, "unicode.txt", body, "utf-16"), engine, now=NOW).new == 1
+    assert load_file(write(tmp_path, "unicode.txt", body, "utf-16"), engine, now=NOW, region=DEMO_REGION).new == 1
 
 
 def test_missing_file(engine, tmp_path):
     with pytest.raises(LoadError, match="не найден"):
-        load_file(tmp_path / "nope.csv", engine, now=NOW)
+        load_file(tmp_path / "nope.csv", engine, now=NOW, region=DEMO_REGION)
 
 
 def test_load_run_is_recorded(engine, tmp_path):
-    load_file(write(tmp_path, "good.csv", HEADER + "\n".join(GOOD) + "\n"), engine, now=NOW)
+    load_file(write(tmp_path, "good.csv", HEADER + "\n".join(GOOD) + "\n"), engine, now=NOW, region=DEMO_REGION)
     with engine.connect() as conn:
         row = conn.execute(text("SELECT status, rows_new, rows_rejected, checksum FROM load_runs")).one()
     assert row[0] == "done" and row[1] == 3 and row[2] == 0 and len(row[3]) == 64
@@ -286,7 +296,7 @@ def test_a_long_load_into_postgresql_refreshes_the_statistics_as_the_table_doubl
             seen.append(conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'messages'::regclass")).scalar())
 
     frame = generate(region, messages=3000, days=20, seed=3, now=NOW)
-    load_frame(frame, pg_engine, "long", region, now=NOW, batch_size=500, progress=estimate)
+    load_frame(frame, pg_engine, "long", region, now=NOW, limits=LoadLimits(batch_size=500), progress=estimate)
     assert len(seen) == 6 and seen[0] >= 400  # analyzed after the first 500 rows
     assert sorted(set(seen)) == sorted(set(seen), key=seen.index) and len(set(seen)) == 2  # again at ~1 500
 
@@ -311,7 +321,7 @@ def test_batches_are_validated_one_ahead_of_the_writes_and_nothing_is_lost(engin
     log = tmp_path / "order.log"
     _logged(monkeypatch, log)
 
-    summary = load_frame(frame, engine, "batched", region, now=NOW, batch_size=100)
+    summary = load_frame(frame, engine, "batched", region, now=NOW, limits=LoadLimits(batch_size=100))
 
     events = log.read_text().split()
     batches = -(-len(frame) // 100)
@@ -338,7 +348,7 @@ def test_an_error_while_validating_a_later_batch_surfaces_after_the_batches_befo
 
     monkeypatch.setattr(Ingestor, "prepare", failing)
     with pytest.raises(ValueError, match="сбой проверки"):
-        load_frame(frame, engine, "failing", region, now=NOW, batch_size=100)
+        load_frame(frame, engine, "failing", region, now=NOW, limits=LoadLimits(batch_size=100))
     assert count(engine, messages) == 500  # the five whole batches before it, nothing of the rest
     with engine.connect() as conn:
         status, error = conn.execute(text("SELECT status, error FROM load_runs")).one()
@@ -357,7 +367,7 @@ def test_a_validating_process_that_dies_is_a_clear_error(engine, region, monkeyp
 
     monkeypatch.setattr(Ingestor, "prepare", dying)
     with pytest.raises(LoadError, match="процесс проверки строк завершился"):
-        load_frame(frame, engine, "dying", region, now=NOW, batch_size=100)
+        load_frame(frame, engine, "dying", region, now=NOW, limits=LoadLimits(batch_size=100))
     assert count(engine, messages) == 200
 
 
@@ -384,7 +394,7 @@ def test_a_text_longer_than_the_limit_is_cut_marked_and_counted(engine, tmp_path
 
     huge = "Ж" * 60_000
     body = HEADER + GOOD[0] + "\n" + GOOD[1].replace(",Яма", f",{huge}") + "\n"
-    summary = load_file(write(tmp_path, "long.csv", body), engine, now=NOW)
+    summary = load_file(write(tmp_path, "long.csv", body), engine, now=NOW, region=DEMO_REGION)
     assert (summary.new, summary.truncated, summary.as_dict()["truncated"]) == (2, 1, 1)
     most = get_settings().max_text_chars
     with engine.connect() as conn:

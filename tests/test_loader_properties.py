@@ -17,8 +17,11 @@ from sqlalchemy import func, select
 
 from dashboard.loader.errors import REASONS
 from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
 from dashboard.store.schema import messages, rejected_rows
 from tests.conftest import NOW
+
+DEMO_REGION = get_region("chuvashia")
 
 HEADER = ["external_id", "source", "created_at", "first_response_at", "status", "sector", "municipality", "text"]
 SECTORS = ["zhkh", "roads", "health", "ЖКХ", "Дороги"]
@@ -94,7 +97,7 @@ def test_every_row_is_loaded_or_rejected_with_a_reason(engine, tmp_path_factory,
     write(path, records)
     before = message_count(engine)
 
-    summary = load_file(path, engine, now=NOW)
+    summary = load_file(path, engine, now=NOW, region=DEMO_REGION)
 
     assert summary.rows_total == len(records)  # nothing silently skipped
     assert summary.new + summary.updated + summary.unchanged + summary.rejected == summary.rows_total
@@ -111,7 +114,7 @@ def test_every_row_is_loaded_or_rejected_with_a_reason(engine, tmp_path_factory,
     assert stored(engine, good_ids) == set(good_ids)  # never drop a good row
     assert summary.rejected >= len(broken)
 
-    again = load_file(path, engine, now=NOW)  # the same file again: nothing new, nothing twice
+    again = load_file(path, engine, now=NOW, region=DEMO_REGION)  # the same file again: nothing new, nothing twice
     assert again.new == 0 and again.updated == 0
     assert again.unchanged == summary.new + summary.updated and again.rejected == summary.rejected
     assert message_count(engine) - before == summary.new
@@ -121,6 +124,6 @@ def test_a_stray_nul_is_dropped_on_both_stores(engine, tmp_path):
     """Found by the property test: one NUL in one text refused the whole file (and PostgreSQL cannot store it)."""
     path = tmp_path / "nul.csv"
     write(path, [["n1", "vk", "2026-11-19 12:00", "", "new", "zhkh", "Канаш", "вода\x00 не идёт"]])
-    assert load_file(path, engine, now=NOW).new == 1
+    assert load_file(path, engine, now=NOW, region=DEMO_REGION).new == 1
     with engine.connect() as conn:
         assert conn.execute(select(messages.c.text)).scalar() == "вода не идёт"

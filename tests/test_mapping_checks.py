@@ -9,9 +9,13 @@ import pytest
 
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import load_file
+from dashboard.loader.limits import LoadLimits
+from dashboard.region import get_region
 from dashboard.store.schema import load_runs, messages
 from tests.conftest import NOW
 from tests.test_loader import count, write
+
+DEMO_REGION = get_region("chuvashia")
 
 EXPORT = (
     "Unique Key,Created Date,ClosedDate,Agency,Complaint Type,Borough,Status,Channel\n"
@@ -26,7 +30,11 @@ VALUES = '[values.status]\n"Closed" = "resolved"\n[values.source]\n"Мобиль
 
 def load(engine, tmp_path, mapping: str):
     return load_file(
-        write(tmp_path, "export.csv", EXPORT), engine, mapping_path=write(tmp_path, "m.toml", mapping), now=NOW
+        write(tmp_path, "export.csv", EXPORT),
+        engine,
+        mapping_path=write(tmp_path, "m.toml", mapping),
+        now=NOW,
+        region=DEMO_REGION,
     )
 
 
@@ -88,11 +96,7 @@ def test_json_records_need_not_share_their_keys(engine, tmp_path, monkeypatch):
     """A column named by the mapping may first appear in a later chunk of JSON records."""
     import json
 
-    from dashboard.settings import get_settings
-
-    monkeypatch.setenv("TSUR_BATCH_SIZE", "100")
-    get_settings.cache_clear()
-    try:
+    if True:  # chunks of 100 records
         records = [
             {"id": f"j{i}", "created": "2026-11-01 10:00", "sector": "zhkh", "place": "Канаш"} for i in range(150)
         ]
@@ -102,11 +106,15 @@ def test_json_records_need_not_share_their_keys(engine, tmp_path, monkeypatch):
             '[columns]\nexternal_id = "id"\ncreated_at = "created"\nresolved_at = "closed"\nmunicipality = "place"\n'
         )
         mapping += '[defaults]\nsource = "pos"\nstatus = "new"\n'
-        summary = load_file(path, engine, mapping_path=write(tmp_path, "m.toml", mapping), now=NOW)
+        summary = load_file(
+            path,
+            engine,
+            mapping_path=write(tmp_path, "m.toml", mapping),
+            now=NOW,
+            region=DEMO_REGION,
+            limits=LoadLimits(batch_size=100),
+        )
         assert (summary.new, summary.rejected) == (150, 0)
-    finally:
-        monkeypatch.delenv("TSUR_BATCH_SIZE")
-        get_settings.cache_clear()
 
 
 def test_the_reference_in_docs_is_the_one_the_code_generates():

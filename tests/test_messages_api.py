@@ -10,9 +10,12 @@ from openapi_spec_validator import validate
 
 from app import create_app
 from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from tests.conftest import NOW
+
+DEMO_REGION = get_region("chuvashia")
 
 PERIOD = "from=2026-11-01&to=2026-11-20"
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -34,7 +37,7 @@ def rows() -> str:
 def client(engine, region, tmp_path):
     path = tmp_path / "texts.csv"
     path.write_text(rows(), encoding="utf-8")
-    assert load_file(path, engine, now=NOW).new == 26
+    assert load_file(path, engine, now=NOW, region=DEMO_REGION).new == 26
     settings = Settings(data_dir=tmp_path, cache_type="NullCache")
     return create_app(settings, DashboardService(engine, region, clock=lambda: NOW)).server.test_client()
 

@@ -13,12 +13,15 @@ from sqlalchemy import func, inspect, literal_column, select, update
 
 from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_file, load_frame
+from dashboard.region import get_region
 from dashboard.store import rollups as cube_rollups
 from dashboard.store.db import MIGRATIONS
 from dashboard.store.schema import messages, metadata, rollup_dirty, rollups, topic_rollups
 from tests.conftest import NOW
 from tests.test_cube import grains_disagree
 from tests.test_queries import ROWS
+
+DEMO_REGION = get_region("chuvashia")
 
 
 def _migration(name: str):
@@ -42,7 +45,7 @@ def test_the_due_at_backfill_equals_what_the_loader_computes(engine, tmp_path):
     """Databases from before due_at get it from SQL (0006); it must agree with the loader's own value."""
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     m = messages.c
     with engine.begin() as conn:
         loaded = dict(conn.execute(select(m.external_id, m.due_at)).all())
@@ -103,7 +106,7 @@ def test_the_channel_first_cube_keys_go_down_and_up_keeping_every_row(engine, re
     _alembic(engine, "upgrade", "0012")
     assert _cube_state(engine) == at_0012
     _alembic(engine, "upgrade", "head")
-    cube_rollups.refresh(engine)
+    cube_rollups.refresh(engine, region.timezone)
     assert _cube_state(engine) == (keys, rows)
     assert grains_disagree(engine) == []
     with engine.connect() as conn:  # the indexes made again after the copy
@@ -138,5 +141,5 @@ def test_the_durations_migration_goes_down_to_buckets_and_up_to_the_cube_the_loa
     _alembic(engine, "upgrade", "head")
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(rollups)).scalar() == 0
-    cube_rollups.refresh(engine)
+    cube_rollups.refresh(engine, region.timezone)
     assert _cube_state(engine)[1] == built

@@ -16,11 +16,14 @@ from flask import g
 from app import create_app
 from dashboard import accounts
 from dashboard.access import Principal
+from dashboard.catalog import load_sectors
 from dashboard.reports import briefing
 from dashboard.service import DashboardService, Hooks
 from dashboard.settings import Settings
 from tests.test_tension import CHEB, KANASH, NOVOCHEB, NOW, PERIOD, loaded  # noqa: F401 - the fixture
 from web.principal import current_principal
+
+SHIPPED_SECTORS = load_sectors().codes  # the shipped catalogue the tests run with
 
 SECRET = "test-secret-key-0123456789"
 PASSWORD = "correct horse battery"
@@ -31,7 +34,7 @@ POINT_FIELDS = ("index", "level", "p_value", "change_pct", "expected", "messages
 @pytest.fixture
 def service(loaded, region):  # noqa: F811
     accounts.add_user(loaded, "head", "head", PASSWORD)
-    accounts.add_user(loaded, "minzhkh", "minister", PASSWORD, ("zhkh",))
+    accounts.add_user(loaded, "minzhkh", "minister", PASSWORD, ("zhkh",), SHIPPED_SECTORS)
     return DashboardService(loaded, region, clock=lambda: NOW, hooks=Hooks(principal=current_principal))
 
 

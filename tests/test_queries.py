@@ -9,10 +9,13 @@ import pytest
 from dashboard.filters import Filters
 from dashboard.loader.ingest import load_file
 from dashboard.metrics import queries
+from dashboard.region import get_region
 from geo.figure import region_geometry
 from layouts.map_figure import map_figure
 from layouts.shell import kpi_tiles
 from tests.conftest import NOW
+
+DEMO_REGION = get_region("chuvashia")
 
 ROWS = """external_id,source,created_at,first_response_at,status,sector,municipality
 q1,vk,2026-11-10 10:00,2026-11-10 11:00,answered,zhkh,Чебоксары
@@ -30,7 +33,7 @@ PERIOD = Filters(date(2026, 11, 11), date(2026, 11, 20))
 def loaded(engine, tmp_path):
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    assert load_file(path, engine, now=NOW).new == 7
+    assert load_file(path, engine, now=NOW, region=DEMO_REGION).new == 7
     return engine
 
 
@@ -70,7 +73,7 @@ def test_change_needs_data_over_the_whole_previous_period(loaded, region, tmp_pa
     assert any("изменение не вычисляется" in n for n in notes(heat))  # the map says why it is grey
     earlier = tmp_path / "earlier.csv"
     earlier.write_text(ROWS.splitlines()[0] + "\nq0,vk,2026-11-01 09:00,,new,zhkh,Чебоксары\n", encoding="utf-8")
-    assert load_file(earlier, loaded, now=NOW).new == 1
+    assert load_file(earlier, loaded, now=NOW, region=DEMO_REGION).new == 1
     data = queries.summary(loaded, PERIOD, NOW, region)
     assert data["previous_covered"]
     assert data["previous"]["messages"] == 2

@@ -21,6 +21,7 @@ from dashboard.metrics import percentiles, queries
 from dashboard.metrics import response_times as rt
 from dashboard.metrics.holidays import holidays_between
 from dashboard.metrics.survival import estimate
+from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from dashboard.store import cube, histograms, late
@@ -28,6 +29,8 @@ from dashboard.store.schema import messages
 from tests.conftest import NOW, store_of_run
 from tests.test_queries import PERIOD, ROWS
 from tests.test_survival import observations
+
+DEMO_REGION = get_region("chuvashia")
 
 DEMO_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -182,7 +185,7 @@ def test_split_by_channel_sums_to_the_total(demo, region):
 def hand(engine, tmp_path):
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     return engine
 
 

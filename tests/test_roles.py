@@ -14,7 +14,7 @@ from web.areas import ROUTES, route_area
 
 ROLES = ("admin", "head", "minister", "wall")
 # what the wall page needs, written out by hand: its own components and the router that shows it
-WALL_OUTPUTS = {value for name, value in vars(ids).items() if name.startswith("WALL_")} | {ids.PAGE}
+WALL_OUTPUTS = {value for name, value in vars(ids).items() if name.startswith("WALL_")} | {ids.PAGE, ids.PAGE_STORE}
 
 
 def layout_value(app, component_id: str, prop: str) -> object:

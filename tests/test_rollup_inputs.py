@@ -4,6 +4,7 @@ whose stored messages are not exactly those rows are read back (on both stores).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -12,10 +13,12 @@ from sqlalchemy import select, update
 from dashboard.loader import ingest
 from dashboard.loader.demo import generate
 from dashboard.loader.ingest import load_frame
-from dashboard.settings import get_settings
+from dashboard.loader.limits import LoadLimits
 from dashboard.store import rollup_inputs
 from dashboard.store.rollups import rebuild_all
 from dashboard.store.schema import messages, rollups, topic_rollups
+
+MOSCOW = ZoneInfo("Europe/Moscow")  # the demo region's time zone
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -34,7 +37,7 @@ def cubes(engine) -> dict[str, pd.DataFrame]:
 def assert_as_rebuilt(engine) -> None:
     """The cubes as they are equal the cubes rebuilt from the stored messages alone (float sums to rounding)."""
     built = cubes(engine)
-    rebuild_all(engine)
+    rebuild_all(engine, MOSCOW)
     rebuilt = cubes(engine)
     for name, frame in built.items():
         assert len(frame) and frame.index.equals(rebuilt[name].index), name
@@ -57,7 +60,7 @@ def reads(monkeypatch) -> list[list]:
 
 def test_a_first_load_builds_its_rollups_without_reading_a_message_back(engine, region, reads):
     frame = generate(region, messages=4000, days=70, seed=3, now=NOW)
-    summary = load_frame(frame, engine, "first", region, now=NOW, batch_size=700)
+    summary = load_frame(frame, engine, "first", region, now=NOW, limits=LoadLimits(batch_size=700))
     assert summary.new == len(frame)
     assert reads == []
     assert_as_rebuilt(engine)
@@ -68,17 +71,13 @@ def test_rollup_checkpoints_during_a_load_leave_the_same_cubes_and_read_nothing_
 ):
     """A checkpoint after every batch: days that later batches write again are rebuilt again from the rows kept —
     a checkpoint uses a snapshot of them, so the final rebuild still has every row of every day."""
-    monkeypatch.setenv("TSUR_ROLLUP_CHECKPOINT_SECONDS", "0")
     monkeypatch.setattr(ingest, "CHECKPOINT_SHARE", 0)  # not spaced by their own length either
-    get_settings.cache_clear()
     built: list[int] = []
     original = rollup_inputs.Inserted.snapshot
     monkeypatch.setattr(rollup_inputs.Inserted, "snapshot", lambda self: built.append(1) or original(self))
     frame = generate(region, messages=4000, days=70, seed=3, now=NOW).sample(frac=1, random_state=1)  # days mixed
-    try:
-        summary = load_frame(frame, engine, "checkpointed", region, now=NOW, batch_size=500)
-    finally:
-        get_settings.cache_clear()
+    every_batch = LoadLimits(batch_size=500, rollup_checkpoint_seconds=0)
+    summary = load_frame(frame, engine, "checkpointed", region, now=NOW, limits=every_batch)
     assert summary.new == len(frame) and len(built) == -(-len(frame) // 500)
     assert reads == []
     assert_as_rebuilt(engine)
@@ -88,7 +87,7 @@ def test_days_that_held_messages_before_the_load_are_read_back(engine, region, r
     load_frame(generate(region, messages=1500, days=20, seed=4, now=NOW), engine, "base", region, now=NOW)
     reads.clear()
     later = generate(region, messages=1500, days=40, seed=5, now=NOW)  # the last 20 of its days hold the base's
-    load_frame(later, engine, "more", region, now=NOW, batch_size=400)
+    load_frame(later, engine, "more", region, now=NOW, limits=LoadLimits(batch_size=400))
     with engine.connect() as conn:
         before = {d for (d,) in conn.execute(select(messages.c.day).where(messages.c.load_id == 1).distinct())}
     read_days = {d for days in reads for d in days}
@@ -97,13 +96,15 @@ def test_days_that_held_messages_before_the_load_are_read_back(engine, region, r
 
 
 def test_past_the_memory_limit_the_rest_of_the_days_are_read_back(engine, region, reads, monkeypatch):
-    monkeypatch.setenv("TSUR_LOAD_MEMORY_ROWS", "1000")
-    get_settings.cache_clear()
-    try:
-        frame = generate(region, messages=3000, days=30, seed=6, now=NOW)
-        load_frame(frame, engine, "capped", region, now=NOW, batch_size=600)
-    finally:
-        get_settings.cache_clear()
+    frame = generate(region, messages=3000, days=30, seed=6, now=NOW)
+    load_frame(
+        frame,
+        engine,
+        "capped",
+        region,
+        now=NOW,
+        limits=LoadLimits(batch_size=600, load_memory_rows=1000),
+    )
     read_days = {d for days in reads for d in days}
     assert read_days and len(read_days) < frame["created_at"].str[:10].nunique()  # some days kept, some read
     assert_as_rebuilt(engine)
@@ -112,7 +113,14 @@ def test_past_the_memory_limit_the_rest_of_the_days_are_read_back(engine, region
 def test_a_message_changed_later_in_the_same_load_has_its_days_read_back(engine, region, reads):
     frame = generate(region, messages=2000, days=30, seed=7, now=NOW)
     changed = frame.iloc[[10]].assign(sector="roads" if frame.iloc[10]["sector"] != "roads" else "health")
-    load_frame(pd.concat([frame, changed], ignore_index=True), engine, "twice", region, now=NOW, batch_size=500)
+    load_frame(
+        pd.concat([frame, changed], ignore_index=True),
+        engine,
+        "twice",
+        region,
+        now=NOW,
+        limits=LoadLimits(batch_size=500),
+    )
     assert reads, "the changed message's day was taken from the kept rows"
     assert_as_rebuilt(engine)
 
@@ -129,7 +137,7 @@ def test_a_message_another_writer_changed_during_the_load_has_its_day_read_back(
                 conn.execute(update(messages).where(messages.c.id == 1).values(sector="roads", load_id=None))
             done.append(rows)
 
-    load_frame(frame, engine, "watched", region, now=NOW, batch_size=500, progress=meanwhile)
+    load_frame(frame, engine, "watched", region, now=NOW, limits=LoadLimits(batch_size=500), progress=meanwhile)
     with engine.connect() as conn:
         day = conn.execute(select(messages.c.day).where(messages.c.id == 1)).scalar()
     assert [day] in reads

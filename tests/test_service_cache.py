@@ -12,12 +12,15 @@ from flask import Flask
 import dashboard.service as module
 import web.cache as web_cache
 from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
 from dashboard.runtime import memo
 from dashboard.service import DashboardService, Hooks
 from dashboard.store.db import DataVersions
 from tests.conftest import NOW
 from tests.test_queries import PERIOD, ROWS
 from web.cache import cache, cached_figure
+
+DEMO_REGION = get_region("chuvashia")
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ def calls(engine, tmp_path, monkeypatch):
     computed rather than served from the cache."""
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     calls = computed(monkeypatch)
     app = Flask(__name__)
     cache.init_app(app, config={"CACHE_TYPE": "SimpleCache"})
@@ -64,7 +67,7 @@ def test_cache_hits_misses_and_invalidation(engine, region, tmp_path, calls):
     extra = tmp_path / "more.csv"
     header, first = ROWS.splitlines()[:2]
     extra.write_text(f"{header}\n{first.replace('q1', 'z1')}\n", encoding="utf-8")
-    load_file(extra, engine, now=NOW)  # a load bumps the data version
+    load_file(extra, engine, now=NOW, region=DEMO_REGION)  # a load bumps the data version
     service.daily(PERIOD)
     assert calls[-1] == "daily"
 
@@ -112,14 +115,14 @@ def test_a_load_invalidates_the_figures_of_the_days_it_touched_and_no_others(eng
     # counts every earlier open message, so it is recomputed
     old = tmp_path / "june.csv"
     old.write_text(f"{header}\n{first.replace('q1', 'j1').replace('2026-11-10', '2026-06-01')}\n", encoding="utf-8")
-    load_file(old, engine, now=NOW)
+    load_file(old, engine, now=NOW, region=DEMO_REGION)
     service.response_trend(PERIOD)
     service.backlog(PERIOD)
     assert calls == ["response_trend", "backlog", "backlog"]
     # a message inside the period: both are recomputed, and the trend counts it
     new = tmp_path / "november.csv"
     new.write_text(f"{header}\n{first.replace('q1', 'n1').replace('2026-11-10', '2026-11-12')}\n", encoding="utf-8")
-    load_file(new, engine, now=NOW)
+    load_file(new, engine, now=NOW, region=DEMO_REGION)
     trend = service.response_trend(PERIOD)
     service.backlog(PERIOD)
     assert calls[3:] == ["response_trend", "backlog"]
@@ -131,7 +134,7 @@ def test_a_figure_asked_twice_in_one_request_is_computed_once(engine, region, tm
     request; the next request computes it again."""
     path = tmp_path / "hand.csv"
     path.write_text(ROWS, encoding="utf-8")
-    load_file(path, engine, now=NOW)
+    load_file(path, engine, now=NOW, region=DEMO_REGION)
     calls = computed(monkeypatch)
     app = Flask(__name__)
     cache.init_app(app, config={"CACHE_TYPE": "NullCache"})

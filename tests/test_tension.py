@@ -89,7 +89,7 @@ def test_spike_is_the_top_critical_point_with_its_reason(loaded, region):
     top = result.points.iloc[0]
     assert (top["sector"], top["oktmo"], top["level"]) == ("zhkh", NOVOCHEB, "critical")
     assert top["observed"] == 70 and top["expected"] == pytest.approx(14.0)
-    [reason] = tension.reasons(result, result.points.head(1))
+    [reason] = tension.reasons(result, result.points.head(1), region)
     assert reason.startswith("ЖКХ · Новочебоксарск: +400\u00a0% к базовому уровню")
     assert "тема «Отопление»: 56 обращ." in reason
     assert result.points["index"].is_monotonic_decreasing
@@ -113,7 +113,7 @@ def test_overdue_share_raises_the_index_and_is_named(loaded, region):
     assert late["s_overdue"] > 0.5 and late["index"] == pytest.approx(
         tension.WEIGHTS["overdue"] * late["s_overdue"] + tension.WEIGHTS["spread"] * late["s_spread"], abs=0.06
     )
-    [reason] = tension.reasons(result, result.points[result.points["sector"] == "health"])
+    [reason] = tension.reasons(result, result.points[result.points["sector"] == "health"], region)
     assert "50\u00a0% поступивших просрочено" in reason
 
 
@@ -245,7 +245,7 @@ def test_no_baseline_means_no_volume_alarm(loaded, region):
     result = tension.tension(loaded, early, NOW, region)
     assert result.baseline is None
     assert (result.points["s_volume"] == 0).all() and (result.points["level"] != "critical").all()
-    assert "нет базового периода для сравнения" in tension.reasons(result, result.points.head(1))[0]
+    assert "нет базового периода для сравнения" in tension.reasons(result, result.points.head(1), region)[0]
 
 
 def test_rise_score_needs_both_significance_and_size():
@@ -431,3 +431,17 @@ def test_nbinom_tail_matches_scipy_stats():
     ours = tension.nbinom_sf(k, size, mu)
     assert np.allclose(ours, stats.nbinom.sf(k, size, size / (size + mu)), rtol=1e-9, atol=1e-13)
     assert tension.nbinom_sf(np.array([-1.0]), np.array([3.0]), np.array([2.0]))[0] == 1.0
+
+
+def test_the_wall_refresh_draws_its_points_when_some_are_above_normal(loaded, region, tmp_path):
+    """Found by review: the wall passed (lang, region) where tension.reasons takes (region, lang) — a 500 on every
+    refresh once a point was above normal, exactly when the wall matters."""
+    from layouts import ids
+    from tests.test_roles import callback_body, server_callbacks
+
+    app = create_app(Settings(data_dir=tmp_path), DashboardService(loaded, region, clock=lambda: NOW))
+    output = next(o for o in server_callbacks(app) if f"{ids.WALL_POINTS}.children" in o)
+    body = callback_body(app, output, {f"{ids.WALL_CONFIG}.data": {"period": "7d", "lang": "ru"}})
+    answer = app.server.test_client().post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert "Новочебоксарск" in json.dumps(answer.get_json()["response"][ids.WALL_POINTS], ensure_ascii=False)

@@ -13,10 +13,13 @@ import pytest
 
 from app import create_app
 from dashboard.loader.ingest import load_file
+from dashboard.region import get_region
 from dashboard.runtime import deadline
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from tests.conftest import NOW
+
+DEMO_REGION = get_region("chuvashia")
 
 LONG = ("Иванов Петров И.И. 8 (8352) 62-34-56 ivan@mail.ru " * 200)[:10_000]  # a long text, hard to mask
 QUERY = "/api/v1/messages?from=2026-11-10&to=2026-11-10&limit=1000"
@@ -31,7 +34,7 @@ def store(engine, tmp_path):
         writer.writerow([f"long{i}", "vk", f"2026-11-10 10:{i % 60:02d}", "new", "zhkh", "Чебоксары", LONG])
     path = tmp_path / "long.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
-    assert load_file(path, engine, now=NOW).new == 600
+    assert load_file(path, engine, now=NOW, region=DEMO_REGION).new == 600
     return engine
 
 

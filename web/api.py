@@ -241,7 +241,7 @@ def tension_api() -> Response:
         sectors=[
             {
                 "sector": row["sector"],
-                "name": tension.sector_name(row["sector"], lang),
+                "name": service().sectors.name_of(row["sector"], lang),
                 "messages": int(row["observed"]),
                 **_tension_fields(row, common),
                 "hottest_municipality": row["hottest_municipality"],
@@ -250,7 +250,7 @@ def tension_api() -> Response:
                 "daily": {"from": result.days[0].isoformat(), "counts": [int(v) for v in row["spark"]]},
             }
             for (_, row), reason in zip(
-                result.sectors.iterrows(), tension.reasons(result, result.sectors, lang, service().region), strict=True
+                result.sectors.iterrows(), tension.reasons(result, result.sectors, service().region, lang), strict=True
             )
         ],
         points=[
@@ -264,7 +264,7 @@ def tension_api() -> Response:
                 "reason": reason,
             }
             for (_, row), reason in zip(
-                points.iterrows(), tension.reasons(result, points, lang, service().region), strict=True
+                points.iterrows(), tension.reasons(result, points, service().region, lang), strict=True
             )
         ],
     )

@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import accounts
-from dashboard.access import AccessDenied, Principal, denied_message
+from dashboard.access import AccessDenied, Principal
+from dashboard.catalog import SectorCatalog
 from dashboard.filters import SECTOR_PATH, sector_of_path
 from dashboard.i18n import t
 from dashboard.reports.render_tokens import RenderTokens, page
@@ -204,7 +205,7 @@ class Auth:
             asked.append(sector_of_path(path))
         outside = [code for code in asked if not principal.may_see_sector(code)]
         if outside:
-            raise AccessDenied(denied_message(outside), tuple(outside))
+            raise AccessDenied.for_sectors(outside)
         if path == "/" and principal.role == "minister" and len(principal.sectors) == 1:
             query = request.query_string.decode()
             return redirect(f"{SECTOR_PATH}{principal.sectors[0]}" + (f"?{query}" if query else ""))
@@ -343,7 +344,7 @@ def forbidden_page(message: str, lang: str) -> str:
 </main></body></html>"""
 
 
-def init_auth(server: Flask, engine: Engine, settings: Settings) -> Auth:
+def init_auth(server: Flask, engine: Engine, settings: Settings, sectors: SectorCatalog) -> Auth:
     """Session cookie settings, the per-request principal, /login, /logout and 403 answers."""
     if settings.proxy_hops:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
@@ -364,7 +365,7 @@ def init_auth(server: Flask, engine: Engine, settings: Settings) -> Auth:
     def forbidden(exc: AccessDenied) -> Response:
         lang = request_language(settings.language)
         if answers_json(request.path):
-            return error_answer(exc.in_language(lang), 403)
-        return Response(forbidden_page(exc.in_language(lang), lang), 403, mimetype="text/html")
+            return error_answer(exc.in_language(lang, sectors), 403)
+        return Response(forbidden_page(exc.in_language(lang, sectors), lang), 403, mimetype="text/html")
 
     return auth

@@ -44,7 +44,7 @@ def register(server: Flask, service: DashboardService, settings: Settings, regio
         if "memo" in g:
             memo.end(g.pop("memo"))
 
-    auth = init_auth(server, service.engine, settings)  # /login, /logout; AccessDenied → 403
+    auth = init_auth(server, service.engine, settings, service.sectors)  # /login, /logout; AccessDenied → 403
 
     # routes
     server.register_blueprint(api)  # /api/v1/…, /healthz

@@ -11,6 +11,7 @@ import pandas as pd
 
 from dashboard.loader.export import Preparer, open_export, validation_context
 from dashboard.loader.ingest import LoadSummary
+from dashboard.loader.limits import DEFAULT_LIMITS, LoadLimits
 from dashboard.loader.mapping import CONTRACT_FIELDS
 from dashboard.region import Region
 
@@ -43,14 +44,16 @@ def check_file(
     path: Path,
     fmt: str = "auto",
     mapping_path: Path | None = None,
-    region: Region | None = None,
+    *,
+    region: Region,
     now: datetime | None = None,
     preview: int = 5,
+    limits: LoadLimits = DEFAULT_LIMITS,
 ) -> DryRun:
     """Read and validate the whole export as ``load_file`` would, writing nothing. Raises LoadError when it would."""
-    export = open_export(Path(path), fmt, mapping_path, region)
+    export = open_export(Path(path), fmt, mapping_path, region, limits)
     preparer = Preparer(
-        export.fmt, export.mapping, validation_context(export.region, export.mapping, now, export.dates)
+        export.fmt, export.mapping, validation_context(export.region, export.mapping, now, export.dates, limits)
     )
     summary = LoadSummary(file=str(path), format=export.fmt)
     shown = pd.DataFrame()

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.catalog import load_sectors, load_sla, resolve_source, resolve_status
+from dashboard.catalog import resolve_source, resolve_status
 from dashboard.loader.dates import DateRules
 from dashboard.loader.errors import LoadError
+from dashboard.loader.limits import DEFAULT_LIMITS, LoadLimits
 from dashboard.loader.mapping import DATE_FIELDS, REQUIRED_ANY, Mapping
 from dashboard.loader.readers import ROW, RawChunk, detect_format, open311_defaults, prepare_open311, read_chunks
 from dashboard.loader.validate import Checked, Context, check
-from dashboard.region import Region, get_region
-from dashboard.settings import get_settings
+from dashboard.region import Region
 from geo.locate import locator_for
 
 
@@ -38,7 +38,9 @@ class OpenedExport:
         yield from self.rest
 
 
-def open_export(path: Path, fmt: str, mapping_path: Path | None, region: Region | None) -> OpenedExport:
+def open_export(
+    path: Path, fmt: str, mapping_path: Path | None, region: Region, limits: LoadLimits = DEFAULT_LIMITS
+) -> OpenedExport:
     """The export opened and its mapping checked against its headers and the known codes, before a row is read.
     Raises LoadError when the file cannot be read at all or the mapping does not fit it."""
     if not path.exists():
@@ -48,7 +50,7 @@ def open_export(path: Path, fmt: str, mapping_path: Path | None, region: Region 
     fmt = detect_format(path) if fmt == "auto" else fmt
     stated = Mapping.load(mapping_path)  # what the analyst wrote, checked against the file below
     mapping = stated.merged(open311_defaults()) if fmt == "open311" else stated
-    batch_size = get_settings().batch_size
+    batch_size = limits.batch_size
     chunks = read_chunks(path, fmt, batch_size)
     first = next(chunks, None)
     if first is None:
@@ -60,7 +62,6 @@ def open_export(path: Path, fmt: str, mapping_path: Path | None, region: Region 
     told = mapping.dayfirst is not None or set(DATE_FIELDS) <= set(mapping.formats)
     whole = [first] if second is None or (told and fmt in ("csv", "xlsx")) else read_chunks(path, fmt, batch_size)
     columns = _survey(whole, fmt, mapping, dates)
-    region = region or get_region()
     if len(first.frame):  # a file of only a header: the mapping has nothing to read (answered below)
         stated.check(columns, resolvers(region))
     if len(first.frame) and not set(REQUIRED_ANY) <= set(mapping.recognised(columns)):
@@ -90,25 +91,29 @@ def resolvers(region: Region) -> dict[str, Callable[[str], str | None]]:
     return {
         "source": resolve_source,
         "status": resolve_status,
-        "sector": load_sectors().resolve,
+        "sector": region.catalog.sectors.resolve,
         "municipality": region.matcher().resolve,
     }
 
 
 def validation_context(
-    region: Region, mapping: Mapping, now: datetime | None, dates: DateRules | None = None
+    region: Region,
+    mapping: Mapping,
+    now: datetime | None,
+    dates: DateRules | None = None,
+    limits: LoadLimits = DEFAULT_LIMITS,
 ) -> Context:
     """What validating a load's rows needs: the region's places and clock, the catalogues, the date rules (a
     survey's, or ones that decide on the first values that tell)."""
     return Context(
         matcher=region.matcher(),
         locator=locator_for(region.boundaries_path),
-        sectors=load_sectors(),
-        sla=load_sla(),
+        sectors=region.catalog.sectors,
+        sla=region.catalog.sla,
         timezone=region.timezone,
         now=now or datetime.now(UTC),
         dates=dates or DateRules(mapping.dayfirst, dict(mapping.formats)),
-        max_text_chars=get_settings().max_text_chars,
+        max_text_chars=limits.max_text_chars,
     )
 
 

@@ -20,11 +20,11 @@ from dashboard.loader.ahead import prepared_ahead
 from dashboard.loader.dates import DateRules
 from dashboard.loader.errors import LoadError
 from dashboard.loader.export import Preparer, open_export, validation_context
+from dashboard.loader.limits import DEFAULT_LIMITS, LoadLimits
 from dashboard.loader.mapping import Mapping
 from dashboard.loader.readers import ROW, RawChunk
 from dashboard.loader.validate import Checked
-from dashboard.region import Region, get_region
-from dashboard.settings import get_settings
+from dashboard.region import Region
 from dashboard.store import late, rollups
 from dashboard.store.bulk import in_values, insert_frame
 from dashboard.store.db import analyze, growing_statistics
@@ -154,19 +154,21 @@ class Ingestor:
         label: str,
         fmt: str,
         mapping: Mapping,
-        region: Region | None = None,
+        region: Region,
         now: datetime | None = None,
         checksum: str | None = None,
         dates: DateRules | None = None,
+        limits: LoadLimits = DEFAULT_LIMITS,
     ) -> None:
         self.engine = engine
-        self.region = region or get_region()
+        self.region = region
+        self.limits = limits
         self.mapping = mapping
         self.summary = LoadSummary(file=label, format=fmt)
         self.checksum = checksum
-        self.preparer = Preparer(fmt, mapping, validation_context(self.region, mapping, now, dates))
+        self.preparer = Preparer(fmt, mapping, validation_context(self.region, mapping, now, dates, limits))
         self._started = time.perf_counter()
-        self._next_checkpoint = time.monotonic() + get_settings().rollup_checkpoint_seconds
+        self._next_checkpoint = time.monotonic() + limits.rollup_checkpoint_seconds
         self._grown = growing_statistics(engine)
         with engine.begin() as conn:
             self.summary.load_id = conn.execute(
@@ -183,7 +185,7 @@ class Ingestor:
                     rows_rejected=0,
                 )
             ).inserted_primary_key[0]
-            self.inserted = Inserted(self.summary.load_id, get_settings().load_memory_rows)
+            self.inserted = Inserted(self.summary.load_id, limits.load_memory_rows)
             if checksum:
                 # runs of this file that never finished (killed, database lost) are marked as such
                 conn.execute(
@@ -241,11 +243,9 @@ class Ingestor:
         own transaction (never left deleted). The next one comes after TSUR_ROLLUP_CHECKPOINT_SECONDS, and at least
         CHECKPOINT_SHARE times this one's length later, so they take at most a tenth of a load."""
         started = time.monotonic()
-        rollups.refresh(self.engine, self.inserted.snapshot())
+        rollups.refresh(self.engine, self.region.timezone, self.inserted.snapshot())
         spent = time.monotonic() - started
-        self._next_checkpoint = time.monotonic() + max(
-            get_settings().rollup_checkpoint_seconds, CHECKPOINT_SHARE * spent
-        )
+        self._next_checkpoint = time.monotonic() + max(self.limits.rollup_checkpoint_seconds, CHECKPOINT_SHARE * spent)
 
     def _upsert(self, conn: Connection, good: pd.DataFrame) -> _Written:
         existing = self._existing(conn, good)
@@ -299,7 +299,7 @@ class Ingestor:
             self.finish("failed", error)
 
     def finish(self, status: str = "done", error: str | None = None) -> LoadSummary:
-        rollups.refresh(self.engine, self.inserted)
+        rollups.refresh(self.engine, self.region.timezone, self.inserted)
         if self.summary.new or self.summary.updated:
             analyze(self.engine)
         s = self.summary
@@ -347,15 +347,17 @@ def load_file(
     engine: Engine,
     fmt: str = "auto",
     mapping_path: Path | None = None,
-    region: Region | None = None,
+    *,
+    region: Region,
     progress: Progress | None = None,
     now: datetime | None = None,
+    limits: LoadLimits = DEFAULT_LIMITS,
 ) -> LoadSummary:
-    """Load one export. Raises LoadError when the file cannot be read at all."""
-    export = open_export(Path(path), fmt, mapping_path, region)
+    """Load one export of ``region``. Raises LoadError when the file cannot be read at all."""
+    export = open_export(Path(path), fmt, mapping_path, region, limits)
     path, fmt, mapping, region = export.path, export.fmt, export.mapping, export.region
     try:
-        ingestor = Ingestor(engine, str(path), fmt, mapping, region, now, file_checksum(path), export.dates)
+        ingestor = Ingestor(engine, str(path), fmt, mapping, region, now, file_checksum(path), export.dates, limits)
     except SQLAlchemyError as exc:
         raise LoadError(f"база данных недоступна, ничего не загружено: {_first_line(exc)}") from exc
     try:
@@ -385,14 +387,14 @@ def load_frame(
     frame: pd.DataFrame,
     engine: Engine,
     label: str,
-    region: Region | None = None,
+    region: Region,
     now: datetime | None = None,
-    batch_size: int | None = None,
     progress: Progress | None = None,
+    limits: LoadLimits = DEFAULT_LIMITS,
 ) -> LoadSummary:
     """Load contract-shaped records (strings) through the same validation as files (used by the demo)."""
-    ingestor = Ingestor(engine, label, "frame", Mapping(), region, now)
-    size = batch_size or get_settings().batch_size
+    ingestor = Ingestor(engine, label, "frame", Mapping(), region, now, limits=limits)
+    size = limits.batch_size
 
     def chunks() -> Iterator[RawChunk]:
         for start in range(0, len(frame), size):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.catalog import SOURCE_ALIASES, SOURCES, STATUS_ALIASES, STATUSES, load_sectors
+from dashboard.catalog import SOURCE_ALIASES, SOURCES, STATUS_ALIASES, STATUSES, SectorCatalog
 from dashboard.loader.dates import DateRules
 from dashboard.loader.errors import LoadError
 from dashboard.loader.export import resolvers
@@ -56,7 +56,7 @@ def starter_mapping(path: Path, region: Region, fmt: str = "auto") -> str:
     if unmatched:
         lines.append(f"# не сопоставлены: {', '.join(unmatched[:20])}")
     known = resolvers(region)
-    targets = _targets()
+    targets = _targets(region.catalog.sectors)
     for name in ("source", "status", "sector", "municipality"):
         column = matched.get(name)
         if column is None:
@@ -74,9 +74,8 @@ def starter_mapping(path: Path, region: Region, fmt: str = "auto") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _targets() -> dict[str, dict[str, str]]:
+def _targets(sectors: SectorCatalog) -> dict[str, dict[str, str]]:
     """A coded field's names and aliases (normalised) → its code, to guess from."""
-    sectors = load_sectors()
     return {
         "source": {**{normalize(n): c for c, names in SOURCES.items() for n in names}, **SOURCE_ALIASES},
         "status": {**{normalize(n): c for c, names in STATUSES.items() for n in names}, **STATUS_ALIASES},

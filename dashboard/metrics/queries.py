@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Integer, and_, case, func, select, text
 
-from dashboard.catalog import OPEN_STATUSES, load_sla
+from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
 from dashboard.frames import counts_frame, rows_frame
 from dashboard.masking import mask
@@ -92,7 +92,7 @@ def overdue_counts(
     if not set(keys) <= set(RECENT_KEYS[1:]):
         raise ValueError(f"overdue counts group by sector, oktmo and agency only, not {keys}")
     now_local = now.astimezone(region.timezone)
-    cutoff = (now_local - timedelta(hours=load_sla().max_hours)).date()
+    cutoff = (now_local - timedelta(hours=region.catalog.sla.max_hours)).date()
     counts: dict[tuple, int] = {}
     if filters.date_from < cutoff:
         old_to = min(filters.date_to, cutoff - timedelta(days=1))
@@ -114,7 +114,7 @@ def _recent_rows(engine: Engine, filters: Filters, region: Region, now: datetime
     """``recent_unanswered`` of the days since the longest SLA before ``now`` (the only days where a message may
     still be within its target)."""
     now_local = now.astimezone(region.timezone)
-    cutoff = (now_local - timedelta(hours=load_sla().max_hours)).date()
+    cutoff = (now_local - timedelta(hours=region.catalog.sla.max_hours)).date()
     return recent_unanswered(engine, filters, (cutoff, now_local.date() + timedelta(days=1)), now)
 
 

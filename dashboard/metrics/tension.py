@@ -26,7 +26,7 @@ from scipy import special
 from sqlalchemy import Engine, case, func, select
 
 from dashboard import formatting as fmt
-from dashboard.catalog import OPEN_STATUSES, load_sectors
+from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.i18n import t
@@ -736,21 +736,15 @@ def tension(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     return compute(inputs_from_rollups(engine, filters, now, region), region).chosen(filters)
 
 
-def sector_name(code: str, lang: str = "ru") -> str:
-    return load_sectors().name_of(code, lang)
-
-
-def describe(row: Mapping[str, Any], lang: str = "ru", has_baseline: bool = True, region: Region | None = None) -> str:
+def describe(row: Mapping[str, Any], region: Region, lang: str = "ru", has_baseline: bool = True) -> str:
     """One line saying why a cell or a sector stands where it does, e.g.
-    «ЖКХ · Новочебоксарск: +340 % к базовому уровню, 28 % просрочено». With ``region``, places are named in
-    ``lang`` (the result holds the Russian names)."""
+    «ЖКХ · Новочебоксарск: +340 % к базовому уровню, 28 % просрочено» — sectors and places named in ``lang`` by
+    the region's catalogue (the result holds the Russian names)."""
 
     def place(name_key: str, code_key: str) -> str | None:
-        if not row.get(name_key):
-            return None
-        return region.name_of(row[code_key], lang) if region is not None else row[name_key]
+        return region.name_of(row[code_key], lang) if row.get(name_key) else None
 
-    head = sector_name(row["sector"], lang)
+    head = region.catalog.sectors.name_of(row["sector"], lang)
     if row.get("municipality"):
         head += f" · {place('municipality', 'oktmo')}"
     parts: list[str] = []
@@ -775,7 +769,7 @@ def describe(row: Mapping[str, Any], lang: str = "ru", has_baseline: bool = True
     return f"{head}: {', '.join(parts) or t('reason_usual', lang)}"
 
 
-def reasons(result: TensionResult, frame: pd.DataFrame, lang: str = "ru", region: Region | None = None) -> list[str]:
+def reasons(result: TensionResult, frame: pd.DataFrame, region: Region, lang: str = "ru") -> list[str]:
     has_baseline = result.baseline is not None
     rows = frame.to_dict("records")  # not iterrows: a Series a row
-    return [describe(row, lang, has_baseline, region) for row in rows]
+    return [describe(row, region, lang, has_baseline) for row in rows]

@@ -57,7 +57,7 @@ def payload(row: pd.Series, reason: str, region: Region, filters: Filters, day: 
         "day": day.isoformat(),
         "period": {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat()},
         "sector": row["sector"],
-        "sector_name": tension.sector_name(row["sector"]),
+        "sector_name": region.catalog.sectors.name_of(row["sector"]),
         "oktmo": row["oktmo"],
         "municipality": row["municipality"],
         "index": float(row["index"]),
@@ -85,7 +85,7 @@ def record(engine: Engine, region: Region, now: datetime, public_url: str | None
         rows = conn.execute(select(alerts.c.sector, alerts.c.oktmo).where(alerts.c.day == day))
         known = {(r.sector, r.oktmo) for r in rows}
     recorded = 0
-    for (_, row), reason in zip(critical.iterrows(), tension.reasons(result, critical), strict=True):
+    for (_, row), reason in zip(critical.iterrows(), tension.reasons(result, critical, region), strict=True):
         if (row["sector"], row["oktmo"]) in known:
             continue
         body = payload(row, reason, region, filters, day, public_url)

@@ -16,7 +16,6 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from dashboard import formatting as fmt
-from dashboard.catalog import load_sectors
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.metrics import tension
@@ -126,7 +125,7 @@ def _summary(summary: dict, lang: str) -> Table:
 def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Briefing:
     """Everything the briefing shows for ``filters`` and the equal period before it."""
     previous = filters.previous()
-    sectors = load_sectors()
+    sectors = service.sectors
     result, kpis, by_sector, before, heatmap, current_steps, previous_steps = fan_out(
         service.engine,
         lambda: service.tension(filters),  # the longest first: its own reads run side by side in this thread
@@ -149,7 +148,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
             "municipality": [service.region.name_of(code, lang) for code in points["oktmo"]],
             "observed": points["observed"],
             "change": points["change_pct"],
-            "reason": tension.reasons(result, points, lang, service.region),
+            "reason": tension.reasons(result, points, service.region, lang),
         }
     )
     points_table = Table(

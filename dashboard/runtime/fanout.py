@@ -23,19 +23,34 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from dashboard.settings import get_settings
-
+_threads = 4  # the pool's size (``TSUR_READ_THREADS``, set by the app with ``configure``)
 _pool: ThreadPoolExecutor | None = None
-_made = False  # whether _pool was set up (it stays None when TSUR_READ_THREADS is 1)
+_made = False  # whether _pool was set up (it stays None when _threads is 1)
 _on_pool = contextvars.ContextVar("tsur_on_pool", default=False)
 
 
+def configure(threads: int) -> None:
+    """The process's pool has ``threads`` threads (1: every read in line); called by the app's factory with
+    ``TSUR_READ_THREADS`` before the first request. A pool made with another size is replaced."""
+    global _threads, _pool, _made
+    if threads < 1:
+        raise ValueError(f"read threads: at least 1, not {threads}")
+    if threads != _threads:
+        if _pool is not None:
+            _pool.shutdown(wait=False)
+        _threads, _pool, _made = threads, None, False
+
+
+def threads() -> int:
+    """The pool's configured size."""
+    return _threads
+
+
 def _executor() -> ThreadPoolExecutor | None:
-    """The pool, made on first use with ``TSUR_READ_THREADS`` threads; None when that is 1."""
+    """The pool, made on first use with the configured number of threads; None when that is 1."""
     global _pool, _made
     if not _made:
-        size = get_settings().read_threads
-        _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="tsur-read") if size > 1 else None
+        _pool = ThreadPoolExecutor(max_workers=_threads, thread_name_prefix="tsur-read") if _threads > 1 else None
         _made = True
     return _pool
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -17,12 +18,13 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, func, i
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
-from dashboard.catalog import load_sectors
 from dashboard.region import Region
-from dashboard.settings import get_settings
 from dashboard.store import rollups
 from dashboard.store.schema import day_versions, messages, meta, municipalities, sectors
 from dashboard.store.watchdog import READ_SECONDS, WATCHDOG
+
+if TYPE_CHECKING:
+    from dashboard.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PgSettings = tuple[tuple[str, str], ...]  # PostgreSQL settings of a connection: (name, value) pairs
@@ -32,7 +34,28 @@ TCP_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 20, "keepalives_interval": 
 TCP_USER_TIMEOUT_MS = 60_000  # data sent and not acknowledged this long: the peer is gone
 
 
-def make_engine(url: str, statement_timeout_ms: int | None = None, pg_settings: PgSettings = ()) -> Engine:
+@dataclass(frozen=True)
+class Connections:
+    """How an engine holds its PostgreSQL connections (``TSUR_DB_*``; the defaults are the settings' defaults)."""
+
+    connect_timeout: int = 3  # s to open a connection (libpq's minimum is 2)
+    pool_size: int = 5
+    max_overflow: int = 5
+    read_timeout: int = 1800  # s an answer may take on an engine without a statement timeout (the loader's)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Connections:
+        return cls(
+            settings.db_connect_timeout, settings.db_pool_size, settings.db_max_overflow, settings.db_read_timeout
+        )
+
+
+def make_engine(
+    url: str,
+    statement_timeout_ms: int | None = None,
+    pg_settings: PgSettings = (),
+    connections: Connections | None = None,
+) -> Engine:
     """An engine with the store's settings; ``statement_timeout_ms`` cancels any statement running longer
     (the dashboard's engine has one, so a runaway query cannot hold a worker; the loader's has none).
     ``pg_settings``: PostgreSQL settings of every connection (the dashboard's ``pg_read_settings``).
@@ -62,10 +85,10 @@ def make_engine(url: str, statement_timeout_ms: int | None = None, pg_settings: 
         if statement_timeout_ms:
             _sqlite_statement_timeout(engine, statement_timeout_ms / 1000)
         return engine
+    connections = connections or Connections()
     options = [*pg_settings, *([("statement_timeout", str(statement_timeout_ms))] if statement_timeout_ms else [])]
-    settings = get_settings()
     connect_args: dict[str, object] = {
-        "connect_timeout": settings.db_connect_timeout,
+        "connect_timeout": connections.connect_timeout,
         "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
         **TCP_KEEPALIVE,
     }
@@ -73,13 +96,13 @@ def make_engine(url: str, statement_timeout_ms: int | None = None, pg_settings: 
         connect_args["options"] = " ".join(f"-c {name}={value}" for name, value in options)
     engine = create_engine(
         url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        pool_size=connections.pool_size,
+        max_overflow=connections.max_overflow,
         pool_recycle=1800,
         connect_args=connect_args,
     )
-    read = statement_timeout_ms / 1000 + READ_GRACE_SECONDS if statement_timeout_ms else settings.db_read_timeout
-    _bounded_waits(engine, read, float(settings.db_connect_timeout))
+    read = statement_timeout_ms / 1000 + READ_GRACE_SECONDS if statement_timeout_ms else connections.read_timeout
+    _bounded_waits(engine, read, float(connections.connect_timeout))
     return engine
 
 
@@ -154,8 +177,14 @@ def is_timeout(exc: SQLAlchemyError) -> bool:
 
 
 @lru_cache(maxsize=4)
-def get_engine(url: str | None = None, statement_timeout_ms: int | None = None, pg_settings: PgSettings = ()) -> Engine:
-    return make_engine(url or get_settings().resolved_database_url, statement_timeout_ms, pg_settings)
+def get_engine(
+    url: str,
+    statement_timeout_ms: int | None = None,
+    pg_settings: PgSettings = (),
+    connections: Connections | None = None,
+) -> Engine:
+    """``make_engine``'s engine, one a process for the same arguments."""
+    return make_engine(url, statement_timeout_ms, pg_settings, connections)
 
 
 def migrate(engine: Engine) -> None:
@@ -170,8 +199,8 @@ def migrate(engine: Engine) -> None:
 
 
 def seed_reference(engine: Engine, region: Region) -> None:
-    """Insert or refresh municipalities of the region and the sector catalogue."""
-    catalog = load_sectors()
+    """Insert or refresh municipalities of the region and the region's sector catalogue."""
+    catalog = region.catalog.sectors
     with engine.begin() as conn:
         existing = {r.oktmo for r in conn.execute(select(municipalities.c.oktmo))}
         for oktmo, row in region.municipalities.iterrows():
@@ -208,7 +237,7 @@ def init_db(engine: Engine, region: Region) -> None:
     """Migrate, seed the reference tables and rebuild rollups of any day left dirty (a migration may mark them)."""
     migrate(engine)
     seed_reference(engine, region)
-    rollups.refresh(engine)
+    rollups.refresh(engine, region.timezone)
 
 
 ANALYZE_GROWTH = 1.2  # SQLite's statistics are refreshed when the messages grew by a fifth since the last time

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, delete, func, or_, select
 
-from dashboard.catalog import OPEN_STATUSES, load_sla
+from dashboard.catalog import OPEN_STATUSES
 from dashboard.filters import Filters
 from dashboard.frames import rows_frame
 from dashboard.region import Region
@@ -108,7 +108,7 @@ def backlog(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
         rows = conn.execute(
             select(r.day, net).where(*where, r.day >= filters.date_from, r.day <= filters.date_to).group_by(r.day)
         ).all()
-        pending = _due_later_today(conn, filters, now, tz)
+        pending = _due_later_today(conn, filters, now, tz, region.catalog.sla.max_hours)
     change = pd.Series({d: int(n) for d, n in rows}, dtype="int64").reindex(days, fill_value=0)
     overdue = int(before) + change.cumsum()
     # the events date a start by its target's day; from today on the day's end is not there yet: targets still
@@ -120,15 +120,18 @@ def backlog(engine: Engine, filters: Filters, now: datetime, region: Region) -> 
     return pd.DataFrame({"day": days, "overdue": overdue.to_numpy(dtype=int)})
 
 
-def _due_later_today(conn: Connection, filters: Filters, now: datetime, tz: ZoneInfo) -> pd.Series:
-    """Local target days of open unanswered messages whose target is still ahead of ``now``.
+def _due_later_today(
+    conn: Connection, filters: Filters, now: datetime, tz: ZoneInfo, longest_target_hours: float
+) -> pd.Series:
+    """Local target days of open unanswered messages whose target is still ahead of ``now`` (none can be further
+    ahead than the longest answer target).
 
     Read through the index of unanswered messages, between the last days and the latest day a message may carry
     (the loader refuses later ones): left to itself, SQLite's planner skip-scanned every day of that index under a
     sector filter (12 – 45 ms instead of 5) and went through the municipality index and the table under a
     municipality filter (43 ms)."""
     m = messages.c
-    recent = (now.astimezone(tz) - timedelta(hours=load_sla().max_hours)).date() - timedelta(days=1)
+    recent = (now.astimezone(tz) - timedelta(hours=longest_target_hours)).date() - timedelta(days=1)
     latest = (now + FUTURE_TOLERANCE).astimezone(tz).date()
     where = [m.first_response_at.is_(None), m.status.in_(OPEN_STATUSES), m.day >= recent, m.day <= latest]
     where += [m.due_at >= now, *(m[name].in_(values) for name, values in filters.by_column().items() if values)]

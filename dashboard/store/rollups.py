@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select
 
 from dashboard.frames import rows_frame
-from dashboard.region import get_region
 from dashboard.store import cube, late, rollup_inputs
 from dashboard.store.bulk import insert_frame
 from dashboard.store.schema import day_versions, messages, meta, rollup_dirty, rollups, topic_rollups
@@ -117,20 +117,20 @@ def _chunks(values: list, size: int = 500) -> Iterable[list]:
         yield values[start : start + size]
 
 
-def refresh(engine: Engine, inserted: rollup_inputs.Inserted | None = None) -> int:
-    """Rebuild every dirty day (and the late events when a migration asked for it); returns how many days.
-    ``inserted``: the rows the load that ends now kept of its inserts."""
+def refresh(engine: Engine, tz: ZoneInfo, inserted: rollup_inputs.Inserted | None = None) -> int:
+    """Rebuild every dirty day (and the late events, in the region's time zone ``tz``, when a migration asked for
+    it); returns how many days. ``inserted``: the rows the load that ends now kept of its inserts."""
     with engine.begin() as conn:
         days = [r.day for r in conn.execute(select(rollup_dirty.c.day).order_by(rollup_dirty.c.day))]
         if days:
             rebuild_days(conn, days, inserted)
         if late.needs_rebuild(conn):
-            late.rebuild(conn, get_region().timezone)
+            late.rebuild(conn, tz)
             bump_data_version(conn)
     return len(days)
 
 
-def rebuild_all(engine: Engine) -> int:
+def rebuild_all(engine: Engine, tz: ZoneInfo) -> int:
     """Every rollup from the messages alone (after a crash with unknown damage, or a change of SLA targets)."""
     with engine.begin() as conn:
         days = [r.day for r in conn.execute(select(messages.c.day).distinct())]
@@ -138,7 +138,7 @@ def rebuild_all(engine: Engine) -> int:
         conn.execute(delete(topic_rollups))
         conn.execute(delete(rollup_dirty))
         rebuild_days(conn, sorted(days))
-        late.rebuild(conn, get_region().timezone)
+        late.rebuild(conn, tz)
         bump_data_version(conn)
     return len(days)
 
