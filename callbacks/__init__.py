@@ -9,7 +9,7 @@ from dashboard.settings import Settings
 
 
 def register_all(app: Dash, service: DashboardService, settings: Settings) -> None:
-    from callbacks import briefing, heatmap, kpis, pages, response, state, tension, wall
+    from callbacks import briefing, heatmap, kpis, live, pages, response, state, tension, wall
 
     tile_url, region_links, lang = settings.tile_url, settings.region_links, settings.language
 
@@ -17,6 +17,7 @@ def register_all(app: Dash, service: DashboardService, settings: Settings) -> No
 
     state.register(app, service, lang)
     kpis.register(app, service, lang)
+    live.register(app, service, lang)
     heatmap.register(app, service, tile_url, region_links, lang)
     response.register(app, service, lang)
     tension.register(app, service, lang)

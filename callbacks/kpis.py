@@ -33,6 +33,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         try:
             filters = service.read_filters(query_of(search), pathname)
             data = service.summary(filters)
+            due_soon = len(service.due_soon(filters))
         except FilterError as exc:
             return no_update, no_update, html.Div(exc.in_language(lang), className="banner warn"), REFRESH_MS
         except SQLAlchemyError as exc:
@@ -45,7 +46,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             end=fmt.day(filters.date_to, lang),
             days=filters.days,
         )
-        tiles = kpi_tiles(data, lang)
+        tiles = kpi_tiles(data, lang, due_soon)
         if not data["current"]["messages"]:
             return tiles, label, html.Div(t("no_data", lang), className="banner info"), REFRESH_MS
         return tiles, label, None, REFRESH_MS

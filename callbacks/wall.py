@@ -20,6 +20,7 @@ from dashboard.runtime.fanout import fan_out
 from dashboard.service import DashboardService
 from geo.figure import region_geometry
 from layouts import ids
+from layouts.freshness import channel_warnings, data_at
 from layouts.map_figure import map_figure, town_labels
 from layouts.shell import kpi_tiles
 from layouts.wall import wall_alerts, wall_points, wall_ticker, wall_trend_figure
@@ -40,6 +41,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         Output(ids.WALL_TREND, "figure"),
         Output(ids.WALL_ALERTS, "children"),
         Output(ids.WALL_TICKER, "children"),
+        Output(ids.WALL_CHANNELS, "children"),
         Output(ids.WALL_PERIOD, "children"),
         Output(ids.WALL_STAMP, "data"),
         Input(ids.WALL_REFRESH, "n_intervals"),
@@ -52,7 +54,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         filters = service.read_filters({"period": config.period, "sector": [config.sector] if config.sector else []})
         trend_filters = filters.last_days(TREND_DAYS)
         try:
-            result, frame, summary, daily, response, alerts = fan_out(
+            result, frame, summary, daily, response, alerts, found, due = fan_out(
                 service.engine,
                 lambda: service.tension(filters),
                 lambda: service.heatmap(filters),
@@ -60,6 +62,8 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
                 lambda: service.daily(trend_filters),
                 lambda: service.response_trend(trend_filters),
                 lambda: service.alerts_today(filters, lang),
+                service.freshness,
+                lambda: service.due_soon(filters),
             )
             if config.metric == "tension":
                 frame = frame.assign(tension=service.map_tension(filters).reindex(frame.index))
@@ -84,11 +88,12 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         return (
             figure,
             wall_points(points, lang),
-            kpi_tiles(summary, lang),
+            kpi_tiles(summary, lang, len(due)),
             wall_trend_figure(daily, response, lang),
             wall_alerts(alerts, lang),
             wall_ticker(alerts, service.alerts_window(), lang),
-            period,
+            channel_warnings(found, lang),
+            [period, " · ", data_at(found, region.timezone, service.today(), lang)],
             datetime.now(UTC).isoformat(),
         )
 

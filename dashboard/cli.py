@@ -35,6 +35,8 @@ app = typer.Typer(
 console = Console()
 alerts_app = typer.Typer(help="Оповещения о новых критических точках напряжённости.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")
+WATCH_ALERTS_SECONDS = 300  # tsur watch checks alerts this often even when nothing loads (a silence needs no load)
+
 user_app = typer.Typer(
     help="Учётные записи: роли admin, head, minister (отрасли), wall (экран по токену).", no_args_is_help=True
 )
@@ -296,6 +298,51 @@ def load(
 
 
 @app.command()
+def watch(
+    folders: Annotated[
+        list[Path], typer.Argument(help="Папки, куда кладутся выгрузки", exists=True, file_okay=False, dir_okay=True)
+    ],
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Файл сопоставления (TOML или YAML)")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"auto или один из: {', '.join(FORMATS)}")] = "auto",
+    interval: Annotated[float, typer.Option("--interval", help="Как часто смотреть в папки, с", min=0.1)] = 10.0,
+    settle: Annotated[float, typer.Option("--settle", help="Секунд без изменений до чтения файла", min=0)] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="Загрузить то, что есть, и выйти")] = False,
+) -> None:
+    """Следить за папками и загружать каждую новую или изменённую выгрузку — один раз по содержимому; файл, который
+    нельзя загрузить, уходит в quarantine/ с отчётом. Останавливается по SIGTERM между пакетами, ничего не теряя."""
+    import logging
+    import signal
+    import time
+
+    from dashboard.loader.watch import Watcher
+
+    if fmt != "auto" and fmt not in FORMATS:
+        console.print(f"[red]Неизвестный формат {fmt}[/red]; допустимы: auto, {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    engine = _engine()
+    watcher = Watcher(engine, _region(), folders, mapping, fmt, LoadLimits.of(get_settings()), settle)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: watcher.stop())
+    quarantined = False
+
+    checked = time.monotonic()
+
+    def after(outcomes) -> None:
+        nonlocal quarantined, checked
+        quarantined = quarantined or any(o.action == "quarantined" for o in outcomes)
+        loaded = any(o.summary and (o.summary.new or o.summary.updated) for o in outcomes)
+        if loaded or time.monotonic() - checked >= WATCH_ALERTS_SECONDS:  # a channel falls silent with no load at all
+            _check_alerts(engine, quiet=True)  # new data may also have made a point critical
+            checked = time.monotonic()
+
+    logging.getLogger("tsur.watch").info("слежу за %s (каждые %g с)", ", ".join(map(str, folders)), interval)
+    watcher.run(interval, once, after)
+    if once and quarantined:
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo(
     count: Annotated[int, typer.Option("--messages", "-n", help="Сколько сообщений создать")] = 250_000,
     days: Annotated[int, typer.Option("--days", "-d", help="За сколько дней до сегодня")] = 365,
@@ -380,6 +427,7 @@ def _check_alerts(engine, quiet: bool = False) -> None:
         return
     console.print(
         f"Критических точек: {report.critical}, новых сегодня: {report.recorded}"
+        + (f"; молчащих каналов: {report.silent}, новых: {report.silent_recorded}" if report.silent else "")
         + (f"; отправлено: {report.sent}" if get_settings().alert_webhook_url else "")
         + (f"; [red]не доставлено: {report.failed}[/red]" if report.failed else "")
     )

@@ -190,6 +190,36 @@ TEXTS: dict[str, dict[str, str]] = {
     "wall_more_alerts": {"ru": "и ещё {count}", "en": "and {count} more"},
     "wall_stale": {"ru": "Данные устарели · обновлено {time}", "en": "Data is stale · updated {time}"},
     "wall_waiting": {"ru": "Нет связи с базой данных", "en": "No connection to the database"},
+    "data_at": {"ru": "данные на {at}", "en": "data as of {at}"},
+    "due_soon_title": {"ru": "Истекает срок в ближайшие 24 ч", "en": "Answer deadlines within the next 24 hours"},
+    "due_soon_note": {"ru": "истекает за 24 ч: {count}", "en": "due within 24 h: {count}"},
+    "due_soon_none": {
+        "ru": "В ближайшие 24 ч сроки ответа не истекают",
+        "en": "No answer deadline falls within the next 24 hours",
+    },
+    "due_soon_help": {
+        "ru": "Открытые сообщения без ответа, срок первого ответа которых наступает в ближайшие 24 ч; период не "
+        "действует — это состояние на сейчас, отрасль, муниципалитет и канал действуют",
+        "en": "Open messages not answered yet whose first-answer deadline falls within the next 24 hours; the period "
+        "does not apply — a figure of now — the sector, municipality and channel do",
+    },
+    "col_soonest": {"ru": "Ближайший срок через", "en": "Soonest due in"},
+    "due_soon_more": {"ru": "и ещё {count} групп(ы)", "en": "and {count} more groups"},
+    "data_none": {"ru": "данных нет", "en": "no data yet"},
+    "data_at_title": {
+        "ru": "Время последнего сообщения; последняя загрузка завершена {loaded}",
+        "en": "Time of the newest message; the last load finished {loaded}",
+    },
+    "channel_silent": {
+        "ru": "Молчит канал «{name}»: нет сообщений {gap}, а обычно за такое время их около {usual}",
+        "en": "Channel «{name}» is silent: no messages for {gap}, where it usually sends about {usual}",
+    },
+    "channel_silent_short": {"ru": "молчит «{name}» · {gap}", "en": "«{name}» silent · {gap}"},
+    "channel_late_short": {"ru": "запаздывает «{name}» · {gap}", "en": "«{name}» late · {gap}"},
+    "channel_late": {
+        "ru": "Запаздывает канал «{name}»: нет сообщений {gap}, обычно за такое время около {usual}",
+        "en": "Channel «{name}» is late: no messages for {gap}, where it usually sends about {usual}",
+    },
     "not_found": {"ru": "Такой страницы нет", "en": "No such page"},
     "forbidden": {"ru": "Нет доступа к этим данным", "en": "You have no access to this data"},
     "bad_date": {

@@ -24,7 +24,8 @@ from dashboard.access import Principal
 from dashboard.catalog import SOURCES, SectorCatalog
 from dashboard.filters import Filters, Known, Query, read_filters, today_in
 from dashboard.masking import mask_columns
-from dashboard.metrics import message_list, queries, response_times, tension
+from dashboard.metrics import deadlines, message_list, queries, response_times, tension
+from dashboard.metrics import freshness as fresh
 from dashboard.region import Region
 from dashboard.reports import alerts
 from dashboard.runtime.memo import once
@@ -270,6 +271,28 @@ class DashboardService:
                 for sector, oktmo in zip(frame["sector"], frame["oktmo"], strict=True)
             ]
         return frame
+
+    @figure()
+    def _due_soon(self, filters: Filters) -> pd.DataFrame:
+        return deadlines.due_soon(self.engine, filters, self.now(), self.region)
+
+    def due_soon(self, filters: Filters) -> pd.DataFrame:
+        """«Истекает срок в ближайшие 24 ч» (:mod:`dashboard.metrics.deadlines`) under the filters' sectors, places
+        and channels; their period does not apply: the messages read are those of the days a deadline ahead of now
+        can come from (the longest target back)."""
+        today = self.today()
+        back = timedelta(hours=self.region.catalog.sla.max_hours) + timedelta(days=2)
+        return self._due_soon(replace(filters, date_from=today - timedelta(days=back.days), date_to=today))
+
+    @figure(history=True)
+    def _freshness(self, filters: Filters) -> fresh.Freshness:
+        return fresh.freshness(self.engine, filters, self.now(), self.region)
+
+    def freshness(self) -> fresh.Freshness:
+        """Every channel's freshness now — «данные на …», and which channel is late or silent — under the reader's
+        sectors (a page's other filters do not apply: a channel is judged whole)."""
+        today = self.today()
+        return self._freshness(Filters(today - timedelta(weeks=fresh.PROFILE_WEEKS + 1), today))
 
     def alerts_window(self) -> tuple[date, date]:
         """The days the alerts' tension index is computed over: the last ALERT_PERIOD_DAYS to today."""

@@ -164,12 +164,15 @@ def versus_key(summary: dict) -> str:
     return "vs_previous"
 
 
-def kpi_tiles(summary: dict, lang: str = "ru") -> list[html.Div]:
+def kpi_tiles(summary: dict, lang: str = "ru", due_soon: int | None = None) -> list[html.Div]:
     """The four KPI tiles of a summary (``queries.summary``): messages, answered, median response — against the
-    previous period — and overdue now, a figure of this moment with this period's part of it."""
+    previous period — and overdue now, a figure of this moment with this period's part of it and, given
+    ``due_soon``, how many more fall due within 24 hours."""
     cur, change = summary["current"], summary["change_pct"]
     tile = partial(kpi_tile, lang=lang, versus=versus_key(summary))
     of_period = t("overdue_of_period_note", lang, count=fmt.number(cur["overdue_of_period"], lang))
+    if due_soon is not None:
+        of_period += " · " + t("due_soon_note", lang, count=fmt.number(due_soon, lang))
     return [
         tile("messages", fmt.number(cur["messages"], lang), change["messages"], "neither"),
         tile(
@@ -217,6 +220,8 @@ def shell(
                     html.Div([html.H1(t("title", lang)), html.Div(name, className="region-name")], className="brand"),
                     html.Div(
                         [
+                            html.Div(id=ids.DATA_AT, className="data-at-box"),
+                            html.Div(id=ids.CHANNELS, className="channel-badges", role="alert"),
                             html.Div(id=ids.PERIOD_LABEL, className="period-label"),
                             html.A(
                                 t("briefing", lang), id=ids.BRIEFING_LINK, href="/briefing", className="lang-switch"
@@ -246,6 +251,7 @@ def shell(
                     ),
                     html.Section(id=ids.TOP_POINTS, className="top-points", **{"aria-live": "polite"}),
                     map_panel(lang),
+                    html.Section(id=ids.DEADLINES, className="deadlines"),
                     tension_panel(lang),
                     response_panel(lang),
                 ],

@@ -69,6 +69,7 @@ def wall(region: Region, config: WallConfig, sector_name: str | None = None) -> 
                 ],
             ),
             html.Main(panels, className="wall-stage"),
+            html.Div(id=ids.WALL_CHANNELS, className="wall-channels", role="alert"),
             html.Div(id=ids.WALL_TICKER, className="wall-ticker", role="alert"),
             html.Footer(
                 [html.Span(t("attribution", lang)), html.Div(id=ids.WALL_DOTS, className="wall-dots")],

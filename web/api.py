@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard import accounts
 from dashboard.filters import FilterError
 from dashboard.i18n import t
-from dashboard.metrics import tension
+from dashboard.metrics import deadlines, tension
 from dashboard.metrics.response_times import granularity
 from dashboard.service import DashboardService
 from dashboard.store.probe import database_answers
@@ -292,6 +292,79 @@ def messages_api() -> Response:
         items=result.items,
         next_cursor=result.next_cursor,
         next=following,
+    )
+
+
+@api.get("/api/v1/deadlines")
+def deadlines_api() -> Response:
+    """Open unanswered messages whose answer deadline falls within the next 24 hours, soonest first."""
+    filters, lang, limit = _filters(), _lang(), _limit(100)
+    due = service().due_soon(filters)
+    names = service().name
+    return jsonify(
+        now=service().now().isoformat(),
+        window_hours=deadlines.WINDOW_HOURS,
+        filters={
+            "sector": list(filters.sectors),
+            "municipality": list(filters.municipalities),
+            "source": list(filters.sources),
+        },
+        total=len(due),
+        by_agency=[
+            {
+                "agency": row.agency or None,
+                "sector": row.sector,
+                "sector_name": names("sector", row.sector, lang),
+                "messages": int(row.messages),
+                "soonest_hours": round(float(row.soonest_hours), 2),
+            }
+            for row in deadlines.by_agency(due).itertuples()
+        ],
+        items=[
+            {
+                "id": int(row.id),
+                "external_id": row.external_id,
+                "source": row.source,
+                "sector": row.sector,
+                "agency": row.agency or None,
+                "oktmo": row.oktmo,
+                "municipality": names("municipality", row.oktmo, lang) if row.oktmo else None,
+                "created_at": row.created_at.isoformat(),
+                "due_at": row.due_at.isoformat(),
+                "hours_left": round(float(row.hours_left), 2),
+            }
+            for row in due.head(limit).itertuples()
+        ],
+    )
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@api.get("/api/v1/sources")
+def sources_api() -> Response:
+    """Every channel's freshness: its newest message, its last 24 hours against its usual, ok | late | silent."""
+    lang = _lang()
+    found = service().freshness()
+    return jsonify(
+        now=service().now().isoformat(),
+        data_at=_iso(found.data_at),
+        loaded_at=_iso(found.loaded_at),
+        sources=[
+            {
+                "source": c.source,
+                "name": service().name("source", c.source, lang),
+                "status": c.status,
+                "last_message_at": _iso(c.last_message_at),
+                "last_load_at": _iso(c.last_load_at),
+                "last_24h": c.last_24h,
+                "usual_24h": c.usual_24h,
+                "silent_hours": None if c.silent_hours is None else round(c.silent_hours, 2),
+                "expected_in_gap": c.expected_in_gap,
+            }
+            for c in found.channels
+        ],
     )
 
 

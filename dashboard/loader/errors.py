@@ -33,5 +33,10 @@ NOTES: dict[str, str] = {
 }
 
 
+class LoadStopped(Exception):
+    """Raised by a load's progress callback between two batches to stop it (``tsur watch`` on SIGTERM): the batches
+    written stay, the run is recorded as interrupted."""
+
+
 class LoadError(Exception):
     """The file cannot be read at all (missing, empty, wrong format, no recognisable columns)."""

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard.frames import rows_frame
 from dashboard.loader.ahead import prepared_ahead
 from dashboard.loader.dates import DateRules
-from dashboard.loader.errors import LoadError
+from dashboard.loader.errors import LoadError, LoadStopped
 from dashboard.loader.export import Preparer, open_export, validation_context
 from dashboard.loader.limits import DEFAULT_LIMITS, LoadLimits
 from dashboard.loader.mapping import Mapping
@@ -292,11 +292,11 @@ class Ingestor:
         found = conn.execute(query).all() if ids else []
         return rows_frame(found, columns=columns).drop_duplicates(["source", "external_id"])
 
-    def abandon(self, error: str) -> None:
+    def abandon(self, error: str, status: str = "failed") -> None:
         """Record a failed run and refresh the rollups of its whole batches, if the database still answers (if
         not, the days they touched stay marked and the next load or ``tsur rollups`` refreshes them)."""
         with contextlib.suppress(SQLAlchemyError):  # away: the run stays "running"; the next load marks it
-            self.finish("failed", error)
+            self.finish(status, error)
 
     def finish(self, status: str = "done", error: str | None = None) -> LoadSummary:
         rollups.refresh(self.engine, self.region.timezone, self.inserted)
@@ -373,6 +373,9 @@ def load_file(
             f"база данных стала недоступна во время загрузки ({_first_line(exc)}). Записано {done} строк "
             "целыми пакетами, недописанных нет; запустите ту же загрузку ещё раз — записанное не удвоится."
         ) from exc
+    except LoadStopped as exc:
+        ingestor.abandon(str(exc), "interrupted")
+        raise
     except Exception as exc:
         ingestor.abandon(str(exc) if isinstance(exc, LoadError) else repr(exc))
         raise
@@ -407,6 +410,9 @@ def load_frame(
             ingestor.write(checked)
             if progress:
                 progress(ingestor.summary.rows_total, 0)
+    except LoadStopped as exc:
+        ingestor.abandon(str(exc), "interrupted")
+        raise
     except Exception as exc:
         ingestor.abandon(str(exc) if isinstance(exc, LoadError) else repr(exc))
         raise

@@ -100,6 +100,8 @@ messages = Table(
 )
 Index("ix_messages_day_oktmo", messages.c.day, messages.c.oktmo)
 Index("ix_messages_created_at", messages.c.created_at)
+# a channel's newest message and its usual hours (dashboard/metrics/freshness.py) without scanning the others'
+Index("ix_messages_source_created_at", messages.c.source, messages.c.created_at)
 # a municipality's newest messages (its card): in this order whatever else filters them
 Index("ix_messages_oktmo_day_created_at", messages.c.oktmo, messages.c.day, messages.c.created_at)
 # unanswered messages are a few per cent of all: overdue counts and the oldest-overdue list read this index only;
@@ -213,6 +215,22 @@ alerts = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     UniqueConstraint("day", "sector", "oktmo", name="uq_alerts_day_sector_oktmo"),
+)
+
+# a channel found silent (dashboard/metrics/freshness.py): one alert a silence, keyed by the channel's last message
+# before it; delivered through the same webhook as the tension alerts
+source_alerts = Table(
+    "source_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("silent_since", DateTime(timezone=True), nullable=False),  # the channel's last message before the silence
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    UniqueConstraint("source", "silent_since", name="uq_source_alerts_source_since"),
 )
 
 # late events for the overdue backlog (dashboard/store/late.py): +starts on the day a target passed, +ends on the day a
