@@ -53,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--database-url", help="instead of the store's default benchmark database")
     parser.add_argument("--drops", type=int, default=20)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--interval", type=float, default=2.0)
@@ -60,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
 
     region = region_of(get_settings())
-    url = store_url(args.store, args.messages)
+    url = args.database_url or store_url(args.store, args.messages)
     if not store_exists(url):
         load(url, args.messages, region)
     engine = make_engine(url)

@@ -92,8 +92,8 @@ def test_the_last_24_hours_against_the_usual(store, region):
 
 def test_the_profile_is_the_rate_of_each_hour_of_the_week():
     start = datetime(2026, 11, 2, tzinfo=MOSCOW)  # a Monday
-    times = pd.DatetimeIndex([start + timedelta(days=7 * w, hours=9, minutes=m) for w in range(2) for m in (0, 30)])
-    rates = fresh.profile(times.tz_convert(UTC), start, start + timedelta(weeks=2), MOSCOW)
+    hours = pd.Series([int((start + timedelta(days=7 * w, hours=9)).timestamp() // 3600) for w in range(2)])
+    rates = fresh.rates_by_hour_of_week(hours, pd.Series([2, 2]), start, start + timedelta(weeks=2), MOSCOW)
     assert rates[9] == 2 and rates.sum() == 2  # Monday 09:00–10:00: two a week, every week
     assert fresh.expected(rates, start + timedelta(hours=9), start + timedelta(hours=9, minutes=15), MOSCOW) == 0.5
     assert np.isclose(fresh.expected(rates, start, start + timedelta(weeks=1), MOSCOW), 2)
@@ -132,3 +132,11 @@ def test_a_silent_channel_is_alerted_once_a_silence(store, region):
         assert (later.silent, later.silent_recorded, later.sent) == (1, 0, 0) and len(hook.received) == 1
     finally:
         hook.server.shutdown()
+
+
+def test_a_channel_quiet_for_weeks_is_read_alone_and_silent(store, region):
+    """Past RECENT a channel's own messages are read on their own (the shared read of the last weeks misses its
+    history): its profile still ends at its newest message."""
+    later = judged(store, region, STOP + timedelta(days=10))
+    assert later["phone"].last_message_at == STOP.astimezone(UTC) and later["phone"].status == "silent"
+    assert later["phone"].usual_24h == pytest.approx(37, abs=1)  # its usual day: 37 messages from 08:00 to 20:00

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Integer, cast, func, select
 
 from dashboard.catalog import SOURCES
 from dashboard.filters import Filters
@@ -39,6 +39,7 @@ LATE_EXPECTED = -math.log(0.05)  # 3.0 messages usually sent in the gap
 SILENT_EXPECTED = -math.log(0.001)  # 6.9
 MIN_HISTORY_DAYS = 14
 MIN_MESSAGES = 50
+RECENT = timedelta(days=7)  # channels heard from within this are profiled from one shared read
 LONGEST_GAP_COUNTED = timedelta(weeks=4)  # E over a longer gap is only larger: it is counted over its last 4 weeks
 STATUSES = ("ok", "late", "silent")
 
@@ -88,15 +89,6 @@ def hour_of_week(times: pd.DatetimeIndex, tz: ZoneInfo) -> np.ndarray:
     return np.asarray(local.day_of_week * 24 + local.hour, dtype=int)
 
 
-def profile(times: pd.DatetimeIndex, start: datetime, end: datetime, tz: ZoneInfo) -> np.ndarray:
-    """Messages per hour for each hour of the week: ``times`` (within [start, end)) counted by hour of the week and
-    divided by how many of each hour [start, end) holds."""
-    hours = pd.date_range(pd.Timestamp(start).floor("h"), pd.Timestamp(end), freq="h", inclusive="left")
-    exposure = np.bincount(hour_of_week(hours, tz), minlength=HOURS_A_WEEK).astype(float)
-    counts = np.bincount(hour_of_week(times, tz), minlength=HOURS_A_WEEK).astype(float)
-    return np.divide(counts, exposure, out=np.zeros(HOURS_A_WEEK), where=exposure > 0)
-
-
 def expected(rates: np.ndarray, start: datetime, end: datetime, tz: ZoneInfo) -> float:
     """Messages usually sent in [start, end): the hour-of-week rates summed over it, part hours in part."""
     if end <= start:
@@ -117,35 +109,53 @@ def _sector_filter(filters: Filters) -> list:
     return [messages.c.sector.in_(filters.sectors)] if filters.sectors else []
 
 
-def channel(engine: Engine, source: str, filters: Filters, now: datetime, region: Region) -> ChannelFreshness | None:
-    """One channel's freshness at ``now`` (None: it never sent anything here)."""
+def _hour_of(engine: Engine):
+    """The SQL of a message's hour since the epoch (UTC): counts are grouped by it in the database."""
     m = messages.c
-    where = [m.source == source, m.created_at <= now, *_sector_filter(filters)]  # as of now
-    with engine.connect() as conn:
-        last = _utc(conn.execute(select(func.max(m.created_at)).where(*where)).scalar())
-        if last is None:
-            return None
-        first = _utc(conn.execute(select(func.min(m.created_at)).where(*where)).scalar())
-        start = max(first, last - timedelta(weeks=PROFILE_WEEKS))
-        times = conn.execute(select(m.created_at).where(*where, m.created_at >= start, m.created_at < last)).scalars()
-        stamps = pd.DatetimeIndex(pd.to_datetime(list(times), utc=True))
-        since = now - timedelta(hours=24)
-        last_24h = conn.execute(select(func.count()).where(*where, m.created_at > since)).scalar()
-        loaded = conn.execute(
-            select(load_runs.c.finished_at)
-            .select_from(messages.join(load_runs, load_runs.c.id == m.load_id))
-            .where(*where, m.created_at == last)
-            .limit(1)
-        ).scalar()
-    tz = region.timezone
-    judged = last - start >= timedelta(days=MIN_HISTORY_DAYS) and len(stamps) >= MIN_MESSAGES
-    rates = profile(stamps, start, last, tz) if judged else None
+    if engine.dialect.name == "sqlite":
+        return cast(func.strftime("%s", m.created_at), Integer).op("/")(3600).label("hour")  # integer division
+    return cast(func.floor(func.extract("epoch", m.created_at) / 3600), Integer).label("hour")
+
+
+def rates_by_hour_of_week(
+    hours: pd.Series, counts: pd.Series, start: datetime, last: datetime, tz: ZoneInfo
+) -> np.ndarray:
+    """The hour-of-week profile from counts by hour since the epoch, over the whole hours from ``start`` to the hour of
+    ``last`` (that hour, holding the newest message, left out)."""
+    first, end = int(start.timestamp() // 3600) + 1, int(last.timestamp() // 3600)
+    if end <= first:
+        return np.zeros(HOURS_A_WEEK)
+    span = pd.DatetimeIndex(pd.to_datetime(np.arange(first, end, dtype=np.int64) * 3600, unit="s", utc=True))
+    exposure = np.bincount(hour_of_week(span, tz), minlength=HOURS_A_WEEK).astype(float)
+    inside = (hours >= first) & (hours < end)
+    at = pd.DatetimeIndex(pd.to_datetime(hours[inside].to_numpy(dtype=np.int64) * 3600, unit="s", utc=True))
+    sums = np.bincount(hour_of_week(at, tz), weights=counts[inside].to_numpy(dtype=float), minlength=HOURS_A_WEEK)
+    return np.divide(sums, exposure, out=np.zeros(HOURS_A_WEEK), where=exposure > 0)
+
+
+def _judged(
+    source: str,
+    counted: pd.DataFrame,
+    first: datetime,
+    last: datetime,
+    last_24h: int,
+    now: datetime,
+    tz: ZoneInfo,
+    loaded: datetime | None,
+) -> ChannelFreshness:
+    """A channel's freshness from its messages counted by hour (``counted``: hour, messages — at least the
+    PROFILE_WEEKS before its newest), its first and newest messages' times."""
+    start = max(first, last - timedelta(weeks=PROFILE_WEEKS))
+    history = counted[(counted["hour"] > start.timestamp() // 3600) & (counted["hour"] < last.timestamp() // 3600)]
+    judged = last - start >= timedelta(days=MIN_HISTORY_DAYS) and history["messages"].sum() >= MIN_MESSAGES
+    rates = rates_by_hour_of_week(counted["hour"], counted["messages"], start, last, tz) if judged else None
+    since = now - timedelta(hours=24)
     gap = expected(rates, last, now, tz) if rates is not None else None
     return ChannelFreshness(
         source=source,
         last_message_at=last,
         last_load_at=_utc(loaded),
-        last_24h=int(last_24h or 0),
+        last_24h=last_24h,
         usual_24h=round(expected(rates, since, now, tz), 1) if rates is not None else None,
         silent_hours=max(0.0, (now - last).total_seconds() / 3600),
         expected_in_gap=round(gap, 2) if gap is not None else None,
@@ -153,11 +163,70 @@ def channel(engine: Engine, source: str, filters: Filters, now: datetime, region
     )
 
 
+def _loaded(conn, where: list, last: datetime) -> datetime | None:
+    """When the load that brought the channel's newest message finished."""
+    m = messages.c
+    return conn.execute(
+        select(load_runs.c.finished_at)
+        .select_from(messages.join(load_runs, load_runs.c.id == m.load_id))
+        .where(*where, m.created_at == last)
+        .limit(1)
+    ).scalar()
+
+
 def freshness(engine: Engine, filters: Filters, now: datetime, region: Region) -> Freshness:
     """Every channel's freshness at ``now`` under the filters' sectors (the channels and places are not narrowed:
-    a channel is judged whole); channels that never sent anything are left out."""
-    channels = [c for c in (channel(engine, s, filters, now, region) for s in SOURCES) if c is not None]
+    a channel is judged whole); channels that never sent anything are left out.
+
+    The database counts the messages of the last PROFILE_WEEKS + RECENT by channel and hour (from the index of
+    messages by time, which carries the channel): that serves every channel heard from within RECENT; a channel
+    quiet for longer is counted alone, over the weeks before its newest message."""
+    m = messages.c
+    scope = _sector_filter(filters)
+    tz = region.timezone
+    hour = _hour_of(engine)
+    window = now - timedelta(weeks=PROFILE_WEEKS) - RECENT
+    in_window = [m.created_at > window, m.created_at <= now, *scope]
+    since = now - timedelta(hours=24)
+    channels = []
     with engine.connect() as conn:
+        counted = pd.DataFrame(
+            conn.execute(
+                select(m.source, hour, func.count(), func.min(m.created_at), func.max(m.created_at))
+                .where(*in_window)
+                .group_by(m.source, hour)
+            ).all(),
+            columns=["source", "hour", "messages", "first", "last"],
+        )
+        ends = {
+            source: (_utc(group["first"].min()), _utc(group["last"].max()))
+            for source, group in counted.groupby("source")
+        }
+        recent = dict(
+            conn.execute(
+                select(m.source, func.count())
+                .where(m.created_at > since, m.created_at <= now, *scope)
+                .group_by(m.source)
+            ).all()
+        )
+        for source in SOURCES:
+            where = [m.source == source, *scope]
+            if source in ends and ends[source][1] > now - RECENT:  # its weeks before its newest are in the window
+                earliest, last = ends[source]
+                first = earliest if earliest > window + timedelta(days=1) else window  # its history may go further
+                mine = counted[counted["source"] == source]
+            else:
+                last = _utc(conn.execute(select(func.max(m.created_at)).where(*where, m.created_at <= now)).scalar())
+                if last is None:
+                    continue  # it never sent anything here
+                first = _utc(conn.execute(select(func.min(m.created_at)).where(*where)).scalar())
+                begin = max(first, last - timedelta(weeks=PROFILE_WEEKS)) - timedelta(hours=1)
+                rows = conn.execute(
+                    select(hour, func.count()).where(*where, m.created_at > begin, m.created_at <= last).group_by(hour)
+                ).all()
+                mine = pd.DataFrame(rows, columns=["hour", "messages"])
+            loaded = _loaded(conn, where, last)
+            channels.append(_judged(source, mine, first, last, int(recent.get(source, 0)), now, tz, loaded))
         loaded = conn.execute(select(func.max(load_runs.c.finished_at)).where(load_runs.c.status == "done")).scalar()
     newest = max((c.last_message_at for c in channels if c.last_message_at), default=None)
     return Freshness(newest, _utc(loaded), tuple(channels))

@@ -1,4 +1,8 @@
-"""Channel freshness: an index of each channel's messages by time, and the alerts of silent channels
+"""Channel freshness: the index of messages by time carries the channel, and the alerts of silent channels
+
+ix_messages_created_at (created_at) becomes ix_messages_created_at_source (created_at, source): the channels' newest
+messages and hour-of-week profiles are read from the index alone. An index led by the channel was tried first and
+made SQLite's planner read whole channels for the overdue counts under a channel filter (kpis p95 21 → 690 ms at 1M).
 
 Revision ID: 0017
 Revises: 0016
@@ -15,7 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_messages_source_created_at", "messages", ["source", "created_at"])
+    op.create_index("ix_messages_created_at_source", "messages", ["created_at", "source"])
+    op.drop_index("ix_messages_created_at", table_name="messages")
     op.create_table(
         "source_alerts",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -32,4 +37,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("source_alerts")
-    op.drop_index("ix_messages_source_created_at", table_name="messages")
+    op.create_index("ix_messages_created_at", "messages", ["created_at"])
+    op.drop_index("ix_messages_created_at_source", table_name="messages")
