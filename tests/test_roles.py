@@ -25,6 +25,23 @@ def layout_value(app, component_id: str, prop: str) -> object:
     return None
 
 
+def route_page(client, path: str, search: str = ""):
+    """Dash Pages' router called as the browser calls it when a page opens: the answer holds the page drawn
+    (``ids.PAGE``) and its title (``ids.PAGE_STORE``)."""
+    return client.post(
+        "/_dash-update-component",
+        json={
+            "output": f"..{ids.PAGE}.children...{ids.PAGE_STORE}.data..",
+            "outputs": [{"id": ids.PAGE, "property": "children"}, {"id": ids.PAGE_STORE, "property": "data"}],
+            "inputs": [
+                {"id": ids.PAGE_URL, "property": "pathname", "value": path},
+                {"id": ids.PAGE_URL, "property": "search", "value": search},
+            ],
+            "changedPropIds": [f"{ids.PAGE_URL}.pathname"],
+        },
+    )
+
+
 def callback_body(app, output: str, values: dict[str, object] | None = None) -> dict:
     """A ``/_dash-update-component`` body for a registered callback, as the browser sends it: ``values`` by
     ``id.property``, the rest from the layout; pattern-matching dependencies with no items drawn."""

@@ -17,6 +17,7 @@ from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store.db import init_db
 from geo.locate import locator_for
 from layouts import ids
+from tests.test_roles import route_page
 
 REGIONS = PROJECT_ROOT / "geo" / "regions"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -64,18 +65,7 @@ def test_dashboard_runs_on_kaluga(kaluga, engine, tmp_path):
     assert items["29715000"]["per_10k"] is not None  # Обнинск has a population figure, of its year
     assert (items["29715000"]["population"], items["29715000"]["population_year"]) == (125376, 2021)
     assert items["29701000"]["per_10k"] is None  # Калуга has none verified: no rate rather than a wrong one
-    routed = client.post(  # Dash Pages' router, as a browser calls it when the page opens
-        "/_dash-update-component",
-        json={
-            "output": f"..{ids.PAGE}.children...{ids.PAGE_STORE}.data..",
-            "outputs": [{"id": ids.PAGE, "property": "children"}, {"id": ids.PAGE_STORE, "property": "data"}],
-            "inputs": [
-                {"id": ids.PAGE_URL, "property": "pathname", "value": "/"},
-                {"id": ids.PAGE_URL, "property": "search", "value": ""},
-            ],
-            "changedPropIds": [f"{ids.PAGE_URL}.pathname"],
-        },
-    )
+    routed = route_page(client, "/")  # Dash Pages' router, as a browser calls it when the page opens
     assert routed.status_code == 200, routed.get_data(as_text=True)
     layout = json.dumps(routed.get_json()["response"][ids.PAGE], ensure_ascii=False)
     assert "Калужская область" in layout and "Чувашская" not in layout

@@ -114,21 +114,11 @@ def test_each_app_titles_its_pages_in_its_own_language(tmp_path):
     """Found by review: Dash's page registry is the process's; a static title there made the last app's language
     every app's tab title."""
     from layouts import ids
+    from tests.test_roles import route_page
 
     russian = create_app(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'ru.db'}"))
     create_app(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'en.db'}", language="en"))
-    routed = russian.server.test_client().post(
-        "/_dash-update-component",
-        json={
-            "output": f"..{ids.PAGE}.children...{ids.PAGE_STORE}.data..",
-            "outputs": [{"id": ids.PAGE, "property": "children"}, {"id": ids.PAGE_STORE, "property": "data"}],
-            "inputs": [
-                {"id": ids.PAGE_URL, "property": "pathname", "value": "/"},
-                {"id": ids.PAGE_URL, "property": "search", "value": ""},
-            ],
-            "changedPropIds": [f"{ids.PAGE_URL}.pathname"],
-        },
-    )
+    routed = route_page(russian.server.test_client(), "/")
     assert routed.get_json()["response"][ids.PAGE_STORE]["data"]["title"] == "ЦУР · обращения граждан"
 
 
