@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from dashboard.catalog import SectorCatalog
     from dashboard.filters import Filters
 
-ROLES = ("admin", "head", "minister", "wall")
+ROLES = ("admin", "head", "minister", "wall", "feed")  # feed: an integration that only writes messages
 SCOPED_ROLES = ("minister", "wall")  # roles that may be limited to sectors (a minister must be)
 
 
@@ -45,6 +45,7 @@ class Principal:
     texts: bool = True  # may read message texts (masked); a wall screen never does
     account_id: int | None = None  # users.id; None for the development administrator
     session_version: int = 0  # users.session_version when the principal was read (a session must match it)
+    sources: tuple[str, ...] = ()  # a feed account's channels: the only ones it may write
 
     @property
     def restricted(self) -> bool:

@@ -15,12 +15,14 @@ from sqlalchemy import Engine, delete, insert, select, update
 from zxcvbn import zxcvbn
 
 from dashboard.access import ROLES, SCOPED_ROLES, Principal
-from dashboard.store.schema import user_sectors, users
+from dashboard.catalog import SOURCES
+from dashboard.store.schema import user_sectors, user_sources, users
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 MIN_STRENGTH = 3  # zxcvbn's score 0–4: 3 — "safely unguessable", about 10¹⁰ guesses
 MAX_NAME = 64  # users.name
+TOKEN_ROLES = ("wall", "feed")  # accounts of machines: a token, no password, never a message's text
 # new accounts' names: what is safe in an address, a log line, a shell and a page alike (older names keep working)
 NAME = re.compile(rf"[a-z0-9][a-z0-9._-]{{0,{MAX_NAME - 1}}}")
 HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
@@ -37,6 +39,7 @@ class Account:
     name: str
     role: str
     sectors: tuple[str, ...]
+    sources: tuple[str, ...]  # a feed account's channels
     disabled: bool
     has_password: bool
     has_token: bool
@@ -49,6 +52,7 @@ class Account:
             "name": self.name,
             "role": self.role,
             "sectors": list(self.sectors),
+            "sources": list(self.sources),
             "disabled": self.disabled,
             "token": self.has_token,
             "last_login_at": self.last_login_at.isoformat() if self.last_login_at else None,
@@ -70,10 +74,11 @@ def add_user(
     password: str | None = None,
     sectors: tuple[str, ...] = (),
     known_sectors: Collection[str] = (),
+    sources: tuple[str, ...] = (),
 ) -> str | None:
-    """Create an account; returns the wall screen's token (shown once), None for other roles. ``sectors`` must be
-    codes of ``known_sectors``, the deployment's catalogue (``Region.catalog``): the store's table of sectors keeps
-    every catalogue it was ever set up with."""
+    """Create an account; returns the token of a wall screen or a feed (shown once), None for other roles.
+    ``sectors`` must be codes of ``known_sectors``, the deployment's catalogue (``Region.catalog``): the store's table
+    of sectors keeps every catalogue it was ever set up with. A feed writes only its ``sources`` (one at least)."""
     if not NAME.fullmatch(name):
         raise AccountError(
             f"имя: от 1 до {MAX_NAME} знаков — строчные латинские буквы, цифры и . _ - (первый знак — буква или цифра)"
@@ -88,11 +93,20 @@ def add_user(
         raise AccountError(f"отрасли задаются только ролям {', '.join(SCOPED_ROLES)}")
     if role == "minister" and not sectors:
         raise AccountError("министру нужна хотя бы одна отрасль: --sector КОД")
-    if role != "wall":
+    sources = tuple(dict.fromkeys(sources))
+    if sources and role != "feed":
+        raise AccountError("каналы задаются только роли feed")
+    if role == "feed" and not sources:
+        raise AccountError(f"каналу нужен хотя бы один источник: --source КОД ({', '.join(SOURCES)})")
+    unknown = [code for code in sources if code not in SOURCES]
+    if unknown:
+        raise AccountError(f"неизвестный источник: {', '.join(unknown)}; допустимы: {', '.join(SOURCES)}")
+    by_token = role in TOKEN_ROLES
+    if not by_token:
         _check_password(password, name)
     elif password:
-        raise AccountError("у экрана нет пароля: он входит по токену")
-    token = new_token() if role == "wall" else None
+        raise AccountError("у экрана и канала нет пароля: они входят по токену")
+    token = new_token() if by_token else None
     with engine.begin() as conn:
         if conn.execute(select(users.c.id).where(users.c.name == name)).first():
             raise AccountError(f"пользователь {name} уже есть")
@@ -108,6 +122,8 @@ def add_user(
         ).inserted_primary_key[0]
         if sectors:
             conn.execute(insert(user_sectors), [{"user_id": user_id, "sector": code} for code in sectors])
+        if sources:
+            conn.execute(insert(user_sources), [{"user_id": user_id, "source": code} for code in sources])
     return token
 
 
@@ -182,6 +198,7 @@ def delete_user(engine: Engine, name: str) -> None:
         if user_id is None:
             raise AccountError(f"нет пользователя {name}")
         conn.execute(delete(user_sectors).where(user_sectors.c.user_id == user_id))
+        conn.execute(delete(user_sources).where(user_sources.c.user_id == user_id))
         conn.execute(delete(users).where(users.c.id == user_id))
 
 
@@ -189,11 +206,13 @@ def list_users(engine: Engine) -> list[Account]:
     with engine.connect() as conn:
         rows = conn.execute(select(users).order_by(users.c.name)).all()
         scoped = _sectors_by_user(conn)
+        channels = _sources_by_user(conn)
     return [
         Account(
             name=r.name,
             role=r.role,
             sectors=scoped.get(r.id, ()),
+            sources=channels.get(r.id, ()),
             disabled=bool(r.disabled),
             has_password=r.password_hash is not None,
             has_token=r.token_hash is not None,
@@ -211,6 +230,16 @@ def _sectors_by_user(conn, user_id: int | None = None) -> dict[int, tuple[str, .
     found: dict[int, tuple[str, ...]] = {}
     for uid, sector in conn.execute(query):
         found[uid] = (*found.get(uid, ()), sector)
+    return found
+
+
+def _sources_by_user(conn, user_id: int | None = None) -> dict[int, tuple[str, ...]]:
+    query = select(user_sources.c.user_id, user_sources.c.source).order_by(user_sources.c.source)
+    if user_id is not None:
+        query = query.where(user_sources.c.user_id == user_id)
+    found: dict[int, tuple[str, ...]] = {}
+    for uid, source in conn.execute(query):
+        found[uid] = (*found.get(uid, ()), source)
     return found
 
 
@@ -235,11 +264,14 @@ def _principal(engine: Engine, where, hide_texts: bool) -> Principal | None:
     )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    if not rows:
-        return None
-    row, sectors = rows[0], tuple(r.sector for r in rows if r.sector is not None)
-    texts = row.role != "wall" and not hide_texts
-    return Principal(row.name, row.role, sectors, texts, account_id=row.id, session_version=row.session_version)
+        if not rows:
+            return None
+        row, sectors = rows[0], tuple(r.sector for r in rows if r.sector is not None)
+        sources = _sources_by_user(conn, row.id).get(row.id, ()) if row.role == "feed" else ()
+    texts = row.role not in TOKEN_ROLES and not hide_texts
+    return Principal(
+        row.name, row.role, sectors, texts, account_id=row.id, session_version=row.session_version, sources=sources
+    )
 
 
 def check_password(engine: Engine, name: str, password: str, hide_texts: bool = False) -> Principal | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -38,7 +39,9 @@ app.add_typer(alerts_app, name="alerts")
 WATCH_ALERTS_SECONDS = 300  # tsur watch checks alerts this often even when nothing loads (a silence needs no load)
 
 user_app = typer.Typer(
-    help="Учётные записи: роли admin, head, minister (отрасли), wall (экран по токену).", no_args_is_help=True
+    help="Учётные записи: роли admin, head, minister (отрасли), wall (экран по токену), feed (интеграция: только "
+    "запись сообщений своих каналов по токену).",
+    no_args_is_help=True,
 )
 app.add_typer(user_app, name="user")
 
@@ -300,28 +303,75 @@ def load(
 @app.command()
 def watch(
     folders: Annotated[
-        list[Path], typer.Argument(help="Папки, куда кладутся выгрузки", exists=True, file_okay=False, dir_okay=True)
-    ],
+        list[Path] | None,
+        typer.Argument(help="Папки, куда кладутся выгрузки", exists=True, file_okay=False, dir_okay=True),
+    ] = None,
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Файл сопоставления (TOML или YAML)")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"auto или один из: {', '.join(FORMATS)}")] = "auto",
     interval: Annotated[float, typer.Option("--interval", help="Как часто смотреть в папки, с", min=0.1)] = 10.0,
     settle: Annotated[float, typer.Option("--settle", help="Секунд без изменений до чтения файла", min=0)] = 2.0,
     once: Annotated[bool, typer.Option("--once", help="Загрузить то, что есть, и выйти")] = False,
+    open311: Annotated[
+        list[str] | None, typer.Option("--open311", help="Адрес requests.json сервера Open311 GeoReport v2")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Канал заявок Open311, если сопоставление его не задаёт")
+    ] = None,
+    overlap: Annotated[
+        float, typer.Option("--open311-overlap", help="Часов перечитывать до курсора (изменения заявок)", min=0)
+    ] = 24.0,
+    page_cap: Annotated[
+        int, typer.Option("--open311-page-cap", help="Сколько заявок сервер отдаёт за запрос, не больше", min=2)
+    ] = 1000,
+    param: Annotated[
+        list[str] | None, typer.Option("--open311-param", help="Параметр запроса КЛЮЧ=ЗНАЧЕНИЕ (jurisdiction_id…)")
+    ] = None,
 ) -> None:
     """Следить за папками и загружать каждую новую или изменённую выгрузку — один раз по содержимому; файл, который
-    нельзя загрузить, уходит в quarantine/ с отчётом. Останавливается по SIGTERM между пакетами, ничего не теряя."""
+    нельзя загрузить, уходит в quarantine/ с отчётом. С --open311 — забирать новые и изменённые заявки сервера
+    Open311 при каждом просмотре (курсор хранится в базе). Останавливается по SIGTERM между пакетами, ничего не
+    теряя."""
     import logging
     import signal
     import time
 
+    from dashboard.loader.mapping import Mapping
+    from dashboard.loader.open311 import Open311Pull
     from dashboard.loader.watch import Watcher
 
     if fmt != "auto" and fmt not in FORMATS:
         console.print(f"[red]Неизвестный формат {fmt}[/red]; допустимы: auto, {', '.join(FORMATS)}")
         raise typer.Exit(2)
+    if not folders and not open311:
+        console.print("[red]Укажите папку или --open311 АДРЕС[/red]")
+        raise typer.Exit(2)
+    pairs = [item.partition("=") for item in param or ()]
+    if any(not sep or not key for key, sep, _ in pairs):
+        console.print("[red]--open311-param: КЛЮЧ=ЗНАЧЕНИЕ[/red]")
+        raise typer.Exit(2)
+    stated = Mapping.load(mapping)
+    if open311 and source:
+        stated = stated.merged({"defaults": {"source": source}})
+    if open311 and not stated.defaults.get("source") and "source" not in stated.columns:
+        console.print("[red]Заявкам Open311 нужен канал: --source КОД (pos, other, …) или source в сопоставлении[/red]")
+        raise typer.Exit(2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     engine = _engine()
-    watcher = Watcher(engine, _region(), folders, mapping, fmt, LoadLimits.of(get_settings()), settle)
+    region, limits = _region(), LoadLimits.of(get_settings())
+    pulls = [
+        Open311Pull(
+            url,
+            engine,
+            region,
+            stated,
+            limits,
+            overlap=timedelta(hours=overlap),
+            page_cap=page_cap,
+            params={key: value for key, _, value in pairs},
+        )
+        for url in open311 or ()
+    ]
+    watcher = Watcher(engine, region, list(folders or ()), mapping, fmt, limits, settle, pulls=pulls)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: watcher.stop())
     quarantined = False
@@ -336,7 +386,8 @@ def watch(
             _check_alerts(engine, quiet=True)  # new data may also have made a point critical
             checked = time.monotonic()
 
-    logging.getLogger("tsur.watch").info("слежу за %s (каждые %g с)", ", ".join(map(str, folders)), interval)
+    watched = [*map(str, folders or ()), *(open311 or ())]
+    logging.getLogger("tsur.watch").info("слежу за %s (каждые %g с)", ", ".join(watched), interval)
     watcher.run(interval, once, after)
     if once and quarantined:
         raise typer.Exit(1)
@@ -477,24 +528,28 @@ def _account_call(action, *args):
 def _show_token(name: str, token: str) -> None:
     console.print(f"Токен {name} (показан один раз, храните как пароль):")
     typer.echo(token)
-    console.print(f"Экран: /wall?token=…  ·  API: Authorization: Bearer {token[:9]}…")
+    console.print(f"Экран: /wall?token=…  ·  API и запись (feed): Authorization: Bearer {token[:9]}…")
 
 
 @user_app.command("add")
 def user_add(
     name: Annotated[str, typer.Argument(help="Имя для входа")],
-    role: Annotated[str, typer.Option("--role", "-r", help="admin, head, minister или wall")],
+    role: Annotated[str, typer.Option("--role", "-r", help="admin, head, minister, wall или feed")],
     password: Annotated[str | None, typer.Option("--password", "-p", help="Пароль (без него — спросить)")] = None,
     sector: Annotated[list[str] | None, typer.Option("--sector", "-s", help="Код отрасли (повторяется)")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Канал, который пишет feed: vk, pos, … (повторяется)")
+    ] = None,
 ) -> None:
-    """Создать учётную запись; экрану (wall) выдаётся токен вместо пароля."""
+    """Создать учётную запись; экрану (wall) и интеграции (feed) выдаётся токен вместо пароля."""
     from dashboard import accounts
 
-    if role != "wall" and password is None:
+    if role not in accounts.TOKEN_ROLES and password is None:
         password = typer.prompt("Пароль", hide_input=True, confirmation_prompt=True)
     known = _region().catalog.sectors.codes
-    token = _account_call(accounts.add_user, name, role, password, tuple(sector or ()), known)
-    console.print(f"Создан {name} ({role}{': ' + ', '.join(sector) if sector else ''})")
+    token = _account_call(accounts.add_user, name, role, password, tuple(sector or ()), known, tuple(source or ()))
+    scope = ", ".join([*(sector or ()), *(source or ())])
+    console.print(f"Создан {name} ({role}{': ' + scope if scope else ''})")
     if token:
         _show_token(name, token)
 
@@ -510,13 +565,13 @@ def user_list(as_json: Annotated[bool, typer.Option("--json", help="Вывест
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title="Пользователи")
-    for column in ("имя", "роль", "отрасли", "состояние", "токен", "последний вход"):
+    for column in ("имя", "роль", "отрасли / каналы", "состояние", "токен", "последний вход"):
         table.add_column(column)
     for a in found:
         table.add_row(
             a.name,
             a.role,
-            ", ".join(a.sectors) or "все",
+            ", ".join(a.sources) if a.role == "feed" else ", ".join(a.sectors) or "все",
             "отключён" if a.disabled else "активен",
             "есть" if a.has_token else "—",
             f"{a.last_login_at:%d.%m.%Y %H:%M}" if a.last_login_at else "—",

@@ -18,11 +18,13 @@ from dash.development.base_component import Component
 
 PAGES = ("dashboard", "briefing", "wall")
 ROLE_AREAS: dict[str, frozenset[str]] = {
-    "admin": frozenset({*PAGES, "api", "accounts"}),
+    "admin": frozenset({*PAGES, "api", "accounts", "feed"}),
     "head": frozenset({*PAGES, "api"}),
     "minister": frozenset({*PAGES, "api"}),  # his sectors only: access.scope on every read
     "wall": frozenset({"wall"}),
+    "feed": frozenset({"feed"}),  # writes messages, reads nothing
 }
+WRITES = {("POST", "/api/v1/messages"): "feed"}  # addresses whose area depends on the method
 # an address's area: the first of these it starts with (as whole path segments); any other page is the dashboard's
 ROUTES = (("/api/v1/users", "accounts"), ("/api", "api"), ("/briefing", "briefing"), ("/wall", "wall"))
 # what every signed-in principal needs whatever its page: Dash's start-up requests and signing out
@@ -44,11 +46,13 @@ class Callback:
     state: tuple[tuple[str, str], ...]
 
 
-def route_area(path: str) -> str | None:
+def route_area(path: str, method: str = "GET") -> str | None:
     """The area of an address; None for what every principal may open (``SHARED``) and for callbacks (``CALLBACKS``),
     which are decided by the callback asked for."""
     if path == CALLBACKS or _under(path, SHARED):
         return None
+    if (method, path) in WRITES:
+        return WRITES[method, path]
     return next((area for prefix, area in ROUTES if _under(path, (prefix,))), "dashboard")
 
 

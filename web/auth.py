@@ -42,6 +42,10 @@ PUBLIC = (
 )
 MACHINE = ("/api/", "/_dash-", "/_reload-hash")  # answered in JSON (401/403), never redirected to the login page
 DEVELOPER = Principal("developer", "admin")
+DENIED = {  # why a role may not open an address outside its areas
+    "wall": "экрану доступна только страница /wall и её обработчики",
+    "feed": "каналу доступна только запись: POST /api/v1/messages",
+}
 
 
 def answers_json(path: str) -> bool:
@@ -93,6 +97,8 @@ class Auth:
         if found is None and request.method == "GET" and ("token" in request.args or "render_token" in request.args):
             token = request.args.get("token")
             found = accounts.check_token(self.engine, token, self._hide) if token else self._render_principal()
+            if found is not None and found.role == "feed":  # a feed's token never opens a session (web/feed.py)
+                found = None
             if found is None:
                 self._failed("")
                 return self._unauthenticated(t("login_failed", self.settings.language))
@@ -190,14 +196,10 @@ class Auth:
                 response.status_code = 400
                 return response
         else:
-            area = areas.route_area(path)
+            area = areas.route_area(path, request.method)
             needed = frozenset({area}) if area else frozenset()
         if needed and not areas.may_open(principal.role, needed):
-            raise AccessDenied(
-                "экрану доступна только страница /wall и её обработчики"
-                if principal.role == "wall"
-                else "только для администратора"
-            )
+            raise AccessDenied(DENIED.get(principal.role, "только для администратора"))
         if not principal.restricted or path.startswith(MACHINE):
             return None  # machine paths meet the scoping rule in the service
         asked = request.args.getlist("sector")

@@ -21,6 +21,7 @@ from web.api import api
 from web.auth import Auth, error_answer, init_auth, request_language
 from web.briefing_files import briefing_files
 from web.cache import cached_figure, init_cache
+from web.feed import feed_routes
 from web.principal import current_principal
 
 
@@ -48,6 +49,7 @@ def register(server: Flask, service: DashboardService, settings: Settings, regio
 
     # routes
     server.register_blueprint(api)  # /api/v1/…, /healthz
+    server.register_blueprint(feed_routes(service, settings, auth))  # POST /api/v1/messages
     server.register_blueprint(boundaries([region.boundaries_path, FEDERAL_MAP]))  # /geo/<digest>/<shape>.geojson
     server.register_blueprint(briefing_files(service, settings))  # /briefing/export.pdf, /briefing/export.xlsx
 

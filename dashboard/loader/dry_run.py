@@ -55,7 +55,7 @@ def check_file(
     preparer = Preparer(
         export.fmt, export.mapping, validation_context(export.region, export.mapping, now, export.dates, limits)
     )
-    summary = LoadSummary(file=str(path), format=export.fmt)
+    summary = LoadSummary(file=export.label, format=export.fmt)
     shown = pd.DataFrame()
     for chunk in export.chunks():
         checked = preparer(chunk)

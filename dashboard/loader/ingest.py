@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from dashboard.frames import rows_frame
 from dashboard.loader.ahead import prepared_ahead
 from dashboard.loader.dates import DateRules
 from dashboard.loader.errors import LoadError, LoadStopped
-from dashboard.loader.export import Preparer, open_export, validation_context
+from dashboard.loader.export import OpenedExport, Preparer, open_export, open_records, validation_context
 from dashboard.loader.limits import DEFAULT_LIMITS, LoadLimits
 from dashboard.loader.mapping import Mapping
 from dashboard.loader.readers import ROW, RawChunk
@@ -56,6 +56,7 @@ MESSAGE_COLUMNS = [
 ]
 
 Progress = Callable[[int, int], None]  # (rows processed, bytes read)
+WRITE_ATTEMPTS = 3  # a batch whose insert met another writer's rows is read and written again
 CHECKPOINT_SHARE = 9  # loading time between two rollup checkpoints, at least, per second a checkpoint took
 
 
@@ -208,6 +209,28 @@ class Ingestor:
     def write(self, checked: Checked) -> None:
         """Upsert the good rows and record the rejected ones, in one transaction."""
         good, rejected = checked.good, checked.rejected
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                written = self._write(good, rejected)
+                break
+            except IntegrityError:
+                # another writer (a second worker's push, tsur watch, tsur load) inserted some of these messages
+                # between our read and our insert: the batch was rolled back whole; read again, and they update
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+        s = self.summary
+        s.count(checked)
+        if written is not None:
+            self.inserted.add(written.inserted, written.updated_days)  # committed: the rollups may be built from it
+            s.new += len(written.inserted)
+            self._grown(s.new)
+            s.updated += written.updated
+            s.unchanged += written.unchanged
+        if written is not None and time.monotonic() >= self._next_checkpoint:
+            self._checkpoint()
+
+    def _write(self, good: pd.DataFrame, rejected: pd.DataFrame) -> _Written | None:
+        """One transaction: the good rows upserted, the rejected ones recorded."""
         with self.engine.begin() as conn:
             written = self._upsert(conn, good) if len(good) else None
             if len(rejected):
@@ -225,16 +248,7 @@ class Ingestor:
                         for r in rejected.itertuples()
                     ],
                 )
-        s = self.summary
-        s.count(checked)
-        if written is not None:
-            self.inserted.add(written.inserted, written.updated_days)  # committed: the rollups may be built from it
-            s.new += len(written.inserted)
-            self._grown(s.new)
-            s.updated += written.updated
-            s.unchanged += written.unchanged
-        if written is not None and time.monotonic() >= self._next_checkpoint:
-            self._checkpoint()
+        return written
 
     def _checkpoint(self) -> None:
         """Rebuild the rollups of the days written so far, so the dashboard shows them while the load goes on — and
@@ -355,9 +369,39 @@ def load_file(
 ) -> LoadSummary:
     """Load one export of ``region``. Raises LoadError when the file cannot be read at all."""
     export = open_export(Path(path), fmt, mapping_path, region, limits)
-    path, fmt, mapping, region = export.path, export.fmt, export.mapping, export.region
+    return _load(export, engine, file_checksum(Path(export.label)), progress, now, limits)
+
+
+def load_records(
+    items: list,
+    engine: Engine,
+    *,
+    label: str,
+    region: Region,
+    fmt: str = "json",
+    mapping: Mapping | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+    limits: LoadLimits = DEFAULT_LIMITS,
+) -> LoadSummary:
+    """Load records already read (a pushed batch, an Open311 answer: ``fmt`` json or open311) as a file would be:
+    the same mapping, validation, upsert on (source, external_id) and rollups. Raises LoadError as load_file."""
+    export = open_records(items, label, fmt, mapping or Mapping(), region, limits)
+    return _load(export, engine, None, progress, now, limits)
+
+
+def _load(
+    export: OpenedExport,
+    engine: Engine,
+    checksum: str | None,
+    progress: Progress | None,
+    now: datetime | None,
+    limits: LoadLimits,
+) -> LoadSummary:
     try:
-        ingestor = Ingestor(engine, str(path), fmt, mapping, region, now, file_checksum(path), export.dates, limits)
+        ingestor = Ingestor(
+            engine, export.label, export.fmt, export.mapping, export.region, now, checksum, export.dates, limits
+        )
     except SQLAlchemyError as exc:
         raise LoadError(f"база данных недоступна, ничего не загружено: {_first_line(exc)}") from exc
     try:

@@ -22,6 +22,14 @@ FORMATS = ("csv", "xlsx", "json", "jsonl", "open311")
 ROW = "__row__"
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """An item of a batch of records that could not be read as one (a line of JSON Lines that is no JSON)."""
+
+    raw: str
+    reason: str
+
+
 @dataclass
 class RawChunk:
     frame: pd.DataFrame
@@ -271,18 +279,31 @@ def _json_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
         raise LoadError(f"JSON должен быть в UTF-8: {exc}") from exc
     except ValueError as exc:
         raise LoadError(f"файл не является корректным JSON: {exc}") from exc
+    yield from records_chunks(json_items(data), chunk_size)
+
+
+def json_items(data: object) -> list:
+    """The list of messages in a JSON document: the document itself, or its ``messages``/``items``/``data``/
+    ``requests``/``results`` list."""
     if isinstance(data, dict):
         for key in ("messages", "items", "data", "requests", "results"):
             if isinstance(data.get(key), list):
-                data = data[key]
-                break
-        else:
-            raise LoadError("в JSON нет списка сообщений (ожидается массив или поле messages/items/data)")
+                return data[key]
+        raise LoadError("в JSON нет списка сообщений (ожидается массив или поле messages/items/data)")
     if not isinstance(data, list):
         raise LoadError("в JSON нет списка сообщений")
+    return data
+
+
+def records_chunks(items: list, chunk_size: int) -> Iterator[RawChunk]:
+    """Chunks of JSON records, each numbered from 1 as it stands in ``items``; an item that is no object (or is
+    ``Unreadable``) is a broken row with that number."""
     broken = []
     records, numbers = [], []
-    for number, item in enumerate(data, start=1):
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, Unreadable):
+            broken.append((number, item.raw[:2000], item.reason))
+            continue
         if not isinstance(item, dict):
             broken.append((number, json.dumps(item, ensure_ascii=False)[:2000], "элемент не является объектом"))
             continue

@@ -1,5 +1,6 @@
 """Folders watched for exports (``tsur watch``): every new or changed file loaded once, a file that cannot be loaded
-moved to a quarantine folder with a report beside it.
+moved to a quarantine folder with a report beside it; and Open311 servers pulled at every look
+(dashboard/loader/open311.py).
 
 - **Complete files only.** A file is read once its size and modification time stayed the same over two looks at
   least ``settle`` seconds after it was last written; names a writer uses while writing (``.part``, ``.tmp``,
@@ -34,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard.loader.errors import LoadError, LoadStopped
 from dashboard.loader.ingest import LoadSummary, file_checksum, load_file
 from dashboard.loader.limits import DEFAULT_LIMITS, LoadLimits
+from dashboard.loader.open311 import Open311Pull, PullFailed
 from dashboard.region import Region
 from dashboard.store.schema import load_runs
 
@@ -46,10 +48,11 @@ EXPORTS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one look did with one file: ``loaded``, ``skipped`` (its content was loaded before), ``quarantined``,
-    ``retry`` (the database did not answer) or ``stopped``."""
+    """What one look did with one file or one Open311 server (``path`` is then its address): ``loaded``, ``skipped``
+    (its content was loaded before), ``quarantined``, ``retry`` (the database or the server did not answer) or
+    ``stopped``."""
 
-    path: Path
+    path: Path | str
     action: str
     summary: LoadSummary | None = None
     error: str | None = None
@@ -71,9 +74,14 @@ class Watcher:
     limits: LoadLimits = DEFAULT_LIMITS
     settle: float = 2.0  # seconds a file must be left alone before it is read
     clock: Callable[[], float] = time.time  # wall-clock seconds, compared with the files' modification times
+    pulls: list[Open311Pull] = field(default_factory=list)  # Open311 servers pulled at every look
     _seen: dict[Path, _Seen] = field(default_factory=dict)  # files not yet dealt with, as last seen
     _done: dict[Path, _Seen] = field(default_factory=dict)  # files dealt with, as they were then
     _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        for pull in self.pulls:
+            pull.stop = self._stop  # a stop ends a pull's back-off wait too
 
     def stop(self) -> None:
         self._stop.set()
@@ -119,7 +127,24 @@ class Watcher:
             outcomes.append(self._take(path))
         self._seen = {path: seen for path, seen in self._seen.items() if path in present}
         self._done = {path: seen for path, seen in self._done.items() if path in present}
-        return outcomes
+        return outcomes + [self._pull(pull) for pull in self.pulls if not self.stopping]
+
+    def _pull(self, pull: Open311Pull) -> Outcome:
+        try:
+            summary = pull.pull()
+        except (PullFailed, LoadError, SQLAlchemyError) as exc:
+            log.error("%s: %s", pull.url, exc)
+            return Outcome(pull.url, "retry", error=str(exc))
+        if summary.rows_total:
+            log.info(
+                "%s: новых %d, обновлено %d, без изменений %d, отклонено %d",
+                pull.url,
+                summary.new,
+                summary.updated,
+                summary.unchanged,
+                summary.rejected,
+            )
+        return Outcome(pull.url, "loaded", summary)
 
     def pending(self) -> int:
         """Files seen but not dealt with yet (still being written, or waiting for the database)."""
@@ -195,11 +220,12 @@ class Watcher:
 
     def run(self, interval: float, once: bool = False, on_look: Callable[[Iterable[Outcome]], None] | None = None):
         """Look every ``interval`` seconds until stopped (``on_look`` hears every look's outcomes, none included);
-        ``once``: until every file present was dealt with."""
+        ``once``: until every file present was dealt with, each server pulled once."""
         while not self.stopping:
             outcomes = self.look()
             if on_look:
                 on_look(outcomes)
-            if once and not self.pending() and not any(o.action == "retry" for o in outcomes):
+            files_waiting = any(o.action == "retry" and isinstance(o.path, Path) for o in outcomes)
+            if once and not self.pending() and not files_waiting:  # a server that fails is tried once
                 return
             self._stop.wait(interval)

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 from sqlalchemy import ARRAY, ColumnElement, Connection, String, Table, any_, bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 
 from dashboard.store.watchdog import driver_work
 
@@ -56,10 +57,15 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     columns = [_column_values(frame[name], dialect) for name in names]
     rows = list(zip(*columns, strict=True))
     if dialect == "postgresql":
+        statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
         cursor = conn.connection.driver_connection.cursor()
-        with driver_work(conn), cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        driver_error = conn.dialect.loaded_dbapi.Error
+        try:
+            with driver_work(conn), cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except driver_error as exc:  # as SQLAlchemy's own statements raise it: IntegrityError, OperationalError, …
+            raise DBAPIError.instance(statement, None, exc, driver_error) from exc
         return len(rows)
     placeholders = ", ".join("?" for _ in names)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})", rows)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select
+from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select, text
 
 from dashboard.frames import rows_frame
 from dashboard.store import cube, late, rollup_inputs
@@ -117,10 +117,22 @@ def _chunks(values: list, size: int = 500) -> Iterable[list]:
         yield values[start : start + size]
 
 
+REBUILD_LOCK = 0x7473_7572_726F_6C6C  # PostgreSQL advisory lock of rebuilds ("tsurroll")
+
+
+def _one_rebuild_at_a_time(conn: Connection) -> None:
+    """Rebuilds of two writers (two pushes, a push and tsur watch) take turns: in PostgreSQL both would delete a
+    day's rows and insert them anew, the second meeting the first's rows (``rollups_pkey``). SQLite's write lock
+    does this by itself; here the transaction's advisory lock, released at its end."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK})
+
+
 def refresh(engine: Engine, tz: ZoneInfo, inserted: rollup_inputs.Inserted | None = None) -> int:
     """Rebuild every dirty day (and the late events, in the region's time zone ``tz``, when a migration asked for
     it); returns how many days. ``inserted``: the rows the load that ends now kept of its inserts."""
     with engine.begin() as conn:
+        _one_rebuild_at_a_time(conn)
         days = [r.day for r in conn.execute(select(rollup_dirty.c.day).order_by(rollup_dirty.c.day))]
         if days:
             rebuild_days(conn, days, inserted)
@@ -133,6 +145,7 @@ def refresh(engine: Engine, tz: ZoneInfo, inserted: rollup_inputs.Inserted | Non
 def rebuild_all(engine: Engine, tz: ZoneInfo) -> int:
     """Every rollup from the messages alone (after a crash with unknown damage, or a change of SLA targets)."""
     with engine.begin() as conn:
+        _one_rebuild_at_a_time(conn)
         days = [r.day for r in conn.execute(select(messages.c.day).distinct())]
         conn.execute(delete(rollups))
         conn.execute(delete(topic_rollups))

@@ -274,7 +274,7 @@ users = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(64), nullable=False, unique=True),
-    Column("role", String(16), nullable=False),  # admin | head | minister | wall
+    Column("role", String(16), nullable=False),  # admin | head | minister | wall | feed
     Column("password_hash", Text),  # argon2id; none for a wall screen (token only)
     Column("token_hash", String(64), unique=True),  # SHA-256 of the API / wall token
     Column("disabled", Boolean, nullable=False, default=False),
@@ -290,6 +290,23 @@ user_sectors = Table(
     metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("sector", String(32), ForeignKey("sectors.code"), primary_key=True),
+)
+
+# the channels a feed account (an integration pushing messages) may write; it must have one at least
+user_sources = Table(
+    "user_sources",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("source", String(32), primary_key=True),
+)
+
+# where a pull from a remote feed (Open311 GeoReport v2) has read up to: it moves only after what it covers is stored
+pull_cursors = Table(
+    "pull_cursors",
+    metadata,
+    Column("feed", String(300), primary_key=True),  # "open311 <url>"
+    Column("read_to", DateTime(timezone=True), nullable=False),  # requests registered before it are stored
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # the server's own Chromium opens the briefing with a single-use token: its nonce's digest is here until spent
