@@ -7,6 +7,7 @@ REASONS: dict[str, str] = {
     "bad_row": "строка не разобрана: {detail}",
     "missing_external_id": "нет идентификатора сообщения (external_id)",
     "unknown_source": "неизвестный канал: «{value}»",
+    "foreign_source": "канал «{value}» не из тех, что может писать эта учётная запись",
     "bad_created_at": "дата создания не распознана или не в порядке дат своего поля: «{value}»",
     "future_date": "дата создания в будущем: «{value}»",
     "bad_first_response_at": "дата первого ответа не распознана или не в порядке дат своего поля: «{value}»",

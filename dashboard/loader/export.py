@@ -67,12 +67,19 @@ def open_records(
     ``open311``: the same mapping checks, date survey and row numbers (the item's place in ``items``, from 1)."""
     if not items:
         raise LoadError("нет ни одного сообщения")
-    return _opened(label, fmt, stated, region, lambda: records_chunks(items, limits.batch_size))
+    return _opened(label, fmt, stated, region, lambda: records_chunks(items, limits.batch_size), every_column=False)
 
 
 def _opened(
-    label: str, fmt: str, stated: Mapping, region: Region, read: Callable[[], Iterator[RawChunk]]
+    label: str,
+    fmt: str,
+    stated: Mapping,
+    region: Region,
+    read: Callable[[], Iterator[RawChunk]],
+    every_column: bool = True,
 ) -> OpenedExport:
+    """``every_column``: a column the mapping names must be in the export — not so for records (JSON leaves out
+    empty fields: one window of an Open311 server may hold no request with an address)."""
     mapping = stated.merged(open311_defaults()) if fmt == "open311" else stated
     chunks = read()
     first = next(chunks, None)
@@ -86,7 +93,7 @@ def _opened(
     whole = [first] if second is None or (told and fmt in ("csv", "xlsx")) else read()
     columns = _survey(whole, fmt, mapping, dates)
     if len(first.frame):  # a file of only a header: the mapping has nothing to read (answered below)
-        stated.check(columns, resolvers(region))
+        stated.check(columns, resolvers(region), every_column)
     if len(first.frame) and not set(REQUIRED_ANY) <= set(mapping.recognised(columns)):
         raise LoadError(
             "не найдены обязательные столбцы (external_id, created_at). "
@@ -125,6 +132,7 @@ def validation_context(
     now: datetime | None,
     dates: DateRules | None = None,
     limits: LoadLimits = DEFAULT_LIMITS,
+    sources: tuple[str, ...] = (),
 ) -> Context:
     """What validating a load's rows needs: the region's places and clock, the catalogues, the date rules (a
     survey's, or ones that decide on the first values that tell)."""
@@ -137,6 +145,7 @@ def validation_context(
         now=now or datetime.now(UTC),
         dates=dates or DateRules(mapping.dayfirst, dict(mapping.formats)),
         max_text_chars=limits.max_text_chars,
+        sources=sources,
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from dashboard.frames import rows_frame
 from dashboard.loader.ahead import prepared_ahead
@@ -160,6 +160,7 @@ class Ingestor:
         checksum: str | None = None,
         dates: DateRules | None = None,
         limits: LoadLimits = DEFAULT_LIMITS,
+        sources: tuple[str, ...] = (),
     ) -> None:
         self.engine = engine
         self.region = region
@@ -167,7 +168,7 @@ class Ingestor:
         self.mapping = mapping
         self.summary = LoadSummary(file=label, format=fmt)
         self.checksum = checksum
-        self.preparer = Preparer(fmt, mapping, validation_context(self.region, mapping, now, dates, limits))
+        self.preparer = Preparer(fmt, mapping, validation_context(self.region, mapping, now, dates, limits, sources))
         self._started = time.perf_counter()
         self._next_checkpoint = time.monotonic() + limits.rollup_checkpoint_seconds
         self._grown = growing_statistics(engine)
@@ -213,10 +214,11 @@ class Ingestor:
             try:
                 written = self._write(good, rejected)
                 break
-            except IntegrityError:
-                # another writer (a second worker's push, tsur watch, tsur load) inserted some of these messages
-                # between our read and our insert: the batch was rolled back whole; read again, and they update
-                if attempt == WRITE_ATTEMPTS:
+            except (IntegrityError, ChangedMeanwhile, OperationalError) as exc:
+                # another writer (a second worker's push, tsur watch, tsur load) inserted or changed some of these
+                # messages between our read and our write, or the two deadlocked: the batch was rolled back whole;
+                # read again, and they update
+                if attempt == WRITE_ATTEMPTS or not _concurrent(exc):
                     raise
         s = self.summary
         s.count(checked)
@@ -263,20 +265,25 @@ class Ingestor:
 
     def _upsert(self, conn: Connection, good: pd.DataFrame) -> _Written:
         existing = self._existing(conn, good)
-        merged = good.merge(existing, how="left", on=["source", "external_id"])
+        # in key order: two writers of overlapping batches take the unique index's locks in the same order
+        merged = good.merge(existing, how="left", on=["source", "external_id"]).sort_values(["source", "external_id"])
         is_new = merged["id"].isna()
         changed = ~is_new & (merged["content_hash"] != merged["old_hash"])
         fresh = merged.loc[is_new, MESSAGE_COLUMNS].copy()
         fresh["load_id"] = self.summary.load_id
         insert_frame(conn, messages, fresh)
         if changed.any():
-            rows = merged.loc[changed, [*MESSAGE_COLUMNS, "id"]].rename(columns={"id": "_id"})
+            rows = merged.loc[changed, [*MESSAGE_COLUMNS, "id", "old_hash"]].rename(columns={"id": "_id"})
             values = {c: bindparam(c) for c in MESSAGE_COLUMNS if c not in ("source", "external_id")}
             values["load_id"] = bindparam("load_id")
-            conn.execute(
-                update(messages).where(messages.c.id == bindparam("_id")).values(**values),
-                _records(rows, self.summary.load_id, id_column="_id"),
-            )
+            # only the version read: another writer's change since (its late events applied) makes this batch read
+            # again — else both would swap the same old events out and count the new ones twice
+            where = (messages.c.id == bindparam("_id"), messages.c.content_hash == bindparam("old_hash"))
+            done = conn.execute(
+                update(messages).where(*where).values(**values), _records(rows, self.summary.load_id, id_column="_id")
+            ).rowcount
+            if done != len(rows):
+                raise ChangedMeanwhile(f"{len(rows) - done} сообщений изменены другой загрузкой")
         updated_days = set(merged.loc[changed, "day"]) | set(merged.loc[changed, "old_day"])
         rollups.mark_dirty(conn, set(fresh["day"]) | updated_days)
         late.apply(conn, self._late_delta(merged, is_new, changed))
@@ -336,6 +343,18 @@ class Ingestor:
         return s
 
 
+class ChangedMeanwhile(Exception):
+    """A batch's update found a message changed by another writer since it was read."""
+
+
+def _concurrent(exc: Exception) -> bool:
+    """An error another writer caused, which reading again cures: a unique key met, a row changed meanwhile, a
+    deadlock or a serialization failure (PostgreSQL's SQLSTATE 40P01, 40001)."""
+    if isinstance(exc, IntegrityError | ChangedMeanwhile):
+        return True
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("40P01", "40001")
+
+
 def _records(frame: pd.DataFrame, load_id: int, id_column: str | None = None) -> list[dict]:
     """Plain Python values for the DB driver: None for every missing value, datetimes, ints."""
     columns: dict[str, list] = {}
@@ -383,11 +402,13 @@ def load_records(
     progress: Progress | None = None,
     now: datetime | None = None,
     limits: LoadLimits = DEFAULT_LIMITS,
+    sources: tuple[str, ...] = (),
 ) -> LoadSummary:
     """Load records already read (a pushed batch, an Open311 answer: ``fmt`` json or open311) as a file would be:
-    the same mapping, validation, upsert on (source, external_id) and rollups. Raises LoadError as load_file."""
+    the same mapping, validation, upsert on (source, external_id) and rollups; ``sources``: the only channels a row
+    may be of (a feed's; with one, a row naming none is of it). Raises LoadError as load_file."""
     export = open_records(items, label, fmt, mapping or Mapping(), region, limits)
-    return _load(export, engine, None, progress, now, limits)
+    return _load(export, engine, None, progress, now, limits, sources)
 
 
 def _load(
@@ -397,10 +418,20 @@ def _load(
     progress: Progress | None,
     now: datetime | None,
     limits: LoadLimits,
+    sources: tuple[str, ...] = (),
 ) -> LoadSummary:
     try:
         ingestor = Ingestor(
-            engine, export.label, export.fmt, export.mapping, export.region, now, checksum, export.dates, limits
+            engine,
+            export.label,
+            export.fmt,
+            export.mapping,
+            export.region,
+            now,
+            checksum,
+            export.dates,
+            limits,
+            sources,
         )
     except SQLAlchemyError as exc:
         raise LoadError(f"база данных недоступна, ничего не загружено: {_first_line(exc)}") from exc

@@ -175,6 +175,24 @@ class Mapping:
                 out[name] = normalized.map(lookup).fillna(out[name])
         return out
 
+    def of_record(self, record: dict) -> dict:
+        """One record's contract fields, each from the first of its names (the mapping's column, the field's own,
+        its synonyms) that this record holds with a value — records need not share their keys, so a batch where one
+        names its channel «source» and another «канал» reads both."""
+        by_norm: dict[str, str] = {}
+        for key in record:
+            if isinstance(key, str):
+                by_norm.setdefault(normalize(key), key)
+        found = {}
+        for name in CONTRACT_FIELDS:
+            explicit = self.columns.get(name)
+            for candidate in (explicit,) if explicit is not None else (name, *SYNONYMS.get(name, ())):
+                key = candidate if candidate in record else by_norm.get(normalize(candidate))
+                if key is not None and record[key] not in (None, ""):
+                    found[name] = record[key]
+                    break
+        return found
+
     def _find(self, name: str, frame: pd.DataFrame, by_norm: dict[str, str]) -> str | None:
         explicit = self.columns.get(name)
         if explicit is not None:
@@ -189,14 +207,16 @@ class Mapping:
                 return found
         return None
 
-    def check(self, columns: list[str], resolvers: dict[str, Callable[[str], str | None]]) -> None:
+    def check(
+        self, columns: list[str], resolvers: dict[str, Callable[[str], str | None]], every_column: bool = True
+    ) -> None:
         """Before a row is read: every column the mapping names is in the file, and every value it maps a field's
         values to is a known code (``resolvers``: a field's value → its code, None when unknown). All problems are
         reported at once; a mapping that names a missing column was silently ignored before, and its field stayed
         empty (7 877 resolved messages of a real export lost their resolution dates)."""
         by_norm = {normalize(c): c for c in columns}
         problems = []
-        for name, column in self.columns.items():
+        for name, column in self.columns.items() if every_column else ():
             if column in columns or normalize(column) in by_norm:
                 continue
             close = difflib.get_close_matches(column, columns, n=3, cutoff=0.5) or difflib.get_close_matches(

@@ -16,11 +16,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import requests
 from sqlalchemy import Engine, insert, select, update
@@ -34,6 +36,7 @@ from dashboard.store.schema import pull_cursors
 log = logging.getLogger("tsur.open311")
 
 SMALLEST_WINDOW = timedelta(minutes=1)
+CREDENTIALS = ("api_key", "token", "key")  # query parameters that sign a request, not choose what it answers
 FIRST_LOOK_BACK = timedelta(days=90)  # the standard's own default span when a server is asked without dates
 
 
@@ -63,7 +66,13 @@ class Open311Pull:
 
     @property
     def feed(self) -> str:
-        return f"open311 {self.url}"[: pull_cursors.c.feed.type.length]
+        """The cursor's key: the address and the parameters that choose what it answers (``jurisdiction_id``: one
+        server, several cursors) — not the credentials (a new key goes on from the same cursor)."""
+        chosen = sorted((k, v) for k, v in self.params.items() if k not in CREDENTIALS)
+        key = f"open311 {self.url}" + (f"?{urlencode(chosen)}" if chosen else "")
+        if len(key) <= pull_cursors.c.feed.type.length:
+            return key
+        return f"open311 sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
     def cursor(self) -> datetime | None:
         with self.engine.connect() as conn:
@@ -126,7 +135,10 @@ class Open311Pull:
                     raise _Transient(f"сервер ответил {answer.status_code}")
                 if answer.status_code >= 400:
                     raise PullFailed(f"{self.url}: сервер отказал ({answer.status_code}): {answer.text[:300]}")
-                items = answer.json()
+                try:
+                    items = answer.json()
+                except RecursionError as exc:
+                    raise _Transient("ответ: слишком глубокая вложенность JSON") from exc
                 if not isinstance(items, list):
                     raise _Transient("ответ не является JSON-списком заявок")
                 return items

@@ -1,21 +1,20 @@
-"""Messages pushed by an integration (``POST /api/v1/messages``): the body read as a batch, the channels its account
-may write checked, then loaded as a file would be — the same mapping synonyms, validation, upsert on
-(source, external_id) and rollups. What is HTTP about it (sign-in, rate, size) is the web layer's."""
+"""Messages pushed by an integration (``POST /api/v1/messages``): the body read as a batch and loaded as a file would
+be — the same field synonyms, validation, upsert on (source, external_id) and rollups — each row held to the
+channels its account may write. What is HTTP about it (sign-in, rate, size) is the web layer's."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from dashboard.catalog import resolve_source, source_name
 from dashboard.loader.errors import LoadError
 from dashboard.loader.ingest import LoadSummary, load_records
 from dashboard.loader.limits import DEFAULT_LIMITS, LoadLimits
 from dashboard.loader.mapping import Mapping
-from dashboard.loader.readers import Unreadable, json_items
+from dashboard.loader.readers import BLANK, Unreadable, json_items
 from dashboard.region import Region
 from dashboard.store.schema import rejected_rows
 
@@ -44,27 +43,85 @@ class PushResult:
 
 
 def read_batch(body: bytes, content_type: str, most: int) -> list:
-    """The items of a JSON array (or an object with a ``messages`` list) or of JSON Lines; a line that is no JSON
-    stays in its place as ``Unreadable`` and is refused alone. More than ``most`` items: refused whole (413)."""
+    """The items of a JSON array (or an object with a ``messages`` list) or of JSON Lines — each line in its place
+    (``BLANK`` for an empty one, ``Unreadable`` for one that is no JSON: refused alone). More than ``most`` items:
+    refused whole (413), found before they are all read."""
     kind = content_type.split(";")[0].strip().lower()
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PushRefused(f"тело запроса должно быть в UTF-8: {exc}") from exc
     if kind in JSON_TYPES:
-        try:
-            items = json_items(json.loads(text))
-        except (ValueError, LoadError) as exc:
-            raise PushRefused(f"тело запроса не является JSON-массивом сообщений: {exc}") from exc
+        items = _json_array(text, most)
     elif kind in JSONL_TYPES:
-        items = [_line(line) for line in text.splitlines() if line.strip()]
+        lines = text.split("\n")  # not splitlines(): U+2028, U+0085 … may stand inside a JSON string
+        if sum(1 for line in lines if line.strip()) > most:
+            raise PushRefused(f"в одном запросе не больше {most} сообщений", status=413)
+        items = [_line(line.rstrip("\r")) if line.strip() else BLANK for line in lines]
+        while items and items[-1] is BLANK:
+            items.pop()
     else:
         raise PushRefused("Content-Type: application/json (массив) или application/x-ndjson (JSON Lines)", status=415)
-    if not items:
+    if not any(item is not BLANK for item in items):
         raise PushRefused("в запросе нет ни одного сообщения")
-    if len(items) > most:
-        raise PushRefused(f"в одном запросе не больше {most} сообщений, получено {len(items)}", status=413)
     return items
+
+
+WRAPPED = re.compile(r'\{\s*"(?:messages|items|data|requests|results)"\s*:\s*(?=\[)')
+
+
+def _json_array(text: str, most: int) -> list:
+    """A JSON array — bare, or the list of an object whose first key names it (``{"messages": [...]}``) — read
+    item by item: refused at item ``most`` + 1, not after a million empty objects are built. Another object is read
+    whole (its size is held by the byte limit)."""
+    try:
+        at = _skip(text, 0)
+        wrapped = WRAPPED.match(text, at)
+        if text[at : at + 1] == "[" or wrapped:
+            items, at = _array(text, wrapped.end() if wrapped else at, most)
+            if wrapped:
+                at = _skip(text, at)
+                if text[at : at + 1] != "}":
+                    raise ValueError("после списка сообщений ожидается «}»")
+                at += 1
+            if text[_skip(text, at) :]:
+                raise ValueError(f"лишнее после JSON на позиции {at}")
+            return items
+        found = json_items(json.loads(text))
+        if len(found) > most:
+            raise PushRefused(f"в одном запросе не больше {most} сообщений, получено {len(found)}", status=413)
+        return found
+    except PushRefused:
+        raise
+    except (ValueError, LoadError, RecursionError) as exc:
+        reason = "слишком глубокая вложенность" if isinstance(exc, RecursionError) else exc
+        raise PushRefused(f"тело запроса не является JSON-массивом сообщений: {reason}") from exc
+
+
+def _array(text: str, at: int, most: int) -> tuple[list, int]:
+    """The array starting at ``text[at]`` (a «[»), and where it ends."""
+    decoder = json.JSONDecoder()
+    items: list = []
+    at = _skip(text, at + 1)
+    if text[at : at + 1] == "]":
+        return items, at + 1
+    while True:
+        item, at = decoder.raw_decode(text, at)
+        items.append(item)
+        if len(items) > most:
+            raise PushRefused(f"в одном запросе не больше {most} сообщений", status=413)
+        at = _skip(text, at)
+        if text[at : at + 1] == "]":
+            return items, at + 1
+        if text[at : at + 1] != ",":
+            raise ValueError(f"ожидается «,» или «]» на позиции {at}")
+        at = _skip(text, at + 1)
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return at
 
 
 def _line(line: str) -> object:
@@ -72,21 +129,15 @@ def _line(line: str) -> object:
         return json.loads(line)
     except ValueError as exc:
         return Unreadable(line.strip(), f"неверный JSON: {exc}")
+    except RecursionError:
+        return Unreadable(line.strip()[:200], "неверный JSON: слишком глубокая вложенность")
 
 
-def channel_mapping(items: Iterable[object], allowed: tuple[str, ...]) -> Mapping:
-    """The mapping a feed's batch is read with: its one channel where an item names none; 403 if an item names a
-    channel the account may not write (``allowed`` empty: any)."""
-    records = [item for item in items if isinstance(item, dict)]
-    columns = list(dict.fromkeys(key for item in records for key in item))
-    column = Mapping().column_of("source", columns)
-    if allowed and column is not None:
-        named = {str(item.get(column) or "").strip() for item in records} - {""}
-        foreign = sorted({resolve_source(value) or value for value in named} - set(allowed))
-        if foreign:
-            names = ", ".join(f"{source_name(code)} ({code})" for code in foreign)
-            raise PushRefused(f"этот канал не может писать сообщения источника: {names}", status=403)
-    return Mapping(defaults={"source": allowed[0]}) if len(allowed) == 1 else Mapping()
+def contract_records(items: list) -> list:
+    """Each record as its contract fields alone (``Mapping.of_record``): what other keys it holds is never read, and
+    a batch of records with thousands of other keys costs no table as wide."""
+    reader = Mapping()
+    return [reader.of_record(item) if isinstance(item, dict) else item for item in items]
 
 
 def push(
@@ -98,11 +149,13 @@ def push(
     region: Region,
     limits: LoadLimits = DEFAULT_LIMITS,
 ) -> PushResult:
-    """Load a pushed batch; the run is recorded as ``api:<account>``. Raises PushRefused (nothing written) when the
-    batch cannot be read as messages, LoadError when the store fails."""
-    mapping = channel_mapping(items, sources)
+    """Load a pushed batch; the run is recorded as ``api:<account>``; a row of a channel outside ``sources`` (a
+    feed's) is refused alone, a row naming none is of the feed's channel when it has one. Raises PushRefused
+    (nothing written) when the batch cannot be read as messages, LoadError when the store fails."""
     try:
-        summary = load_records(items, engine, label=f"api:{account}", region=region, mapping=mapping, limits=limits)
+        summary = load_records(
+            contract_records(items), engine, label=f"api:{account}", region=region, limits=limits, sources=sources
+        )
     except LoadError as exc:
         if exc.__cause__ is not None:  # the store failed: not the batch's fault
             raise

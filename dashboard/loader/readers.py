@@ -22,6 +22,9 @@ FORMATS = ("csv", "xlsx", "json", "jsonl", "open311")
 ROW = "__row__"
 
 
+BLANK = object()  # an empty line of JSON Lines: counted in the numbering, holding no record
+
+
 @dataclass(frozen=True)
 class Unreadable:
     """An item of a batch of records that could not be read as one (a line of JSON Lines that is no JSON)."""
@@ -235,15 +238,25 @@ def _cell(value: object) -> str:
 
 
 def _records_frame(records: list[dict], numbers: list[int]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(records)
+    """Records as a frame of strings, each value turned to text on its own before pandas sees it: a column of
+    numbers with a gap would otherwise become floats (external id 1001 stored as «1001.0», a 17-digit id rounded)."""
+    frame = pd.DataFrame.from_records([{key: _text(value) for key, value in r.items()} for r in records])
     frame = frame.astype(object).where(frame.notna(), "")
-    frame = frame.map(
-        lambda v: (
-            v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else str(v)
-        ).replace("\x00", "")  # NUL is never data (and PostgreSQL cannot store it)
-    )
     frame[ROW] = numbers
     return frame
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    text = (
+        value
+        if isinstance(value, str)
+        else json.dumps(value, ensure_ascii=False)
+        if isinstance(value, dict | list)
+        else str(value)
+    )
+    return text.replace("\x00", "")  # NUL is never data (and PostgreSQL cannot store it)
 
 
 def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[RawChunk]:
@@ -296,16 +309,20 @@ def json_items(data: object) -> list:
 
 
 def records_chunks(items: list, chunk_size: int) -> Iterator[RawChunk]:
-    """Chunks of JSON records, each numbered from 1 as it stands in ``items``; an item that is no object (or is
-    ``Unreadable``) is a broken row with that number."""
+    """Chunks of JSON records, each numbered as it stands in ``items`` (from 1; ``BLANK`` places count but hold
+    nothing: a JSON Lines file's empty lines); an item that is no object, is ``Unreadable`` or cannot be stored (a lone
+    surrogate, nesting too deep to write back) is a broken row with that number."""
     broken = []
     records, numbers = [], []
     for number, item in enumerate(items, start=1):
+        if item is BLANK:
+            continue
         if isinstance(item, Unreadable):
             broken.append((number, item.raw[:2000], item.reason))
             continue
-        if not isinstance(item, dict):
-            broken.append((number, json.dumps(item, ensure_ascii=False)[:2000], "элемент не является объектом"))
+        problem = _unstorable(item)
+        if problem:
+            broken.append((number, _shown(item), problem))
             continue
         records.append(item)
         numbers.append(number)
@@ -314,6 +331,27 @@ def records_chunks(items: list, chunk_size: int) -> Iterator[RawChunk]:
             records, numbers, broken = [], [], []
     if records or broken:
         yield RawChunk(_records_frame(records, numbers) if records else pd.DataFrame({ROW: []}), broken)
+
+
+def _unstorable(item: object) -> str | None:
+    """Why a record cannot be loaded, if it cannot."""
+    if not isinstance(item, dict):
+        return "элемент не является объектом"
+    try:
+        json.dumps(item, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "недопустимые символы: одиночный суррогат UTF-16"
+    except (RecursionError, ValueError):
+        return "вложенность слишком глубока"
+    return None
+
+
+def _shown(item: object) -> str:
+    """A refused item as text for its record (whatever it holds)."""
+    try:
+        return json.dumps(item, ensure_ascii=True)[:2000]
+    except (RecursionError, ValueError):
+        return repr(type(item))
 
 
 def open311_defaults() -> dict[str, dict[str, str]]:

@@ -36,6 +36,8 @@ class Context:
     now: datetime
     dates: DateRules = field(default_factory=DateRules)  # the load's date conventions, decided once per field
     max_text_chars: int = 10_000  # a longer text is cut to this and marked TRUNCATED
+    # the channels the load may write (a feed account's); empty: any. With one, a row that names none is of it
+    sources: tuple[str, ...] = ()
 
 
 @dataclass
@@ -83,8 +85,13 @@ def check(mapped: pd.DataFrame, rows: pd.Series, raw: pd.DataFrame, ctx: Context
     ext = mapped["external_id"].astype(str).str.strip()
     flag(ext.eq("").to_numpy(), "missing_external_id")
 
-    source = _lookup(mapped["source"], resolve_source)
-    flag(source.isna().to_numpy(), "unknown_source", mapped["source"].to_numpy())
+    named = mapped["source"]
+    if len(ctx.sources) == 1:  # a feed of one channel: a row that names none is of it
+        named = named.where(named.astype(str).str.strip() != "", ctx.sources[0])
+    source = _lookup(named, resolve_source)
+    flag(source.isna().to_numpy(), "unknown_source", named.to_numpy())
+    if ctx.sources:
+        flag((source.notna() & ~source.isin(ctx.sources)).to_numpy(), "foreign_source", named.to_numpy())
 
     dates = ctx.dates.parse({name: mapped[name] for name in DATE_FIELDS}, ctx.timezone)
     created, first, resolved = (dates[name].at for name in DATE_FIELDS)

@@ -135,6 +135,9 @@ class Watcher:
         except (PullFailed, LoadError, SQLAlchemyError) as exc:
             log.error("%s: %s", pull.url, exc)
             return Outcome(pull.url, "retry", error=str(exc))
+        except Exception as exc:  # whatever a server's answer does, the folders keep being watched
+            log.exception("%s: непредвиденная ошибка, курсор на месте", pull.url)
+            return Outcome(pull.url, "retry", error=repr(exc))
         if summary.rows_total:
             log.info(
                 "%s: новых %d, обновлено %d, без изменений %d, отклонено %d",
