@@ -12,6 +12,7 @@ from flask import Flask
 from callbacks import register_all
 from callbacks.inputs import input_rules, refuse_bad_inputs
 from callbacks.pages import set_up_router
+from dashboard.decisions.service import DecisionService
 from dashboard.i18n import t
 from dashboard.region import region_of
 from dashboard.runtime import fanout
@@ -43,7 +44,8 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
     server = Flask(__name__)
     server.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
-    auth = routes.register(server, service, settings, region)
+    decisions = DecisionService(service, settings.decision_within_days)
+    auth = routes.register(server, service, decisions, settings, region)
     app = Dash(
         __name__,
         server=server,
@@ -59,7 +61,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         include_pages_meta=False,  # no social-card tags: the dashboard is not shared as a preview
     )
     app.layout = html.Div([dash.page_container])
-    register_all(app, service, settings)
+    register_all(app, service, decisions, settings)
     set_up_router(app)
     pages = {  # the areas of web.areas that are pages, each with all its components
         "dashboard": shell(region, service.sectors, settings.language),

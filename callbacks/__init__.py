@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dash import Dash
 
+from dashboard.decisions.service import DecisionService
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 
 
-def register_all(app: Dash, service: DashboardService, settings: Settings) -> None:
+def register_all(app: Dash, service: DashboardService, decisions: DecisionService, settings: Settings) -> None:
     from callbacks import briefing, heatmap, kpis, live, pages, response, state, tension, wall
 
     tile_url, region_links, lang = settings.tile_url, settings.region_links, settings.language
@@ -20,6 +21,6 @@ def register_all(app: Dash, service: DashboardService, settings: Settings) -> No
     live.register(app, service, lang)
     heatmap.register(app, service, tile_url, region_links, lang)
     response.register(app, service, lang)
-    tension.register(app, service, lang)
-    wall.register(app, service, lang)
+    tension.register(app, service, decisions, lang)
+    wall.register(app, service, decisions, lang)
     briefing.register(app, service, settings, lang)

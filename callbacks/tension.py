@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import parse_page, query_of
 from dashboard import formatting as fmt
+from dashboard.decisions.service import DecisionService, marked
 from dashboard.filters import FilterError, sector_of_path
 from dashboard.i18n import t
 from dashboard.metrics import tension
@@ -15,7 +16,7 @@ from layouts import ids
 from layouts.tension_panel import alert_strip, sector_tiles, tension_points, top_points
 
 
-def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
+def register(app: Dash, service: DashboardService, decisions: DecisionService, default_lang: str = "ru") -> None:
 
     @app.callback(
         Output(ids.TENSION_SECTORS, "children"),
@@ -34,12 +35,14 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             filters = service.read_filters(query_of(search), pathname)
             result = service.tension(filters)
             alerts = service.alerts_today(filters, lang)
+            marks = decisions.marks(lang)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update, no_update, no_update, no_update  # the KPI callback shows the banner
         region = service.region
         sectors = result.sectors.assign(reason=tension.reasons(result, result.sectors, region, lang))
         points = result.points[result.points["level"] != "normal"]
         points = points.assign(reason=tension.reasons(result, points, region, lang))
+        points = marked(points, marks)
         baseline = (
             t("baseline_label", lang, start=fmt.day(result.baseline[0], lang), end=fmt.day(result.baseline[1], lang))
             if result.baseline
@@ -53,7 +56,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         return (
             sector_tiles(sectors, names, result.days, filters.date_from, state.sectors, lang),
             tension_points(points, len(result.points) - len(points), lang),
-            alert_strip(alerts, service.alerts_window(), lang),
+            alert_strip(marked(alerts, marks), service.alerts_window(), lang),
             baseline,
             top_points(points, lang),
         )

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import wall_settings
 from dashboard import formatting as fmt
+from dashboard.decisions.service import DecisionService, marked
 from dashboard.i18n import t
 from dashboard.metrics import tension
 from dashboard.runtime.fanout import fan_out
@@ -29,7 +30,7 @@ TREND_DAYS = 30
 WALL_MAP_SIZE = (1800, 700)  # until the browser has measured the map
 
 
-def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> None:
+def register(app: Dash, service: DashboardService, decisions: DecisionService, default_lang: str = "ru") -> None:
     region = service.region
     sectors = set(service.sectors.codes)
     labels = town_labels(region.municipalities, "ru")  # Cyrillic: see callbacks/heatmap.py
@@ -54,7 +55,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         filters = service.read_filters({"period": config.period, "sector": [config.sector] if config.sector else []})
         trend_filters = filters.last_days(TREND_DAYS)
         try:
-            result, frame, summary, daily, response, alerts, found, due = fan_out(
+            result, frame, summary, daily, response, alerts, found, due, marks = fan_out(
                 service.engine,
                 lambda: service.tension(filters),
                 lambda: service.heatmap(filters),
@@ -64,6 +65,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
                 lambda: service.alerts_today(filters, lang),
                 service.freshness,
                 lambda: service.due_soon(filters),
+                lambda: decisions.marks(lang),
             )
             if config.metric == "tension":
                 frame = frame.assign(tension=service.map_tension(filters).reindex(frame.index))
@@ -71,6 +73,8 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             raise PreventUpdate from None  # keep the last good picture; the stale badge tells the room
         points = result.points[result.points["level"] != "normal"]
         points = points.assign(reason=tension.reasons(result, points, region, lang))
+        points = marked(points, marks)
+        alerts = marked(alerts, marks)
         figure = map_figure(
             frame,
             region_geometry(region.boundaries_path),

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from dashboard.catalog import SectorCatalog
     from dashboard.filters import Filters
 
-ROLES = ("admin", "head", "minister", "wall", "feed")  # feed: an integration that only writes messages
+# operator: the centre's operator (reads all, records decisions); feed: an integration that only writes messages
+ROLES = ("admin", "head", "operator", "minister", "wall", "feed")
 SCOPED_ROLES = ("minister", "wall")  # roles that may be limited to sectors (a minister must be)
 
 

@@ -1,9 +1,10 @@
-"""Command line: ``tsur init-db | check | load | mapping | region | demo | stats | rollups | alerts | user | serve``."""
+"""Command line: ``tsur init-db | check | load | watch | mapping | region | demo | stats | rollups | alerts | user |
+decision | serve``."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -318,7 +319,10 @@ def watch(
         str | None, typer.Option("--source", help="Канал заявок Open311, если сопоставление его не задаёт")
     ] = None,
     overlap: Annotated[
-        float, typer.Option("--open311-overlap", help="Часов перечитывать до курсора (изменения заявок)", min=0)
+        float,
+        typer.Option(
+            "--open311-overlap", help="Часов перечитывать до курсора (изменения заявок; не меньше 0,1)", min=0.1
+        ),
     ] = 24.0,
     page_cap: Annotated[
         int, typer.Option("--open311-page-cap", help="Сколько заявок сервер отдаёт за запрос, не больше", min=2)
@@ -631,6 +635,113 @@ def serve(
     dash_app = default_app()
     console.print(f"Панель: http://{host}:{port}/  (база: {settings.resolved_database_url})")
     dash_app.run(host=host, port=port, debug=debug)
+
+
+decision_app = typer.Typer(
+    help="Решения (поручения) по данным ЦУР: записать, сменить статус, список.", no_args_is_help=True
+)
+app.add_typer(decision_app, name="decision")
+
+
+def _decisions():
+    from dashboard.decisions.service import DecisionService
+    from dashboard.service import DashboardService
+
+    return DecisionService(DashboardService(_engine(), _region()), get_settings().decision_within_days)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    from dashboard.filters import FilterError, parse_date
+
+    try:
+        return parse_date(value) if value else None
+    except FilterError as exc:
+        console.print(f"[red]{option}: {exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@decision_app.command("add")
+def decision_add(
+    title: Annotated[str, typer.Option("--title", help="Что сделать")],
+    agency: Annotated[str, typer.Option("--agency", help="Ответственное ведомство")],
+    due: Annotated[str, typer.Option("--due", help="Срок, ГГГГ-ММ-ДД")],
+    person: Annotated[str | None, typer.Option("--person", help="Ответственное лицо")] = None,
+    sector: Annotated[str | None, typer.Option("--sector", help="Основание: отрасль")] = None,
+    municipality: Annotated[str | None, typer.Option("--municipality", help="Основание: ОКТМО")] = None,
+    topic: Annotated[str | None, typer.Option("--topic", help="Основание: тема")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="Период основания: с")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Период основания: по")] = None,
+) -> None:
+    """Записать решение; с --sector, --municipality и периодом — с основанием: цифры ячейки на этот момент."""
+    from dashboard.decisions.records import DecisionError
+
+    period_from, period_to, due_day = _day(first, "--from"), _day(last, "--to"), _day(due, "--due")
+    if (period_from is None) != (period_to is None):
+        console.print("[red]Период основания: --from и --to вместе[/red]")
+        raise typer.Exit(2)
+    decisions = _decisions()
+    try:
+        decision_id = decisions.record(
+            title=title,
+            agency=agency,
+            due=due_day,
+            person=person,
+            sector=sector,
+            oktmo=municipality,
+            topic=topic,
+            period=(period_from, period_to) if period_from and period_to else None,
+        )
+    except DecisionError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    found = decisions.get(decision_id)
+    backing = "с основанием" if found.backed else "без основания в данных"
+    console.print(f"Записано решение №{decision_id} ({backing}), срок {found.due:%d.%m.%Y}")
+
+
+@decision_app.command("status")
+def decision_status(
+    decision_id: Annotated[int, typer.Argument(help="Номер решения")],
+    status: Annotated[str, typer.Argument(help="assigned, in_progress, done или cancelled")],
+) -> None:
+    """Сменить статус решения (назначено → в работе → выполнено / отменено); изменение записывается в историю."""
+    from dashboard.decisions.records import DecisionError
+
+    try:
+        _decisions().set_status(decision_id, status)
+    except (DecisionError, LookupError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Решение №{decision_id}: {status}")
+
+
+@decision_app.command("list")
+def decision_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Вывести JSON")] = False,
+    status: Annotated[list[str] | None, typer.Option("--status", help="Только этот статус (повторяется)")] = None,
+) -> None:
+    """Решения, новые первыми: статус, срок, основание и эффект."""
+    from dashboard.decisions.records import DecisionError
+
+    decisions = _decisions()
+    try:
+        found = decisions.listed(statuses=tuple(status or ()))
+    except DecisionError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    rows = [decisions.public(d) for d in found]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Решения")
+    for column in ("№", "что", "ведомство", "срок", "статус", "основание", "эффект"):
+        table.add_column(column)
+    for row in rows:
+        place = f"{row['sector_name']} · {row['municipality']}" if row["sector"] else "—"
+        late = " (просрочено)" if row["overdue"] else ""
+        effect = row["effect"]["text"] if row["effect"] else "—"
+        table.add_row(str(row["id"]), row["title"], row["agency"], row["due"] + late, row["status"], place, effect)
+    console.print(table)
 
 
 if __name__ == "__main__":

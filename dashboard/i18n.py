@@ -340,6 +340,28 @@ TEXTS: dict[str, dict[str, str]] = {
     "reason": {"ru": "Причина", "en": "Reason"},
     "unit_hours": {"ru": "ч", "en": "h"},
     "within_sla_share": {"ru": "Ответ в срок", "en": "Within target"},
+    "wall_all_decided": {
+        "ru": "Критических точек: {count} — по всем есть поручения",
+        "en": "Critical points: {count} — every one has a decision",
+    },
+    "wall_decided_too": {"ru": "с поручениями: {count}", "en": "with decisions: {count}"},
+    "decision_mark": {"ru": "поручение №{id} · {status}", "en": "decision no. {id} · {status}"},
+    "decision_assigned": {"ru": "назначено", "en": "assigned"},
+    "decision_in_progress": {"ru": "в работе", "en": "in progress"},
+    "decision_done": {"ru": "выполнено", "en": "done"},
+    "decision_cancelled": {"ru": "отменено", "en": "cancelled"},
+    "decision_due": {"ru": "срок {due}", "en": "due {due}"},
+    "decision_overdue": {"ru": "срок прошёл", "en": "past its deadline"},
+    "effect_early": {
+        "ru": "рано судить об эффекте: прошло {weeks} из {of} недель",
+        "en": "too early to judge the effect: {weeks} of {of} weeks have passed",
+    },
+    "effect_too_few": {"ru": "слишком мало сообщений, чтобы судить об эффекте", "en": "too few messages to judge"},
+    "effect_unclear": {"ru": "эффект пока не виден ({interval})", "en": "no effect seen yet ({interval})"},
+    "effect_measured": {
+        "ru": "после решения: {change} к ожидаемому ({interval})",
+        "en": "after the decision: {change} against the expected ({interval})",
+    },
 }
 
 

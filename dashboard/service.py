@@ -146,6 +146,10 @@ class DashboardService:
         result = spec.compute(self, filters, *args)
         return spec.public(result) if spec.public else result
 
+    def data_version(self, first: date, last: date) -> str:
+        """The version of the data of days [first, last] now (what a figure over them is keyed by)."""
+        return self._versions().of(first, last)
+
     def _versions(self) -> DataVersions:
         """The store's data versions, read once per request (outside one, at each call)."""
         return once(("data_versions", repr(self)), lambda: data_versions(self.engine))

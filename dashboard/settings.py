@@ -54,10 +54,12 @@ class Settings(BaseSettings):
     wall_session_days: int = Field(default=30, ge=1)
     cookie_secure: bool | None = None  # Secure session cookie; default: on in production
     frame_ancestors: list[str] = Field(default_factory=list)  # origins that may frame pages (a wall's host)
+    # a critical tension point counts as decided when a decision on its cell came within this many days (KPI)
+    decision_within_days: int = Field(default=3, ge=1, le=60)
     # POST /api/v1/messages (role feed): requests per account, messages and bytes per request
     feed_limit: str = "120/minute"
     feed_batch: int = Field(default=5_000, ge=1)
-    feed_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    feed_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     login_limit: str = "10/minute"  # failed logins per client address
     login_limit_pair: str = "20/hour"  # failed logins per client address and account name (never per name alone)
     rate_limit_storage: str | None = None  # limits' storage URL; default: Redis if the cache is, else memory

@@ -126,6 +126,7 @@ def tension_points(points: pd.DataFrame, normal: int, lang: str = "ru", limit: i
                     html.Span(fmt.number(row["index"], lang), className="point-index"),
                     level_badge(row["level"], lang),
                     html.Span(row["reason"], className="point-reason"),
+                    decision_line(row.get("decision")),
                 ],
             )
         )
@@ -137,6 +138,11 @@ def tension_points(points: pd.DataFrame, normal: int, lang: str = "ru", limit: i
         items.append(html.Li(t("points_more", lang, count=fmt.number(len(points) - limit, lang)), className="hint"))
     items.append(html.Li(t("points_normal", lang, count=fmt.number(normal, lang)), className="hint"))
     return items
+
+
+def decision_line(text: str | None) -> html.Span | None:
+    """The point's decision (dashboard/decisions/service.py ``mark``): being handled, or done and its effect."""
+    return html.Span(text, className="point-decision") if text else None
 
 
 def top_points(points: pd.DataFrame, lang: str = "ru", limit: int = 3) -> list:
@@ -151,8 +157,12 @@ def top_points(points: pd.DataFrame, lang: str = "ru", limit: int = 3) -> list:
                 id={"type": ids.TOP_POINT_ITEM, "sector": row["sector"], "oktmo": row["oktmo"]},
                 n_clicks=0,
                 className=f"top-point point-{row['level']}",
-                title=row["reason"],
-                children=[level_badge(row["level"], lang), html.Span(row["reason"], className="top-point-reason")],
+                title=row["reason"] + (f" · {row['decision']}" if row.get("decision") else ""),
+                children=[
+                    level_badge(row["level"], lang),
+                    html.Span(row["reason"], className="top-point-reason"),
+                    html.Span("✓", className="top-point-decided") if row.get("decision") else None,
+                ],
             )
             for _, row in shown.iterrows()
         ],
@@ -171,13 +181,22 @@ def _recorded(alert: dict, lang: str) -> str:
     return "" if stamp is None or pd.isna(stamp) else f"{pd.Timestamp(stamp):%H:%M} · "
 
 
+def _decided(alert: dict) -> html.Span | None:
+    return html.Span(f" · {alert['decision']}", className="point-decision") if alert.get("decision") else None
+
+
 def alert_strip(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru") -> list:
     if alerts.empty:
         return []
     rows = alerts.to_dict("records")
     return [
         html.Strong(alert_window(window, lang) + ": "),
-        html.Ul([html.Li(f"{_recorded(r, lang)}{fmt.number(r['index'], lang)} · {r['reason']}") for r in rows]),
+        html.Ul(
+            [
+                html.Li([f"{_recorded(r, lang)}{fmt.number(r['index'], lang)} · {r['reason']}", _decided(r)])
+                for r in rows
+            ]
+        ),
     ]
 
 

@@ -131,6 +131,7 @@ def wall_points(points: pd.DataFrame, lang: str = "ru", limit: int = 8) -> list:
                 html.Span(fmt.number(row["index"], lang), className="wall-point-index"),
                 level_badge(row["level"], lang),
                 html.Span(row["reason"], className="wall-point-reason"),
+                html.Span(row["decision"], className="wall-point-decision") if row.get("decision") else None,
             ],
         )
         for _, row in shown.iterrows()
@@ -147,6 +148,7 @@ def wall_alerts(alerts: pd.DataFrame, lang: str = "ru") -> list:
                 html.Span(f"{row['created_at']:%H:%M}" if pd.notna(row["created_at"]) else "", className="wall-time"),
                 html.Span(fmt.number(row["index"], lang), className="wall-point-index"),
                 html.Span(row["reason"], className="wall-point-reason"),
+                html.Span(row["decision"], className="wall-point-decision") if row.get("decision") else None,
             ],
         )
         for _, row in alerts.head(6).iterrows()
@@ -158,10 +160,15 @@ def wall_ticker(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru
     alerts' own window, which may differ from the screen's period."""
     if alerts.empty:
         return []
-    first = alerts.iloc[0]
-    more = f" {t('wall_more_alerts', lang, count=len(alerts) - 1)}" if len(alerts) > 1 else ""
     heading = t("alerts_window_short", lang, end=fmt.day(window[1], lang))
-    return [html.Strong(heading + ": "), html.Span(first["reason"] + more)]
+    decided = alerts["decision"].notna() if "decision" in alerts else pd.Series(False, index=alerts.index)
+    open_ = alerts[~decided]
+    if open_.empty:  # every critical point is being handled: the strip says so and stops shouting
+        return [html.Span(t("wall_all_decided", lang, count=len(alerts)), className="wall-ticker-calm")]
+    first = open_.iloc[0]
+    more = f" {t('wall_more_alerts', lang, count=len(open_) - 1)}" if len(open_) > 1 else ""
+    handled = f" · {t('wall_decided_too', lang, count=int(decided.sum()))}" if decided.any() else ""
+    return [html.Strong(heading + ": "), html.Span(first["reason"] + more + handled)]
 
 
 def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru") -> dict:

@@ -12,7 +12,8 @@ from layouts import ids
 from tests.test_auth import PASSWORD, basic, make_app, service  # noqa: F401 - the fixture
 from web.areas import ROUTES, route_area
 
-ROLES = ("admin", "head", "minister", "wall")
+ROLES = ("admin", "head", "operator", "minister", "wall", "feed")
+READERS = {"admin", "head", "operator", "minister"}  # the roles with the dashboard's pages
 # what the wall page needs, written out by hand: its own components and the router that shows it
 WALL_OUTPUTS = {value for name, value in vars(ids).items() if name.startswith("WALL_")} | {ids.PAGE, ids.PAGE_STORE}
 
@@ -90,8 +91,10 @@ def clients(service, tmp_path):  # noqa: F811 - the fixture imported above
     token = accounts.add_user(service.engine, "screen", "wall")
     wall = app.server.test_client()
     assert wall.get(f"/wall?token={token}").status_code == 302
-    people = {role: (app.server.test_client(), basic(role)) for role in ("admin", "head", "minister")}
-    return app, {**people, "wall": (wall, {})}
+    accounts.add_user(service.engine, "operator", "operator", PASSWORD)
+    feed = {"Authorization": f"Bearer {accounts.add_user(service.engine, 'bridge', 'feed', sources=('pos',))}"}
+    people = {role: (app.server.test_client(), basic(role)) for role in ("admin", "head", "operator", "minister")}
+    return app, {**people, "wall": (wall, {}), "feed": (app.server.test_client(), feed)}
 
 
 def test_every_callback_for_every_role(clients):
@@ -104,28 +107,30 @@ def test_every_callback_for_every_role(clients):
         for role in ROLES:
             client, headers = by_role[role]
             answer = client.post("/_dash-update-component", json=body, headers=headers)
-            allowed = role != "wall" or output in wall_only
+            allowed = role in READERS or (role == "wall" and output in wall_only)
             if allowed:
                 assert answer.status_code in (200, 204), (role, output, answer.get_data(as_text=True)[:300])
             else:
                 assert answer.status_code == 403, (role, output)
-                assert "/wall" in answer.get_json()["error"]
+                assert ("/wall" if role == "wall" else "POST /api/v1/messages") in answer.get_json()["error"]
 
 
 def test_every_route_for_every_role(clients):
     _, by_role = clients
     expected = {  # route → the roles that may open it
-        "/": {"admin", "head", "minister"},
-        "/sector/zhkh": {"admin", "head", "minister"},
-        "/briefing?sector=zhkh": {"admin", "head", "minister"},
-        "/briefing/export.xlsx?sector=zhkh": {"admin", "head", "minister"},
-        "/wall?sector=zhkh": set(ROLES),
-        "/api/v1/summary?sector=zhkh": {"admin", "head", "minister"},
-        "/api/v1/messages?sector=zhkh": {"admin", "head", "minister"},
+        "/": READERS,
+        "/sector/zhkh": READERS,
+        "/briefing?sector=zhkh": READERS,
+        "/briefing/export.xlsx?sector=zhkh": READERS,
+        "/wall?sector=zhkh": READERS | {"wall"},
+        "/api/v1/summary?sector=zhkh": READERS,
+        "/api/v1/messages?sector=zhkh": READERS,
+        "/api/v1/decisions?sector=zhkh": READERS,
+        "/api/v1/decisions/kpi": READERS,
         "/api/v1/users": {"admin"},
-        "/_dash-layout": set(ROLES),
-        "/_dash-dependencies": set(ROLES),
-        "/nowhere": {"admin", "head", "minister"},  # Dash's own «not found» page
+        "/_dash-layout": READERS | {"wall"},
+        "/_dash-dependencies": READERS | {"wall"},
+        "/nowhere": READERS,  # Dash's own «not found» page
     }
     for path, roles in expected.items():
         for role in ROLES:

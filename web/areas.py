@@ -18,13 +18,15 @@ from dash.development.base_component import Component
 
 PAGES = ("dashboard", "briefing", "wall")
 ROLE_AREAS: dict[str, frozenset[str]] = {
-    "admin": frozenset({*PAGES, "api", "accounts", "feed"}),
-    "head": frozenset({*PAGES, "api"}),
+    "admin": frozenset({*PAGES, "api", "accounts", "feed", "decide"}),
+    "head": frozenset({*PAGES, "api", "decide"}),
+    "operator": frozenset({*PAGES, "api", "decide"}),  # the centre's operator: reads all, records decisions
     "minister": frozenset({*PAGES, "api"}),  # his sectors only: access.scope on every read
     "wall": frozenset({"wall"}),
     "feed": frozenset({"feed"}),  # writes messages, reads nothing
 }
-WRITES = {("POST", "/api/v1/messages"): "feed"}  # addresses whose area depends on the method
+# writes: an address's area when POSTed (the first whose path it is or lies under)
+WRITES = (("/api/v1/messages", "feed"), ("/api/v1/decisions", "decide"))
 # an address's area: the first of these it starts with (as whole path segments); any other page is the dashboard's
 ROUTES = (("/api/v1/users", "accounts"), ("/api", "api"), ("/briefing", "briefing"), ("/wall", "wall"))
 # what every signed-in principal needs whatever its page: Dash's start-up requests and signing out
@@ -51,13 +53,20 @@ def route_area(path: str, method: str = "GET") -> str | None:
     which are decided by the callback asked for."""
     if path == CALLBACKS or _under(path, SHARED):
         return None
-    if (method, path) in WRITES:
-        return WRITES[method, path]
+    if method == "POST":
+        written = next((area for prefix, area in WRITES if _under(path, (prefix,))), None)
+        if written:
+            return written
     return next((area for prefix, area in ROUTES if _under(path, (prefix,))), "dashboard")
 
 
 def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith(p + "/") for p in prefixes)
+
+
+def has_pages(role: str) -> bool:
+    """Whether the role has a page at all (a feed has none: not even Dash's start-up requests are its to make)."""
+    return bool(ROLE_AREAS.get(role, frozenset()) & set(PAGES))
 
 
 def may_open(role: str, areas: frozenset[str]) -> bool:

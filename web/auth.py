@@ -42,9 +42,11 @@ PUBLIC = (
 )
 MACHINE = ("/api/", "/_dash-", "/_reload-hash")  # answered in JSON (401/403), never redirected to the login page
 DEVELOPER = Principal("developer", "admin")
-DENIED = {  # why a role may not open an address outside its areas
+DENIED = {  # why a role may not open an address outside its areas: the role's own reason, else the area's
     "wall": "экрану доступна только страница /wall и её обработчики",
     "feed": "каналу доступна только запись: POST /api/v1/messages",
+    "decide": "решения записывают руководитель, оператор ЦУР и администратор",
+    "feed_area": "сообщения записывают интеграции (роль feed) и администратор",
 }
 
 
@@ -198,8 +200,12 @@ class Auth:
         else:
             area = areas.route_area(path, request.method)
             needed = frozenset({area}) if area else frozenset()
+        if not needed and path != "/logout" and not areas.has_pages(principal.role):
+            raise AccessDenied(DENIED.get(principal.role, "только для администратора"))  # no page: no page's shell
         if needed and not areas.may_open(principal.role, needed):
-            raise AccessDenied(DENIED.get(principal.role, "только для администратора"))
+            area = next(iter(needed)) if len(needed) == 1 else ""
+            reason = DENIED.get(principal.role) or DENIED.get("feed_area" if area == "feed" else area)
+            raise AccessDenied(reason or "только для администратора")
         if not principal.restricted or path.startswith(MACHINE):
             return None  # machine paths meet the scoping rule in the service
         asked = request.args.getlist("sector")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard.decisions.service import DecisionService
 from dashboard.filters import FilterError
 from dashboard.i18n import t
 from dashboard.region import Region
@@ -21,11 +22,14 @@ from web.api import api
 from web.auth import Auth, error_answer, init_auth, request_language
 from web.briefing_files import briefing_files
 from web.cache import cached_figure, init_cache
+from web.decisions_api import decision_routes
 from web.feed import feed_routes
 from web.principal import current_principal
 
 
-def register(server: Flask, service: DashboardService, settings: Settings, region: Region) -> Auth:
+def register(
+    server: Flask, service: DashboardService, decisions: DecisionService, settings: Settings, region: Region
+) -> Auth:
     """The service gets what it needs of a request (who is asking, the shared cache); then, per request: a memo,
     a time budget, who is asking and may they; then the routes; then the answers to errors."""
     init_cache(server, settings)
@@ -50,6 +54,7 @@ def register(server: Flask, service: DashboardService, settings: Settings, regio
     # routes
     server.register_blueprint(api)  # /api/v1/…, /healthz
     server.register_blueprint(feed_routes(service, settings, auth))  # POST /api/v1/messages
+    server.register_blueprint(decision_routes(decisions, settings))  # /api/v1/decisions…
     server.register_blueprint(boundaries([region.boundaries_path, FEDERAL_MAP]))  # /geo/<digest>/<shape>.geojson
     server.register_blueprint(briefing_files(service, settings))  # /briefing/export.pdf, /briefing/export.xlsx
 

@@ -309,6 +309,42 @@ pull_cursors = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# decisions (поручения) taken on the centre's data: what, who, by when, on which evidence (dashboard/decisions/)
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),  # what is to be done
+    Column("agency", String(300), nullable=False),  # the responsible agency
+    Column("person", String(200)),  # the responsible official, if named
+    Column("due", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # assigned | in_progress | done | cancelled
+    # the evidence: the cell (sector × municipality [× topic]) and period it rests on, and the figures shown then
+    Column("sector", String(32)),
+    Column("oktmo", String(11)),
+    Column("topic", String(200)),
+    Column("period_from", Date),
+    Column("period_to", Date),
+    Column("evidence", Text),  # JSON: the snapshot (dashboard/decisions/evidence.py); none: not backed by data
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+)
+Index("ix_decisions_cell", decisions.c.sector, decisions.c.oktmo)
+
+# every change of a decision, never changed itself (database triggers refuse UPDATE and DELETE): the audit trail
+decision_events = Table(
+    "decision_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # created | status | edited
+    Column("details", Text, nullable=False),  # JSON: the fields set, as {field: [before, after]}
+)
+
 # the server's own Chromium opens the briefing with a single-use token: its nonce's digest is here until spent
 render_tokens = Table(
     "render_tokens",
