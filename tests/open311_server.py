@@ -19,7 +19,7 @@ class Open311Server:
     def __init__(self, cap: int = 1000) -> None:
         self.requests: dict[str, dict] = {}  # by service_request_id
         self.cap = cap
-        self.faults: list[str] = []  # the next answers: "timeout", "500", "garbage", "object"; then normal ones
+        self.faults: list[str] = []  # the next answers: "timeout", "500", "garbage", "object", "deep"; then normal
         self.asked: list[dict[str, str]] = []  # every query's parameters
         self.slow_seconds = 2.0
         server = self
@@ -38,9 +38,11 @@ class Open311Server:
                     return self._send(200, b"<html>Bad Gateway</html>")
                 if fault == "object":
                     return self._send(200, b'{"description": "not a list"}')
+                if fault == "deep":
+                    return self._send(200, b"[" * 100_000 + b"]" * 100_000)
                 if parts.path != "/requests.json":
                     return self._send(404, b"[]")
-                self._send(200, json.dumps(server.answer(query), ensure_ascii=False).encode())
+                self._send(200, json.dumps(server.answer(query)).encode())  # \u escapes carry a lone surrogate too
 
             def _send(self, status: int, body: bytes) -> None:
                 try:

@@ -173,3 +173,36 @@ def test_the_command_needs_a_channel_and_pulls_once(server, tmp_path, monkeypatc
     finally:
         for cached in (get_settings, get_engine):
             cached.cache_clear()
+
+
+def test_a_hostile_answer_never_stops_the_watch(engine, server, tmp_path):
+    """Nesting too deep for the parser, and a lone surrogate in a request: the first is a failed attempt like a 500,
+    the second a request refused alone — the watch goes on and the cursor moves past what was stored."""
+    server.add(1, at(1))
+    server.add(2, at(2), description="x\ud800y")
+    server.faults = ["deep"]
+    pull = puller(engine, server, Clock(DAY0 + timedelta(hours=5)))
+    watcher = Watcher(engine, REGION, [tmp_path], pulls=[pull])
+    [outcome] = watcher.look()
+    assert outcome.action == "loaded" and (outcome.summary.new, outcome.summary.rejected) == (1, 1)
+    assert pull.cursor() == DAY0 + timedelta(hours=5)
+
+
+def test_a_window_without_a_mapped_field_does_not_stall_the_cursor(engine, server):
+    """Servers leave empty fields out: a window whose requests have no ``address`` met «the mapping names a column
+    the file lacks» at every look, and the cursor never moved again."""
+    mapping = Mapping(columns={"municipality": "address"}, defaults={"source": "pos"})
+    server.add(1, at(1), lat=56.13, long=47.25)
+    del server.requests["1"]["address"]
+    pull = Open311Pull(server.url, engine, REGION, mapping, first_start=DAY0, clock=Clock(DAY0 + timedelta(hours=5)))
+    assert pull.pull().new == 1
+    assert pull.cursor() == DAY0 + timedelta(hours=5)
+
+
+def test_each_jurisdiction_of_a_server_has_its_own_cursor(engine, server):
+    clock = Clock(DAY0 + timedelta(hours=5))
+    one = puller(engine, server, clock, params={"jurisdiction_id": "cheb", "api_key": "k1"})
+    one.pull()
+    other = puller(engine, server, clock, params={"jurisdiction_id": "novocheb"})
+    assert other.cursor() is None and one.feed != other.feed
+    assert puller(engine, server, clock, params={"jurisdiction_id": "cheb", "api_key": "k2"}).cursor() == clock.now
