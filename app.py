@@ -21,6 +21,7 @@ from dashboard.service import DashboardService
 from dashboard.settings import Settings, get_settings
 from dashboard.store.db import Connections, get_engine, init_db
 from layouts.briefing import briefing_page
+from layouts.decisions import decisions_page
 from layouts.shell import shell
 from layouts.wall import WallConfig, wall
 from web import routes
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
     register_all(app, service, decisions, settings)
     set_up_router(app)
     pages = {  # the areas of web.areas that are pages, each with all its components
-        "dashboard": shell(region, service.sectors, settings.language),
+        "dashboard": html.Div([shell(region, service.sectors, settings.language), decisions_page(settings.language)]),
         "wall": wall(region, WallConfig(lang=settings.language)),
         "briefing": briefing_page(settings.language),
     }

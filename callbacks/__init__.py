@@ -11,6 +11,7 @@ from dashboard.settings import Settings
 
 def register_all(app: Dash, service: DashboardService, decisions: DecisionService, settings: Settings) -> None:
     from callbacks import briefing, heatmap, kpis, live, pages, response, state, tension, wall
+    from callbacks import decisions as decision_page
 
     tile_url, region_links, lang = settings.tile_url, settings.region_links, settings.language
 
@@ -24,3 +25,4 @@ def register_all(app: Dash, service: DashboardService, decisions: DecisionServic
     tension.register(app, service, decisions, lang)
     wall.register(app, service, decisions, lang)
     briefing.register(app, service, settings, lang)
+    decision_page.register(app, service, decisions, lang)

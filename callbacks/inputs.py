@@ -54,7 +54,14 @@ def _path(value: object) -> bool:
     return isinstance(value, str) and value.startswith("/") and len(value) <= MAX_TEXT
 
 
-BY_INPUT: dict[tuple[str, str], Check] = {(ids.PAGE_URL, "pathname"): _path}
+BY_INPUT: dict[tuple[str, str], Check] = {
+    (ids.PAGE_URL, "pathname"): _path,
+    # what a decision's form holds (its lengths are the service's to hold: longer is refused with the reason)
+    **{
+        (field, "value"): _text
+        for field in (ids.DECISION_TITLE, ids.DECISION_AGENCY, ids.DECISION_PERSON, ids.DECISION_DUE)
+    },
+}
 
 BY_PROPERTY: dict[str, Check] = {
     "search": _text,
@@ -65,7 +72,12 @@ BY_PROPERTY: dict[str, Check] = {
     "n_clicks": _count,
     "clickData": _click,
 }
-STORES: dict[str, Check] = {ids.MAP_SIZE: _size, ids.WALL_SIZE: _size, ids.WALL_CONFIG: _settings}
+STORES: dict[str, Check] = {
+    ids.MAP_SIZE: _size,
+    ids.WALL_SIZE: _size,
+    ids.WALL_CONFIG: _settings,
+    ids.DECISION_CHANGED: _count,
+}
 
 
 def _option_values(options: object) -> set:

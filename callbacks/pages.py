@@ -22,6 +22,7 @@ from dashboard.i18n import t
 from dashboard.service import DashboardService
 from layouts import ids
 from layouts.briefing import briefing_page
+from layouts.decisions import decisions_page
 from layouts.shell import shell
 from layouts.wall import wall
 
@@ -41,6 +42,7 @@ def register(app: Dash, service: DashboardService, lang: str = "ru", accounts: b
         ("dashboard", {"path": "/"}, dashboard_page),
         ("sector", {"path_template": SECTOR_PATH + "<code>"}, sector_page),
         ("briefing", {"path": "/briefing"}, briefing_layout),
+        ("decisions", {"path": "/decisions"}, decisions_layout),
         ("wall", {"path": "/wall"}, wall_layout),
         ("not_found_404", {"path": "/404"}, not_found_layout),
     ):
@@ -105,6 +107,10 @@ def _dashboard(search: str, scope: str | None) -> Component:
 
 def briefing_layout(**query: object) -> Component:
     return briefing_page(parse_search(_search(query), _context().lang).lang)
+
+
+def decisions_layout(**query: object) -> Component:
+    return decisions_page(parse_search(_search(query), _context().lang).lang)
 
 
 def wall_layout(**query: object) -> Component:

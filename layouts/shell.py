@@ -227,6 +227,12 @@ def shell(
                                 t("briefing", lang), id=ids.BRIEFING_LINK, href="/briefing", className="lang-switch"
                             ),
                             html.A(
+                                t("decisions_link", lang),
+                                id=ids.DECISIONS_LINK,
+                                href="/decisions" + ("" if lang == "ru" else "?lang=en"),
+                                className="lang-switch",
+                            ),
+                            html.A(
                                 t("other_language", lang),
                                 id=ids.LANG_LINK,
                                 href="?lang=en" if lang == "ru" else "?lang=ru",

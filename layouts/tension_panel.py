@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date
+from urllib.parse import urlencode
 
 import pandas as pd
 from dash import html
@@ -112,23 +113,33 @@ def sector_tiles(
     return tiles
 
 
-def tension_points(points: pd.DataFrame, normal: int, lang: str = "ru", limit: int = POINTS_SHOWN) -> list:
+def tension_points(
+    points: pd.DataFrame,
+    normal: int,
+    lang: str = "ru",
+    limit: int = POINTS_SHOWN,
+    period: tuple[date, date] | None = None,
+) -> list:
     """The hottest sector × municipality cells (above «норма») with their one-line reasons; a click filters
-    the page to the cell. ``normal`` counts the cells left out as normal."""
+    the page to the cell. ``normal`` counts the cells left out as normal. With ``period``, each point links to
+    recording a decision on it over that period (/decisions)."""
     shown = points.head(limit)
     items = [
         html.Li(
-            html.Button(
-                id={"type": ids.POINT_ITEM, "sector": row["sector"], "oktmo": row["oktmo"]},
-                n_clicks=0,
-                className=f"tension-point point-{row['level']}",
-                children=[
-                    html.Span(fmt.number(row["index"], lang), className="point-index"),
-                    level_badge(row["level"], lang),
-                    html.Span(row["reason"], className="point-reason"),
-                    decision_line(row.get("decision")),
-                ],
-            )
+            [
+                html.Button(
+                    id={"type": ids.POINT_ITEM, "sector": row["sector"], "oktmo": row["oktmo"]},
+                    n_clicks=0,
+                    className=f"tension-point point-{row['level']}",
+                    children=[
+                        html.Span(fmt.number(row["index"], lang), className="point-index"),
+                        level_badge(row["level"], lang),
+                        html.Span(row["reason"], className="point-reason"),
+                        decision_line(row.get("decision")),
+                    ],
+                ),
+                record_link(row["sector"], row["oktmo"], period, lang) if period else None,
+            ]
         )
         for _, row in shown.iterrows()
     ]
@@ -138,6 +149,13 @@ def tension_points(points: pd.DataFrame, normal: int, lang: str = "ru", limit: i
         items.append(html.Li(t("points_more", lang, count=fmt.number(len(points) - limit, lang)), className="hint"))
     items.append(html.Li(t("points_normal", lang, count=fmt.number(normal, lang)), className="hint"))
     return items
+
+
+def record_link(sector: str, oktmo: str, period: tuple[date, date], lang: str) -> html.A:
+    """«записать поручение»: the /decisions page with this cell and period (its evidence)."""
+    query = urlencode({"sector": sector, "municipality": oktmo, "from": period[0].isoformat(),
+                       "to": period[1].isoformat(), "lang": lang})  # fmt: skip
+    return html.A(t("decision_record_link", lang), href=f"/decisions?{query}", className="point-record")
 
 
 def decision_line(text: str | None) -> html.Span | None:

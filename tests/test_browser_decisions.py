@@ -55,3 +55,38 @@ def test_the_point_and_the_wall_say_the_decision(dash_duo, decided):
     handled = dash_duo.find_element("#wall-points .wall-point").get_attribute("textContent")
     assert f"поручение №{decision_id}" in handled
     save_screenshot(dash_duo.driver, "wall-decided-1920x1080.png")
+
+
+def test_a_decision_recorded_from_a_point_shows_everywhere(dash_duo, engine, region, tmp_path):
+    """The point's link opens /decisions on its cell and period; the form records it with the figures shown; the
+    list, the point and its status moves follow."""
+    load_frame(build_region_frame(), engine, "tension-test", region, now=NOW)
+    alerts.check(engine, region, Settings(), NOW)
+    app = create_app(
+        Settings(data_dir=tmp_path, cache_type="NullCache"), DashboardService(engine, region, clock=lambda: NOW)
+    )
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + VIEW)
+    dash_duo.wait_for_element(".tension-point", timeout=20)
+    link = dash_duo.find_element(".point-record")
+    assert "sector=zhkh" in link.get_attribute("href") and f"municipality={NOVOCHEB}" in link.get_attribute("href")
+    link.click()
+    dash_duo.wait_for_contains_text("#decision-cell", "ЖКХ · Новочебоксарск · 13.11.2026", timeout=20)
+    dash_duo.find_element("#decision-title").send_keys("Проверить котельную №3")
+    dash_duo.find_element("#decision-agency").send_keys("Минстрой")
+    dash_duo.driver.execute_script(
+        "const i = document.getElementById('decision-due');"
+        "const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;"
+        "set.call(i, '2026-11-25'); i.dispatchEvent(new Event('input', {bubbles: true}));"
+    )
+    dash_duo.find_element("#decision-save").click()
+    dash_duo.wait_for_contains_text("#decision-saved", "Записано поручение №1", timeout=20)
+    dash_duo.wait_for_contains_text("#decision-list", "Проверить котельную №3", timeout=20)
+    row = dash_duo.find_element(".decisions-table tbody tr").text
+    assert "Минстрой" in row and "назначено" in row and "на момент решения: 70 сообщ., индекс 82, критично" in row
+    dash_duo.wait_for_contains_text("#decision-kpis", "1 из 1", timeout=10)
+    save_screenshot(dash_duo.driver, "decisions-1920x1080.png")
+    dash_duo.find_element(".decision-move").click()  # «в работу»
+    dash_duo.wait_for_contains_text(".decisions-table tbody tr", "в работе", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + VIEW)
+    dash_duo.wait_for_contains_text(".tension-point .point-decision", "поручение №1 · в работе", timeout=20)

@@ -42,6 +42,10 @@ class DecisionService:
         principal = self._principal()
         return principal.name if principal is not None else "tsur"
 
+    def may_write(self) -> bool:
+        principal = self._principal()
+        return principal is None or principal.role in WRITERS
+
     def _writer(self) -> None:
         principal = self._principal()
         if principal is not None and principal.role not in WRITERS:

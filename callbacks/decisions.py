@@ -1,0 +1,113 @@
+"""The /decisions page: the centre's figures over the address's period, the form for a decision on the cell the
+address names (``?sector=&municipality=&from=&to=``, a tension point's link), the list with its status moves."""
+
+from __future__ import annotations
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from sqlalchemy.exc import SQLAlchemyError
+
+from callbacks.urlstate import parse_search, query_of
+from dashboard import formatting as fmt
+from dashboard.access import AccessDenied
+from dashboard.decisions.records import DecisionError
+from dashboard.decisions.service import DecisionService
+from dashboard.filters import FilterError, parse_date
+from dashboard.i18n import t
+from dashboard.service import DashboardService
+from layouts import ids
+from layouts.decisions import decision_rows, kpi_cards
+
+
+def register(app: Dash, service: DashboardService, decisions: DecisionService, default_lang: str = "ru") -> None:
+    @app.callback(
+        Output(ids.DECISION_KPIS, "children"),
+        Output(ids.DECISION_FORM, "hidden"),
+        Output(ids.DECISION_CELL, "children"),
+        Output(ids.DECISION_FIELDS, "hidden"),
+        Output(ids.DECISION_READ_ONLY, "hidden"),
+        Output(ids.DECISION_LIST, "children"),
+        Input(ids.DECISIONS_URL, "search"),
+        Input(ids.DECISION_CHANGED, "data"),
+        Input(ids.DECISION_STATUS_FILTER, "value"),
+    )
+    def draw(search, _changed, statuses):
+        lang = parse_search(search, default_lang).lang
+        query = query_of(search)
+        try:
+            filters = service.read_filters(query)
+            cell = len(filters.sectors) == 1 and len(filters.municipalities) == 1 and "sector" in query
+            # the centre's figures: over the address's period — but a cell's address holds its evidence period
+            judged = service.read_filters({"lang": [lang]}) if cell else filters
+            found = decisions.kpi((judged.date_from, judged.date_to)).public()
+            items = decisions.listed(
+                sectors=filters.sectors if "sector" in query else (),
+                municipalities=filters.municipalities,
+                statuses=tuple(statuses or ()),
+            )
+            listed = [decisions.public(item, lang) for item in items]
+        except (FilterError, DecisionError, SQLAlchemyError):
+            return no_update, no_update, no_update, no_update, no_update, no_update
+        writer = decisions.may_write()
+        where = ""
+        if cell:
+            place = service.region.name_of(filters.municipalities[0], lang)
+            period = t("period_label", lang, start=fmt.day(filters.date_from, lang), end=fmt.day(filters.date_to, lang),
+                       days=filters.days)  # fmt: skip
+            where = f"{service.sectors.name_of(filters.sectors[0], lang)} · {place} · {period}"
+        over = t("period_label", lang, start=fmt.day(judged.date_from, lang), end=fmt.day(judged.date_to, lang),
+                 days=judged.days)  # fmt: skip
+        return kpi_cards(found, over, lang), not cell, where, not writer, writer, decision_rows(listed, writer, lang)
+
+    @app.callback(
+        Output(ids.DECISION_SAVED, "children"),
+        Output(ids.DECISION_CHANGED, "data"),
+        Input(ids.DECISION_SAVE, "n_clicks"),
+        State(ids.DECISION_TITLE, "value"),
+        State(ids.DECISION_AGENCY, "value"),
+        State(ids.DECISION_PERSON, "value"),
+        State(ids.DECISION_DUE, "value"),
+        State(ids.DECISIONS_URL, "search"),
+        State(ids.DECISION_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def save(clicks, title, agency, person, due, search, changed):
+        lang = parse_search(search, default_lang).lang
+        if not clicks:
+            return no_update, no_update
+        try:
+            filters = service.read_filters(query_of(search))
+            if len(filters.sectors) != 1 or len(filters.municipalities) != 1:
+                raise DecisionError(t("decision_cell_missing", lang))
+            decision_id = decisions.record(
+                title=title or "",
+                agency=agency or "",
+                person=person or None,
+                due=parse_date(due) if due else _required(t("decision_due_label", lang)),
+                sector=filters.sectors[0],
+                oktmo=filters.municipalities[0],
+                period=(filters.date_from, filters.date_to),
+            )
+        except (DecisionError, FilterError, AccessDenied) as exc:
+            return str(exc), no_update
+        return t("decision_saved", lang, id=decision_id), (changed or 0) + 1
+
+    @app.callback(
+        Output(ids.DECISION_SAVED, "children", allow_duplicate=True),
+        Output(ids.DECISION_CHANGED, "data", allow_duplicate=True),
+        Input({"type": ids.DECISION_MOVE, "id": ALL, "to": ALL}, "n_clicks"),
+        State(ids.DECISION_CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def move(_clicks, changed):
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
+            return no_update, no_update  # the buttons were drawn, nobody clicked
+        try:
+            decisions.set_status(int(trigger["id"]), str(trigger["to"]))
+        except (DecisionError, LookupError, AccessDenied) as exc:
+            return str(exc), no_update
+        return no_update, (changed or 0) + 1
+
+
+def _required(name: str):
+    raise DecisionError(f"{name}: нужно заполнить")
