@@ -24,5 +24,5 @@ def register_all(app: Dash, service: DashboardService, decisions: DecisionServic
     response.register(app, service, lang)
     tension.register(app, service, decisions, lang)
     wall.register(app, service, decisions, lang)
-    briefing.register(app, service, settings, lang)
+    briefing.register(app, service, decisions, settings, lang)
     decision_page.register(app, service, decisions, lang)

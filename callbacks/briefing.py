@@ -6,6 +6,7 @@ from dash import Dash, Input, Output, html, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import ViewState, parse_search, query_of
+from dashboard.decisions.service import DecisionService
 from dashboard.filters import FilterError, Filters
 from dashboard.i18n import t
 from dashboard.reports import briefing
@@ -18,7 +19,9 @@ from layouts.map_figure import town_labels
 from web.briefing_files import PDF_ROUTE, XLSX_ROUTE
 
 
-def register(app: Dash, service: DashboardService, settings: Settings, default_lang: str = "ru") -> None:
+def register(
+    app: Dash, service: DashboardService, decisions: DecisionService, settings: Settings, default_lang: str = "ru"
+) -> None:
     region = service.region
     labels = town_labels(region.municipalities, "ru")  # as on the dashboard's map
 
@@ -37,7 +40,7 @@ def register(app: Dash, service: DashboardService, settings: Settings, default_l
         state = parse_search(search, default_lang)
         try:
             state, filters = page_state(search)
-            data = briefing.build(service, filters, state.lang)
+            data = briefing.build(service, filters, state.lang, decisions)
         except FilterError as exc:
             return html.Div(exc.in_language(state.lang), className="banner error"), no_update, no_update, no_update
         except SQLAlchemyError:

@@ -355,6 +355,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "decisions_title": {"ru": "Решения ЦУР", "en": "The centre's decisions"},
     "decisions_link": {"ru": "Решения", "en": "Decisions"},
     "decisions_kpi_heading": {"ru": "Показатели ЦУР · {period}", "en": "The centre's figures · {period}"},
+    "decision_basis": {"ru": "из скольких", "en": "out of"},
+    "decision_column": {"ru": "Поручение", "en": "Decision"},
     "decisions_list": {"ru": "Поручения", "en": "Decisions"},
     "decisions_none": {"ru": "Поручений нет", "en": "No decisions"},
     "decision_record": {"ru": "Записать поручение по этой точке", "en": "Record a decision on this point"},

@@ -184,6 +184,11 @@ def briefing_body(
                 table(briefing.summary, lang),
                 html.H2(t("tension_points", lang)),
                 points,
+                *(
+                    [html.H2(t("decisions_title", lang)), table(briefing.decisions, lang)]
+                    if briefing.decisions is not None
+                    else []
+                ),
             ],
         ),
         html.Section(

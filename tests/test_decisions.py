@@ -304,3 +304,27 @@ def test_the_command_line_records_lists_and_moves_decisions(store, engine, monke
     moved = runner.invoke(cli.app, ["decision", "status", str(listed[0]["id"]), "done"])
     assert moved.exit_code == 0, moved.output
     assert records.get(engine, listed[0]["id"]).status == "done"
+
+
+def test_the_briefing_carries_the_centres_figures_and_each_points_decision(store, engine):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from dashboard.reports import briefing
+
+    decision_id = add(store)
+    service = DecisionService(store)
+    filters = store.read_filters({"from": [PERIOD[0].isoformat()], "to": [PERIOD[1].isoformat()]})
+    data = briefing.build(store, filters, "ru", service)
+    points = data.points.rows
+    point = hottest(store)
+    decided = points[points["decision"].notna()]
+    assert len(decided) == 1 and decided.iloc[0]["decision"].startswith(f"поручение №{decision_id} · назначено")
+    assert decided.iloc[0]["municipality"] == store.region.name_of(point["oktmo"])
+    centre = data.decisions.rows.set_index("indicator")
+    assert centre.loc["Решений на данных ЦУР", "value"] == 1.0
+    assert centre.loc["Решений на данных ЦУР", "basis"] == "1 из 1"
+    workbook = load_workbook(BytesIO(briefing.xlsx(data, "ru")))
+    assert "Решения ЦУР" in workbook.sheetnames
+    assert workbook["Решения ЦУР"]["B2"].value == 1.0  # a share as a number, formatted as one

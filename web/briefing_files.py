@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, request
 
+from dashboard.decisions.service import DecisionService
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.reports import briefing
@@ -21,7 +22,7 @@ PDF_ROUTE = "/briefing/export.pdf"
 XLSX_ROUTE = "/briefing/export.xlsx"
 
 
-def briefing_files(service: DashboardService, settings: Settings) -> Blueprint:
+def briefing_files(service: DashboardService, decisions: DecisionService, settings: Settings) -> Blueprint:
     files = Blueprint("briefing_files", __name__)
 
     def page() -> tuple[str, Filters]:
@@ -52,7 +53,7 @@ def briefing_files(service: DashboardService, settings: Settings) -> Blueprint:
     @files.get(XLSX_ROUTE)
     def briefing_xlsx() -> Response:
         lang, filters = page()
-        workbook = briefing.xlsx(briefing.build(service, filters, lang), lang)
+        workbook = briefing.xlsx(briefing.build(service, filters, lang, decisions), lang)
         xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return _download(workbook, xlsx_type, filters, lang, "xlsx")
 

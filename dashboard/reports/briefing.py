@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from dashboard import formatting as fmt
+from dashboard.decisions.service import DecisionService, marked
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.metrics import tension
@@ -81,11 +82,13 @@ class Briefing:
     daily: pd.DataFrame  # day, messages, previous_messages, median_hours, previous_median_hours, provisional
     per_day: bool = False  # steps are weeks and their messages a day's average (partial weeks stay comparable)
     running: bool = False  # the period ends today: its last step is still running
+    decisions: Table | None = None  # the centre's figures over the period (dashboard/decisions/kpi.py)
 
     @property
     def tables(self) -> tuple[Table, ...]:
         """The tables in the order of the page and of the workbook's sheets."""
-        return (self.summary, self.points, self.sectors, self.municipalities)
+        centre = (self.decisions,) if self.decisions is not None else ()
+        return (self.summary, self.points, *centre, self.sectors, self.municipalities)
 
 
 def _summary(summary: dict, lang: str) -> Table:
@@ -122,8 +125,34 @@ def _summary(summary: dict, lang: str) -> Table:
     return Table("briefing_summary", columns, frame)
 
 
-def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Briefing:
-    """Everything the briefing shows for ``filters`` and the equal period before it."""
+def _centre(found: dict, lang: str) -> Table:
+    """The centre's four figures (``CentreKpi.public``) as a table: the figure and what it counts."""
+    shares = (
+        ("kpi_backed", found["backed_by_data"]),
+        ("kpi_critical_decided", found["critical_points_decided"]),
+        ("kpi_with_effect", found["with_measured_effect"]),
+    )
+    rows = [
+        {
+            "indicator": t(label, lang, days=found["within_days"]),
+            "value": item["share"],
+            "kind": "share",
+            "basis": t("kpi_of", lang, part=item["part"], whole=item["of"]),
+        }
+        for label, item in shares
+    ]
+    rows.insert(2, {"indicator": t("kpi_time_to_decision", lang), "value": found["median_hours_to_decision"],
+                    "kind": "hours", "basis": None})  # fmt: skip
+    columns = (Column("indicator", "indicator", "text"), Column("value", "this_period", "row"),
+               Column("basis", "decision_basis", "text"))  # fmt: skip
+    return Table("decisions_title", columns, pd.DataFrame(rows))
+
+
+def build(
+    service: DashboardService, filters: Filters, lang: str = "ru", decisions: DecisionService | None = None
+) -> Briefing:
+    """Everything the briefing shows for ``filters`` and the equal period before it; with ``decisions``, the
+    centre's figures and each point's decision too."""
     previous = filters.previous()
     sectors = service.sectors
     result, kpis, by_sector, before, heatmap, current_steps, previous_steps = fan_out(
@@ -149,6 +178,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
             "observed": points["observed"],
             "change": points["change_pct"],
             "reason": tension.reasons(result, points, service.region, lang),
+            "decision": marked(points, decisions.marks(lang))["decision"] if decisions else None,
         }
     )
     points_table = Table(
@@ -161,6 +191,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
             Column("observed", "kpi_messages", "int"),
             Column("change", "col_vs_baseline", "change"),
             Column("reason", "reason", "text"),
+            *([Column("decision", "decision_column", "text")] if decisions else []),
         ),
         points.reset_index(drop=True),
     )
@@ -233,6 +264,7 @@ def build(service: DashboardService, filters: Filters, lang: str = "ru") -> Brie
         daily=_daily(service, filters, current_steps, previous_steps, covered),
         per_day=granularity(filters) == "week",
         running=filters.date_to == service.today(),
+        decisions=_centre(decisions.kpi((filters.date_from, filters.date_to)).public(), lang) if decisions else None,
     )
 
 
