@@ -1,7 +1,10 @@
 """The /decisions page: the centre's figures over the address's period, the form for a decision on the cell the
-address names (``?sector=&municipality=&from=&to=``, a tension point's link), the list with its status moves."""
+address names (``?sector=&municipality=&from=&to=``, a tension point's link), the list with its status moves; and
+the centre's figures in a line on the main page."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +18,7 @@ from dashboard.filters import FilterError, parse_date
 from dashboard.i18n import t
 from dashboard.service import DashboardService
 from layouts import ids
-from layouts.decisions import decision_rows, kpi_cards
+from layouts.decisions import decision_rows, decision_strip, kpi_cards
 
 
 def register(app: Dash, service: DashboardService, decisions: DecisionService, default_lang: str = "ru") -> None:
@@ -107,6 +110,24 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
         except (DecisionError, LookupError, AccessDenied) as exc:
             return str(exc), no_update
         return no_update, (changed or 0) + 1
+
+    @app.callback(
+        Output(ids.DECISION_STRIP, "children"),
+        Input(ids.URL, "search"),
+        Input(ids.REFRESH, "n_intervals"),
+        State(ids.URL, "pathname"),
+    )
+    def strip(search, _tick, pathname):
+        """The centre's figures over the page's period, for the reader's scope."""
+        lang = parse_search(search, default_lang).lang
+        try:
+            filters = service.read_filters(query_of(search), pathname)
+            found = decisions.kpi((filters.date_from, filters.date_to)).public()
+        except (FilterError, SQLAlchemyError):
+            return no_update
+        query = urlencode({"period": "custom", "from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(),
+                           "lang": lang})  # fmt: skip
+        return decision_strip(found, f"/decisions?{query}", lang)
 
 
 def _required(name: str):

@@ -178,3 +178,17 @@ def _row(item: dict, may_write: bool, lang: str) -> html.Tr:
             html.Td(effect),
         ]
     )
+
+
+def decision_strip(found: dict, link: str, lang: str = "ru") -> list:
+    """The centre's figures in one line on the main page (the head's first screen), linking to /decisions."""
+    backed, decided = found["backed_by_data"], found["critical_points_decided"]
+    hours = found["median_hours_to_decision"]
+    parts = [
+        t("strip_backed", lang, share=fmt.share(backed["share"], lang, 0), of=_of(backed, lang)),
+        t("strip_decided", lang, of=_of(decided, lang), days=found["within_days"]),
+        t("strip_time", lang, time="—" if hours is None else fmt.hours(hours, lang)),
+        t("strip_effect", lang, of=_of(found["with_measured_effect"], lang)),
+    ]
+    return [html.Strong(t("decisions_title", lang) + ": "), html.Span(" · ".join(parts)), " ",
+            html.A(t("decisions_open", lang), href=link)]  # fmt: skip

@@ -88,3 +88,4 @@ DECISION_CHANGED = "decision-changed"  # a store bumped by every write: the list
 DECISION_STATUS_FILTER = "decision-status-filter"
 DECISION_LIST = "decision-list"
 DECISION_MOVE = "decision-move"  # {"type": DECISION_MOVE, "id": n, "to": status}
+DECISION_STRIP = "decision-strip"  # the centre's figures in a line on the main page, linking to /decisions

@@ -256,6 +256,7 @@ def shell(
                         delay_show=300,
                     ),
                     html.Section(id=ids.TOP_POINTS, className="top-points", **{"aria-live": "polite"}),
+                    html.Section(id=ids.DECISION_STRIP, className="decision-strip"),
                     map_panel(lang),
                     html.Section(id=ids.DEADLINES, className="deadlines"),
                     tension_panel(lang),
