@@ -84,7 +84,7 @@ def register(
             size=tuple(size) if size else (1000, 640),
         )
         if card is not None:
-            side = municipality_card(card, service.sectors, card_tension, lang)
+            side = municipality_card(card, service.sectors, card_tension, lang, (filters.date_from, filters.date_to))
         else:
             side = ranking(frame, state.metric, state.municipalities, lang)
         return figure, side

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 from dash import dcc, html
 
@@ -220,9 +222,16 @@ def _population_line(card: dict, lang: str) -> html.Div:
     )
 
 
-def municipality_card(card: dict, sectors: SectorCatalog, tension: pd.DataFrame, lang: str = "ru") -> html.Div:
-    """Drill-down card of one municipality: its tension by sector with the reasons, KPIs against the region,
-    sectors, topics, trend, latest messages. ``tension``: the municipality's rows of the tension points."""
+def municipality_card(
+    card: dict,
+    sectors: SectorCatalog,
+    tension: pd.DataFrame,
+    lang: str = "ru",
+    period: tuple[date, date] | None = None,
+) -> html.Div:
+    """Drill-down card of one municipality: its tension by sector with the reasons (and, with ``period``, links to
+    record a decision on each point), KPIs against the region, sectors, topics, trend, latest messages.
+    ``tension``: the municipality's rows of the tension points."""
     own, region = card["own"], card["region"]
     change = card["summary"]["change_pct"]["messages"]
     latest = card["latest"]
@@ -268,7 +277,7 @@ def municipality_card(card: dict, sectors: SectorCatalog, tension: pd.DataFrame,
                 ],
             ),
             html.H4(t("tension_here", lang)),
-            place_tension(tension, {s.code: s.name(lang) for s in sectors.sectors}, lang),
+            place_tension(tension, {s.code: s.name(lang) for s in sectors.sectors}, lang, period=period),
             html.H4(t("trend", lang)),
             _sparkline(card["daily"], lang),
             html.H4(t("top_sectors", lang)),

@@ -218,8 +218,15 @@ def alert_strip(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru
     ]
 
 
-def place_tension(points: pd.DataFrame, names: dict[str, str], lang: str = "ru", limit: int = 3) -> html.Ul:
-    """A municipality's hottest sectors for its card: index, level and — above «норма» — the reason."""
+def place_tension(
+    points: pd.DataFrame,
+    names: dict[str, str],
+    lang: str = "ru",
+    limit: int = 3,
+    period: tuple[date, date] | None = None,
+) -> html.Ul:
+    """A municipality's hottest sectors for its card: index, level and — above «норма» — the reason and, with
+    ``period``, the link to record a decision on it."""
     shown = points.sort_values("index", ascending=False).head(limit)
     if shown.empty:
         return html.Ul([html.Li(t("no_data", lang), className="muted")], className="place-tension")
@@ -233,6 +240,9 @@ def place_tension(points: pd.DataFrame, names: dict[str, str], lang: str = "ru",
                     level_badge(row["level"], lang),
                     html.Span(names.get(row["sector"], row["sector"]), className="place-sector"),
                     html.Div(row["reason"], className="point-reason") if row["level"] != "normal" else None,
+                    record_link(row["sector"], row["oktmo"], period, lang)
+                    if period and row["level"] != "normal"
+                    else None,
                 ],
             )
             for _, row in shown.iterrows()
