@@ -47,7 +47,10 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
                 municipalities=filters.municipalities,
                 statuses=tuple(statuses or ()),
             )
-            listed = [decisions.public(item, lang) for item in items]
+            listed = [
+                {**decisions.public(item, lang), "history": [e.public() for e in decisions.history(item.id)]}
+                for item in items
+            ]
         except (FilterError, DecisionError, SQLAlchemyError):
             return no_update, no_update, no_update, no_update, no_update, no_update
         writer = decisions.may_write()

@@ -365,6 +365,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "strip_time": {"ru": "до решения {time}", "en": "to a decision {time}"},
     "strip_effect": {"ru": "с измеренным эффектом {of}", "en": "with a measured effect {of}"},
     "decisions_open": {"ru": "все поручения →", "en": "all decisions →"},
+    "decision_history": {"ru": "история ({count})", "en": "history ({count})"},
+    "decision_history_created": {"ru": "записано", "en": "recorded"},
     "decisions_list": {"ru": "Поручения", "en": "Decisions"},
     "decisions_none": {"ru": "Поручений нет", "en": "No decisions"},
     "decision_record": {"ru": "Записать поручение по этой точке", "en": "Record a decision on this point"},

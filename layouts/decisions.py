@@ -3,7 +3,7 @@ point's link), and every decision of the reader's scope with its evidence, statu
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from dash import dcc, html
 
@@ -165,6 +165,8 @@ def _row(item: dict, may_write: bool, lang: str) -> html.Tr:
             )
             for target in TRANSITIONS[item["status"]]
         ]
+    if item.get("history"):
+        status.append(_history(item["history"], lang))
     effect = item["effect"]["text"] if item["effect"] else "—"
     person = f" ({item['person']})" if item["person"] else ""
     return html.Tr(
@@ -192,3 +194,22 @@ def decision_strip(found: dict, link: str, lang: str = "ru") -> list:
     ]
     return [html.Strong(t("decisions_title", lang) + ": "), html.Span(" · ".join(parts)), " ",
             html.A(t("decisions_open", lang), href=link)]  # fmt: skip
+
+
+def _history(events: list[dict], lang: str) -> html.Details:
+    """Who changed what and when (the append-only history), folded."""
+    lines = []
+    for event in events:
+        at = datetime.fromisoformat(event["at"])
+        what = (
+            t("decision_history_created", lang)
+            if event["action"] == "created"
+            else " · ".join(
+                f"{t(f'decision_{before}', lang)} → {t(f'decision_{after}', lang)}"
+                for field, (before, after) in event["changes"].items()
+                if field == "status"
+            )
+        )
+        lines.append(html.Li(f"{fmt.day(at.date(), lang)} {at:%H:%M} · {event['actor']} · {what}"))
+    summary = html.Summary(t("decision_history", lang, count=len(events)))
+    return html.Details([summary, html.Ul(lines)], className="decision-history")

@@ -88,6 +88,9 @@ def test_a_decision_recorded_from_a_point_shows_everywhere(dash_duo, engine, reg
     save_screenshot(dash_duo.driver, "decisions-1920x1080.png")
     dash_duo.find_element(".decision-move").click()  # «в работу»
     dash_duo.wait_for_contains_text(".decisions-table tbody tr", "в работе", timeout=20)
+    dash_duo.find_element(".decision-history summary").click()  # the append-only history, unfolded
+    history = dash_duo.find_element(".decision-history").text
+    assert "история (2)" in history and "записано" in history and "назначено → в работе" in history
     dash_duo.driver.get(dash_duo.server_url + VIEW)
     dash_duo.wait_for_contains_text(".tension-point .point-decision", "поручение №1 · в работе", timeout=20)
     dash_duo.driver.get(dash_duo.server_url + "/")  # 30 days to today: the decision and the alert are of them
