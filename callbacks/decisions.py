@@ -4,6 +4,7 @@ the centre's figures in a line on the main page."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
@@ -41,14 +42,20 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
             cell = len(filters.sectors) == 1 and len(filters.municipalities) == 1 and "sector" in query
             # the centre's figures: over the address's period — but a cell's address holds its evidence period
             judged = service.read_filters({"lang": [lang]}) if cell else filters
-            found = decisions.kpi((judged.date_from, judged.date_to)).public()
+            found = decisions.kpi(
+                (judged.date_from, judged.date_to), filters.sectors if "sector" in query else ()
+            ).public()
             items = decisions.listed(
                 sectors=filters.sectors if "sector" in query else (),
                 municipalities=filters.municipalities,
                 statuses=tuple(statuses or ()),
             )
+            tz = service.region.timezone
             listed = [
-                {**decisions.public(item, lang), "history": [e.public() for e in decisions.history(item.id)]}
+                {
+                    **decisions.public(item, lang),
+                    "history": [_local(e.public(), tz) for e in decisions.history(item.id)],
+                }
                 for item in items
             ]
         except (FilterError, DecisionError, SQLAlchemyError):
@@ -67,6 +74,10 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
     @app.callback(
         Output(ids.DECISION_SAVED, "children"),
         Output(ids.DECISION_CHANGED, "data"),
+        Output(ids.DECISION_TITLE, "value"),
+        Output(ids.DECISION_AGENCY, "value"),
+        Output(ids.DECISION_PERSON, "value"),
+        Output(ids.DECISION_DUE, "value"),
         Input(ids.DECISION_SAVE, "n_clicks"),
         State(ids.DECISION_TITLE, "value"),
         State(ids.DECISION_AGENCY, "value"),
@@ -79,7 +90,7 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
     def save(clicks, title, agency, person, due, search, changed):
         lang = parse_search(search, default_lang).lang
         if not clicks:
-            return no_update, no_update
+            return (no_update,) * 6
         try:
             filters = service.read_filters(query_of(search))
             if len(filters.sectors) != 1 or len(filters.municipalities) != 1:
@@ -94,8 +105,9 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
                 period=(filters.date_from, filters.date_to),
             )
         except (DecisionError, FilterError, AccessDenied) as exc:
-            return str(exc), no_update
-        return t("decision_saved", lang, id=decision_id), (changed or 0) + 1
+            return str(exc), *(no_update,) * 5
+        # the form emptied: a second click records nothing twice
+        return t("decision_saved", lang, id=decision_id), (changed or 0) + 1, "", "", "", None
 
     @app.callback(
         Output(ids.DECISION_SAVED, "children", allow_duplicate=True),
@@ -108,8 +120,11 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
             return no_update, no_update  # the buttons were drawn, nobody clicked
+        decision_id, status = trigger.get("id"), trigger.get("to")
+        if not isinstance(decision_id, int) or isinstance(decision_id, bool) or not isinstance(status, str):
+            return no_update, no_update  # not a button the page drew
         try:
-            decisions.set_status(int(trigger["id"]), str(trigger["to"]))
+            decisions.set_status(decision_id, status)
         except (DecisionError, LookupError, AccessDenied) as exc:
             return str(exc), no_update
         return no_update, (changed or 0) + 1
@@ -125,12 +140,17 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
         lang = parse_search(search, default_lang).lang
         try:
             filters = service.read_filters(query_of(search), pathname)
-            found = decisions.kpi((filters.date_from, filters.date_to)).public()
+            found = decisions.kpi((filters.date_from, filters.date_to), filters.sectors).public()
         except (FilterError, SQLAlchemyError):
             return no_update
         query = urlencode({"period": "custom", "from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(),
                            "lang": lang})  # fmt: skip
         return decision_strip(found, f"/decisions?{query}", lang)
+
+
+def _local(event: dict, tz) -> dict:
+    """A history event with its moment in the region's time (stored in UTC)."""
+    return {**event, "at": datetime.fromisoformat(event["at"]).astimezone(tz).isoformat()}
 
 
 def _required(name: str):

@@ -55,7 +55,13 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
         names = {sector.code: sector.name(lang) for sector in service.sectors.sectors}
         return (
             sector_tiles(sectors, names, result.days, filters.date_from, state.sectors, lang),
-            tension_points(points, len(result.points) - len(points), lang, period=(filters.date_from, filters.date_to)),
+            tension_points(
+                points,
+                len(result.points) - len(points),
+                lang,
+                # the link to record a decision, for those who may (a minister would meet a read-only form)
+                period=(filters.date_from, filters.date_to) if decisions.may_write() else None,
+            ),
             alert_strip(marked(alerts, marks), service.alerts_window(), lang),
             baseline,
             top_points(points, lang),

@@ -405,7 +405,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "kpi_of": {"ru": "{part} из {whole}", "en": "{part} of {whole}"},
     "effect_early": {
         "ru": "рано судить об эффекте: прошло {weeks} из {of} недель",
-        "en": "too early to judge the effect: {weeks} of {of} weeks have passed",
+        "en": "too early to judge the effect: {weeks} of {of} weeks passed",
     },
     "effect_too_few": {"ru": "слишком мало сообщений, чтобы судить об эффекте", "en": "too few messages to judge"},
     "effect_unclear": {"ru": "эффект пока не виден ({interval})", "en": "no effect seen yet ({interval})"},

@@ -23,7 +23,9 @@ def decisions_page(lang: str = "ru") -> html.Div:
                 className="topbar",
                 children=[
                     html.Div([html.H1(t("decisions_title", lang))], className="brand"),
-                    html.A(t("back_to_dashboard", lang), href="/", className="lang-switch"),
+                    html.A(
+                        t("back_to_dashboard", lang), href="/" if lang == "ru" else "/?lang=en", className="lang-switch"
+                    ),
                 ],
             ),
             html.Main(

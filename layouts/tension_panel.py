@@ -179,7 +179,7 @@ def top_points(points: pd.DataFrame, lang: str = "ru", limit: int = 3) -> list:
                 children=[
                     level_badge(row["level"], lang),
                     html.Span(row["reason"], className="top-point-reason"),
-                    html.Span("✓", className="top-point-decided") if row.get("decision") else None,
+                    html.Span("✓", className="top-point-decided") if row.get("handling") else None,
                 ],
             )
             for _, row in shown.iterrows()

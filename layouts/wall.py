@@ -161,7 +161,7 @@ def wall_ticker(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru
     if alerts.empty:
         return []
     heading = t("alerts_window_short", lang, end=fmt.day(window[1], lang))
-    decided = alerts["decision"].notna() if "decision" in alerts else pd.Series(False, index=alerts.index)
+    decided = alerts["handling"] if "handling" in alerts else pd.Series(False, index=alerts.index)
     open_ = alerts[~decided]
     if open_.empty:  # every critical point is being handled: the strip says so and stops shouting
         return [html.Span(t("wall_all_decided", lang, count=len(alerts)), className="wall-ticker-calm")]

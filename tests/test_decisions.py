@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
@@ -87,7 +88,7 @@ def test_a_decision_without_evidence_is_recorded_as_not_backed(store, engine):
         ({"sector": "nosuch"}, "неизвестная отрасль"),
         ({"oktmo": None}, "вместе"),
         ({"period": None}, "период"),
-        ({"period": (TODAY, TODAY + timedelta(days=1))}, "не позже сегодняшнего"),
+        ({"period": (TODAY, TODAY + timedelta(days=1))}, "не позже сегодня"),
     ],
 )
 def test_what_cannot_be_recorded_is_refused_with_the_reason(store, values, message):
@@ -328,3 +329,75 @@ def test_the_briefing_carries_the_centres_figures_and_each_points_decision(store
     workbook = load_workbook(BytesIO(briefing.xlsx(data, "ru")))
     assert "Решения ЦУР" in workbook.sheetnames
     assert workbook["Решения ЦУР"]["B2"].value == 1.0  # a share as a number, formatted as one
+
+
+def test_only_an_open_decision_makes_a_point_handled(store, engine):
+    """A decision done weeks ago still says so on its point, but the point — critical again — is not «handled»: the
+    wall's strip stays red for it."""
+    from dashboard.decisions.service import marked
+
+    decision_id = add(store)
+    service = DecisionService(store)
+    cells = hottest(store)
+    frame = pd.DataFrame({"sector": ["zhkh"], "oktmo": [cells["oktmo"]]})
+    assert marked(frame, service.marks())["handling"].tolist() == [True]
+    service.set_status(decision_id, "done")
+    shown = marked(frame, service.marks())
+    assert shown["handling"].tolist() == [False] and shown["decision"].iloc[0].startswith(f"поручение №{decision_id}")
+
+
+def test_a_cancelled_decision_is_no_decision_for_the_kpi(store, engine, region):
+    d = TODAY - timedelta(days=5)
+    alert(engine, "waste", "97701000", d)
+    cell = Cell("waste", "97701000", None, d - timedelta(days=6), d)
+    at = datetime.combine(d, datetime.min.time(), UTC) + timedelta(hours=10)
+    decision_id = records.record(engine, title="т", agency="а", due=TODAY, actor="head", cell=cell, evidence={}, now=at)
+    records.set_status(engine, decision_id, "cancelled", "head", now=at + timedelta(hours=1))
+    found = DecisionService(DashboardService(engine, region, clock=lambda: NOW)).kpi((d, TODAY))
+    assert (found.critical_decided.part, found.critical_decided.whole) == (0, 1) and found.hours_to_decision is None
+
+
+def test_a_sectors_decision_without_evidence_keeps_a_ministers_share_honest(store, engine, tmp_path):
+    add(store)
+    DecisionService(store).record(title="Совещание отрасли", agency="Минстрой", due=TODAY, sector="zhkh")
+    client = make_app(store, tmp_path).server.test_client()
+    share = client.get(f"{ROUTE}/kpi?period=30d", headers=basic("minister")).get_json()["backed_by_data"]
+    assert share == {"part": 1, "of": 2, "share": 0.5}
+
+
+def test_an_agency_is_found_whatever_its_letters_case(store, engine):
+    add(store, agency="Минстрой Чувашии")
+    found = DecisionService(store).listed(agency=" минстрой  ЧУВАШИИ ")
+    assert len(found) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"title": "x\x00y"}, 400),
+        ({"from": "0001-01-01"}, 400),
+        ({"topic": "т" * 201}, 400),
+        ({"title": "\u200b\u200b"}, 400),
+        ({"sector": None, "municipality": None}, 400),  # a period without a cell
+        ({"due": "2099-01-01"}, 400),
+    ],
+)
+def test_odd_input_is_refused_with_a_reason(store, tmp_path, change, status):
+    client = make_app(store, tmp_path).server.test_client()
+    answer = client.post(ROUTE, json={**body(store), **change}, headers=basic("head"))
+    assert answer.status_code == status, answer.get_json()
+
+
+def test_a_lone_surrogate_and_a_huge_number_are_refused_not_a_crash(store, tmp_path):
+    client = make_app(store, tmp_path).server.test_client()
+    raw = json.dumps({**body(store), "title": "x"}).replace('"x"', '"\\ud800"')
+    answer = client.post(ROUTE, data=raw, content_type="application/json", headers=basic("head"))
+    assert answer.status_code == 400
+    huge = 10**30
+    assert client.get(f"{ROUTE}/{huge}", headers=basic("head")).status_code == 404
+    assert client.post(f"{ROUTE}/{huge}/status", json={"status": "done"}, headers=basic("head")).status_code == 404
+
+
+def test_a_title_keeps_its_lines(store, engine):
+    decision_id = add(store, title="Первое:  проверить\n\nВторое: доложить ")
+    assert records.get(engine, decision_id).title == "Первое: проверить\nВторое: доложить"

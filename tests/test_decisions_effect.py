@@ -109,3 +109,12 @@ def test_a_decision_on_a_cell_takes_its_spike_out_of_the_controls():
     empty = pd.DataFrame(columns=["sector", "oktmo", "day"])
     last = WEEK0 + timedelta(weeks=33)
     assert len(control_spikes(weekly, 0, last, decided)) == len(control_spikes(weekly, 0, last, empty)) - 1
+
+
+def test_a_cell_with_no_ordinary_messages_is_too_few_to_judge():
+    """Its level would be made of the floor (half a message a week): «−100 %» on nothing is no finding."""
+    daily, spike, done, today = decided_cell(1.0)
+    empty = daily * 0
+    empty.loc[spike[0] : spike[1]] = 2
+    found = estimate(empty, totals(daily), spike, done, today, controls_for(3.0))
+    assert found.verdict == "too_few"

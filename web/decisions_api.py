@@ -82,8 +82,9 @@ def decision_routes(decisions: DecisionService, settings: Settings) -> Blueprint
 
     @routes.get("/api/v1/decisions/kpi")
     def centre_kpi() -> Response:
-        filters = dashboard.read_filters(request.args.to_dict(flat=False))
-        found = decisions.kpi((filters.date_from, filters.date_to))
+        query = request.args.to_dict(flat=False)
+        filters = dashboard.read_filters(query)
+        found = decisions.kpi((filters.date_from, filters.date_to), filters.sectors if "sector" in query else ())
         period = {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat()}
         return jsonify(period=period, **found.public())
 

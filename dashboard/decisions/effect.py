@@ -15,7 +15,8 @@ Method and limits: docs/decisions-effect.md. In short:
   95 % interval by simulation: Jeffreys gamma draws of the cell's rate after and in its baseline, the controls
   resampled.
 * **When to say it.** Nothing before ``EFFECT_DAYS`` have passed (``early``), nothing when fewer than ``MIN_EXPECTED``
-  messages were expected (``too_few``); a fall or a rise only when the whole interval is below or above zero,
+  messages were expected or the cell had fewer than ``MIN_BASELINE`` in its ordinary weeks (``too_few``); a fall
+  or a rise only when the whole interval is below or above zero,
   otherwise «эффект пока не виден» (``unclear``).
 """
 
@@ -38,6 +39,7 @@ BASELINE_WEEKS = 8
 CONTROLS = 30  # the past spikes nearest in size that give the natural course
 MIN_CONTROLS = 10  # fewer: no correction for regression to the mean (said so)
 MIN_EXPECTED = 5.0  # fewer expected messages after: too few to judge
+MIN_BASELINE = 10  # fewer messages in the cell's own ordinary weeks: its level is unknown, too few to judge
 DRAWS = 4000
 VERDICTS = ("early", "too_few", "fell", "rose", "unclear")
 
@@ -184,11 +186,11 @@ def estimate(
     natural = float(near["after"].sum() / near["ordinary"].sum()) if corrected else 1.0
     used = len(near) if corrected else 0
     expected = ordinary * natural
-    if expected < MIN_EXPECTED:
+    if expected < MIN_EXPECTED or baseline < MIN_BASELINE:  # a level made of the floor is no level
         return Effect("too_few", EFFECT_DAYS, observed, expected, ordinary, natural, used)
     rng = np.random.default_rng(seed)
     after_rate = rng.gamma(observed + 0.5, 1.0, DRAWS)
-    base_rate = rng.gamma(max(baseline, floor) + 0.5, 1.0, DRAWS) / max(baseline, floor)  # relative to E₀
+    base_rate = rng.gamma(baseline + 0.5, 1.0, DRAWS) / baseline  # the real count's uncertainty, relative to E₀
     if corrected:
         picks = rng.integers(0, len(near), (DRAWS, len(near)))
         after, ordinary_c = near["after"].to_numpy(float), near["ordinary"].to_numpy(float)

@@ -116,11 +116,9 @@ def centre_kpi(
     for spell in begun:
         deadline = spell.first_day + timedelta(days=within_days)
         cell = by_cell.get((spell.sector, spell.oktmo), [])
-        open_then = any(
-            day_of(d.created_at) < spell.first_day and d.status != "cancelled" and _open_on(d, spell.first_day, tz)
-            for d in cell
-        )
-        after = [d for d in cell if spell.first_day <= day_of(d.created_at) <= deadline]
+        open_then = any(day_of(d.created_at) < spell.first_day and _open_on(d, spell.first_day, tz) for d in cell)
+        # a cancelled decision is none: it counts neither as taken in time nor for the time taken
+        after = [d for d in cell if spell.first_day <= day_of(d.created_at) <= deadline and d.status != "cancelled"]
         if open_then or after:
             decided_spells += 1
             if after:
@@ -146,5 +144,8 @@ def centre_kpi(
 
 
 def _open_on(decision: Decision, day: date, tz) -> bool:
-    """Whether the decision was still open on ``day``: not done before it (a cancelled one never counts)."""
+    """Whether the decision was still open on ``day``: neither done nor cancelled before it (cancelling is final, so
+    a cancelled one's last change is its cancellation: a later cancellation does not rewrite the past)."""
+    if decision.status == "cancelled":
+        return today_in(tz, decision.updated_at) >= day
     return decision.done_at is None or today_in(tz, decision.done_at) >= day

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from dashboard.store.schema import decision_events, decisions
 
@@ -28,9 +28,12 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "done": ("in_progress",),  # reopened: the work turned out not finished (the effect is then not measured)
     "cancelled": (),
 }
+STATUS_NAMES = {"assigned": "назначено", "in_progress": "в работе", "done": "выполнено", "cancelled": "отменено"}
 MAX_TITLE = 2000
 MAX_AGENCY = 300
 MAX_PERSON = 200
+MAX_TOPIC = 200  # decisions.topic
+MAX_ID = 2**31 - 1  # decisions.id: a larger number names none (and PostgreSQL's integer would refuse it)
 
 
 class DecisionError(ValueError):
@@ -107,8 +110,23 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else _aware(moment).isoformat()
 
 
-def _text(value: str | None, name: str, most: int, required: bool = True) -> str | None:
-    value = " ".join((value or "").split())
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # characters that show nothing
+
+
+def _text(value: str | None, name: str, most: int, required: bool = True, lines: bool = False) -> str | None:
+    """A field's text: spaces tidied (line breaks kept where ``lines``), refused when empty but required, too long,
+    holding a NUL or a lone surrogate (neither can be stored or shown)."""
+    value = (value or "").translate(INVISIBLE)
+    if "\x00" in value:
+        raise DecisionError(f"{name}: недопустимый символ NUL")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DecisionError(f"{name}: недопустимые символы (одиночный суррогат)") from exc
+    if lines:
+        value = "\n".join(" ".join(line.split()) for line in value.splitlines() if line.strip())
+    else:
+        value = " ".join(value.split())
     if not value:
         if required:
             raise DecisionError(f"{name}: нужно заполнить")
@@ -132,9 +150,11 @@ def record(
 ) -> int:
     """A new decision, status «назначено», and its first event; returns its id. ``evidence`` is the snapshot the
     caller made of the cell's figures (never the client's numbers)."""
-    title = _text(title, "что сделать", MAX_TITLE)
+    title = _text(title, "что сделать", MAX_TITLE, lines=True)
     agency = _text(agency, "ведомство", MAX_AGENCY)
     person = _text(person, "ответственный", MAX_PERSON, required=False)
+    topic = _text(cell.topic, "тема", MAX_TOPIC, required=False)
+    cell = Cell(cell.sector, cell.oktmo, topic, cell.period_from, cell.period_to)
     if evidence is not None and not cell.located:
         raise DecisionError("основание решения — отрасль и муниципалитет")
     if cell.period_from and cell.period_to and cell.period_from > cell.period_to:
@@ -168,6 +188,8 @@ def set_status(engine: Engine, decision_id: int, status: str, actor: str, now: d
     if status not in STATUSES:
         raise DecisionError(f"статус {status!r} неизвестен; допустимы: {', '.join(STATUSES)}")
     moment = now or datetime.now(UTC)
+    if not 0 < decision_id <= MAX_ID:
+        raise DecisionError(f"нет решения №{decision_id}")
     with engine.begin() as conn:
         current = conn.execute(select(decisions.c.status).where(decisions.c.id == decision_id)).scalar()
         if current is None:
@@ -175,7 +197,7 @@ def set_status(engine: Engine, decision_id: int, status: str, actor: str, now: d
         if status == current:
             return
         if status not in TRANSITIONS[current]:
-            raise DecisionError(f"из «{current}» нельзя перейти в «{status}»")
+            raise DecisionError(f"из «{STATUS_NAMES[current]}» нельзя перейти в «{STATUS_NAMES[status]}»")
         done_at = moment if status == "done" else None
         changed = (
             update(decisions)
@@ -226,6 +248,8 @@ def _aware(moment: datetime) -> datetime:
 
 
 def get(engine: Engine, decision_id: int) -> Decision | None:
+    if not 0 < decision_id <= MAX_ID:
+        return None
     with engine.connect() as conn:
         row = conn.execute(select(decisions).where(decisions.c.id == decision_id)).first()
     return _decision(row) if row is not None else None
@@ -253,12 +277,14 @@ def listed(
         query = query.where(d.oktmo.in_(list(municipalities)))
     if statuses:
         query = query.where(d.status.in_(list(statuses)))
-    if agency:
-        query = query.where(func.lower(d.agency) == agency.strip().lower())
     if created is not None:  # [from, to) in UTC: a period's days in the region's time zone (the caller's)
         query = query.where(d.created_at >= created[0], d.created_at < created[1])
     with engine.connect() as conn:
-        return [_decision(row) for row in conn.execute(query)]
+        found = [_decision(row) for row in conn.execute(query)]
+    if agency:  # compared here: SQLite's lower() folds only Latin letters
+        wanted = " ".join(agency.split()).casefold()
+        found = [d for d in found if d.agency.casefold() == wanted]
+    return found
 
 
 @dataclass(frozen=True)

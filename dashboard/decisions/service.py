@@ -18,11 +18,14 @@ from dashboard.access import AccessDenied, Principal
 from dashboard.decisions import evidence, kpi, measured, records
 from dashboard.decisions.effect import Effect
 from dashboard.decisions.records import Cell, Decision, DecisionError
-from dashboard.filters import Filters
+from dashboard.filters import EARLIEST, Filters
 from dashboard.i18n import t
 from dashboard.service import DashboardService
 
 WRITERS = ("admin", "head", "operator")
+MAX_DUE_DAYS = 3 * 366  # a deadline further than this is a typo
+EFFECTS_KEPT = 2048
+_EFFECTS: dict[tuple, Effect | None] = {}  # computed effects by decision, completion, day and data version
 DEFAULT_WITHIN_DAYS = 3  # a critical point counts as decided when a decision came within this many days
 
 
@@ -82,16 +85,19 @@ class DecisionService:
             raise DecisionError(f"неизвестная отрасль: {sector}")
         if oktmo is not None and oktmo not in known.municipalities:
             raise DecisionError(f"неизвестный муниципалитет: {oktmo}")
-        if (sector is None) != (oktmo is None):
-            raise DecisionError("основание — отрасль и муниципалитет вместе (или ни того, ни другого)")
-        if topic and sector is None:
+        if oktmo is not None and sector is None:
+            raise DecisionError("основание — отрасль и муниципалитет вместе; без муниципалитета — только отрасль")
+        if topic and oktmo is None:
             raise DecisionError("тема — только вместе с отраслью и муниципалитетом")
-        if due < self.dashboard.today():
-            raise DecisionError("срок исполнения уже прошёл")
-        if sector is not None and period is None:
+        today = self.dashboard.today()
+        if not today <= due <= today + timedelta(days=MAX_DUE_DAYS):
+            raise DecisionError(f"срок исполнения: от сегодняшнего дня до {MAX_DUE_DAYS} дней вперёд")
+        if oktmo is not None and period is None:
             raise DecisionError("у основания нужен период, за который показаны цифры")
-        if period is not None and (period[0] > period[1] or period[1] > self.dashboard.today()):
-            raise DecisionError("период основания: начало не позже конца, конец не позже сегодняшнего дня")
+        if period is not None and oktmo is None:
+            raise DecisionError("период основания — только вместе с отраслью и муниципалитетом")
+        if period is not None and not (EARLIEST <= period[0] <= period[1] <= today):
+            raise DecisionError("период основания: с 2000 года, начало не позже конца, конец не позже сегодня")
         cell = Cell(sector, oktmo, topic or None, *(period or (None, None)))
         now = self.dashboard.now()
         shown = None
@@ -162,12 +168,28 @@ class DecisionService:
         return start, end
 
     def effect(self, decision: Decision) -> Effect | None:
-        return measured.effect(self.engine, self.dashboard.region, decision, self.dashboard.today())
+        """The decision's effect, computed once per decision, completion, day and data version (in this process):
+        the list, the marks, the wall and the KPIs ask for the same ones on every refresh."""
+        if decision.status != "done":
+            return None
+        today = self.dashboard.today()
+        key = (repr(self.dashboard), decision.id, decision.done_at, today, self.dashboard.data_version(date.min, today))
+        if key not in _EFFECTS:
+            if len(_EFFECTS) >= EFFECTS_KEPT:
+                _EFFECTS.pop(next(iter(_EFFECTS)))
+            _EFFECTS[key] = measured.effect(self.engine, self.dashboard.region, decision, today)
+        return _EFFECTS[key]
 
-    def kpi(self, period: tuple[date, date]) -> kpi.CentreKpi:
+    def kpi(self, period: tuple[date, date], sectors: tuple[str, ...] = ()) -> kpi.CentreKpi:
+        """The centre's figures over ``period`` for ``sectors`` (all of the reader's scope when none): a decision
+        tied to no sector counts only for the whole centre."""
         scope = self._sectors()
-        decided = records.listed(self.engine, only_sectors=scope)
-        spells = kpi.critical_spells(self.engine, scope or ())
+        outside = [code for code in sectors if scope is not None and code not in scope]
+        if outside:
+            raise AccessDenied.for_sectors(outside)
+        chosen = tuple(sectors) or scope
+        decided = records.listed(self.engine, only_sectors=chosen)
+        spells = kpi.critical_spells(self.engine, chosen or ())
         return kpi.centre_kpi(
             decided,
             spells,
@@ -178,12 +200,13 @@ class DecisionService:
             self.effect,
         )
 
-    def marks(self, lang: str = "ru") -> dict[tuple[str, str], str]:
+    def marks(self, lang: str = "ru") -> dict[tuple[str, str], Mark]:
         """What each cell's decision says next to its tension point, by (sector, oktmo): the newest open one
-        («поручение №5 · в работе · до 20.12.2026», «просрочено» past its deadline), else the newest done one with
-        its effect. Cancelled ones say nothing. The reader's scope."""
+        («поручение №5 · в работе · срок 20.12.2026», «срок прошёл» past it) — the point is being handled — else the
+        newest done one with its effect, which does not make a point that is critical again handled. Cancelled
+        ones say nothing. The reader's scope."""
         today = self.dashboard.today()
-        found: dict[tuple[str, str], str] = {}
+        found: dict[tuple[str, str], Mark] = {}
         decided = records.listed(
             self.engine, statuses=("assigned", "in_progress", "done"), only_sectors=self._sectors()
         )
@@ -191,7 +214,9 @@ class DecisionService:
             cell = decision.cell
             if not cell.located or (cell.sector, cell.oktmo) in found:
                 continue
-            found[cell.sector, cell.oktmo] = mark(decision, today, self.effect, lang)
+            found[cell.sector, cell.oktmo] = Mark(
+                mark(decision, today, self.effect, lang), decision.status in records.OPEN
+            )
         return found
 
     def public(self, decision: Decision, lang: str = "ru", with_effect: bool = True) -> dict[str, Any]:
@@ -220,7 +245,16 @@ def mark(decision: Decision, today: date, effect_of, lang: str = "ru") -> str:
     return f"{head} · {found.text(lang)}" if found is not None else head
 
 
-def marked(frame: pd.DataFrame, marks: dict[tuple[str, str], str]) -> pd.DataFrame:
-    """Cells (sector, oktmo) with their decision's line in a ``decision`` column (None: no decision)."""
-    cells = zip(frame["sector"], frame["oktmo"], strict=True)
-    return frame.assign(decision=[marks.get(cell) for cell in cells])
+@dataclass(frozen=True)
+class Mark:
+    text: str
+    handling: bool  # an open decision: the point is being handled
+
+
+def marked(frame: pd.DataFrame, marks: dict[tuple[str, str], Mark]) -> pd.DataFrame:
+    """Cells (sector, oktmo) with their decision's line (``decision``, None: none) and whether it is being handled
+    (``handling``: an open decision)."""
+    found = [marks.get(cell) for cell in zip(frame["sector"], frame["oktmo"], strict=True)]
+    return frame.assign(
+        decision=[m.text if m else None for m in found], handling=[bool(m and m.handling) for m in found]
+    )

@@ -137,7 +137,8 @@ def _centre(found: dict, lang: str) -> Table:
             "indicator": t(label, lang, days=found["within_days"]),
             "value": item["share"],
             "kind": "share",
-            "basis": t("kpi_of", lang, part=item["part"], whole=item["of"]),
+            "basis": t("kpi_of", lang, part=item["part"], whole=item["of"])
+            + (f" · {t('kpi_pending', lang, count=item['pending'])}" if item.get("pending") else ""),
         }
         for label, item in shares
     ]
@@ -264,7 +265,9 @@ def build(
         daily=_daily(service, filters, current_steps, previous_steps, covered),
         per_day=granularity(filters) == "week",
         running=filters.date_to == service.today(),
-        decisions=_centre(decisions.kpi((filters.date_from, filters.date_to)).public(), lang) if decisions else None,
+        decisions=_centre(decisions.kpi((filters.date_from, filters.date_to), filters.sectors).public(), lang)
+        if decisions
+        else None,
     )
 
 
