@@ -353,7 +353,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "decision_due": {"ru": "срок {due}", "en": "due {due}"},
     "decision_overdue": {"ru": "срок прошёл", "en": "past its deadline"},
     "decisions_title": {"ru": "Решения ЦУР", "en": "The centre's decisions"},
-    "decisions_link": {"ru": "Решения", "en": "Decisions"},
     "decisions_kpi_heading": {"ru": "Показатели ЦУР · {period}", "en": "The centre's figures · {period}"},
     "decision_basis": {"ru": "из скольких", "en": "out of"},
     "decision_column": {"ru": "Поручение", "en": "Decision"},

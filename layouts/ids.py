@@ -72,7 +72,6 @@ BRIEFING_PRINT = "briefing-print"
 BRIEFING_PDF = "briefing-pdf"
 BRIEFING_XLSX = "briefing-xlsx"
 DECISIONS_URL = "decisions-url"  # the /decisions page's address
-DECISIONS_LINK = "decisions-link"  # the header's link to /decisions
 DECISION_KPIS = "decision-kpis"  # the centre's figures
 DECISION_FORM = "decision-form"  # recording a decision on a cell (shown with ?sector=&municipality=&from=&to=)
 DECISION_CELL = "decision-cell"  # the cell and period a decision is recorded on

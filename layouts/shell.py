@@ -227,12 +227,6 @@ def shell(
                                 t("briefing", lang), id=ids.BRIEFING_LINK, href="/briefing", className="lang-switch"
                             ),
                             html.A(
-                                t("decisions_link", lang),
-                                id=ids.DECISIONS_LINK,
-                                href="/decisions" + ("" if lang == "ru" else "?lang=en"),
-                                className="lang-switch",
-                            ),
-                            html.A(
                                 t("other_language", lang),
                                 id=ids.LANG_LINK,
                                 href="?lang=en" if lang == "ru" else "?lang=ru",
@@ -256,8 +250,9 @@ def shell(
                         delay_show=300,
                     ),
                     html.Section(id=ids.TOP_POINTS, className="top-points", **{"aria-live": "polite"}),
-                    html.Section(id=ids.DECISION_STRIP, className="decision-strip"),
                     map_panel(lang),
+                    # right under the map: the first screen at 1366×768 keeps the whole map
+                    html.Section(id=ids.DECISION_STRIP, className="decision-strip"),
                     html.Section(id=ids.DEADLINES, className="deadlines"),
                     tension_panel(lang),
                     response_panel(lang),
