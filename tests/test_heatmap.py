@@ -206,10 +206,11 @@ def test_density_of_a_long_period_comes_from_the_sample_index(engine, region, si
     sampled = queries.point_density(engine, period, bounds, max_cells=400)
     assert (exact.attrs["sample"], sampled.attrs["sample"]) == (1, 64)
     assert sampled["count"].sum() == pytest.approx(exact["count"].sum(), rel=0.1)
-    # the busiest cells are the same places: the sample's busiest cell is one of the exact count's busiest (the
-    # capital's cells, which may tie)
+    # the busiest cells are the same places: the sample's busiest cell is one of the exact count's three busiest (a
+    # 1-in-64 sample of neighbouring cells within a few per cent of each other may rank them either way: which one
+    # comes first moved with the order the messages were written in)
     cell = lambda row: (round(row["lat"], 4), round(row["lon"], 4))  # noqa: E731
-    busiest = {cell(row) for _, row in exact[exact["count"] == exact["count"].max()].iterrows()}
+    busiest = {cell(row) for _, row in exact.nlargest(3, "count", keep="all").iterrows()}
     assert cell(sampled.loc[sampled["count"].idxmax()]) in busiest
     assert_sample_index_used(engine, period.date_from, 64)
     # the map says when its density layer is a sample, and only then
