@@ -16,7 +16,7 @@ from geo.figure import region_geometry
 from layouts import ids
 from layouts.briefing import briefing_body
 from layouts.map_figure import town_labels
-from web.briefing_files import PDF_ROUTE, XLSX_ROUTE
+from web.briefing_files import PDF_ROUTE, PPTX_ROUTE, XLSX_ROUTE
 
 
 def register(
@@ -32,6 +32,7 @@ def register(
         Output(ids.BRIEFING_BODY, "children"),
         Output(ids.BRIEFING_PDF, "href"),
         Output(ids.BRIEFING_XLSX, "href"),
+        Output(ids.BRIEFING_PPTX, "href"),
         Output(ids.BRIEFING_BACK, "href"),
         Input(ids.BRIEFING_URL, "search"),
     )
@@ -42,9 +43,9 @@ def register(
             state, filters = page_state(search)
             data = briefing.build(service, filters, state.lang, decisions)
         except FilterError as exc:
-            return html.Div(exc.in_language(state.lang), className="banner error"), no_update, no_update, no_update
+            return html.Div(exc.in_language(state.lang), className="banner error"), *([no_update] * 4)
         except SQLAlchemyError:
-            return html.Div(t("wall_waiting", state.lang), className="banner error"), no_update, no_update, no_update
+            return html.Div(t("wall_waiting", state.lang), className="banner error"), *([no_update] * 4)
         metric = state.metric if state.metric in data.heatmap.columns else "per_10k"
         body = briefing_body(
             data,
@@ -55,7 +56,7 @@ def register(
             metric,
             state.lang,
         )
-        return body, PDF_ROUTE + search, XLSX_ROUTE + search, "/" + search
+        return body, PDF_ROUTE + search, XLSX_ROUTE + search, PPTX_ROUTE + search, "/" + search
 
     app.clientside_callback(
         "function (n) { if (n) { window.print(); } return ''; }",

@@ -288,6 +288,81 @@ TEXTS: dict[str, dict[str, str]] = {
     "briefing_generated": {"ru": "Сформировано {time}", "en": "Generated {time}"},
     "briefing_filters": {"ru": "Отбор", "en": "Filters"},
     "briefing_summary": {"ru": "Сводка", "en": "Summary"},
+    "headlines_title": {"ru": "Главное", "en": "Key points"},
+    "headline_sheet": {"ru": "Лист с цифрами", "en": "Figures on sheet"},
+    "headline_source": {"ru": "→ {table}", "en": "→ {table}"},
+    "headline_volume": {
+        "ru": "За период поступило {messages} — на {change}\u00a0% {direction}, чем за предыдущий ({previous}).",
+        "en": "The period brought {messages}, {change}% {direction} than the previous one ({previous}).",
+    },
+    "headline_volume_running": {
+        "ru": "С начала периода поступило {messages} — на {change}\u00a0% {direction}, чем к этому же времени "
+        "предыдущего ({previous}).",
+        "en": "So far the period brought {messages}, {change}% {direction} than the previous one by the same "
+        "point ({previous}).",
+    },
+    "headline_volume_uncompared": {
+        "ru": "За период поступило {messages}; с предыдущим периодом не сравнить: данных за него нет или сообщений "
+        "слишком мало.",
+        "en": "The period brought {messages}; it cannot be compared with the previous one (no data for it, or too "
+        "few messages).",
+    },
+    "headline_more": {"ru": "больше", "en": "more"},
+    "headline_less": {"ru": "меньше", "en": "fewer"},
+    "headline_rises": {"ru": "Сильнее всего выросли обращения: {items}.", "en": "The biggest rises: {items}."},
+    "headline_rise_item": {
+        "ru": "{sector} — {place}, {messages}, {change} к ожидаемому",
+        "en": "{sector} in {place}, {messages}, {change} against the expected",
+    },
+    "headline_no_rises": {
+        "ru": "Точек напряжённости с ростом обращений выше ожидаемого нет.",
+        "en": "No tension point has more messages than expected.",
+    },
+    "headline_no_critical": {
+        "ru": "Критических точек напряжённости нет.",
+        "en": "There are no critical tension points.",
+    },
+    "headline_critical": {"ru": "Критических точек напряжённости: {count}.", "en": "Critical tension points: {count}."},
+    "headline_critical_handled": {
+        "ru": "Открытое поручение есть по {handled} из {count}.",
+        "en": "{handled} of {count} have an open decision.",
+    },
+    "headline_critical_unhandled": {"ru": "Открытых поручений по ним нет.", "en": "None has an open decision."},
+    "headline_overdue": {"ru": "Сейчас просрочено {messages}", "en": "Overdue now: {messages}"},
+    "headline_overdue_up": {
+        "ru": " — больше, чем в начале периода ({start}).",
+        "en": ", up from {start} at the period's start.",
+    },
+    "headline_overdue_down": {
+        "ru": " — меньше, чем в начале периода ({start}).",
+        "en": ", down from {start} at the period's start.",
+    },
+    "headline_overdue_same": {
+        "ru": " — столько же, сколько в начале периода.",
+        "en": ", as many as at the period's start.",
+    },
+    "headline_agencies": {
+        "ru": "Быстрее всех отвечает «{best}» (медиана первого ответа {best_hours}), дольше всех — «{worst}» "
+        "({worst_hours}); среди ведомств, получивших от {least} сообщений.",
+        "en": "Fastest to answer: «{best}» (median first response {best_hours}); slowest: «{worst}» ({worst_hours}), "
+        "among agencies with {least} or more messages.",
+    },
+    "deck_running_note": {
+        "ru": "Период ещё идёт: последний шаг неполный, медиана последних дней ещё может измениться.",
+        "en": "The period is still running: its last step is incomplete and the latest medians can still move.",
+    },
+    "no_population_legend": {
+        "ru": "нет данных о численности населения",
+        "en": "no population figure",
+    },
+    "download_pptx": {"ru": "Презентация PPTX", "en": "PPTX deck"},
+    "overdue_at_start": {"ru": "Просрочено на начало периода", "en": "Overdue at the period's start"},
+    "briefing_agencies": {"ru": "Ведомства", "en": "Agencies"},
+    "briefing_agencies_heading": {
+        "ru": "Ведомства: 15 с наибольшим числом сообщений",
+        "en": "Agencies: the 15 with the most messages",
+    },
+    "agency": {"ru": "Ведомство", "en": "Agency"},
     "briefing_sectors": {"ru": "Отрасли", "en": "Sectors"},
     "briefing_municipalities": {"ru": "Муниципалитеты", "en": "Municipalities"},
     "briefing_map": {"ru": "Карта: {metric}", "en": "Map: {metric}"},

@@ -1,7 +1,8 @@
 """The briefing page ``/briefing``: a document for a meeting — A4 landscape sheets that print as they show.
 
-Sheet 1: the period against the previous one and the tension points; sheet 2: the map and the trends;
-sheets 3–4: sectors and municipalities. The filters come from the address (the dashboard's «Справка» link).
+Sheet 1: «Главное» and the period against the previous one; sheet 2: the tension points and the centre's
+decisions; sheet 3: the map and the trends; sheets 4–5: sectors with agencies, and municipalities. The filters
+come from the address (the dashboard's «Справка» link).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def briefing_page(lang: str = "ru") -> html.Div:
                     html.Button(t("print", lang), id=ids.BRIEFING_PRINT, className="tool", n_clicks=0),
                     html.A(t("download_pdf", lang), id=ids.BRIEFING_PDF, className="tool", href="#"),
                     html.A(t("download_xlsx", lang), id=ids.BRIEFING_XLSX, className="tool", href="#"),
+                    html.A(t("download_pptx", lang), id=ids.BRIEFING_PPTX, className="tool", href="#"),
                     html.Span(t("briefing_export_help", lang), className="hint"),
                 ],
             ),
@@ -47,9 +49,41 @@ def briefing_page(lang: str = "ru") -> html.Div:
     )
 
 
+def table_anchor(title: str) -> str:
+    """The id a table carries on the page, so «Главное» can point at it."""
+    return f"table-{title.replace('_', '-')}"
+
+
+def headlines_block(briefing: Briefing, lang: str) -> html.Div:
+    """«Главное»: the sentences, each with a link to the table its figures come from."""
+    return html.Div(
+        className="headlines",
+        children=[
+            html.H2(t("headlines_title", lang)),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.Span(line.text),
+                            " ",
+                            html.A(
+                                t("headline_source", lang, table=t(line.table, lang)),
+                                href=f"#{table_anchor(line.table)}",
+                                className="headline-source",
+                            ),
+                        ]
+                    )
+                    for line in briefing.headlines
+                ]
+            ),
+        ],
+    )
+
+
 def table(data: Table, lang: str) -> html.Table:
     numeric = ["num" if c.kind in NUMERIC else None for c in data.columns]
     return html.Table(
+        id=table_anchor(data.title),
         className="briefing-table",
         children=[
             html.Thead(
@@ -163,7 +197,7 @@ def briefing_body(
     points = (
         table(briefing.points, lang)
         if not briefing.points.rows.empty
-        else html.P(t("briefing_no_points", lang), className="muted")
+        else html.P(t("briefing_no_points", lang), id=table_anchor(briefing.points.title), className="muted")
     )
     return [
         html.Section(
@@ -180,8 +214,15 @@ def briefing_body(
                         html.Div(stamp, className="muted"),
                     ],
                 ),
+                headlines_block(briefing, lang),
                 html.H2(t("briefing_summary", lang)),
                 table(briefing.summary, lang),
+            ],
+        ),
+        html.Section(
+            className="sheet",
+            id="sheet-points",
+            children=[
                 html.H2(t("tension_points", lang)),
                 points,
                 *(
@@ -236,7 +277,15 @@ def briefing_body(
         html.Section(
             className="sheet",
             id="sheet-sectors",
-            children=[html.H2(t("briefing_sectors", lang)), table(briefing.sectors, lang)],
+            children=[
+                html.H2(t("briefing_sectors", lang)),
+                table(briefing.sectors, lang),
+                *(
+                    [html.H2(t("briefing_agencies_heading", lang)), table(briefing.agencies, lang)]
+                    if briefing.agencies is not None
+                    else []
+                ),
+            ],
         ),
         html.Section(
             className="sheet",

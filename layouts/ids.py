@@ -71,6 +71,7 @@ BRIEFING_BACK = "briefing-back"
 BRIEFING_PRINT = "briefing-print"
 BRIEFING_PDF = "briefing-pdf"
 BRIEFING_XLSX = "briefing-xlsx"
+BRIEFING_PPTX = "briefing-pptx"
 DECISIONS_URL = "decisions-url"  # the /decisions page's address
 DECISION_KPIS = "decision-kpis"  # the centre's figures
 DECISION_FORM = "decision-form"  # recording a decision on a cell (shown with ?sector=&municipality=&from=&to=)

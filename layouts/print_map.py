@@ -8,6 +8,7 @@ nothing from outside. Colours and their ranges follow the dashboard's map (``lay
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 from plotly.colors import get_colorscale, hex_to_rgb, sample_colorscale
@@ -35,6 +36,33 @@ def _rings(geometry: dict) -> tuple[list[float | None], list[float | None]]:
     return xs, ys
 
 
+@dataclass(frozen=True)
+class Fills:
+    """Each municipality's colour for one metric, as the dashboard's map colours it."""
+
+    low: float
+    high: float
+    scale: list  # [[position, "rgb(…)"], …]
+    values: dict[str, float]  # oktmo → value, where known
+    colours: dict[str, str]  # oktmo → "rgb(r, g, b)", where known (the rest: NO_DATA_COLOUR)
+
+    def colour_at(self, value: float) -> str:
+        position = (value - self.low) / ((self.high - self.low) or 1.0)
+        return sample_colorscale(self.scale, [min(max(position, 0.0), 1.0)])[0]
+
+
+def fill_colours(frame: pd.DataFrame, metric: str) -> Fills:
+    """``frame``: one row per municipality (index OKTMO) with the metric's column."""
+    scale = _rgb_scale(TENSION_SCALE if metric == "tension" else get_colorscale(METRICS[metric]["scale"]))
+    values = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else pd.Series(dtype=float)
+    low, high = colour_range(values, metric)
+    known = {str(code): float(value) for code, value in values.dropna().items()}
+    positions = [min(max((value - low) / ((high - low) or 1.0), 0.0), 1.0) for value in known.values()]
+    # every colour in one call: sample_colorscale validates the whole scale each time it is called
+    colours = dict(zip(known, sample_colorscale(scale, positions) if positions else [], strict=True))
+    return Fills(low, high, scale, known, colours)
+
+
 def print_map(
     frame: pd.DataFrame,
     geometry: RegionGeometry,
@@ -45,14 +73,9 @@ def print_map(
 ) -> dict:
     """``frame``: one row per municipality (index OKTMO) with ``name`` and the metric's column."""
     spec = METRICS[metric]
-    scale = _rgb_scale(TENSION_SCALE if metric == "tension" else get_colorscale(spec["scale"]))
-    values = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else pd.Series(dtype=float)
-    low, high = colour_range(values, metric)
+    fills = fill_colours(frame, metric)
+    low, high, scale, known_values, colour_of = fills.low, fills.high, fills.scale, fills.values, fills.colours
     features = [geometry.geojson["features"][i] for i in geometry.largest_first]
-    known_values = {str(code): float(value) for code, value in values.dropna().items()}
-    positions = [min(max((value - low) / ((high - low) or 1.0), 0.0), 1.0) for value in known_values.values()]
-    # every colour in one call: sample_colorscale validates the whole scale each time it is called
-    colour_of = dict(zip(known_values, sample_colorscale(scale, positions) if positions else [], strict=True))
     traces: list[dict] = []
     for feature in features:
         oktmo = str(feature["id"])

@@ -104,7 +104,9 @@ def test_a_previous_period_the_data_does_not_cover_is_not_compared(app, service)
 def test_xlsx_holds_every_table_with_numbers_as_numbers(app, service, region):
     with app.server.app_context():
         workbook = load_workbook(io.BytesIO(briefing.xlsx(briefing.build(service, PERIOD, "ru"), "ru")))
-    assert workbook.sheetnames == ["Сводка", "Точки напряжённости", "Отрасли", "Муниципалитеты"]
+    assert workbook.sheetnames == ["Главное", "Сводка", "Точки напряжённости", "Отрасли", "Ведомства", "Муниципалитеты"]
+    said = [row[0] for row in list(workbook["Главное"].values)[1:]]
+    assert said[0].startswith("За период поступило 206\u00a0сообщений — на 39,2")
     summary = list(workbook["Сводка"].values)
     assert summary[0] == ("Показатель", "Период", "Предыдущий", "К прошлому периоду")
     assert summary[1][:3] == ("Сообщений", 206, 148)
@@ -159,27 +161,29 @@ def live(app):
 
 @pytest.mark.browser
 @pytest.mark.skipif(find_chromium() is None, reason="no Chromium on this machine")
-def test_pdf_export_prints_four_a4_landscape_sheets_offline(live):
+def test_pdf_export_prints_five_a4_landscape_sheets_offline(live):
     response = requests.get(f"{live}/briefing/export.pdf{SEARCH}", timeout=120)
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"] == "application/pdf"
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     pdf = PdfReader(io.BytesIO(response.content))
-    assert len(pdf.pages) == 4
+    assert len(pdf.pages) == 5  # each sheet one page: nothing spills onto a page of its own
     for page in pdf.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert (round(width), round(height)) == (842, 595)  # A4 landscape in points
-    first, figures = pdf.pages[0].extract_text(), pdf.pages[1].extract_text()
+    first, points, figures = (pdf.pages[i].extract_text() for i in range(3))
     assert "Справка по обращениям граждан" in first and "13.11.2026 — 19.11.2026" in first
-    assert "Новочебоксарск" in first and "критично" in first
+    assert "Главное" in first and "Сильнее всего выросли обращения: ЖКХ — Новочебоксарск" in first
+    assert "Новочебоксарск" in points and "критично" in points
     assert "Канаш" in figures and "Шумерля" in figures  # the map's town labels: the figures were drawn
-    assert "Муниципалитеты" in pdf.pages[3].extract_text()
+    assert "Ведомства" in pdf.pages[3].extract_text()
+    assert "Муниципалитеты" in pdf.pages[4].extract_text()
 
 
 def test_export_routes_answer_bad_input_clearly(live, tmp_path, service):
     xlsx = requests.get(f"{live}/briefing/export.xlsx{SEARCH}&lang=en", timeout=30)
     assert xlsx.status_code == 200
-    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames[0] == "Summary"
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames[:2] == ["Key points", "Summary"]
     bad = requests.get(f"{live}/briefing/export.xlsx?period=7d&sector=nope", timeout=30)
     assert bad.status_code == 400 and "nope" in bad.text
 

@@ -122,7 +122,7 @@ def test_regional_heads_first_screen_on_a_laptop_and_one_click_to_a_reason(dash_
 
 
 def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
-    """«Справка» opens the briefing of the same filters: four sheets, the spike first, figures with a PNG button."""
+    """«Справка» opens the briefing of the same filters: five sheets, the spike first, figures with a PNG button."""
     dash_duo.start_server(dashboard)
     dash_duo.driver.get(dash_duo.server_url + "/sector/zhkh" + VIEW[1:])
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "161", timeout=15)
@@ -130,12 +130,19 @@ def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
     assert "sector=zhkh" in link.get_attribute("href")  # the minister's sector goes with it as a filter
     link.click()
     dash_duo.wait_for_element("#sheet-summary", timeout=15)
-    assert len(dash_duo.find_elements(".sheet")) == 4
+    assert len(dash_duo.find_elements(".sheet")) == 5
+    assert len(dash_duo.find_elements("#sheet-summary .headlines li")) >= 3  # «Главное», each with its table's link
+    assert (
+        dash_duo.find_element("#sheet-summary .headlines li a")
+        .get_attribute("href")
+        .endswith("#table-briefing-summary")
+    )
     assert "Отбор: ЖКХ" in dash_duo.find_element(".sheet-head").text
     assert "13.11.2026 — 19.11.2026 в сравнении с 06.11.2026 — 12.11.2026" in dash_duo.find_element(".sheet-head").text
     first_row = dash_duo.find_element("#sheet-summary tbody tr").text
     assert first_row.startswith("Сообщений 161 105")
-    assert "Новочебоксарск" in dash_duo.find_element("#sheet-summary table:nth-of-type(2) tbody tr").text
+    assert "Новочебоксарск" in dash_duo.find_element("#sheet-points tbody tr").text
+    assert "/briefing/export.pptx?" in dash_duo.find_element("#briefing-pptx").get_attribute("href")
     dash_duo.wait_for_element("#sheet-figures .briefing-graph .main-svg", timeout=15)
     assert len(dash_duo.find_elements("#sheet-figures .modebar-btn[data-title='Download plot as a PNG']")) == 3
     png = dash_duo.driver.execute_async_script(  # what the PNG button does, in the page, with no server involved

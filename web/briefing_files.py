@@ -1,6 +1,7 @@
 """The briefing's downloads: GET routes with the page's own query (``/briefing/export.pdf?period=7d&sector=zhkh``), so
 a link can be mailed or fetched by cron as well as clicked. The PDF is the briefing page printed by the server's
-headless Chromium; the XLSX is built from the same figures (dashboard/reports/briefing.py)."""
+headless Chromium; the XLSX and the PPTX deck (layouts/deck.py) are built from the same figures
+(dashboard/reports/briefing.py)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ from dashboard.reports.render import RenderError, find_chromium, own_address, re
 from dashboard.reports.render_tokens import page_of
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from geo.figure import region_geometry
+from layouts.deck import deck
+from layouts.map_figure import METRICS, town_labels
 from web.auth import request_language
 
 PDF_ROUTE = "/briefing/export.pdf"
 XLSX_ROUTE = "/briefing/export.xlsx"
+PPTX_ROUTE = "/briefing/export.pptx"
 
 
 def briefing_files(service: DashboardService, decisions: DecisionService, settings: Settings) -> Blueprint:
@@ -56,6 +61,25 @@ def briefing_files(service: DashboardService, decisions: DecisionService, settin
         workbook = briefing.xlsx(briefing.build(service, filters, lang, decisions), lang)
         xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return _download(workbook, xlsx_type, filters, lang, "xlsx")
+
+    @files.get(PPTX_ROUTE)
+    def briefing_pptx() -> Response:
+        lang, filters = page()
+        data = briefing.build(service, filters, lang, decisions)
+        region = service.region
+        metric = request.args.get("metric", "per_10k")
+        metric = metric if metric in data.heatmap.columns and metric in METRICS else "per_10k"
+        body = deck(
+            data,
+            region,
+            region_geometry(region.boundaries_path),
+            town_labels(region.municipalities, lang),
+            filters.describe(lang, service.name),
+            metric,
+            lang,
+        )
+        pptx_type = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+        return _download(body, pptx_type, filters, lang, "pptx")
 
     return files
 

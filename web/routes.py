@@ -56,9 +56,7 @@ def register(
     server.register_blueprint(feed_routes(service, settings, auth))  # POST /api/v1/messages
     server.register_blueprint(decision_routes(decisions, settings))  # /api/v1/decisions…
     server.register_blueprint(boundaries([region.boundaries_path, FEDERAL_MAP]))  # /geo/<digest>/<shape>.geojson
-    server.register_blueprint(
-        briefing_files(service, decisions, settings)
-    )  # /briefing/export.pdf, /briefing/export.xlsx
+    server.register_blueprint(briefing_files(service, decisions, settings))  # /briefing/export.pdf, .xlsx, .pptx
 
     # errors: the API answers JSON (its own handlers, web/api.py); these answer the pages' own routes
     @server.errorhandler(deadline.OutOfTime)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dashboard import formatting as fmt
@@ -23,10 +23,12 @@ from dashboard.metrics import tension
 from dashboard.metrics.queries import change_pct
 from dashboard.metrics.response_times import granularity
 from dashboard.metrics.small_numbers import count_change
+from dashboard.reports.headlines import Headline, headlines
 from dashboard.runtime.fanout import fan_out
 from dashboard.service import DashboardService
 
 POINTS_LISTED = 15
+AGENCIES_LISTED = 15  # the busiest; the response page lists them all
 # how each kind of value is shown on the page and which number format it gets in Excel
 KINDS = {
     "text": (lambda v, lang: "—" if v is None or pd.isna(v) else str(v), "@"),
@@ -83,17 +85,23 @@ class Briefing:
     per_day: bool = False  # steps are weeks and their messages a day's average (partial weeks stay comparable)
     running: bool = False  # the period ends today: its last step is still running
     decisions: Table | None = None  # the centre's figures over the period (dashboard/decisions/kpi.py)
+    agencies: Table | None = None
+    headlines: tuple[Headline, ...] = ()  # «Главное», each sentence read from one of the tables
 
     @property
     def tables(self) -> tuple[Table, ...]:
         """The tables in the order of the page and of the workbook's sheets."""
         centre = (self.decisions,) if self.decisions is not None else ()
-        return (self.summary, self.points, *centre, self.sectors, self.municipalities)
+        agencies = (self.agencies,) if self.agencies is not None else ()
+        return (self.summary, self.points, *centre, self.sectors, *agencies, self.municipalities)
+
+    def table(self, title: str) -> Table:
+        return next(table for table in self.tables if table.title == title)
 
 
-def _summary(summary: dict, lang: str) -> Table:
+def _summary(summary: dict, overdue_at_start: int | None, lang: str) -> Table:
     """The KPIs against the previous period (its messages to the same moment while this one runs); the overdue
-    figures are of this moment, with nothing to compare."""
+    figures are of this moment, with nothing to compare, and the backlog the period began with."""
     cur, covered = summary["current"], summary["previous_covered"]
     prev = summary["previous"] if covered else dict.fromkeys(summary["previous"])  # not covered: «—», not a count
     compared = [
@@ -112,6 +120,7 @@ def _summary(summary: dict, lang: str) -> Table:
         {"indicator": t(label, lang), "current": value, "previous": None, "change": None, "kind": "int"}
         for label, value in (
             ("kpi_overdue", summary["overdue_now"]),
+            ("overdue_at_start", overdue_at_start),
             ("overdue_of_period", cur["overdue_of_period"]),
         )
     ]
@@ -156,20 +165,25 @@ def build(
     centre's figures and each point's decision too."""
     previous = filters.previous()
     sectors = service.sectors
-    result, kpis, by_sector, before, heatmap, current_steps, previous_steps = fan_out(
+    result, kpis, by_sector, by_agency, backlog, before, heatmap, current_steps, previous_steps = fan_out(
         service.engine,
         lambda: service.tension(filters),  # the longest first: its own reads run side by side in this thread
         lambda: service.summary(filters),
         lambda: service.response_table(filters, "sector"),
+        lambda: service.response_table(filters, "agency"),
+        lambda: service.backlog(previous),  # its last day's end is this period's start
         lambda: service.previous_messages(filters, ("sector",)),
         lambda: service.heatmap(filters),
         lambda: service.response_trend(filters),
         lambda: service.response_trend(previous),
     )
     covered = kpis["previous_covered"]
-    summary = _summary(kpis, lang)
+    summary = _summary(kpis, int(backlog["overdue"].iloc[-1]) if covered and not backlog.empty else None, lang)
 
-    points = result.points[result.points["level"] != "normal"].head(POINTS_LISTED)
+    raised = result.points[result.points["level"] != "normal"]
+    critical = raised[raised["level"] == "critical"]
+    critical_handled = int(marked(critical, decisions.marks(lang))["handling"].sum()) if decisions else None
+    points = raised.head(POINTS_LISTED)
     points = pd.DataFrame(
         {
             "index": points["index"],
@@ -233,6 +247,19 @@ def build(
         sector_rows.reset_index(drop=True),
     )
 
+    agencies_table = Table(
+        "briefing_agencies",
+        (
+            Column("agency", "agency", "text"),
+            Column("messages", "this_period", "int"),
+            Column("median_hours", "kpi_median", "hours"),
+            Column("p90_hours", "p90", "hours"),
+            Column("within_sla_share", "within_sla_share", "share"),
+            Column("overdue_of_period", "col_overdue", "int"),
+        ),
+        by_agency.head(AGENCIES_LISTED).rename(columns={"key": "agency"}).reset_index(drop=True),
+    )
+
     heatmap = heatmap.assign(
         name=[service.region.name_of(code, lang) for code in heatmap.index],
         tension=result.place_index.reindex(heatmap.index),  # the region's, also under a municipality filter
@@ -268,6 +295,16 @@ def build(
         decisions=_centre(decisions.kpi((filters.date_from, filters.date_to), filters.sectors).public(), lang)
         if decisions
         else None,
+        agencies=agencies_table,
+        headlines=headlines(
+            summary.rows,
+            points_table.rows,
+            agencies_table.rows,
+            len(critical),
+            critical_handled,
+            running=filters.date_to >= service.today(),
+            lang=lang,
+        ),
     )
 
 
@@ -309,6 +346,22 @@ def xlsx(briefing: Briefing, lang: str = "ru") -> bytes:
     """The briefing's tables, one sheet each, numbers as numbers with their formats, headers bold."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        if briefing.headlines:  # «Главное» first, each sentence beside the sheet its figures are on
+            name = t("headlines_title", lang)[:31]
+            lines = pd.DataFrame(
+                {
+                    t("headlines_title", lang): [line.text for line in briefing.headlines],
+                    t("headline_sheet", lang): [t(line.table, lang)[:31] for line in briefing.headlines],
+                }
+            )
+            fmt.spreadsheet_safe(lines).to_excel(writer, index=False, sheet_name=name)
+            sheet = writer.sheets[name]
+            sheet.column_dimensions["A"].width = 120
+            sheet.column_dimensions["B"].width = 28
+            for cell in sheet["A"]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
         for table in briefing.tables:
             sheet_name = t(table.title, lang)[:31]
             rows = table.rows
