@@ -65,7 +65,12 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
     register_all(app, service, decisions, settings)
     set_up_router(app)
     pages = {  # the areas of web.areas that are pages, each with all its components
-        "dashboard": html.Div([shell(region, service.sectors, settings.language), decisions_page(settings.language)]),
+        "dashboard": html.Div(
+            [
+                shell(region, service.sectors, settings.language),
+                decisions_page(region, service.sectors, settings.language),
+            ]
+        ),
         "wall": wall(region, WallConfig(lang=settings.language)),
         "briefing": briefing_page(settings.language),
     }

@@ -20,7 +20,7 @@ def register_all(app: Dash, service: DashboardService, decisions: DecisionServic
     state.register(app, service, lang)
     kpis.register(app, service, lang)
     live.register(app, service, lang)
-    heatmap.register(app, service, tile_url, region_links, lang)
+    heatmap.register(app, service, decisions, tile_url, region_links, lang)
     response.register(app, service, lang)
     tension.register(app, service, decisions, lang)
     wall.register(app, service, decisions, lang)

@@ -4,7 +4,7 @@ the centre's figures in a line on the main page."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
@@ -15,11 +15,11 @@ from dashboard import formatting as fmt
 from dashboard.access import AccessDenied
 from dashboard.decisions.records import DecisionError
 from dashboard.decisions.service import DecisionService
-from dashboard.filters import FilterError, parse_date
+from dashboard.filters import EARLIEST, LATEST, FilterError, parse_date
 from dashboard.i18n import t
 from dashboard.service import DashboardService
 from layouts import ids
-from layouts.decisions import decision_rows, decision_strip, kpi_cards
+from layouts.decisions import cell_line, decision_rows, decision_strip, kpi_cards
 
 
 def register(app: Dash, service: DashboardService, decisions: DecisionService, default_lang: str = "ru") -> None:
@@ -33,8 +33,13 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
         Input(ids.DECISIONS_URL, "search"),
         Input(ids.DECISION_CHANGED, "data"),
         Input(ids.DECISION_STATUS_FILTER, "value"),
+        Input(ids.DECISION_SECTOR_FILTER, "value"),
+        Input(ids.DECISION_PLACE_FILTER, "value"),
+        Input(ids.DECISION_AGENCY_FILTER, "value"),
+        Input(ids.DECISION_FROM_FILTER, "value"),
+        Input(ids.DECISION_TO_FILTER, "value"),
     )
-    def draw(search, _changed, statuses):
+    def draw(search, _changed, statuses, sectors, places, agency, recorded_from, recorded_to):
         lang = parse_search(search, default_lang).lang
         query = query_of(search)
         try:
@@ -46,9 +51,11 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
                 (judged.date_from, judged.date_to), filters.sectors if "sector" in query else ()
             ).public()
             items = decisions.listed(
-                sectors=filters.sectors if "sector" in query else (),
-                municipalities=filters.municipalities,
+                sectors=tuple(sectors or ()) or (filters.sectors if "sector" in query else ()),
+                municipalities=tuple(places or ()) or filters.municipalities,
                 statuses=tuple(statuses or ()),
+                agency=agency or None,
+                period=_recorded(recorded_from, recorded_to),
             )
             tz = service.region.timezone
             listed = [
@@ -58,15 +65,17 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
                 }
                 for item in items
             ]
-        except (FilterError, DecisionError, SQLAlchemyError):
+        except (FilterError, DecisionError, AccessDenied, SQLAlchemyError):
             return no_update, no_update, no_update, no_update, no_update, no_update
         writer = decisions.may_write()
         where = ""
         if cell:
-            place = service.region.name_of(filters.municipalities[0], lang)
-            period = t("period_label", lang, start=fmt.day(filters.date_from, lang), end=fmt.day(filters.date_to, lang),
-                       days=filters.days)  # fmt: skip
-            where = f"{service.sectors.name_of(filters.sectors[0], lang)} · {place} · {period}"
+            where = cell_line(
+                service.sectors.name_of(filters.sectors[0], lang),
+                service.region.name_of(filters.municipalities[0], lang),
+                (filters.date_from, filters.date_to),
+                lang,
+            )
         over = t("period_label", lang, start=fmt.day(judged.date_from, lang), end=fmt.day(judged.date_to, lang),
                  days=judged.days)  # fmt: skip
         return kpi_cards(found, over, lang), not cell, where, not writer, writer, decision_rows(listed, writer, lang)
@@ -94,17 +103,21 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
         try:
             filters = service.read_filters(query_of(search))
             if len(filters.sectors) != 1 or len(filters.municipalities) != 1:
-                raise DecisionError(t("decision_cell_missing", lang))
+                raise DecisionError(t("decision_cell_missing"), "decision_cell_missing")
             decision_id = decisions.record(
                 title=title or "",
                 agency=agency or "",
                 person=person or None,
-                due=parse_date(due) if due else _required(t("decision_due_label", lang)),
+                due=parse_date(due) if due else _required("decision_due_label"),
                 sector=filters.sectors[0],
                 oktmo=filters.municipalities[0],
                 period=(filters.date_from, filters.date_to),
             )
-        except (DecisionError, FilterError, AccessDenied) as exc:
+        except DecisionError as exc:
+            return exc.in_language(lang), *(no_update,) * 5
+        except FilterError as exc:
+            return exc.in_language(lang), *(no_update,) * 5
+        except AccessDenied as exc:
             return str(exc), *(no_update,) * 5
         # the form emptied: a second click records nothing twice
         return t("decision_saved", lang, id=decision_id), (changed or 0) + 1, "", "", "", None
@@ -112,22 +125,50 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
     @app.callback(
         Output(ids.DECISION_SAVED, "children", allow_duplicate=True),
         Output(ids.DECISION_CHANGED, "data", allow_duplicate=True),
+        Output(ids.DECISION_CANCEL_CONFIRM, "displayed"),
+        Output(ids.DECISION_CANCEL_CONFIRM, "message"),
+        Output(ids.DECISION_CANCEL_PENDING, "data"),
         Input({"type": ids.DECISION_MOVE, "id": ALL, "to": ALL}, "n_clicks"),
         State(ids.DECISION_CHANGED, "data"),
+        State(ids.DECISIONS_URL, "search"),
         prevent_initial_call=True,
     )
-    def move(_clicks, changed):
+    def move(_clicks, changed, search):
+        """A status move; cancelling asks first (a cancelled decision cannot be reopened)."""
+        lang = parse_search(search, default_lang).lang
+        nothing = (no_update,) * 5
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not any(item["value"] for item in ctx.triggered):
-            return no_update, no_update  # the buttons were drawn, nobody clicked
+            return nothing  # the buttons were drawn, nobody clicked
         decision_id, status = trigger.get("id"), trigger.get("to")
         if not isinstance(decision_id, int) or isinstance(decision_id, bool) or not isinstance(status, str):
-            return no_update, no_update  # not a button the page drew
+            return nothing  # not a button the page drew
+        if status == "cancelled":
+            return no_update, no_update, True, t("decision_cancel_confirm", lang, id=decision_id), decision_id
+        return (*_moved(decision_id, status, changed, lang), no_update, no_update, no_update)
+
+    @app.callback(
+        Output(ids.DECISION_SAVED, "children", allow_duplicate=True),
+        Output(ids.DECISION_CHANGED, "data", allow_duplicate=True),
+        Input(ids.DECISION_CANCEL_CONFIRM, "submit_n_clicks"),
+        State(ids.DECISION_CANCEL_PENDING, "data"),
+        State(ids.DECISION_CHANGED, "data"),
+        State(ids.DECISIONS_URL, "search"),
+        prevent_initial_call=True,
+    )
+    def cancel(confirmed, decision_id, changed, search):
+        if not confirmed or not isinstance(decision_id, int) or isinstance(decision_id, bool):
+            return no_update, no_update
+        return _moved(decision_id, "cancelled", changed, parse_search(search, default_lang).lang)
+
+    def _moved(decision_id: int, status: str, changed: int | None, lang: str) -> tuple:
         try:
             decisions.set_status(decision_id, status)
-        except (DecisionError, LookupError, AccessDenied) as exc:
+        except DecisionError as exc:
+            return exc.in_language(lang), no_update
+        except (LookupError, AccessDenied) as exc:
             return str(exc), no_update
-        return no_update, (changed or 0) + 1
+        return "", (changed or 0) + 1
 
     @app.callback(
         Output(ids.DECISION_STRIP, "children"),
@@ -145,7 +186,8 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
             return no_update
         query = urlencode({"period": "custom", "from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(),
                            "lang": lang})  # fmt: skip
-        return decision_strip(found, f"/decisions?{query}", lang)
+        # the centre's figures are kept per sector, not per place: under a municipality filter the line says so
+        return decision_strip(found, f"/decisions?{query}", lang, every_place=bool(filters.municipalities))
 
 
 def _local(event: dict, tz) -> dict:
@@ -153,5 +195,16 @@ def _local(event: dict, tz) -> dict:
     return {**event, "at": datetime.fromisoformat(event["at"]).astimezone(tz).isoformat()}
 
 
-def _required(name: str):
-    raise DecisionError(f"{name}: нужно заполнить")
+def _required(field: str):
+    raise DecisionError(f"{t(field)}: нужно заполнить", "decision_err_required", field=field)
+
+
+def _recorded(start: str | None, end: str | None) -> tuple[date, date] | None:
+    """The list's «recorded from … to» as days; one end open reaches to the calendar's edge."""
+    if not start and not end:
+        return None
+    first = parse_date(start) if start else EARLIEST
+    last = parse_date(end) if end else LATEST
+    if first > last:
+        raise DecisionError("начало позже конца", "decision_err_order")
+    return first, last

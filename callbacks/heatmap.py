@@ -7,6 +7,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_up
 from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import parse_page, query_of
+from dashboard.decisions.service import DecisionService, marked
 from dashboard.filters import FilterError
 from dashboard.i18n import t
 from dashboard.runtime.fanout import fan_out
@@ -21,6 +22,7 @@ from layouts.map_panel import federal_ranking, municipality_card, ranking
 def register(
     app: Dash,
     service: DashboardService,
+    decisions: DecisionService,
     tile_url: str | None = None,
     region_links: dict[str, str] | None = None,
     default_lang: str = "ru",
@@ -68,7 +70,10 @@ def register(
                 frame = frame.assign(name=[region.name_of(oktmo, lang) for oktmo in frame.index])
             if state.metric == "tension":
                 frame = frame.assign(tension=by_place.reindex(frame.index))
-            card_tension = service.place_tension(filters, selected, lang) if selected else None
+            # the card's points with their decisions, as every list of points shows them
+            card_tension = (
+                marked(service.place_tension(filters, selected, lang), decisions.marks(lang)) if selected else None
+            )
         except (FilterError, SQLAlchemyError):
             return no_update, no_update  # the KPI callback shows the message banner
         figure = map_figure(

@@ -59,7 +59,15 @@ BY_INPUT: dict[tuple[str, str], Check] = {
     # what a decision's form holds (its lengths are the service's to hold: longer is refused with the reason)
     **{
         (field, "value"): _text
-        for field in (ids.DECISION_TITLE, ids.DECISION_AGENCY, ids.DECISION_PERSON, ids.DECISION_DUE)
+        for field in (
+            ids.DECISION_TITLE,
+            ids.DECISION_AGENCY,
+            ids.DECISION_PERSON,
+            ids.DECISION_DUE,
+            ids.DECISION_AGENCY_FILTER,
+            ids.DECISION_FROM_FILTER,
+            ids.DECISION_TO_FILTER,
+        )
     },
 }
 
@@ -70,6 +78,7 @@ BY_PROPERTY: dict[str, Check] = {
     "end_date": _text,
     "n_intervals": _count,
     "n_clicks": _count,
+    "submit_n_clicks": _count,
     "clickData": _click,
 }
 STORES: dict[str, Check] = {
@@ -77,6 +86,7 @@ STORES: dict[str, Check] = {
     ids.WALL_SIZE: _size,
     ids.WALL_CONFIG: _settings,
     ids.DECISION_CHANGED: _count,
+    ids.DECISION_CANCEL_PENDING: _count,  # the id of the decision a confirmation is asked for
 }
 
 

@@ -110,7 +110,11 @@ def briefing_layout(**query: object) -> Component:
 
 
 def decisions_layout(**query: object) -> Component:
-    return decisions_page(parse_search(_search(query), _context().lang).lang)
+    context = _context()
+    service = context.service
+    principal = service.principal()
+    sectors = service.sectors.only(principal.sectors) if principal else service.sectors
+    return decisions_page(service.region, sectors, parse_search(_search(query), context.lang).lang)
 
 
 def wall_layout(**query: object) -> Component:

@@ -356,6 +356,43 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "no population figure",
     },
     "download_pptx": {"ru": "Презентация PPTX", "en": "PPTX deck"},
+    "decision_topic": {"ru": "Тема", "en": "Topic"},
+    "decision_err_nul": {"ru": "{field}: недопустимый символ NUL", "en": "{field}: the NUL character is not allowed"},
+    "decision_err_surrogate": {
+        "ru": "{field}: недопустимые символы",
+        "en": "{field}: characters that cannot be stored",
+    },
+    "decision_err_required": {"ru": "{field}: нужно заполнить", "en": "{field}: required"},
+    "decision_err_long": {"ru": "{field}: не длиннее {most} знаков", "en": "{field}: at most {most} characters"},
+    "decision_err_missing": {"ru": "Нет решения №{id}", "en": "There is no decision No. {id}"},
+    "decision_err_move": {
+        "ru": "Из «{before}» нельзя перейти в «{after}»",
+        "en": "A decision cannot go from «{before}» to «{after}»",
+    },
+    "decision_err_changed": {
+        "ru": "Решение №{id} только что изменили; обновите страницу",
+        "en": "Decision No. {id} was changed a moment ago; reload the page",
+    },
+    "decision_err_due": {
+        "ru": "Срок исполнения: от сегодняшнего дня до {days} дней вперёд",
+        "en": "Due date: from today up to {days} days ahead",
+    },
+    "decision_err_empty_cell": {
+        "ru": "В этой ячейке нет сообщений ни за период, ни до него: основанию не на чем стоять",
+        "en": "This cell has no messages in the period or before it: there is no evidence to rest on",
+    },
+    "decision_cancel_confirm": {
+        "ru": "Отменить поручение №{id}? Отменённое поручение не считается в показателях ЦУР, вернуть его нельзя.",
+        "en": "Cancel decision No. {id}? A cancelled decision counts for nothing in the centre's figures and cannot "
+        "be reopened.",
+    },
+    "strip_every_place": {
+        "ru": "по всем муниципалитетам: показатели ЦУР считаются по отраслям",
+        "en": "all municipalities: the centre's figures are kept per sector",
+    },
+    "decision_err_order": {"ru": "Начало периода позже конца", "en": "The period starts after it ends"},
+    "decision_recorded_from": {"ru": "Записаны с", "en": "Recorded from"},
+    "decision_recorded_to": {"ru": "по", "en": "to"},
     "overdue_at_start": {"ru": "Просрочено на начало периода", "en": "Overdue at the period's start"},
     "briefing_agencies": {"ru": "Ведомства", "en": "Agencies"},
     "briefing_agencies_heading": {

@@ -8,17 +8,22 @@ from datetime import date, datetime
 from dash import dcc, html
 
 from dashboard import formatting as fmt
+from dashboard.catalog import SectorCatalog
 from dashboard.decisions.records import STATUSES, TRANSITIONS
 from dashboard.i18n import t
+from dashboard.region import Region
 from layouts import ids
 
 
-def decisions_page(lang: str = "ru") -> html.Div:
+def decisions_page(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
+    """``sectors``: the reader's (a minister's own), offered in the list's filter."""
     return html.Div(
         className="page decisions-page",
         children=[
             dcc.Location(id=ids.DECISIONS_URL, refresh=False),
             dcc.Store(id=ids.DECISION_CHANGED, data=0),
+            dcc.Store(id=ids.DECISION_CANCEL_PENDING),
+            dcc.ConfirmDialog(id=ids.DECISION_CANCEL_CONFIRM),
             html.Header(
                 className="topbar",
                 children=[
@@ -38,18 +43,59 @@ def decisions_page(lang: str = "ru") -> html.Div:
                         className="panel",
                         children=[
                             html.H2(t("decisions_list", lang)),
-                            html.Label(t("decision_status", lang), htmlFor=ids.DECISION_STATUS_FILTER),
-                            dcc.Dropdown(
-                                id=ids.DECISION_STATUS_FILTER,
-                                multi=True,
-                                options=[{"label": t(f"decision_{s}", lang), "value": s} for s in STATUSES],
-                                placeholder=t("all", lang),
-                            ),
+                            list_filters(region, sectors, lang),
                             html.Div(id=ids.DECISION_LIST, **{"aria-live": "polite"}),
                         ],
                     ),
                 ],
             ),
+        ],
+    )
+
+
+def list_filters(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
+    """The list's own filters: sector, municipality, status, agency, and the days the decisions were recorded on."""
+
+    def choice(label: str, control) -> html.Div:
+        return html.Div([html.Label(label, htmlFor=control.id), control], className="filter")
+
+    places = region.municipalities
+    return html.Div(
+        className="filters decision-filters",
+        children=[
+            choice(
+                t("sector", lang),
+                dcc.Dropdown(
+                    id=ids.DECISION_SECTOR_FILTER,
+                    multi=True,
+                    placeholder=t("all", lang),
+                    options=[{"label": s.name(lang), "value": s.code} for s in sectors.sectors],
+                ),
+            ),
+            choice(
+                t("municipality", lang),
+                dcc.Dropdown(
+                    id=ids.DECISION_PLACE_FILTER,
+                    multi=True,
+                    placeholder=t("all", lang),
+                    options=[{"label": region.name_of(oktmo, lang), "value": oktmo} for oktmo in places.index],
+                ),
+            ),
+            choice(
+                t("decision_status", lang),
+                dcc.Dropdown(
+                    id=ids.DECISION_STATUS_FILTER,
+                    multi=True,
+                    options=[{"label": t(f"decision_{s}", lang), "value": s} for s in STATUSES],
+                    placeholder=t("all", lang),
+                ),
+            ),
+            choice(
+                t("decision_agency", lang),
+                dcc.Input(id=ids.DECISION_AGENCY_FILTER, type="text", debounce=True, maxLength=300),
+            ),
+            choice(t("decision_recorded_from", lang), dcc.Input(id=ids.DECISION_FROM_FILTER, type="date")),
+            choice(t("decision_recorded_to", lang), dcc.Input(id=ids.DECISION_TO_FILTER, type="date")),
         ],
     )
 
@@ -184,17 +230,29 @@ def _row(item: dict, may_write: bool, lang: str) -> html.Tr:
     )
 
 
-def decision_strip(found: dict, link: str, lang: str = "ru") -> list:
-    """The centre's figures in one line on the main page (the head's first screen), linking to /decisions."""
+def cell_line(sector: str, place: str, period: tuple[date, date], lang: str = "ru") -> str:
+    """The cell a decision is being recorded on, as the form's heading says it."""
+    start, end = period
+    days = (end - start).days + 1
+    shown = t("period_label", lang, start=fmt.day(start, lang), end=fmt.day(end, lang), days=days)
+    return f"{sector} · {place} · {shown}"
+
+
+def decision_strip(found: dict, link: str, lang: str = "ru", every_place: bool = False) -> list:
+    """The centre's figures in one line on the main page (the head's first screen), linking to /decisions; the
+    same figures and words as the page's cards. ``every_place``: the page is narrowed to municipalities, which the
+    centre's figures are not (they are kept per sector) — the line says so."""
     backed, decided = found["backed_by_data"], found["critical_points_decided"]
     hours = found["median_hours_to_decision"]
+    pending = f" · {t('kpi_pending', lang, count=decided['pending'])}" if decided["pending"] else ""
     parts = [
         t("strip_backed", lang, share=fmt.share(backed["share"], lang, 0), of=_of(backed, lang)),
-        t("strip_decided", lang, of=_of(decided, lang), days=found["within_days"]),
+        t("strip_decided", lang, of=_of(decided, lang), days=found["within_days"]) + pending,
         t("strip_time", lang, time="—" if hours is None else fmt.hours(hours, lang)),
         t("strip_effect", lang, of=_of(found["with_measured_effect"], lang)),
     ]
-    return [html.Strong(t("decisions_title", lang) + ": "), html.Span(" · ".join(parts)), " ",
+    scope = [html.Span(f" ({t('strip_every_place', lang)})", className="muted")] if every_place else []
+    return [html.Strong(t("decisions_title", lang) + ": "), html.Span(" · ".join(parts)), *scope, " ",
             html.A(t("decisions_open", lang), href=link)]  # fmt: skip
 
 

@@ -225,8 +225,8 @@ def place_tension(
     limit: int = 3,
     period: tuple[date, date] | None = None,
 ) -> html.Ul:
-    """A municipality's hottest sectors for its card: index, level and — above «норма» — the reason and, with
-    ``period``, the link to record a decision on it."""
+    """A municipality's hottest sectors for its card: index, level, the point's decision where it has one, and —
+    above «норма» — the reason and, with ``period``, the link to record a decision on it."""
     shown = points.sort_values("index", ascending=False).head(limit)
     if shown.empty:
         return html.Ul([html.Li(t("no_data", lang), className="muted")], className="place-tension")
@@ -240,6 +240,7 @@ def place_tension(
                     level_badge(row["level"], lang),
                     html.Span(names.get(row["sector"], row["sector"]), className="place-sector"),
                     html.Div(row["reason"], className="point-reason") if row["level"] != "normal" else None,
+                    decision_line(row.get("decision")),
                     record_link(row["sector"], row["oktmo"], period, lang)
                     if period and row["level"] != "normal"
                     else None,

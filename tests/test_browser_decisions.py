@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
 from dashboard.decisions.service import DecisionService
@@ -49,6 +52,11 @@ def test_the_point_and_the_wall_say_the_decision(dash_duo, decided):
     dash_duo.driver.execute_script("document.querySelector('.tension-panel').scrollIntoView()")
     save_screenshot(dash_duo.driver, "decision-on-point-1920x1080.png")
 
+    # the municipality's card says it too; the centre's line under a municipality filter says whose figures it shows
+    dash_duo.driver.get(dash_duo.server_url + VIEW + f"&municipality={NOVOCHEB}")
+    dash_duo.wait_for_contains_text("#municipality-card .point-decision", f"поручение №{decision_id}", timeout=20)
+    dash_duo.wait_for_contains_text("#decision-strip", "по всем муниципалитетам", timeout=20)
+
     dash_duo.driver.get(dash_duo.server_url + "/wall?panels=points,alerts&interval=5")
     dash_duo.wait_for_contains_text("#wall-ticker", "по всем есть поручения", timeout=30)
     assert dash_duo.find_element("#wall-ticker").value_of_css_property("background-color") == "rgba(30, 70, 32, 1)"
@@ -91,9 +99,42 @@ def test_a_decision_recorded_from_a_point_shows_everywhere(dash_duo, engine, reg
     dash_duo.find_element(".decision-history summary").click()  # the append-only history, unfolded
     history = dash_duo.find_element(".decision-history").text
     assert "история (2)" in history and "записано" in history and "назначено → в работе" in history
+
+    # the list's own filters: an agency whatever its letters' case, another agency, a sector, days recorded on
+    agency = dash_duo.find_element("#decision-agency-filter")
+    agency.send_keys("Минздрав", Keys.ENTER)
+    dash_duo.wait_for_contains_text("#decision-list", "Поручений нет", timeout=10)
+    dash_duo.clear_input(agency)
+    agency.send_keys("минстрой", Keys.ENTER)
+    dash_duo.wait_for_contains_text("#decision-list", "Проверить котельную №3", timeout=10)
+    dash_duo.clear_input(agency)
+    agency.send_keys(Keys.ENTER)
+    dash_duo.find_element("#decision-sector-filter").click()
+    search = dash_duo.wait_for_element("input.dash-dropdown-search", timeout=10)
+    search.send_keys("Дороги", Keys.ENTER)
+    search.send_keys(Keys.ESCAPE)
+    dash_duo.wait_for_contains_text("#decision-list", "Поручений нет", timeout=10)
+    assert "ЖКХ" not in dash_duo.find_element("#decision-sector-filter").text  # another sector: nothing there
+    save_screenshot(dash_duo.driver, "decisions-filtered-1920x1080.png")
+
     dash_duo.driver.get(dash_duo.server_url + VIEW)
     dash_duo.wait_for_contains_text(".tension-point .point-decision", "поручение №1 · в работе", timeout=20)
     dash_duo.driver.get(dash_duo.server_url + "/")  # 30 days to today: the decision and the alert are of them
     dash_duo.wait_for_contains_text("#decision-strip", "из 1", timeout=20)
     strip = dash_duo.find_element("#decision-strip").text  # the head's first screen: the centre's figures
     assert "Решения ЦУР: на данных ЦУР 100" in strip and "критических точек с решением за 3 дн.: 1 из 1" in strip
+
+    # cancelling asks first: dismissed, nothing changes; accepted, the decision is cancelled
+    dash_duo.driver.get(dash_duo.server_url + "/decisions")
+    dash_duo.wait_for_contains_text(".decisions-table tbody tr", "в работе", timeout=20)
+    cancel = next(b for b in dash_duo.find_elements(".decision-move") if b.text == "отменить")
+    cancel.click()
+    WebDriverWait(dash_duo.driver, 10).until(expected_conditions.alert_is_present())
+    dialog = dash_duo.driver.switch_to.alert
+    assert "Отменить поручение №1?" in dialog.text
+    dialog.dismiss()
+    assert "в работе" in dash_duo.find_element(".decisions-table tbody tr").text
+    next(b for b in dash_duo.find_elements(".decision-move") if b.text == "отменить").click()
+    WebDriverWait(dash_duo.driver, 10).until(expected_conditions.alert_is_present())
+    dash_duo.driver.switch_to.alert.accept()
+    dash_duo.wait_for_contains_text(".decisions-table tbody tr", "отменено", timeout=20)

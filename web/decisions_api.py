@@ -26,7 +26,7 @@ def decision_routes(decisions: DecisionService, settings: Settings) -> Blueprint
 
     @routes.errorhandler(DecisionError)
     def refused(exc: DecisionError) -> tuple[Response, int]:
-        return failed(str(exc), 400)
+        return failed(exc.in_language(request_language(settings.language)), 400)
 
     @routes.errorhandler(LookupError)
     def missing(exc: LookupError) -> tuple[Response, int]:

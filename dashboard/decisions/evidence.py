@@ -26,7 +26,10 @@ def snapshot(result: TensionResult, cell: Cell, at: datetime, data_version: str)
     points = result.points
     found = points[(points["sector"] == cell.sector) & (points["oktmo"] == cell.oktmo)]
     if found.empty:
-        raise DecisionError("в этой ячейке нет сообщений ни за период, ни до него: основанию не на чем стоять")
+        raise DecisionError(
+            "в этой ячейке нет сообщений ни за период, ни до него: основанию не на чем стоять",
+            "decision_err_empty_cell",
+        )
     row = found.iloc[0]
     evidence: dict[str, Any] = {
         "period": {"from": cell.period_from.isoformat(), "to": cell.period_to.isoformat()},

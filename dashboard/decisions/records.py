@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from dashboard.i18n import t
 from dashboard.store.schema import decision_events, decisions
 
 STATUSES = ("assigned", "in_progress", "done", "cancelled")
@@ -37,7 +38,18 @@ MAX_ID = 2**31 - 1  # decisions.id: a larger number names none (and PostgreSQL's
 
 
 class DecisionError(ValueError):
-    """A decision that cannot be recorded or changed as asked (message for the user)."""
+    """A decision that cannot be recorded or changed as asked: the message (Russian) for logs and the CLI; ``key``
+    names its text in dashboard.i18n, so a page or the API answers in the reader's language."""
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+    def in_language(self, lang: str) -> str:
+        if not self.key:
+            return str(self)
+        params = {k: t(v, lang) if k == "field" else v for k, v in self.params.items()}  # a field: its i18n key
+        return t(self.key, lang, **params)
 
 
 @dataclass(frozen=True)
@@ -118,21 +130,21 @@ def _text(value: str | None, name: str, most: int, required: bool = True, lines:
     holding a NUL or a lone surrogate (neither can be stored or shown)."""
     value = (value or "").translate(INVISIBLE)
     if "\x00" in value:
-        raise DecisionError(f"{name}: недопустимый символ NUL")
+        raise DecisionError(f"{t(name)}: недопустимый символ NUL", "decision_err_nul", field=name)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise DecisionError(f"{name}: недопустимые символы (одиночный суррогат)") from exc
+        raise DecisionError(f"{t(name)}: недопустимые символы", "decision_err_surrogate", field=name) from exc
     if lines:
         value = "\n".join(" ".join(line.split()) for line in value.splitlines() if line.strip())
     else:
         value = " ".join(value.split())
     if not value:
         if required:
-            raise DecisionError(f"{name}: нужно заполнить")
+            raise DecisionError(f"{t(name)}: нужно заполнить", "decision_err_required", field=name)
         return None
     if len(value) > most:
-        raise DecisionError(f"{name}: не длиннее {most} знаков")
+        raise DecisionError(f"{t(name)}: не длиннее {most} знаков", "decision_err_long", field=name, most=most)
     return value
 
 
@@ -150,10 +162,10 @@ def record(
 ) -> int:
     """A new decision, status «назначено», and its first event; returns its id. ``evidence`` is the snapshot the
     caller made of the cell's figures (never the client's numbers)."""
-    title = _text(title, "что сделать", MAX_TITLE, lines=True)
-    agency = _text(agency, "ведомство", MAX_AGENCY)
-    person = _text(person, "ответственный", MAX_PERSON, required=False)
-    topic = _text(cell.topic, "тема", MAX_TOPIC, required=False)
+    title = _text(title, "decision_what", MAX_TITLE, lines=True)
+    agency = _text(agency, "decision_agency", MAX_AGENCY)
+    person = _text(person, "decision_person", MAX_PERSON, required=False)
+    topic = _text(cell.topic, "decision_topic", MAX_TOPIC, required=False)
     cell = Cell(cell.sector, cell.oktmo, topic, cell.period_from, cell.period_to)
     if evidence is not None and not cell.located:
         raise DecisionError("основание решения — отрасль и муниципалитет")
@@ -189,15 +201,20 @@ def set_status(engine: Engine, decision_id: int, status: str, actor: str, now: d
         raise DecisionError(f"статус {status!r} неизвестен; допустимы: {', '.join(STATUSES)}")
     moment = now or datetime.now(UTC)
     if not 0 < decision_id <= MAX_ID:
-        raise DecisionError(f"нет решения №{decision_id}")
+        raise DecisionError(f"нет решения №{decision_id}", "decision_err_missing", id=decision_id)
     with engine.begin() as conn:
         current = conn.execute(select(decisions.c.status).where(decisions.c.id == decision_id)).scalar()
         if current is None:
-            raise DecisionError(f"нет решения №{decision_id}")
+            raise DecisionError(f"нет решения №{decision_id}", "decision_err_missing", id=decision_id)
         if status == current:
             return
         if status not in TRANSITIONS[current]:
-            raise DecisionError(f"из «{STATUS_NAMES[current]}» нельзя перейти в «{STATUS_NAMES[status]}»")
+            raise DecisionError(
+                f"из «{STATUS_NAMES[current]}» нельзя перейти в «{STATUS_NAMES[status]}»",
+                "decision_err_move",
+                before=STATUS_NAMES[current],
+                after=STATUS_NAMES[status],
+            )
         done_at = moment if status == "done" else None
         changed = (
             update(decisions)
@@ -205,7 +222,9 @@ def set_status(engine: Engine, decision_id: int, status: str, actor: str, now: d
             .values(status=status, updated_at=moment, done_at=done_at)
         )
         if not conn.execute(changed).rowcount:
-            raise DecisionError(f"решение №{decision_id} только что изменили; обновите страницу")
+            raise DecisionError(
+                f"решение №{decision_id} только что изменили; обновите страницу", "decision_err_changed", id=decision_id
+            )
         _event(conn, decision_id, moment, actor, "status", {"status": [current, status]})
 
 

@@ -91,7 +91,11 @@ class DecisionService:
             raise DecisionError("тема — только вместе с отраслью и муниципалитетом")
         today = self.dashboard.today()
         if not today <= due <= today + timedelta(days=MAX_DUE_DAYS):
-            raise DecisionError(f"срок исполнения: от сегодняшнего дня до {MAX_DUE_DAYS} дней вперёд")
+            raise DecisionError(
+                f"срок исполнения: от сегодняшнего дня до {MAX_DUE_DAYS} дней вперёд",
+                "decision_err_due",
+                days=MAX_DUE_DAYS,
+            )
         if oktmo is not None and period is None:
             raise DecisionError("у основания нужен период, за который показаны цифры")
         if period is not None and oktmo is None:
