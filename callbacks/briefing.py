@@ -55,6 +55,7 @@ def register(
             filters.describe(state.lang, service.name),
             metric,
             state.lang,
+            record=decisions.may_write(),
         )
         return body, PDF_ROUTE + search, XLSX_ROUTE + search, PPTX_ROUTE + search, "/" + search
 

@@ -391,6 +391,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "all municipalities: the centre's figures are kept per sector",
     },
     "decision_err_order": {"ru": "Начало периода позже конца", "en": "The period starts after it ends"},
+    "record_column": {"ru": "Записать", "en": "Record"},
     "decision_recorded_from": {"ru": "Записаны с", "en": "Recorded from"},
     "decision_recorded_to": {"ru": "по", "en": "to"},
     "overdue_at_start": {"ru": "Просрочено на начало периода", "en": "Overdue at the period's start"},

@@ -19,6 +19,7 @@ from layouts import ids
 from layouts.map_figure import METRICS
 from layouts.print_map import print_map
 from layouts.running import running_flags, with_provisional_tail
+from layouts.tension_panel import record_link
 
 # pixels of the sheet of figures, side by side within its 1001 px of text (assets/briefing.css .sheet-figures)
 MAP_SIZE = (500, 600)
@@ -80,8 +81,11 @@ def headlines_block(briefing: Briefing, lang: str) -> html.Div:
     )
 
 
-def table(data: Table, lang: str) -> html.Table:
+def table(data: Table, lang: str, actions: list | None = None) -> html.Table:
+    """``actions``: a component per row in a last column that is not printed (a writer's «записать поручение»)."""
     numeric = ["num" if c.kind in NUMERIC else None for c in data.columns]
+    rows = data.texts(lang)
+    extra_head = [html.Th(t("record_column", lang), className="screen-only")] if actions else []
     return html.Table(
         id=table_anchor(data.title),
         className="briefing-table",
@@ -89,12 +93,16 @@ def table(data: Table, lang: str) -> html.Table:
             html.Thead(
                 html.Tr(
                     [html.Th(t(c.label, lang), className=cls) for c, cls in zip(data.columns, numeric, strict=True)]
+                    + extra_head
                 )
             ),
             html.Tbody(
                 [
-                    html.Tr([html.Td(text, className=cls) for text, cls in zip(row, numeric, strict=True)])
-                    for row in data.texts(lang)
+                    html.Tr(
+                        [html.Td(text, className=cls) for text, cls in zip(row, numeric, strict=True)]
+                        + ([html.Td(actions[i], className="screen-only")] if actions else [])
+                    )
+                    for i, row in enumerate(rows)
                 ]
             ),
         ],
@@ -182,7 +190,9 @@ def briefing_body(
     filters_text: str,
     metric: str,
     lang: str = "ru",
+    record: bool = False,
 ) -> list[html.Section]:
+    """The sheets; ``record``: the reader may record decisions — each point gets the link (not printed)."""
     f = briefing.filters
     previous = f.previous()
     period = t(
@@ -194,8 +204,15 @@ def briefing_body(
     local = briefing.generated_at.astimezone(region.timezone)
     stamp = t("briefing_generated", lang, time=f"{fmt.day(local.date(), lang)} {local:%H:%M}")
     stem = f"{t('briefing', lang).replace(' ', '-')}-{f.date_from:%Y%m%d}-{f.date_to:%Y%m%d}"
+    cells = briefing.points.rows
+    actions = (
+        [record_link(sector, oktmo, (f.date_from, f.date_to), lang) for sector, oktmo in zip(cells["sector_code"],
+         cells["oktmo"], strict=True)]
+        if record and not cells.empty
+        else None
+    )  # fmt: skip
     points = (
-        table(briefing.points, lang)
+        table(briefing.points, lang, actions)
         if not briefing.points.rows.empty
         else html.P(t("briefing_no_points", lang), id=table_anchor(briefing.points.title), className="muted")
     )

@@ -15,6 +15,7 @@ from plotly.colors import get_colorscale, hex_to_rgb, sample_colorscale
 
 from dashboard import formatting as fmt
 from geo.figure import RegionGeometry
+from layouts.label_placement import place
 from layouts.map_figure import METRICS, NO_DATA_COLOUR, TENSION_SCALE, colour_range
 
 
@@ -110,21 +111,9 @@ def print_map(
             "showlegend": False,
         }
     )
+    frame_px = _Frame(geometry, size)
     if labels:
-        traces.append(
-            {
-                "type": "scatter",
-                "x": [lon for _, lon, _ in labels],
-                "y": [lat for _, _, lat in labels],
-                "text": [name for name, _, _ in labels],
-                "mode": "markers+text",
-                "textposition": "top center",
-                "marker": {"size": 5, "color": "#1b2430"},
-                "textfont": {"size": 12, "color": "#1b2430"},
-                "hoverinfo": "skip",
-                "showlegend": False,
-            }
-        )
+        traces += _label_traces(labels, frame_px)
     traces.append(  # carries the colour bar: one invisible point
         {
             "type": "scatter",
@@ -140,6 +129,8 @@ def print_map(
                 "colorscale": scale,
                 "showscale": True,
                 "colorbar": {
+                    "x": MAP_SHARE + 0.02,
+                    "xanchor": "left",
                     "title": {"text": f"{spec[lang]}<br>({spec['unit'][lang]})", "side": "top", "font": {"size": 12}},
                     "thickness": 12,
                     "len": 0.7,
@@ -150,20 +141,108 @@ def print_map(
             "showlegend": False,
         }
     )
-    mid_lat = (geometry.bounds[1] + geometry.bounds[3]) / 2
     axis = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
     return {
         "data": traces,
         "layout": {
             "width": size[0],
             "height": size[1],
-            "margin": {"l": 4, "r": 4, "t": 4, "b": 4},
-            "xaxis": {**axis, "constrain": "domain"},
-            # a degree of latitude is 1/cos(latitude) times longer on the ground than one of longitude
-            "yaxis": {**axis, "scaleanchor": "x", "scaleratio": 1 / math.cos(math.radians(mid_lat))},
+            "margin": {**MARGIN, "autoexpand": False},
+            # ranges that fill the map's share of the figure at the region's own proportions (a degree of latitude
+            # 1/cos(latitude) times a degree of longitude): pixels are known here, so labels can be placed
+            "xaxis": {**axis, "range": frame_px.x_range, "domain": [0, MAP_SHARE]},
+            "yaxis": {**axis, "range": frame_px.y_range},
             "paper_bgcolor": "#ffffff",
             "plot_bgcolor": "#ffffff",
             "separators": ", " if lang == "ru" else ".,",
             "hovermode": "closest",
         },
     }
+
+
+MARGIN = {"l": 4, "r": 4, "t": 4, "b": 4}
+MAP_SHARE = 0.8  # of the plotting width: the map; the colour bar sits to its right
+LABEL_SIZE = 12
+# a white halo around each name, so it reads on every colour of every scale
+HALO = "0 0 3px #ffffff, 0 0 3px #ffffff, 0 0 2px #ffffff, 0 0 1px #ffffff"
+
+
+class _Frame:
+    """The map's pixels ↔ degrees: the region centred in the map's share of the figure, north up."""
+
+    def __init__(self, geometry: RegionGeometry, size: tuple[int, int]) -> None:
+        minx, miny, maxx, maxy = geometry.bounds
+        self.width = (size[0] - MARGIN["l"] - MARGIN["r"]) * MAP_SHARE
+        self.height = size[1] - MARGIN["t"] - MARGIN["b"]
+        self.stretch = 1 / math.cos(math.radians((miny + maxy) / 2))
+        self.scale = min(self.width / (maxx - minx), self.height / ((maxy - miny) * self.stretch))  # px a degree
+        half_x = self.width / self.scale / 2
+        half_y = self.height / (self.scale * self.stretch) / 2
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        self.x_range = [cx - half_x, cx + half_x]
+        self.y_range = [cy - half_y, cy + half_y]
+
+    def pixels(self, lon: float, lat: float) -> tuple[float, float]:
+        return (lon - self.x_range[0]) * self.scale, (self.y_range[1] - lat) * self.scale * self.stretch
+
+    def degrees(self, x: float, y: float) -> tuple[float, float]:
+        return self.x_range[0] + x / self.scale, self.y_range[1] - y / (self.scale * self.stretch)
+
+
+def _label_traces(labels: list[tuple[str, float, float]], frame: _Frame) -> list[dict]:
+    """The towns' points, their names placed clear of each other (``layouts.label_placement``) with a halo, and a
+    leader line where a name had to move away from its point."""
+    wanted = []
+    for name, lon, lat in labels:
+        x, y = frame.pixels(lon, lat)
+        wanted.append((name, x, y, len(name) * LABEL_SIZE * 0.62 + 4, LABEL_SIZE * 1.35))
+    placed = place(wanted, (0, 0, frame.width, frame.height), gap=4)
+    centres = [frame.degrees((p.box[0] + p.box[2]) / 2, (p.box[1] + p.box[3]) / 2) for p in placed]
+    leader_x: list[float | None] = []
+    leader_y: list[float | None] = []
+    for p in placed:
+        if p.leader:
+            near_x = min(max(p.point[0], p.box[0]), p.box[2])
+            near_y = min(max(p.point[1], p.box[1]), p.box[3])
+            for x, y in (p.point, (near_x, near_y)):
+                lon, lat = frame.degrees(x, y)
+                leader_x.append(lon)
+                leader_y.append(lat)
+            leader_x.append(None)
+            leader_y.append(None)
+    common = {"hoverinfo": "skip", "showlegend": False}
+    return [
+        *(
+            [
+                {
+                    "type": "scatter",
+                    "x": leader_x,
+                    "y": leader_y,
+                    "mode": "lines",
+                    "line": {"color": "#1b2430", "width": 0.8},
+                    **common,
+                }
+            ]
+            if leader_x
+            else []
+        ),
+        {
+            "type": "scatter",
+            "x": [lon for _, lon, _ in labels],
+            "y": [lat for _, _, lat in labels],
+            "mode": "markers",
+            "marker": {"size": 5, "color": "#1b2430", "line": {"color": "#ffffff", "width": 1}},
+            **common,
+        },
+        {
+            "type": "scatter",
+            "x": [lon for lon, _ in centres],
+            "y": [lat for _, lat in centres],
+            "text": [p.name for p in placed],
+            "mode": "text",
+            "textposition": "middle center",
+            "textfont": {"size": LABEL_SIZE, "color": "#1b2430", "shadow": HALO},
+            "meta": "labels",
+            **common,
+        },
+    ]

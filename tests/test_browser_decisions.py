@@ -57,6 +57,12 @@ def test_the_point_and_the_wall_say_the_decision(dash_duo, decided):
     dash_duo.wait_for_contains_text("#municipality-card .point-decision", f"поручение №{decision_id}", timeout=20)
     dash_duo.wait_for_contains_text("#decision-strip", "по всем муниципалитетам", timeout=20)
 
+    # the briefing: the point's decision in its row, and a writer's link to record another (not printed)
+    dash_duo.driver.get(dash_duo.server_url + "/briefing" + VIEW[1:])
+    dash_duo.wait_for_contains_text("#sheet-points", f"поручение №{decision_id}", timeout=20)
+    record = dash_duo.find_element("#sheet-points .point-record").get_attribute("href")
+    assert "sector=zhkh" in record and f"municipality={NOVOCHEB}" in record and "from=2026-11-13" in record
+
     dash_duo.driver.get(dash_duo.server_url + "/wall?panels=points,alerts&interval=5")
     dash_duo.wait_for_contains_text("#wall-ticker", "по всем есть поручения", timeout=30)
     assert dash_duo.find_element("#wall-ticker").value_of_css_property("background-color") == "rgba(30, 70, 32, 1)"

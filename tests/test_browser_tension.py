@@ -10,6 +10,7 @@ from app import create_app
 from dashboard.loader.ingest import load_frame
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from layouts.label_placement import overlapping
 from tests.conftest import save_screenshot
 from tests.test_tension import NOVOCHEB, NOW, build_region_frame
 
@@ -145,6 +146,14 @@ def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
     assert "/briefing/export.pptx?" in dash_duo.find_element("#briefing-pptx").get_attribute("href")
     dash_duo.wait_for_element("#sheet-figures .briefing-graph .main-svg", timeout=15)
     assert len(dash_duo.find_elements("#sheet-figures .modebar-btn[data-title='Download plot as a PNG']")) == 3
+    # the print map's town names as drawn in the SVG: every town named, no two names over each other
+    drawn = dash_duo.driver.execute_script(
+        "const plot = document.querySelector('#sheet-figures .js-plotly-plot');"
+        "return [...plot.querySelectorAll('.textpoint text')].map(e => {"
+        "  const r = e.getBoundingClientRect(); return [e.textContent, r.left, r.top, r.right, r.bottom]; });"
+    )
+    assert {name for name, *_ in drawn} == {"Чебоксары", "Новочебоксарск", "Канаш", "Алатырь", "Шумерля"}
+    assert not overlapping([tuple(box) for _, *box in drawn]), drawn
     png = dash_duo.driver.execute_async_script(  # what the PNG button does, in the page, with no server involved
         "const done = arguments[arguments.length - 1];"
         "Plotly.toImage(document.querySelector('#sheet-figures .js-plotly-plot'), {format: 'png', scale: 2})"

@@ -83,7 +83,7 @@ def test_a_decision_without_evidence_is_recorded_as_not_backed(store, engine):
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"title": " "}, "что сделать"),
+        ({"title": " "}, "Что сделать"),
         ({"due": TODAY - timedelta(days=1)}, "срок"),
         ({"sector": "nosuch"}, "неизвестная отрасль"),
         ({"oktmo": None}, "вместе"),
@@ -94,6 +94,20 @@ def test_a_decision_without_evidence_is_recorded_as_not_backed(store, engine):
 def test_what_cannot_be_recorded_is_refused_with_the_reason(store, values, message):
     with pytest.raises(DecisionError, match=message):
         add(store, **values)
+
+
+def test_a_refusal_reads_in_the_readers_language(store, tmp_path):
+    with pytest.raises(DecisionError) as empty:
+        add(store, title=" ")
+    assert empty.value.in_language("en") == "What is to be done: required"
+    with pytest.raises(DecisionError) as late:
+        add(store, due=TODAY - timedelta(days=1))
+    assert late.value.in_language("en").startswith("Due date: from today up to")
+    client = make_app(store, tmp_path).server.test_client()
+    answer = client.post(f"{ROUTE}?lang=en", json={**body(store), "title": " "}, headers=basic("head"))
+    assert answer.status_code == 400 and answer.get_json()["error"] == "What is to be done: required"
+    russian = client.post(ROUTE, json={**body(store), "title": " "}, headers=basic("head"))
+    assert russian.get_json()["error"] == "Что сделать: нужно заполнить"
 
 
 def test_statuses_move_as_allowed_and_every_change_is_kept(store, engine):

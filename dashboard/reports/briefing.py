@@ -194,6 +194,8 @@ def build(
             "change": points["change_pct"],
             "reason": tension.reasons(result, points, service.region, lang),
             "decision": marked(points, decisions.marks(lang))["decision"] if decisions else None,
+            "sector_code": points["sector"],  # the cell, for a link to record a decision on it (not a column)
+            "oktmo": points["oktmo"],
         }
     )
     points_table = Table(
