@@ -328,6 +328,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{handled} of {count} have an open decision.",
     },
     "headline_critical_unhandled": {"ru": "Открытых поручений по ним нет.", "en": "None has an open decision."},
+    "headline_critical_unhandled_one": {"ru": "Открытого поручения по ней нет.", "en": "It has no open decision."},
     "headline_overdue": {"ru": "Сейчас просрочено {messages}", "en": "Overdue now: {messages}"},
     "headline_overdue_up": {
         "ru": " — больше, чем в начале периода ({start}).",

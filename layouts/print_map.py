@@ -131,7 +131,8 @@ def print_map(
                 "colorbar": {
                     "x": MAP_SHARE + 0.02,
                     "xanchor": "left",
-                    "title": {"text": f"{spec[lang]}<br>({spec['unit'][lang]})", "side": "top", "font": {"size": 12}},
+                    # the sheet's heading names the metric: the bar names its unit
+                    "title": {"text": spec["unit"][lang], "side": "top", "font": {"size": 12}},
                     "thickness": 12,
                     "len": 0.7,
                     "tickformat": ",.0f" if metric == "tension" or abs(high) >= 20 else ",.1f",

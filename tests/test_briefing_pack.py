@@ -99,7 +99,10 @@ def test_headlines_leave_out_what_cannot_be_said():
     assert english[0].text == (
         "So far the period brought 206 messages, 39.2% more than the previous one by the same point (148)."
     )
-    assert english[2].text == "Critical tension points: 1. None has an open decision."
+    assert english[2].text == "Critical tension points: 1. It has no open decision."
+    assert headlines(_summary(), _points(), _agencies(), 2, 0, running=False)[2].text == (
+        "Критических точек напряжённости: 2. Открытых поручений по ним нет."
+    )
 
 
 def test_every_number_said_is_in_the_table_it_points_to(app, service):

@@ -91,7 +91,7 @@ def _critical(critical: int, handled: int | None, lang: str) -> Headline:
         return Headline(t("headline_no_critical", lang), "tension_points")
     text = t("headline_critical", lang, count=critical)
     if handled == 0:
-        text += " " + t("headline_critical_unhandled", lang)
+        text += " " + t("headline_critical_unhandled_one" if critical == 1 else "headline_critical_unhandled", lang)
     elif handled is not None:
         text += " " + t("headline_critical_handled", lang, handled=handled, count=critical)
     return Headline(text, "tension_points")
