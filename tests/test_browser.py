@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -73,6 +74,13 @@ def test_period_preset_changes_dates_and_url(dash_duo, dashboard):
     dash_duo.wait_for_contains_text("#period-label", "14.11.2026 — 20.11.2026", timeout=10)
     dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "3", timeout=10)
     assert "period=7d" in dash_duo.driver.current_url
+    # the chosen pill under the mouse stays readable: white on blue (Dash turns a hovered option's text blue)
+    chosen = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#period-preset label")[1]
+    ActionChains(dash_duo.driver).move_to_element(chosen).perform()
+    colours = dash_duo.driver.execute_script(
+        "const s = getComputedStyle(arguments[0]); return [s.color, s.backgroundColor];", chosen
+    )
+    assert colours == ["rgb(255, 255, 255)", "rgb(23, 74, 133)"], colours
 
 
 def test_english_switch_keeps_the_view_and_formats_for_the_language(dash_duo, dashboard):
