@@ -21,6 +21,9 @@ CONTROLS = [
     (ids.MAP_METRIC, "value"),
     (ids.MAP_DENSITY, "value"),
     (ids.MAP_VIEW, "value"),
+    (ids.RESP_MEASURE, "value"),
+    (ids.RESP_SPLIT, "value"),
+    (ids.RESP_TABLE_BY, "value"),
 ]
 
 
@@ -32,7 +35,8 @@ def register(app: Dash, service: DashboardService, lang: str = "ru") -> None:
         *[Input(cid, prop) for cid, prop in CONTROLS],
         State(ids.URL, "pathname"),
     )
-    def sync(search, preset, start, end, sectors, municipalities, sources, metric, density, view, pathname):
+    def sync(search, preset, start, end, sectors, municipalities, sources, metric, density, view, measure, split,
+             table_by, pathname):  # fmt: skip
         today = service.today()
         trigger = ctx.triggered_id
         untouched = [no_update] * len(CONTROLS)
@@ -50,6 +54,9 @@ def register(app: Dash, service: DashboardService, lang: str = "ru") -> None:
                 state.metric,
                 ["on"] if state.density else [],
                 state.view,
+                state.measure,
+                state.split,
+                state.table_by,
             )
         state = ViewState(
             preset=preset or "30d",
@@ -59,6 +66,9 @@ def register(app: Dash, service: DashboardService, lang: str = "ru") -> None:
             metric=metric or ViewState.metric,
             density="on" in (density or []),
             view=view or "region",
+            measure=measure or ViewState.measure,
+            split=split or ViewState.split,
+            table_by=table_by or ViewState.table_by,
             lang=parse_search(search, lang).lang,  # the page's language stays (it is not a control)
             default_lang=lang,
         )

@@ -22,6 +22,9 @@ class ViewState:
     metric: str = DEFAULT_METRIC
     density: bool = False
     view: str = "region"
+    measure: str = "first"  # the response panel's switches: which answer, split by what, its table by what
+    split: str = "none"
+    table_by: str = "sector"
     scope: str | None = None  # the sector a /sector/<code> page is fixed to
     lang: str = "ru"
     default_lang: str = "ru"  # the deployment's language (TSUR_LANGUAGE): not written to the URL
@@ -56,8 +59,24 @@ def parse_search(search: str | None, default_lang: str = "ru") -> ViewState:
         metric=metric if metric in METRICS else DEFAULT_METRIC,
         density=(query.get("density") or ["0"])[0] == "1",
         view="federal" if (query.get("view") or [""])[0] == "federal" else "region",
+        measure=_one_of(query, "measure", RESPONSE_SWITCHES["measure"]),
+        split=_one_of(query, "split", RESPONSE_SWITCHES["split"]),
+        table_by=_one_of(query, "by", RESPONSE_SWITCHES["by"]),
         lang=_lang(query, default_lang),
     )
+
+
+# the response panel's switches in the address: key → its values, the first the default (left out of the address)
+RESPONSE_SWITCHES = {
+    "measure": ("first", "resolution"),
+    "split": ("none", "source", "sector"),
+    "by": ("sector", "agency"),
+}
+
+
+def _one_of(query: dict, key: str, allowed: tuple[str, ...]) -> str:
+    value = (query.get(key) or [""])[0]
+    return value if value in allowed else allowed[0]
 
 
 def query_of(search: str | None) -> dict[str, list[str]]:
@@ -92,6 +111,9 @@ def to_search(state: ViewState) -> str:
         params.append(("density", "1"))
     if state.view == "federal":
         params.append(("view", "federal"))
+    for key, value in (("measure", state.measure), ("split", state.split), ("by", state.table_by)):
+        if value != RESPONSE_SWITCHES[key][0]:
+            params.append((key, value))
     if state.lang != state.default_lang:
         params.append(("lang", state.lang))
     return "?" + urlencode(params)

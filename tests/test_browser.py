@@ -6,12 +6,14 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
 from dashboard.loader.ingest import load_file
 from dashboard.region import get_region
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from layouts import ids
 from tests.conftest import NOW, save_screenshot
 from tests.test_queries import ROWS
 
@@ -44,6 +46,34 @@ def test_kpi_tiles_show_the_period(dash_duo, dashboard):
     assert kpi(dash_duo, "median").endswith("ч")
     assert "11.11.2026 — 20.11.2026" in dash_duo.find_element("#period-label").text
     assert dash_duo.get_logs() == [], "browser console has errors"
+
+
+def test_the_response_panels_switches_are_in_the_address_and_a_shared_link_keeps_them(dash_duo, dashboard):
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.get(dash_duo.server_url + VIEW)
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "6", timeout=10)
+    for control, label in (
+        (ids.RESP_MEASURE, "Решение"),
+        (ids.RESP_SPLIT, "По каналам"),
+        (ids.RESP_TABLE_BY, "По ведомствам"),
+    ):
+        option = next(e for e in dash_duo.find_elements(f"#{control} label") if e.text == label)
+        option.click()
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: "by=agency" in d.current_url)
+    url = dash_duo.driver.current_url
+    assert "measure=resolution" in url and "split=source" in url and "from=2026-11-11" in url
+    dash_duo.driver.get(url)  # the link, opened by someone else
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "6", timeout=10)
+    for control, label in (
+        (ids.RESP_MEASURE, "Решение"),
+        (ids.RESP_SPLIT, "По каналам"),
+        (ids.RESP_TABLE_BY, "По ведомствам"),
+    ):
+        chosen = dash_duo.find_element(f"#{control} label:has(input:checked)")
+        assert chosen.text == label
+    dash_duo.driver.get(dash_duo.server_url + VIEW + "&split=nonsense")  # a hand-edited address: the default
+    dash_duo.wait_for_text_to_equal("#kpi-messages .kpi-value", "6", timeout=10)
+    assert dash_duo.find_element(f"#{ids.RESP_SPLIT} label:has(input:checked)").text == "Всего"
 
 
 def test_sector_filter_updates_tiles_and_url_and_the_link_reopens_it(dash_duo, dashboard):
