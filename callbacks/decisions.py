@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.urlstate import parse_search, query_of
 from dashboard import formatting as fmt
 from dashboard.access import AccessDenied
-from dashboard.decisions.records import DecisionError
+from dashboard.decisions.records import DecisionError, DecisionNotFound
 from dashboard.decisions.service import DecisionService
 from dashboard.filters import EARLIEST, LATEST, FilterError, parse_date
 from dashboard.i18n import t
@@ -54,8 +54,8 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
                 sectors=tuple(sectors or ()) or (filters.sectors if "sector" in query else ()),
                 municipalities=tuple(places or ()) or filters.municipalities,
                 statuses=tuple(statuses or ()),
-                agency=agency or None,
                 period=_recorded(recorded_from, recorded_to),
+                agency_part=agency,
             )
             tz = service.region.timezone
             listed = [
@@ -65,8 +65,12 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
                 }
                 for item in items
             ]
-        except (FilterError, DecisionError, AccessDenied, SQLAlchemyError):
-            return no_update, no_update, no_update, no_update, no_update, no_update
+        except (FilterError, DecisionError) as exc:  # the list's own filters: said where the list stands
+            return (*(no_update,) * 5, html.P(exc.in_language(lang), className="banner error", role="alert"))
+        except AccessDenied as exc:
+            return (*(no_update,) * 5, html.P(str(exc), className="banner error", role="alert"))
+        except SQLAlchemyError:
+            return (no_update,) * 6
         writer = decisions.may_write()
         where = ""
         if cell:
@@ -164,7 +168,7 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
     def _moved(decision_id: int, status: str, changed: int | None, lang: str) -> tuple:
         try:
             decisions.set_status(decision_id, status)
-        except DecisionError as exc:
+        except (DecisionError, DecisionNotFound) as exc:
             return exc.in_language(lang), no_update
         except (LookupError, AccessDenied) as exc:
             return str(exc), no_update

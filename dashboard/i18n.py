@@ -307,22 +307,49 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The period brought {messages}; it cannot be compared with the previous one (no data for it, or too "
         "few messages).",
     },
+    "headline_volume_same": {
+        "ru": "За период поступило {messages} — столько же, сколько за предыдущий ({previous}).",
+        "en": "The period brought {messages}, as many as the previous one ({previous}).",
+    },
+    "headline_volume_running_same": {
+        "ru": "С начала периода поступило {messages} — столько же, сколько к этому же времени предыдущего "
+        "({previous}).",
+        "en": "So far the period brought {messages}, as many as the previous one by the same point ({previous}).",
+    },
+    "headline_preliminary": {
+        "ru": "Предварительно: часть сообщений ещё без ответа, медианы могут сдвинуться.",
+        "en": "Preliminary: some messages are still unanswered and the medians can move.",
+    },
+    "headline_overdue_ended": {
+        "ru": "На конец периода было просрочено {messages}",
+        "en": "Overdue at the period's end: {messages}",
+    },
+    "overdue_at_end": {"ru": "Просрочено на конец периода", "en": "Overdue at the period's end"},
+    "headline_critical_all": {"ru": "Открытые поручения есть по всем.", "en": "All of them have an open decision."},
+    "headline_critical_all_one": {"ru": "Открытое поручение по ней есть.", "en": "It has an open decision."},
+    "headline_critical_handled_one": {
+        "ru": "Открытое поручение есть по {handled} из {count}.",
+        "en": "{handled} of {count} has an open decision.",
+    },
     "headline_more": {"ru": "больше", "en": "more"},
     "headline_less": {"ru": "меньше", "en": "fewer"},
     "headline_rises": {"ru": "Сильнее всего выросли обращения: {items}.", "en": "The biggest rises: {items}."},
     "headline_rise_item": {
-        "ru": "{sector} — {place}, {messages}, {change} к ожидаемому",
-        "en": "{sector} in {place}, {messages}, {change} against the expected",
+        "ru": "{sector} — {place}, {messages}, {change} к базовому уровню",
+        "en": "{sector} in {place}, {messages}, {change} vs baseline",
     },
     "headline_no_rises": {
-        "ru": "Точек напряжённости с ростом обращений выше ожидаемого нет.",
-        "en": "No tension point has more messages than expected.",
+        "ru": "Среди точек выше нормы нет ни одной с ростом к базовому уровню.",
+        "en": "No point above normal has more messages than its baseline.",
     },
     "headline_no_critical": {
-        "ru": "Критических точек напряжённости нет.",
-        "en": "There are no critical tension points.",
+        "ru": "По индексу напряжённости за период критических точек нет.",
+        "en": "The period's tension index has no critical points.",
     },
-    "headline_critical": {"ru": "Критических точек напряжённости: {count}.", "en": "Critical tension points: {count}."},
+    "headline_critical": {
+        "ru": "По индексу напряжённости за период критических точек: {count}.",
+        "en": "Critical points in the period's tension index: {count}.",
+    },
     "headline_critical_handled": {
         "ru": "Открытое поручение есть по {handled} из {count}.",
         "en": "{handled} of {count} have an open decision.",
@@ -390,6 +417,42 @@ TEXTS: dict[str, dict[str, str]] = {
     "strip_every_place": {
         "ru": "по всем муниципалитетам: показатели ЦУР считаются по отраслям",
         "en": "all municipalities: the centre's figures are kept per sector",
+    },
+    "decision_err_status": {
+        "ru": "Статус «{value}» неизвестен; допустимы: {allowed}",
+        "en": "Unknown status «{value}»; allowed: {allowed}",
+    },
+    "decision_err_cell": {
+        "ru": "Основание — отрасль и муниципалитет вместе; без муниципалитета — только отрасль",
+        "en": "The evidence is a sector and a municipality together; without a municipality, a sector alone",
+    },
+    "decision_err_sector": {"ru": "Неизвестная отрасль: {value}", "en": "Unknown sector: {value}"},
+    "decision_err_place": {"ru": "Неизвестный муниципалитет: {value}", "en": "Unknown municipality: {value}"},
+    "decision_err_topic": {
+        "ru": "Тема — только вместе с отраслью и муниципалитетом",
+        "en": "A topic only with a sector and a municipality",
+    },
+    "decision_err_period": {
+        "ru": "У основания нужен период, за который показаны цифры",
+        "en": "The evidence needs the period its figures are of",
+    },
+    "decision_err_period_alone": {
+        "ru": "Период основания — только вместе с отраслью и муниципалитетом",
+        "en": "An evidence period only with a sector and a municipality",
+    },
+    "decision_err_period_range": {
+        "ru": "Период основания: с 2000 года, начало не позже конца, конец не позже сегодня",
+        "en": "The evidence period: from 2000 on, its start not after its end, its end not after today",
+    },
+    "decision_err_json": {
+        "ru": "Ожидается JSON-объект (Content-Type: application/json)",
+        "en": "A JSON object is expected (Content-Type: application/json)",
+    },
+    "decision_err_date": {"ru": "{name}: нужна дата ГГГГ-ММ-ДД", "en": "{name}: a date YYYY-MM-DD is needed"},
+    "decision_err_string": {"ru": "{name}: ожидается строка", "en": "{name}: a string is expected"},
+    "decision_err_from_to": {
+        "ru": "Период основания: from и to вместе",
+        "en": "The evidence period: from and to together",
     },
     "decision_err_order": {"ru": "Начало периода позже конца", "en": "The period starts after it ends"},
     "record_column": {"ru": "Записать", "en": "Record"},

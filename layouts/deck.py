@@ -18,7 +18,7 @@ import pandas as pd
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.shapes import MSO_CONNECTOR, MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
@@ -284,7 +284,7 @@ def _line_chart(slide, daily: pd.DataFrame, value: str, title: str, lang: str, l
         series.smooth = False
         series.format.line.color.rgb = colour
         series.format.line.width = Pt(2.5 if colour == ACCENT else 1.75)
-        series.marker.style = None
+        series.marker.style = XL_MARKER_STYLE.NONE
 
 
 def _trends_slide(deck, briefing: Briefing, lang: str) -> None:
@@ -300,6 +300,9 @@ def _trends_slide(deck, briefing: Briefing, lang: str) -> None:
 def _sectors_chart_slide(deck, briefing: Briefing, lang: str) -> None:
     rows = briefing.sectors.rows.sort_values("messages")
     slide = _slide(deck, t("briefing_sectors", lang))
+    if rows.empty:  # a period without messages: a chart needs categories
+        _text(slide, t("no_data", lang), MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(0.5), 18, colour=MUTED)
+        return
     data = CategoryChartData()
     data.categories = rows["sector"].tolist()
     data.add_series(t("current_period", lang), [float(v) for v in rows["messages"]])

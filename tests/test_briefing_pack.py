@@ -37,11 +37,13 @@ def app(service, tmp_path):
     return create_app(Settings(data_dir=tmp_path, cache_type="NullCache"), service)
 
 
-def _summary(messages=(206, 148, 39.2), overdue=(7, 5), lang: str = "ru") -> pd.DataFrame:
+def _summary(messages=(206, 148, 39.2), overdue=(7, 5, 6), lang: str = "ru") -> pd.DataFrame:
+    """The summary's rows a headline reads; ``overdue``: now, at the period's start, at its end."""
     rows = [
         {"indicator": t("kpi_messages", lang), "current": messages[0], "previous": messages[1], "change": messages[2]},
         {"indicator": t("kpi_overdue", lang), "current": overdue[0], "previous": None, "change": None},
         {"indicator": t("overdue_at_start", lang), "current": overdue[1], "previous": None, "change": None},
+        {"indicator": t("overdue_at_end", lang), "current": overdue[2], "previous": None, "change": None},
     ]
     return pd.DataFrame(rows)
 
@@ -52,7 +54,8 @@ def _points(*rows) -> pd.DataFrame:
 
 
 def _agencies(*rows) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=["agency", "messages", "median_hours"])
+    rows = [row if len(row) == 4 else (*row, False) for row in rows]
+    return pd.DataFrame(rows, columns=["agency", "messages", "median_hours", "provisional"])
 
 
 def test_headlines_say_what_the_tables_show_and_no_more():
@@ -66,13 +69,14 @@ def test_headlines_say_what_the_tables_show_and_no_more():
     )
     texts = [line.text.replace("\u00a0", " ") for line in said]  # no-break spaces read as spaces
     assert texts[0] == "За период поступило 206 сообщений — на 39,2 % больше, чем за предыдущий (148)."
-    # rises: only points that rose, in the table's order (the index's), at most two
+    # rises: only points that rose, the biggest rise first, at most two
     assert texts[1] == (
-        "Сильнее всего выросли обращения: ЖКХ — Новочебоксарск, 70 сообщений, +400,0 % к ожидаемому; "
-        "ТКО — Алатырь, 11 сообщений, +80,0 % к ожидаемому."
+        "Сильнее всего выросли обращения: ЖКХ — Новочебоксарск, 70 сообщений, +400,0 % к базовому уровню; "
+        "ТКО — Алатырь, 11 сообщений, +80,0 % к базовому уровню."
     )
-    assert texts[2] == "Критических точек напряжённости: 3. Открытое поручение есть по 2 из 3."
-    assert texts[3] == "Сейчас просрочено 7 сообщений — больше, чем в начале периода (5)."
+    assert texts[2] == "По индексу напряжённости за период критических точек: 3. Открытое поручение есть по 2 из 3."
+    # an ended period: its end against its start (what came after it is not its doing)
+    assert texts[3] == "На конец периода было просрочено 6 сообщений — больше, чем в начале периода (5)."
     # an agency below the floor, and messages without an agency, are never called fastest
     assert texts[4].startswith("Быстрее всех отвечает «А» (медиана первого ответа 2,0 ч), дольше всех — «В»")
     assert [line.table for line in said] == [
@@ -82,7 +86,7 @@ def test_headlines_say_what_the_tables_show_and_no_more():
 
 def test_headlines_leave_out_what_cannot_be_said():
     said = headlines(
-        _summary(messages=(4, 2, None), overdue=(1, 1)),
+        _summary(messages=(4, 2, None), overdue=(1, 1, None)),
         _points(("Дороги", "Канаш", 21, -5.0)),
         _agencies(("А", 40, 2.0)),  # one agency: no fastest and slowest
         critical=0,
@@ -91,18 +95,28 @@ def test_headlines_leave_out_what_cannot_be_said():
     )
     texts = [line.text.replace("\u00a0", " ") for line in said]  # no-break spaces read as spaces
     assert texts[0].startswith("За период поступило 4 сообщения; с предыдущим периодом не сравнить")
-    assert texts[1] == "Точек напряжённости с ростом обращений выше ожидаемого нет."
-    assert texts[2] == "Критических точек напряжённости нет."
+    assert texts[1] == "Среди точек выше нормы нет ни одной с ростом к базовому уровню."
+    assert texts[2] == "По индексу напряжённости за период критических точек нет."
     assert texts[3] == "Сейчас просрочено 1 сообщение — столько же, сколько в начале периода."
     assert len(texts) == 4
     english = headlines(_summary(lang="en"), _points(), _agencies(), 1, 0, running=True, lang="en")
     assert english[0].text == (
         "So far the period brought 206 messages, 39.2% more than the previous one by the same point (148)."
     )
-    assert english[2].text == "Critical tension points: 1. It has no open decision."
-    assert headlines(_summary(), _points(), _agencies(), 2, 0, running=False)[2].text == (
-        "Критических точек напряжённости: 2. Открытых поручений по ним нет."
+    assert english[1].text == "No tension points above normal."
+    assert english[2].text == "Critical points in the period's tension index: 1. It has no open decision."
+    assert headlines(_summary(), _points(), _agencies(), 2, 0, running=False)[2].text.endswith(
+        "критических точек: 2. Открытых поручений по ним нет."
     )
+
+
+def test_headlines_do_not_call_a_tie_a_change_or_a_preliminary_median_final():
+    same = headlines(_summary(messages=(500, 500, 0.0)), _points(), _agencies(), 0, None, running=False)
+    assert same[0].text == "За период поступило 500\u00a0сообщений — столько же, сколько за предыдущий (500)."
+    tie = headlines(_summary(), _points(), _agencies(("А", 40, 4.71), ("Б", 50, 4.74)), 0, None, running=False)
+    assert [line.table for line in tie].count("briefing_agencies") == 0  # 4,7 ч and 4,7 ч: nobody is faster
+    moving = headlines(_summary(), _points(), _agencies(("А", 40, 2.0, True), ("Б", 50, 9.0)), 0, None, running=True)
+    assert moving[-1].text.endswith("Предварительно: часть сообщений ещё без ответа, медианы могут сдвинуться.")
 
 
 def test_every_number_said_is_in_the_table_it_points_to(app, service):
@@ -167,6 +181,12 @@ def test_deck_holds_the_briefing_as_native_tables_charts_and_a_vector_map(app, s
     messages = charts[0].plots[0].series[0].values
     assert sum(messages) == 206  # the figures, not a picture of them
     assert b"http://" not in body.replace(b"http://schemas", b"")  # nothing fetched from outside
+
+
+def test_a_period_without_messages_still_gives_a_deck(app):
+    _, deck = _deck(app, "?period=custom&from=2020-01-01&to=2020-01-07")  # was a 500: a chart without categories
+    texts = [shape.text_frame.text for shape in deck.slides[6].shapes if shape.has_text_frame]
+    assert texts == ["Отрасли", "нет данных за период"]
 
 
 def test_deck_in_english_and_refuses_a_bad_filter(app):

@@ -111,10 +111,27 @@ def test_a_decision_recorded_from_a_point_shows_everywhere(dash_duo, engine, reg
     agency.send_keys("Минздрав", Keys.ENTER)
     dash_duo.wait_for_contains_text("#decision-list", "Поручений нет", timeout=10)
     dash_duo.clear_input(agency)
-    agency.send_keys("минстрой", Keys.ENTER)
+    agency.send_keys("СТРОЙ", Keys.ENTER)  # a part of the name, whatever its letters' case
     dash_duo.wait_for_contains_text("#decision-list", "Проверить котельную №3", timeout=10)
     dash_duo.clear_input(agency)
     agency.send_keys(Keys.ENTER)
+    for control, day in (("decision-from-filter", "2026-11-20"), ("decision-to-filter", "2026-11-01")):
+        dash_duo.driver.execute_script(
+            "const i = document.getElementById(arguments[0]);"
+            "const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;"
+            "set.call(i, arguments[1]); i.dispatchEvent(new Event('input', {bubbles: true}));",
+            control,
+            day,
+        )
+    dash_duo.wait_for_contains_text("#decision-list", "Начало периода позже конца", timeout=10)
+    for control in ("decision-from-filter", "decision-to-filter"):
+        dash_duo.driver.execute_script(
+            "const i = document.getElementById(arguments[0]);"
+            "const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;"
+            "set.call(i, ''); i.dispatchEvent(new Event('input', {bubbles: true}));",
+            control,
+        )
+    dash_duo.wait_for_contains_text("#decision-list", "Проверить котельную №3", timeout=10)
     dash_duo.find_element("#decision-sector-filter").click()
     search = dash_duo.wait_for_element("input.dash-dropdown-search", timeout=10)
     search.send_keys("Дороги", Keys.ENTER)

@@ -108,6 +108,20 @@ def test_a_refusal_reads_in_the_readers_language(store, tmp_path):
     assert answer.status_code == 400 and answer.get_json()["error"] == "What is to be done: required"
     russian = client.post(ROUTE, json={**body(store), "title": " "}, headers=basic("head"))
     assert russian.get_json()["error"] == "Что сделать: нужно заполнить"
+    english = {
+        f"{ROUTE}?lang=en": (400, "Unknown sector: nope", {**body(store), "sector": "nope"}),
+        f"{ROUTE}/999?lang=en": (404, "There is no decision No. 999", None),
+        f"{ROUTE}?status=weird&lang=en": (400, "Unknown status «weird»", None),
+    }
+    for route, (status, said, sent) in english.items():
+        answer = (
+            client.post(route, json=sent, headers=basic("head")) if sent else client.get(route, headers=basic("head"))
+        )
+        assert answer.status_code == status and answer.get_json()["error"].startswith(said), answer.get_json()
+    decision_id = client.post(ROUTE, json=body(store), headers=basic("head")).get_json()["id"]
+    client.post(f"{ROUTE}/{decision_id}/status", json={"status": "done"}, headers=basic("head"))
+    back = client.post(f"{ROUTE}/{decision_id}/status?lang=en", json={"status": "assigned"}, headers=basic("head"))
+    assert back.get_json()["error"] == "A decision cannot go from «done» to «assigned»"
 
 
 def test_statuses_move_as_allowed_and_every_change_is_kept(store, engine):

@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
 
-from dashboard.decisions.records import DecisionError
+from dashboard.decisions.records import DecisionError, DecisionNotFound
 from dashboard.decisions.service import DecisionService
 from dashboard.filters import FilterError, parse_date
 from dashboard.settings import Settings
@@ -30,6 +30,8 @@ def decision_routes(decisions: DecisionService, settings: Settings) -> Blueprint
 
     @routes.errorhandler(LookupError)
     def missing(exc: LookupError) -> tuple[Response, int]:
+        if isinstance(exc, DecisionNotFound):
+            return failed(exc.in_language(request_language(settings.language)), 404)
         return failed(str(exc.args[0] if exc.args else exc), 404)
 
     def header_only() -> tuple[Response, int] | None:
@@ -40,26 +42,26 @@ def decision_routes(decisions: DecisionService, settings: Settings) -> Blueprint
     def body() -> dict:
         found = request.get_json(silent=True)
         if not isinstance(found, dict):
-            raise DecisionError("ожидается JSON-объект (Content-Type: application/json)")
+            raise DecisionError("ожидается JSON-объект (Content-Type: application/json)", "decision_err_json")
         return found
 
     def day(found: dict, key: str, required: bool = False) -> date | None:
         value = found.get(key)
         if value in (None, ""):
             if required:
-                raise DecisionError(f"{key}: нужна дата (ГГГГ-ММ-ДД)")
+                raise DecisionError(f"{key}: нужна дата (ГГГГ-ММ-ДД)", "decision_err_date", name=key)
             return None
         if not isinstance(value, str):
-            raise DecisionError(f"{key}: дата строкой ГГГГ-ММ-ДД")
+            raise DecisionError(f"{key}: дата строкой ГГГГ-ММ-ДД", "decision_err_date", name=key)
         try:
             return parse_date(value)
         except FilterError as exc:
-            raise DecisionError(f"{key}: {exc}") from exc
+            raise DecisionError(f"{key}: {exc}", "decision_err_date", name=key) from exc
 
     def text(found: dict, key: str) -> str | None:
         value = found.get(key)
         if value is not None and not isinstance(value, str):
-            raise DecisionError(f"{key}: ожидается строка")
+            raise DecisionError(f"{key}: ожидается строка", "decision_err_string", name=key)
         return value
 
     @routes.get("/api/v1/decisions")
@@ -103,7 +105,7 @@ def decision_routes(decisions: DecisionService, settings: Settings) -> Blueprint
         found = body()
         first, last = day(found, "from"), day(found, "to")
         if (first is None) != (last is None):
-            raise DecisionError("период основания: from и to вместе")
+            raise DecisionError("период основания: from и to вместе", "decision_err_from_to")
         decision_id = decisions.record(
             title=text(found, "title") or "",
             agency=text(found, "agency") or "",

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from dashboard.i18n import t
+from dashboard.i18n import TEXTS, t
 from dashboard.store.schema import decision_events, decisions
 
 STATUSES = ("assigned", "in_progress", "done", "cancelled")
@@ -48,8 +48,26 @@ class DecisionError(ValueError):
     def in_language(self, lang: str) -> str:
         if not self.key:
             return str(self)
-        params = {k: t(v, lang) if k == "field" else v for k, v in self.params.items()}  # a field: its i18n key
-        return t(self.key, lang, **params)
+
+        def shown(name: str, value: object) -> object:
+            if name == "field":  # a field: its text's key
+                return t(str(value), lang)
+            if name in ("before", "after", "status"):  # a status code
+                return t(f"decision_{value}", lang) if f"decision_{value}" in TEXTS else value
+            return value
+
+        return t(self.key, lang, **{name: shown(name, value) for name, value in self.params.items()})
+
+
+class DecisionNotFound(LookupError):
+    """No decision of that number (in the reader's scope): a 404, said in the reader's language."""
+
+    def __init__(self, decision_id: int) -> None:
+        super().__init__(f"нет решения №{decision_id}")
+        self.decision_id = decision_id
+
+    def in_language(self, lang: str) -> str:
+        return t("decision_err_missing", lang, id=self.decision_id)
 
 
 @dataclass(frozen=True)
@@ -168,9 +186,9 @@ def record(
     topic = _text(cell.topic, "decision_topic", MAX_TOPIC, required=False)
     cell = Cell(cell.sector, cell.oktmo, topic, cell.period_from, cell.period_to)
     if evidence is not None and not cell.located:
-        raise DecisionError("основание решения — отрасль и муниципалитет")
+        raise DecisionError("основание решения — отрасль и муниципалитет", "decision_err_cell")
     if cell.period_from and cell.period_to and cell.period_from > cell.period_to:
-        raise DecisionError("период основания: начало позже конца")
+        raise DecisionError("период основания: начало позже конца", "decision_err_order")
     moment = now or datetime.now(UTC)
     values = {
         "title": title,
@@ -198,7 +216,12 @@ def record(
 def set_status(engine: Engine, decision_id: int, status: str, actor: str, now: datetime | None = None) -> None:
     """Move a decision to ``status`` if its current one allows it (``TRANSITIONS``)."""
     if status not in STATUSES:
-        raise DecisionError(f"статус {status!r} неизвестен; допустимы: {', '.join(STATUSES)}")
+        raise DecisionError(
+            f"статус {status!r} неизвестен; допустимы: {', '.join(STATUSES)}",
+            "decision_err_status",
+            value=status,
+            allowed=", ".join(STATUSES),
+        )
     moment = now or datetime.now(UTC)
     if not 0 < decision_id <= MAX_ID:
         raise DecisionError(f"нет решения №{decision_id}", "decision_err_missing", id=decision_id)
@@ -212,8 +235,8 @@ def set_status(engine: Engine, decision_id: int, status: str, actor: str, now: d
             raise DecisionError(
                 f"из «{STATUS_NAMES[current]}» нельзя перейти в «{STATUS_NAMES[status]}»",
                 "decision_err_move",
-                before=STATUS_NAMES[current],
-                after=STATUS_NAMES[status],
+                before=current,
+                after=status,
             )
         done_at = moment if status == "done" else None
         changed = (

@@ -82,13 +82,15 @@ class DecisionService:
         self._writer()
         known = self.dashboard.known()
         if sector is not None and sector not in known.sectors:
-            raise DecisionError(f"неизвестная отрасль: {sector}")
+            raise DecisionError(f"неизвестная отрасль: {sector}", "decision_err_sector", value=sector)
         if oktmo is not None and oktmo not in known.municipalities:
-            raise DecisionError(f"неизвестный муниципалитет: {oktmo}")
+            raise DecisionError(f"неизвестный муниципалитет: {oktmo}", "decision_err_place", value=oktmo)
         if oktmo is not None and sector is None:
-            raise DecisionError("основание — отрасль и муниципалитет вместе; без муниципалитета — только отрасль")
+            raise DecisionError(
+                "основание — отрасль и муниципалитет вместе; без муниципалитета — только отрасль", "decision_err_cell"
+            )
         if topic and oktmo is None:
-            raise DecisionError("тема — только вместе с отраслью и муниципалитетом")
+            raise DecisionError("тема — только вместе с отраслью и муниципалитетом", "decision_err_topic")
         today = self.dashboard.today()
         if not today <= due <= today + timedelta(days=MAX_DUE_DAYS):
             raise DecisionError(
@@ -97,11 +99,16 @@ class DecisionService:
                 days=MAX_DUE_DAYS,
             )
         if oktmo is not None and period is None:
-            raise DecisionError("у основания нужен период, за который показаны цифры")
+            raise DecisionError("у основания нужен период, за который показаны цифры", "decision_err_period")
         if period is not None and oktmo is None:
-            raise DecisionError("период основания — только вместе с отраслью и муниципалитетом")
+            raise DecisionError(
+                "период основания — только вместе с отраслью и муниципалитетом", "decision_err_period_alone"
+            )
         if period is not None and not (EARLIEST <= period[0] <= period[1] <= today):
-            raise DecisionError("период основания: с 2000 года, начало не позже конца, конец не позже сегодня")
+            raise DecisionError(
+                "период основания: с 2000 года, начало не позже конца, конец не позже сегодня",
+                "decision_err_period_range",
+            )
         cell = Cell(sector, oktmo, topic or None, *(period or (None, None)))
         now = self.dashboard.now()
         shown = None
@@ -131,7 +138,7 @@ class DecisionService:
     def get(self, decision_id: int) -> Decision:
         found = records.get(self.engine, decision_id)
         if found is None or not self._may_see(found):  # another sector's: as if there were none
-            raise LookupError(f"нет решения №{decision_id}")
+            raise records.DecisionNotFound(decision_id)
         return found
 
     def history(self, decision_id: int) -> list[records.Event]:
@@ -146,16 +153,24 @@ class DecisionService:
         statuses: tuple[str, ...] = (),
         agency: str | None = None,
         period: tuple[date, date] | None = None,
+        agency_part: str | None = None,
     ) -> list[Decision]:
-        """Decisions of the reader's scope, newest first; ``period``: recorded on those days (region's time)."""
+        """Decisions of the reader's scope, newest first; ``period``: recorded on those days (region's time);
+        ``agency``: that agency, ``agency_part``: an agency whose name holds it (the page's search box) — both
+        whatever the letters' case."""
         scope = self._sectors()
         outside = [code for code in sectors if scope is not None and code not in scope]
         if outside:
             raise AccessDenied.for_sectors(outside)
         unknown = [s for s in statuses if s not in records.STATUSES]
         if unknown:
-            raise DecisionError(f"статус {unknown[0]!r} неизвестен; допустимы: {', '.join(records.STATUSES)}")
-        return records.listed(
+            raise DecisionError(
+                f"статус {unknown[0]!r} неизвестен; допустимы: {', '.join(records.STATUSES)}",
+                "decision_err_status",
+                value=unknown[0],
+                allowed=", ".join(records.STATUSES),
+            )
+        found = records.listed(
             self.engine,
             sectors=sectors,
             municipalities=municipalities,
@@ -164,6 +179,8 @@ class DecisionService:
             created=self._utc_days(period) if period else None,
             only_sectors=scope,
         )
+        wanted = " ".join((agency_part or "").split()).casefold()
+        return [item for item in found if wanted in item.agency.casefold()] if wanted else found
 
     def _utc_days(self, period: tuple[date, date]) -> tuple[datetime, datetime]:
         tz = self.dashboard.region.timezone

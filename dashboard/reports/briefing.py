@@ -99,9 +99,10 @@ class Briefing:
         return next(table for table in self.tables if table.title == title)
 
 
-def _summary(summary: dict, overdue_at_start: int | None, lang: str) -> Table:
+def _summary(summary: dict, overdue_at_start: int | None, overdue_at_end: int | None, lang: str) -> Table:
     """The KPIs against the previous period (its messages to the same moment while this one runs); the overdue
-    figures are of this moment, with nothing to compare, and the backlog the period began with."""
+    figures are of this moment, with nothing to compare, and the backlog the period began with (and, once it is
+    over, the one it ended with)."""
     cur, covered = summary["current"], summary["previous_covered"]
     prev = summary["previous"] if covered else dict.fromkeys(summary["previous"])  # not covered: «—», not a count
     compared = [
@@ -121,6 +122,7 @@ def _summary(summary: dict, overdue_at_start: int | None, lang: str) -> Table:
         for label, value in (
             ("kpi_overdue", summary["overdue_now"]),
             ("overdue_at_start", overdue_at_start),
+            *([("overdue_at_end", overdue_at_end)] if overdue_at_end is not None else []),
             ("overdue_of_period", cur["overdue_of_period"]),
         )
     ]
@@ -165,20 +167,27 @@ def build(
     centre's figures and each point's decision too."""
     previous = filters.previous()
     sectors = service.sectors
-    result, kpis, by_sector, by_agency, backlog, before, heatmap, current_steps, previous_steps = fan_out(
+    ended = filters.date_to < service.today()
+    result, kpis, by_sector, by_agency, backlog, ending, before, heatmap, current_steps, previous_steps = fan_out(
         service.engine,
         lambda: service.tension(filters),  # the longest first: its own reads run side by side in this thread
         lambda: service.summary(filters),
         lambda: service.response_table(filters, "sector"),
         lambda: service.response_table(filters, "agency"),
         lambda: service.backlog(previous),  # its last day's end is this period's start
+        (lambda: service.backlog(filters)) if ended else None,  # its last day's end: the period's own end
         lambda: service.previous_messages(filters, ("sector",)),
         lambda: service.heatmap(filters),
         lambda: service.response_trend(filters),
         lambda: service.response_trend(previous),
     )
     covered = kpis["previous_covered"]
-    summary = _summary(kpis, int(backlog["overdue"].iloc[-1]) if covered and not backlog.empty else None, lang)
+    summary = _summary(
+        kpis,
+        int(backlog["overdue"].iloc[-1]) if covered and not backlog.empty else None,
+        int(ending["overdue"].iloc[-1]) if ending is not None and not ending.empty else None,
+        lang,
+    )
 
     raised = result.points[result.points["level"] != "normal"]
     critical = raised[raised["level"] == "critical"]
@@ -304,7 +313,7 @@ def build(
             agencies_table.rows,
             len(critical),
             critical_handled,
-            running=filters.date_to >= service.today(),
+            running=not ended,
             lang=lang,
         ),
     )

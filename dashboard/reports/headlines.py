@@ -52,24 +52,26 @@ def _volume(summary: pd.DataFrame, running: bool, lang: str) -> Headline | None:
         return None
     current = _messages(row["current"], lang)
     if row["change"] is None or pd.isna(row["change"]):
-        key = "headline_volume_uncompared"
-        text = t(key, lang, messages=current)
-    else:
-        key = "headline_volume_running" if running else "headline_volume"
-        direction = t("headline_more" if row["change"] > 0 else "headline_less", lang)
-        text = t(
-            key,
-            lang,
-            messages=current,
-            change=fmt.number(abs(row["change"]), lang, 1),
-            direction=direction,
-            previous=fmt.number(row["previous"], lang),
-        )
+        return Headline(t("headline_volume_uncompared", lang, messages=current), "briefing_summary")
+    change = round(float(row["change"]), 1)  # as the table shows it: «±0,0 %» is no rise and no fall
+    same = "_same" if change == 0 else ""
+    text = t(
+        ("headline_volume_running" if running else "headline_volume") + same,
+        lang,
+        messages=current,
+        change=fmt.number(abs(change), lang, 1),
+        direction=t("headline_more" if change > 0 else "headline_less", lang),
+        previous=fmt.number(row["previous"], lang),
+    )
     return Headline(text, "briefing_summary")
 
 
 def _rises(points: pd.DataFrame, lang: str) -> Headline:
-    rising = points[pd.to_numeric(points["change"], errors="coerce") > 0].head(RISES_NAMED)
+    """The points above normal that rose most against their baseline (the table's «к базовому уровню»)."""
+    if points.empty:
+        return Headline(t("briefing_no_points", lang) + ".", "tension_points")
+    change = pd.to_numeric(points["change"], errors="coerce")
+    rising = points.assign(change=change)[change > 0].sort_values("change", ascending=False, kind="stable")
     if rising.empty:
         return Headline(t("headline_no_rises", lang), "tension_points")
     named = [
@@ -78,54 +80,71 @@ def _rises(points: pd.DataFrame, lang: str) -> Headline:
             lang,
             sector=row["sector"],
             place=row["municipality"],
-            messages=_messages(row["observed"], lang),
+            messages=_messages(row["observed"], lang) if pd.notna(row["observed"]) else "—",
             change=fmt.change(row["change"], lang),
         )
-        for _, row in rising.iterrows()
+        for _, row in rising.head(RISES_NAMED).iterrows()
     ]
     return Headline(t("headline_rises", lang, items="; ".join(named)), "tension_points")
 
 
 def _critical(critical: int, handled: int | None, lang: str) -> Headline:
+    """Critical points of the period's tension index (the table's level «критично»), and how many of them have an
+    open decision."""
     if critical == 0:
         return Headline(t("headline_no_critical", lang), "tension_points")
     text = t("headline_critical", lang, count=critical)
+    if handled is None:
+        return Headline(text, "tension_points")
     if handled == 0:
-        text += " " + t("headline_critical_unhandled_one" if critical == 1 else "headline_critical_unhandled", lang)
-    elif handled is not None:
-        text += " " + t("headline_critical_handled", lang, handled=handled, count=critical)
-    return Headline(text, "tension_points")
+        key = "headline_critical_unhandled_one" if critical == 1 else "headline_critical_unhandled"
+    elif handled == critical:
+        key = "headline_critical_all_one" if critical == 1 else "headline_critical_all"
+    else:
+        key = "headline_critical_handled_one" if handled == 1 else "headline_critical_handled"
+    return Headline(f"{text} {t(key, lang, handled=handled, count=critical)}", "tension_points")
 
 
-def _overdue(summary: pd.DataFrame, lang: str) -> Headline | None:
-    now, start = _row(summary, t("kpi_overdue", lang)), _row(summary, t("overdue_at_start", lang))
-    if now is None or pd.isna(now["current"]):
+def _overdue(summary: pd.DataFrame, running: bool, lang: str) -> Headline | None:
+    """Unanswered past their target: now against the period's start while it runs; at its end against its start
+    once it is over (what came later is not the period's)."""
+    end = _row(summary, t("kpi_overdue" if running else "overdue_at_end", lang))
+    start = _row(summary, t("overdue_at_start", lang))
+    if end is None or pd.isna(end["current"]):
         return None
-    text = t("headline_overdue", lang, messages=_messages(now["current"], lang))
+    text = t(
+        "headline_overdue" if running else "headline_overdue_ended", lang, messages=_messages(end["current"], lang)
+    )
     if start is None or pd.isna(start["current"]):
         return Headline(text + ".", "briefing_summary")
-    was, is_ = int(start["current"]), int(now["current"])
+    was, is_ = int(start["current"]), int(end["current"])
     trend = "headline_overdue_up" if is_ > was else "headline_overdue_down" if is_ < was else "headline_overdue_same"
     return Headline(text + t(trend, lang, start=fmt.number(was, lang)), "briefing_summary")
 
 
 def _agencies(agencies: pd.DataFrame, lang: str) -> Headline | None:
-    """The fastest and the slowest agency by median first answer, among those with enough messages to rank."""
+    """The fastest and the slowest agency by median first answer, among those with enough messages to rank; said to
+    be preliminary where either median can still move (messages still open are younger than it)."""
     ranked = agencies[(agencies["messages"] >= AGENCY_MIN_MESSAGES) & agencies["median_hours"].notna()]
     ranked = ranked[ranked["agency"] != NO_AGENCY].sort_values(["median_hours", "agency"])
     if len(ranked) < 2:
         return None
     best, worst = ranked.iloc[0], ranked.iloc[-1]
+    best_hours, worst_hours = fmt.hours(best["median_hours"], lang), fmt.hours(worst["median_hours"], lang)
+    if best_hours == worst_hours:  # alike as shown: nobody is faster
+        return None
+    provisional = "provisional" in ranked and bool(best.get("provisional") or worst.get("provisional"))
     return Headline(
         t(
             "headline_agencies",
             lang,
             best=best["agency"],
-            best_hours=fmt.hours(best["median_hours"], lang),
+            best_hours=best_hours,
             worst=worst["agency"],
-            worst_hours=fmt.hours(worst["median_hours"], lang),
+            worst_hours=worst_hours,
             least=AGENCY_MIN_MESSAGES,
-        ),
+        )
+        + (" " + t("headline_preliminary", lang) if provisional else ""),
         "briefing_agencies",
     )
 
@@ -145,7 +164,7 @@ def headlines(
         _volume(summary, running, lang),
         _rises(points, lang),
         _critical(critical, critical_handled, lang),
-        _overdue(summary, lang),
+        _overdue(summary, running, lang),
         _agencies(agencies, lang),
     )
     return tuple(h for h in found if h is not None)
