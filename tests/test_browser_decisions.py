@@ -142,6 +142,10 @@ def test_a_decision_recorded_from_a_point_shows_everywhere(dash_duo, engine, reg
 
     dash_duo.driver.get(dash_duo.server_url + VIEW)
     dash_duo.wait_for_contains_text(".tension-point .point-decision", "поручение №1 · в работе", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/briefing" + VIEW[1:])  # the briefing's points say it too
+    dash_duo.wait_for_contains_text("#sheet-points", "поручение №1 · в работе", timeout=20)
+    dash_duo.driver.get(dash_duo.server_url + "/wall?panels=points,alerts&interval=5")  # and the wall
+    dash_duo.wait_for_contains_text("#wall-ticker", "по всем есть поручения", timeout=30)
     dash_duo.driver.get(dash_duo.server_url + "/")  # 30 days to today: the decision and the alert are of them
     dash_duo.wait_for_contains_text("#decision-strip", "из 1", timeout=20)
     strip = dash_duo.find_element("#decision-strip").text  # the head's first screen: the centre's figures
