@@ -2,10 +2,11 @@
 window.dash_clientside = Object.assign({}, window.dash_clientside);
 window.dash_clientside.tsur = Object.assign({}, window.dash_clientside.tsur, {
   wallMapSize: function (_config) {
+    // the map's box (hidden panels measure nothing: a wall-sized guess) and the screen's height, which every text
+    // on the wall is sized from
     var el = document.getElementById("wall-map");
-    if (!el) { return window.dash_clientside.no_update; }
-    var box = el.getBoundingClientRect();
-    return [Math.round(box.width) || 1800, Math.round(box.height) || 700];
+    var box = el ? el.getBoundingClientRect() : { width: 0, height: 0 };
+    return [Math.round(box.width) || 1800, Math.round(box.height) || 700, window.innerHeight || 1080];
   },
   wallRotate: function (n, config) {
     var active = config.panels[(n || 0) % config.panels.length];

@@ -35,10 +35,11 @@ def _click(value: object) -> bool:
 
 
 def _size(value: object) -> bool:
-    """A container's size measured in the browser (assets/map_size.js, wall.js): [width, height] in pixels."""
+    """A container's size measured in the browser (assets/map_size.js, wall.js): [width, height] in pixels, and the
+    wall's screen height after them."""
     return value is None or (
         isinstance(value, list)
-        and len(value) == 2
+        and len(value) in (2, 3)
         and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value)
         and all(1 <= v <= 20_000 for v in value)
     )

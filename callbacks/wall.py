@@ -26,7 +26,6 @@ from layouts.map_figure import map_figure, town_labels
 from layouts.shell import kpi_tiles
 from layouts.wall import wall_alerts, wall_points, wall_ticker, wall_trend_figure
 
-TREND_DAYS = 30
 WALL_MAP_SIZE = (1800, 700)  # until the browser has measured the map
 
 
@@ -53,15 +52,14 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
         config = wall_settings(stored, sectors, default_lang)
         lang = config.lang
         filters = service.read_filters({"period": config.period, "sector": [config.sector] if config.sector else []})
-        trend_filters = filters.last_days(TREND_DAYS)
         try:
             result, frame, summary, daily, response, alerts, found, due, marks = fan_out(
                 service.engine,
                 lambda: service.tension(filters),
                 lambda: service.heatmap(filters),
                 lambda: service.summary(filters),
-                lambda: service.daily(trend_filters),
-                lambda: service.response_trend(trend_filters),
+                lambda: service.daily(filters),  # the header's period, as every panel's
+                lambda: service.response_trend(filters),
                 lambda: service.alerts_today(filters, lang),
                 service.freshness,
                 lambda: service.due_soon(filters),
@@ -82,7 +80,7 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
             labels=labels,
             attribution="",
             lang=lang,
-            size=tuple(size) if size else WALL_MAP_SIZE,
+            size=tuple(size[:2]) if size else WALL_MAP_SIZE,
             theme="dark",
             # read from across the room: type grows with the map's height (×1.7 at 1080p, ×3.5 at 4K)
             type_scale=max(1.7, (size[1] if size else WALL_MAP_SIZE[1]) / 460),
@@ -93,7 +91,7 @@ def register(app: Dash, service: DashboardService, decisions: DecisionService, d
             figure,
             wall_points(points, lang),
             kpi_tiles(summary, lang, len(due)),
-            wall_trend_figure(daily, response, lang),
+            wall_trend_figure(daily, response, lang, height=size[2] if size and len(size) > 2 else 1080),
             wall_alerts(alerts, lang),
             wall_ticker(alerts, service.alerts_window(), lang),
             channel_warnings(found, lang),

@@ -49,10 +49,6 @@ class Filters:
             self, date_from=self.date_from - timedelta(days=self.days), date_to=self.date_from - timedelta(days=1)
         )
 
-    def last_days(self, days: int) -> Filters:
-        """The same choice over the ``days`` days that end with this period (a trend's window)."""
-        return replace(self, date_from=self.date_to - timedelta(days=days - 1))
-
     @property
     def key(self) -> str:
         """The cache key of this choice: period and codes, nothing else (``2026-11-01..2026-11-30|zhkh||vk``)."""

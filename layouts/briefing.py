@@ -109,7 +109,7 @@ def table(data: Table, lang: str, actions: list | None = None) -> html.Table:
     )
 
 
-def _graph(figure: dict, name: str) -> dcc.Graph:
+def _graph(figure: dict, name: str, lang: str = "ru") -> dcc.Graph:
     """A fixed-size chart (so the print matches the screen) with a PNG button and nothing else."""
     return dcc.Graph(
         figure=figure,
@@ -117,6 +117,7 @@ def _graph(figure: dict, name: str) -> dcc.Graph:
         style={"width": f"{figure['layout']['width']}px", "height": f"{figure['layout']['height']}px"},
         config={
             "displaylogo": False,
+            "locale": lang,  # plotly's own words (assets/plotly-locale-ru.js)
             "responsive": False,
             "modeBarButtons": [["toImage"]],
             "toImageButtonOptions": {"format": "png", "scale": 2, "filename": name},
@@ -259,6 +260,7 @@ def briefing_body(
                         _graph(
                             print_map(briefing.heatmap, geometry, metric, labels, lang, size=MAP_SIZE),
                             f"{stem}-map",
+                            lang,
                         ),
                     ]
                 ),
@@ -275,6 +277,7 @@ def briefing_body(
                                 briefing.running,
                             ),
                             f"{stem}-messages",
+                            lang,
                         ),
                         _graph(
                             trend_figure(
@@ -286,6 +289,7 @@ def briefing_body(
                                 briefing.running,
                             ),
                             f"{stem}-median",
+                            lang,
                         ),
                     ]
                 ),

@@ -67,9 +67,9 @@ DENSITY_SCALE = [
 ]
 
 
-TENSION_SCALE_DARK = [  # the same boundaries on the wall's dark background: calm places stay dark
-    [0.0, "#15251b"],
-    [0.29, "#2f5e3c"],
+TENSION_SCALE_DARK = [  # the same boundaries on the wall's dark background; «норма» at least 3:1 against it
+    [0.0, "#2f6b45"],
+    [0.29, "#4a9a63"],
     [0.3, "#7d6a12"],
     [0.49, "#c9a227"],
     [0.5, "#c96a12"],

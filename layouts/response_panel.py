@@ -55,8 +55,8 @@ def response_panel(lang: str = "ru") -> html.Section:
             html.Div(
                 className="resp-charts",
                 children=[
-                    dcc.Graph(id=ids.RESP_TREND, config={"displaylogo": False}, className="resp-graph"),
-                    dcc.Graph(id=ids.RESP_SLA, config={"displaylogo": False}, className="resp-graph"),
+                    dcc.Graph(id=ids.RESP_TREND, config={"displaylogo": False, "locale": lang}, className="resp-graph"),
+                    dcc.Graph(id=ids.RESP_SLA, config={"displaylogo": False, "locale": lang}, className="resp-graph"),
                 ],
             ),
             html.Div(

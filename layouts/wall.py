@@ -44,7 +44,10 @@ def wall(region: Region, config: WallConfig, sector_name: str | None = None) -> 
         html.Section(
             id={"type": ids.WALL_PANEL, "name": name},
             className=_panel_class(name, config.panels[0], config.panels),
-            children=[html.H2(_panel_title(name, config), className="wall-panel-title"), _panel_body(name)],
+            children=[
+                html.H2(_panel_title(name, config), className="wall-panel-title"),
+                _panel_body(name, config.lang),
+            ],
         )
         for name in WALL_PANELS
     ]
@@ -108,11 +111,12 @@ def _panel_class(name: str, active: str, chosen: tuple[str, ...]) -> str:
     return "wall-panel active" if name == active else "wall-panel"
 
 
-def _panel_body(name: str):
+def _panel_body(name: str, lang: str = "ru"):
+    config = {**GRAPH_CONFIG, "locale": lang}  # plotly's own words and dates (assets/plotly-locale-ru.js)
     if name == "map":
-        return dcc.Graph(id=ids.WALL_MAP, className="wall-graph", config=GRAPH_CONFIG, style={"height": "100%"})
+        return dcc.Graph(id=ids.WALL_MAP, className="wall-graph", config=config, style={"height": "100%"})
     if name == "trend":
-        return dcc.Graph(id=ids.WALL_TREND, className="wall-graph", config=GRAPH_CONFIG, style={"height": "100%"})
+        return dcc.Graph(id=ids.WALL_TREND, className="wall-graph", config=config, style={"height": "100%"})
     if name == "points":
         return html.Ol(id=ids.WALL_POINTS, className="wall-points")
     if name == "kpis":
@@ -171,10 +175,12 @@ def wall_ticker(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru
     return [html.Strong(heading + ": "), html.Span(first["reason"] + more + handled)]
 
 
-def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru") -> dict:
+def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru", height: float = 1080) -> dict:
     """Messages per day (bars) and the median first response (line, right axis), for the wall's dark theme; the days
-    whose median can still move (``provisional``) dotted, hollow."""
+    whose median can still move (``provisional``) dotted, hollow. Every text sized from the screen's ``height`` (px):
+    26 px on 1080p, twice that on 4K."""
     ink, grid = "#e6edf3", "rgba(230,237,243,0.15)"
+    size = max(18, round(height * 0.024))
     traces = [
         {
             "type": "bar",
@@ -193,22 +199,32 @@ def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "
             "y": [None if pd.isna(v) else round(float(v), 2) for v in response["median_hours"]],
             "name": t("kpi_median", lang) + (", ч" if lang == "ru" else ", h"),
             "yaxis": "y2",
-            "line": {"color": "#ffb74d", "width": 5},
-            "marker": {"size": 10},
+            "line": {"color": "#ffb74d", "width": max(4, round(size / 5))},
+            "marker": {"size": max(8, round(size / 2.6))},
         }
         traces += with_provisional_tail(median, response["provisional"].tolist(), lang, legend=True)
-    font = {"color": ink, "size": 26}
+    font = {"color": ink, "size": size}
     return {
         "data": traces,
         "layout": {
             "paper_bgcolor": "rgba(0,0,0,0)",
             "plot_bgcolor": "rgba(0,0,0,0)",
             "font": font,
-            "margin": {"l": 90, "r": 110, "t": 20, "b": 70},
+            "margin": {"l": round(size * 3.5), "r": round(size * 4.2), "t": round(size * 0.8), "b": round(size * 2.7)},
             "separators": ", " if lang == "ru" else ".,",
             "xaxis": {"tickformat": "%d.%m" if lang == "ru" else "%m-%d", "gridcolor": grid, "tickfont": font},
-            "yaxis": {"gridcolor": grid, "tickfont": font, "rangemode": "tozero"},
-            "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False, "tickfont": font, "rangemode": "tozero"},
+            "yaxis": {"gridcolor": grid, "tickfont": font, "rangemode": "tozero", "tickformat": ",~f"},
+            # its own round ticks (not synced to the bars' gridlines: «5,32 / 4,43»), at most one decimal
+            "yaxis2": {
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+                "tickfont": font,
+                "rangemode": "tozero",
+                "tickmode": "auto",
+                "nticks": 6,
+                "tickformat": ",.1~f",
+            },
             "legend": {"orientation": "h", "y": 1.08, "x": 0, "font": font},
             "bargap": 0.25,
         },

@@ -145,7 +145,8 @@ def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
     assert "Новочебоксарск" in dash_duo.find_element("#sheet-points tbody tr").text
     assert "/briefing/export.pptx?" in dash_duo.find_element("#briefing-pptx").get_attribute("href")
     dash_duo.wait_for_element("#sheet-figures .briefing-graph .main-svg", timeout=15)
-    assert len(dash_duo.find_elements("#sheet-figures .modebar-btn[data-title='Download plot as a PNG']")) == 3
+    # plotly's own button, in Russian (its locale registered from assets/, nothing fetched)
+    assert len(dash_duo.find_elements("#sheet-figures .modebar-btn[data-title='Скачать график в PNG']")) == 3
     # the print map's town names as drawn in the SVG: every town named, no two names over each other
     drawn = dash_duo.driver.execute_script(
         "const plot = document.querySelector('#sheet-figures .js-plotly-plot');"

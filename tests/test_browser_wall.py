@@ -73,3 +73,23 @@ def test_wall_keeps_the_last_picture_when_the_database_goes_and_recovers(dash_du
     service.engine = good_engine
     dash_duo.driver.execute_script("window.tsurClockOffset = 0")
     dash_duo.wait_for_text_to_equal("#wall-stale", "", timeout=15)  # the next good refresh clears it
+
+
+def test_the_trend_panel_shows_the_headers_period_in_type_sized_from_the_screen(dash_duo, wall_app):
+    """It plotted 30 days under a header reading «7 дн.», in 26 px type on any screen, with ticks like «5,32»."""
+    app, _ = wall_app
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/wall?panels=trend&period=7d")
+    dash_duo.wait_for_element("#wall-trend .main-svg", timeout=20)
+    dash_duo.wait_for_contains_text("#wall-period", "7 дн.", timeout=20)
+    bars = dash_duo.driver.execute_script(
+        "const g = document.querySelector('#wall-trend .js-plotly-plot'); return g.data[0].x.length;"
+    )
+    assert bars == 7
+    ticks = [t.text for t in dash_duo.find_elements("#wall-trend .yaxislayer-above .y2tick text")]
+    assert ticks and all(re.fullmatch(r"\d+(,\d)?", tick) for tick in ticks), ticks
+    size = dash_duo.driver.execute_script(
+        "return parseFloat(getComputedStyle(document.querySelector('#wall-trend .xtick text')).fontSize)"
+    )
+    height = dash_duo.driver.execute_script("return window.innerHeight")
+    assert abs(size - round(height * 0.024)) <= 1, (size, height)

@@ -141,4 +141,3 @@ def test_the_filters_own_their_description_and_cache_key():
     assert read("").describe("en", lambda *_: "") == "all messages"
     assert chosen.key == "2026-10-22..2026-11-20|zhkh|97701000|vk"
     assert read("?period=7d").key != read("?period=30d").key
-    assert chosen.last_days(7) == Filters(date(2026, 11, 14), TODAY, ("zhkh",), ("97701000",), ("vk",))
