@@ -34,3 +34,31 @@ window.dash_clientside.tsur = Object.assign({}, window.dash_clientside.tsur, {
     return [clock, text, "wall-stale on"];
   }
 });
+
+/* The critical strip: when its points do not fit, it scrolls to the end and back at a reading pace (about 12 % of the
+   screen's width a second); a screen that asks for no motion gets it wrapped onto more lines instead (wall.css). */
+(function () {
+  function fitTicker() {
+    var ticker = document.getElementById("wall-ticker");
+    var track = ticker && ticker.querySelector(".wall-ticker-track");
+    var text = ticker && ticker.querySelector(".wall-ticker-text");
+    if (!track || !text) { return; }
+    var overflow = text.scrollWidth - track.clientWidth;
+    var scrolling = overflow > 2;
+    ticker.classList.toggle("scrolling", scrolling);
+    if (scrolling) {
+      ticker.style.setProperty("--ticker-shift", -overflow + "px");
+      ticker.style.setProperty("--ticker-seconds", Math.max(8, overflow / (window.innerWidth * 0.12) / 0.76) + "s");
+    }
+  }
+  var watching = null;
+  new MutationObserver(function () {
+    var ticker = document.getElementById("wall-ticker");
+    if (ticker && ticker !== watching) {
+      watching = ticker;
+      new MutationObserver(fitTicker).observe(ticker, { childList: true, subtree: true, characterData: true });
+      fitTicker();
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  window.addEventListener("resize", fitTicker);
+})();

@@ -57,7 +57,9 @@ def register(
             state.lang,
             record=decisions.may_write(),
         )
-        return body, PDF_ROUTE + search, XLSX_ROUTE + search, PPTX_ROUTE + search, "/" + search
+        page = (query_of(search).get("page") or [""])[0]  # the dashboard page the briefing was opened from
+        back = f"/sector/{page}" if page in service.sectors.codes else "/"
+        return body, PDF_ROUTE + search, XLSX_ROUTE + search, PPTX_ROUTE + search, back + search
 
     app.clientside_callback(
         "function (n) { if (n) { window.print(); } return ''; }",

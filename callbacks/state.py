@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlencode
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
@@ -93,5 +94,7 @@ def register(app: Dash, service: DashboardService, lang: str = "ru") -> None:
         """The same view in the other language (a plain link: the page reloads in it) and as a briefing."""
         state = parse_page(search, pathname, lang)
         briefing = "/briefing" + to_search(replace(state, scope=None))  # a minister's sector stays as a filter
+        if state.scope:  # and «← К панели» returns to his page
+            briefing += "&" + urlencode({"page": state.scope})
         state.lang = "en" if state.lang == "ru" else "ru"
         return (pathname or "/") + to_search(state), briefing

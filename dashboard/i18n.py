@@ -187,7 +187,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "New critical points today (7-day window)",
     },
     "wall_no_alerts": {"ru": "Сегодня критических точек нет", "en": "No critical points today"},
-    "wall_more_alerts": {"ru": "и ещё {count}", "en": "and {count} more"},
     "wall_stale": {"ru": "Данные устарели · обновлено {time}", "en": "Data is stale · updated {time}"},
     "wall_waiting": {"ru": "Нет связи с базой данных", "en": "No connection to the database"},
     "data_at": {"ru": "данные на {at}", "en": "data as of {at}"},

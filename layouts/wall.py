@@ -169,10 +169,14 @@ def wall_ticker(alerts: pd.DataFrame, window: tuple[date, date], lang: str = "ru
     open_ = alerts[~decided]
     if open_.empty:  # every critical point is being handled: the strip says so and stops shouting
         return [html.Span(t("wall_all_decided", lang, count=len(alerts)), className="wall-ticker-calm")]
-    first = open_.iloc[0]
-    more = f" {t('wall_more_alerts', lang, count=len(open_) - 1)}" if len(open_) > 1 else ""
+    # every open point, not the first and «ещё N»: the strip scrolls through them when they do not fit
+    # (assets/wall.js), or wraps onto more lines where the screen asks for no motion
+    said = " · ".join(open_["reason"])
     handled = f" · {t('wall_decided_too', lang, count=int(decided.sum()))}" if decided.any() else ""
-    return [html.Strong(heading + ": "), html.Span(first["reason"] + more + handled)]
+    return [
+        html.Strong(heading + ": ", className="wall-ticker-head"),
+        html.Span(html.Span(said + handled, className="wall-ticker-text"), className="wall-ticker-track"),
+    ]
 
 
 def wall_trend_figure(daily: pd.DataFrame, response: pd.DataFrame, lang: str = "ru", height: float = 1080) -> dict:

@@ -144,6 +144,8 @@ def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
     assert first_row.startswith("Сообщений 161 105")
     assert "Новочебоксарск" in dash_duo.find_element("#sheet-points tbody tr").text
     assert "/briefing/export.pptx?" in dash_duo.find_element("#briefing-pptx").get_attribute("href")
+    back = dash_duo.find_element("#briefing-back").get_attribute("href")  # to the minister's page it came from
+    assert "/sector/zhkh?" in back and "period=custom" in back
     dash_duo.wait_for_element("#sheet-figures .briefing-graph .main-svg", timeout=15)
     # plotly's own button, in Russian (its locale registered from assets/, nothing fetched)
     assert len(dash_duo.find_elements("#sheet-figures .modebar-btn[data-title='Скачать график в PNG']")) == 3

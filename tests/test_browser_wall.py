@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import create_engine
 
 from app import create_app
@@ -41,7 +42,8 @@ def test_wall_rotates_shows_alerts_and_the_clock(dash_duo, wall_app):
     dash_duo.wait_for_text_to_equal(".wall-panel.active .wall-panel-title", map_title, timeout=45)  # in its turn
     save_screenshot(dash_duo.driver, "wall-map-1920x1080.png")
     assert re.match(r"\d\d:\d\d · \w+, \d+ \w+", dash_duo.find_element("#wall-clock").text)
-    assert "Критично сегодня · 7 дн. по 20.11.2026: ЖКХ · Новочебоксарск" in dash_duo.find_element("#wall-ticker").text
+    ticker = " ".join(dash_duo.find_element("#wall-ticker").text.split())  # heading and points: two boxes of a line
+    assert "Критично сегодня · 7 дн. по 20.11.2026: ЖКХ · Новочебоксарск" in ticker
     point = dash_duo.find_element("#wall-points .wall-point").get_attribute("textContent")  # a hidden panel
     assert "критично" in point and "ЖКХ · Новочебоксарск: +" in point
     background = dash_duo.driver.execute_script(
@@ -95,3 +97,31 @@ def test_the_trend_panel_shows_the_headers_period_in_type_sized_from_the_screen(
     height = dash_duo.driver.execute_script("return window.innerHeight")
     assert height > 1500 and abs(size - round(height * 0.024)) <= 1, (size, height)
     save_screenshot(dash_duo.driver, "wall-trend-3840x2160.png")
+
+
+def test_the_critical_strip_shows_every_point_scrolling_or_wrapped(dash_duo, wall_app):
+    """It was cut at «…4…» and never moved: now a strip longer than the screen scrolls to its end and back, and a
+    screen that asks for no motion gets all of it on more lines."""
+    app, _ = wall_app
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/wall?panels=points&interval=30")
+    dash_duo.wait_for_contains_text("#wall-ticker", "ЖКХ · Новочебоксарск", timeout=30)
+    WebDriverWait(dash_duo.driver, 10).until(
+        lambda d: "scrolling" in d.find_element("css selector", "#wall-ticker").get_attribute("class")
+    )
+    shift, animation, whole = dash_duo.driver.execute_script(
+        "const t = document.getElementById('wall-ticker'), x = t.querySelector('.wall-ticker-text');"
+        "return [t.style.getPropertyValue('--ticker-shift'), getComputedStyle(x).animationName, x.textContent];"
+    )
+    assert shift.endswith("px") and float(shift[:-2]) < 0 and animation == "wall-ticker-scroll"
+    point = dash_duo.find_element("#wall-points .wall-point").get_attribute("textContent")
+    assert "обращ" in whole and whole.startswith("ЖКХ · Новочебоксарск")  # the whole reason, not cut
+    dash_duo.driver.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]}
+    )
+    still, fits = dash_duo.driver.execute_script(
+        "const t = document.getElementById('wall-ticker'), x = t.querySelector('.wall-ticker-text');"
+        "const inside = x.getBoundingClientRect().right <= t.getBoundingClientRect().right;"
+        "return [getComputedStyle(x).animationName, inside];"
+    )
+    assert still == "none" and fits, point
