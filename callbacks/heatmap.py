@@ -89,7 +89,14 @@ def register(
             size=tuple(size) if size else (1000, 640),
         )
         if card is not None:
-            side = municipality_card(card, service.sectors, card_tension, lang, (filters.date_from, filters.date_to))
+            side = municipality_card(
+                card,
+                service.sectors,
+                card_tension,
+                lang,
+                (filters.date_from, filters.date_to),
+                region.catalog.glossary,
+            )
         else:
             side = ranking(frame, state.metric, state.municipalities, lang)
         return figure, side

@@ -54,7 +54,11 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             sectors,
             lang,
         )
-        return trend, sla_figure(total, backlog, lang), oldest_items(oldest, sectors, lang)
+        return (
+            trend,
+            sla_figure(total, backlog, lang),
+            oldest_items(oldest, sectors, lang, service.region.catalog.glossary),
+        )
 
     @app.callback(
         Output(ids.RESP_TABLE, "rowData"),
@@ -70,7 +74,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             frame = service.response_table(filters, by)
         except (FilterError, SQLAlchemyError):
             return no_update, no_update
-        return table_records(frame, by, service.sectors, lang), table_columns(by, lang)
+        return table_records(frame, by, service.sectors, lang, service.region.catalog.glossary), table_columns(by, lang)
 
     @app.callback(
         Output(ids.RESP_DOWNLOAD, "data"),
@@ -83,7 +87,9 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
     )
     def export(csv_clicks, xlsx_clicks, search, by, pathname):
         filters, lang = page(search, pathname)
-        records = table_records(service.response_table(filters, by), by, service.sectors, lang)
+        records = table_records(
+            service.response_table(filters, by), by, service.sectors, lang, service.region.catalog.glossary
+        )
         columns = table_columns(by, lang)
         frame = fmt.spreadsheet_safe(
             pd.DataFrame(records, columns=[c["field"] for c in columns]).rename(

@@ -244,16 +244,45 @@ def load_sla(path: Path | None = None) -> SlaTable:
 
 @dataclass(frozen=True)
 class Catalog:
-    """The sectors and answer targets a deployment runs with — read by its entry point (the app, the CLI) from
-    its settings and handed to the region it serves (``Region.catalog``); the core never looks them up itself."""
+    """The sectors, answer targets and English names a deployment runs with — read by its entry point (the app, the
+    CLI) from its settings and handed to the region it serves (``Region.catalog``); the core never looks them up
+    itself."""
 
     sectors: SectorCatalog
     sla: SlaTable
+    glossary: Glossary = field(default_factory=lambda: load_glossary())
 
     @classmethod
-    def read(cls, sectors_file: Path | None = None, sla_file: Path | None = None) -> Catalog:
+    def read(
+        cls, sectors_file: Path | None = None, sla_file: Path | None = None, glossary_file: Path | None = None
+    ) -> Catalog:
         """The catalogues of these files, each None for the shipped one."""
-        return cls(load_sectors(sectors_file), load_sla(sla_file))
+        return cls(load_sectors(sectors_file), load_sla(sla_file), load_glossary(glossary_file))
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """English names of the topics and agencies the data carries in Russian (the shipped glossary.toml): an English
+    page shows them where known, the name as given where not; exports and the API keep the data's own."""
+
+    topics: dict[str, str]  # normalised Russian name → English
+    agencies: dict[str, str]
+
+    def topic(self, name: str, lang: str = "ru") -> str:
+        return self.topics.get(normalize(name), name) if lang == "en" and name else name
+
+    def agency(self, name: str, lang: str = "ru") -> str:
+        return self.agencies.get(normalize(name), name) if lang == "en" and name else name
+
+
+@lru_cache(maxsize=4)
+def load_glossary(path: Path | None = None) -> Glossary:
+    """The English names of ``path`` (None: the shipped glossary)."""
+    raw = _read_toml(path or DEFAULTS / "glossary.toml")
+    return Glossary(
+        {normalize(ru): en for ru, en in raw.get("topic", {}).items()},
+        {normalize(ru): en for ru, en in raw.get("agency", {}).items()},
+    )
 
 
 def resolve_source(value: str) -> str | None:

@@ -110,13 +110,19 @@ def load_region(region_id: str, regions_dir: Path, catalog: Catalog | None = Non
 
 @lru_cache(maxsize=8)
 def get_region(
-    region_id: str, regions_dir: Path = SHIPPED_REGIONS, sectors_file: Path | None = None, sla_file: Path | None = None
+    region_id: str,
+    regions_dir: Path = SHIPPED_REGIONS,
+    sectors_file: Path | None = None,
+    sla_file: Path | None = None,
+    glossary_file: Path | None = None,
 ) -> Region:
     """The region ``region_id`` of ``regions_dir`` with the catalogues of these files (None: the shipped ones),
     read once a process."""
-    return load_region(region_id, regions_dir, Catalog.read(sectors_file, sla_file))
+    return load_region(region_id, regions_dir, Catalog.read(sectors_file, sla_file, glossary_file))
 
 
 def region_of(settings: Settings) -> Region:
     """The region an entry point's settings name, with their catalogues."""
-    return get_region(settings.region, settings.regions_dir, settings.sectors_file, settings.sla_file)
+    return get_region(
+        settings.region, settings.regions_dir, settings.sectors_file, settings.sla_file, settings.glossary_file
+    )

@@ -107,11 +107,16 @@ class DashboardService:
         return read_filters(query, self.today(), self.known(), path, self.principal())
 
     def name(self, kind: str, code: str, lang: str = "ru") -> str:
-        """A sector's, municipality's or channel's name (for :meth:`Filters.describe`)."""
+        """A sector's, municipality's or channel's name (for :meth:`Filters.describe`); an agency's or a topic's in
+        ``lang`` where the glossary has it (the data carries them in Russian)."""
         if kind == "sector":
             return self.sectors.name_of(code, lang)
         if kind == "municipality":
             return self.region.name_of(code, lang)
+        if kind == "agency":
+            return self.region.catalog.glossary.agency(code, lang)
+        if kind == "topic":
+            return self.region.catalog.glossary.topic(code, lang)
         return SOURCES[code][0 if lang == "ru" else 1]
 
     def scoped(self, filters: Filters) -> Filters:

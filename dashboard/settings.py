@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     regions_dir: Path = PROJECT_ROOT / "geo" / "regions"
     sectors_file: Path | None = None
     sla_file: Path | None = None
+    glossary_file: Path | None = None  # English names of topics and agencies (None: dashboard/defaults/glossary.toml)
     language: Literal["ru", "en"] = "ru"
     cache_type: Literal["SimpleCache", "FileSystemCache", "RedisCache", "NullCache"] = "SimpleCache"
     cache_redis_url: str = "redis://127.0.0.1:6379/0"

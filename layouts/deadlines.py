@@ -28,7 +28,7 @@ def deadlines_panel(by_agency: pd.DataFrame, total: int, name: Callable[[str, st
     rows = [
         html.Tr(
             [
-                html.Td(row.agency or "—"),
+                html.Td(name("agency", row.agency, lang) if row.agency else "—"),
                 html.Td(name("sector", row.sector, lang)),
                 html.Td(fmt.number(row.messages, lang), className="num"),
                 html.Td(fmt.hours(row.soonest_hours, lang), className="num"),

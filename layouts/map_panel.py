@@ -8,7 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import formatting as fmt
-from dashboard.catalog import SectorCatalog, source_name
+from dashboard.catalog import Glossary, SectorCatalog, source_name
 from dashboard.i18n import t
 from dashboard.metrics.small_numbers import LOW_COUNT
 from dashboard.region import stale_population
@@ -228,6 +228,7 @@ def municipality_card(
     tension: pd.DataFrame,
     lang: str = "ru",
     period: tuple[date, date] | None = None,
+    glossary: Glossary | None = None,
 ) -> html.Div:
     """Drill-down card of one municipality: its tension by sector with the reasons (and, with ``period``, links to
     record a decision on each point), KPIs against the region, sectors, topics, trend, latest messages.
@@ -283,7 +284,9 @@ def municipality_card(
             html.H4(t("top_sectors", lang)),
             _bar_list(card["sectors"], lambda row: sectors.name_of(row["sector"], lang), lang),
             html.H4(t("top_topics", lang)),
-            _bar_list(card["topics"], lambda row: row["topic"], lang),
+            _bar_list(
+                card["topics"], lambda row: glossary.topic(row["topic"], lang) if glossary else row["topic"], lang
+            ),
             html.H4(t("latest", lang)),
             html.Ul(
                 className="latest",

@@ -9,7 +9,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import formatting as fmt
-from dashboard.catalog import SectorCatalog, source_name
+from dashboard.catalog import Glossary, SectorCatalog, source_name
 from dashboard.i18n import t
 from layouts import ids
 from layouts.running import with_provisional_tail
@@ -121,11 +121,15 @@ def table_columns(by: str, lang: str = "ru") -> list[dict]:
     ]
 
 
-def table_records(frame: pd.DataFrame, by: str, sectors: SectorCatalog, lang: str = "ru") -> list[dict]:
-    """Rows for the table and the exports: sector names in the interface language, shares in percent."""
+def table_records(
+    frame: pd.DataFrame, by: str, sectors: SectorCatalog, lang: str = "ru", glossary: Glossary | None = None
+) -> list[dict]:
+    """Rows for the table and the exports: sector and agency names in the interface language, shares in percent."""
     out = frame.copy()
     if by == "sector":
         out["key"] = out["key"].map(lambda code: sectors.name_of(code, lang))
+    elif glossary is not None:
+        out["key"] = out["key"].map(lambda name: glossary.agency(name, lang))
     out["within_sla_pct"] = (out["within_sla_share"].astype(float) * 100).round(1)
     out = out[["key", "messages", "median_hours", "p90_hours", "within_sla_pct", "overdue_of_period"]]
     return out.astype(object).where(out.notna(), None).to_dict("records")
@@ -285,7 +289,9 @@ def sla_figure(total: pd.DataFrame, backlog: pd.DataFrame, lang: str = "ru") -> 
     }
 
 
-def oldest_items(frame: pd.DataFrame, sectors: SectorCatalog, lang: str = "ru") -> list:
+def oldest_items(
+    frame: pd.DataFrame, sectors: SectorCatalog, lang: str = "ru", glossary: Glossary | None = None
+) -> list:
     if frame.empty:
         return [html.Li(t("no_data", lang), className="muted")]
     return [
@@ -299,7 +305,7 @@ def oldest_items(frame: pd.DataFrame, sectors: SectorCatalog, lang: str = "ru") 
                             f"{t('age', lang)} {fmt.hours(row['age_hours'], lang)}",
                             sectors.name_of(row["sector"], lang),
                             row["municipality"],
-                            row["agency"] or "",
+                            (glossary.agency(row["agency"], lang) if glossary else row["agency"]) or "",
                         )
                         if part
                     ),

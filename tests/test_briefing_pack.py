@@ -192,6 +192,8 @@ def test_a_period_without_messages_still_gives_a_deck(app):
 def test_deck_in_english_and_refuses_a_bad_filter(app):
     _, deck = _deck(app, SEARCH + "&lang=en")
     assert _title(deck.slides[1]) == "Key points"
+    agencies = next(s for s in deck.slides[8].shapes if s.has_table).table
+    assert agencies.cell(1, 0).text == "not given"  # the glossary's English name, not «не указано»
     bad = app.server.test_client().get("/briefing/export.pptx?period=custom&from=2026-11-19&to=2026-11-13")
     assert bad.status_code == 400
 

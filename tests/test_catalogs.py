@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.catalog import load_sectors, resolve_source, resolve_status
+from dashboard.catalog import load_glossary, load_sectors, resolve_source, resolve_status
 from dashboard.names import place_key
 
 
@@ -103,3 +103,18 @@ def test_sla_targets_in_working_days_follow_the_production_calendar():
     hours = table.deadline_hours(created, sector, source).tolist()
     assert hours == [3 * 24 + 14, 2 * 24 + 9, 2 * 24 + 12, 8]
     assert Target.parse("10wd").longest_hours == 22 * 24 and table.max_hours == 13 * 24
+
+
+def test_the_glossary_names_topics_and_agencies_in_english_where_it_knows_them():
+    glossary = load_glossary()
+    assert glossary.topic("Отопление", "en") == "Heating"
+    assert glossary.topic("  отопление ", "en") == "Heating"  # case and spaces as exports write them
+    assert glossary.agency("МИНЗДРАВ ЧУВАШИИ", "en") == "Ministry of Health of Chuvashia"
+    assert glossary.topic("Отопление", "ru") == "Отопление"  # Russian pages keep the data's own
+    assert glossary.topic("Тема, которой нет", "en") == "Тема, которой нет"  # unknown: as given, never dropped
+    assert glossary.agency("", "en") == ""
+    from dashboard.loader.demo import AGENCIES, TOPICS
+
+    named = {name for names in TOPICS.values() for name in names}
+    assert all(glossary.topic(name, "en") != name for name in named)  # the demo's every topic has its name
+    assert all(glossary.agency(name, "en") != name for name in AGENCIES.values())

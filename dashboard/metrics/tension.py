@@ -757,7 +757,8 @@ def describe(row: Mapping[str, Any], region: Region, lang: str = "ru", has_basel
     elif row["observed"] > 0 and row["baseline"] == 0 and row["s_volume"] > 0:
         parts.append(t("reason_new", lang, count=fmt.number(row["observed"], lang)))
     if row["s_repeats"] >= 0.25 and row.get("topic"):
-        parts.append(t("reason_topic", lang, topic=row["topic"], count=fmt.number(row["topic_messages"], lang)))
+        topic = region.catalog.glossary.topic(row["topic"], lang)
+        parts.append(t("reason_topic", lang, topic=topic, count=fmt.number(row["topic_messages"], lang)))
     share = row.get("overdue_share")
     if pd.notna(share) and share >= OVERDUE_FROM and row["overdue"] >= 3:
         parts.append(t("reason_overdue", lang, share=fmt.share(share, lang, 0)))

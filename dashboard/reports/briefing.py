@@ -21,7 +21,7 @@ from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.metrics import tension
 from dashboard.metrics.queries import change_pct
-from dashboard.metrics.response_times import granularity
+from dashboard.metrics.response_times import NO_AGENCY, granularity
 from dashboard.metrics.small_numbers import count_change
 from dashboard.reports.headlines import Headline, headlines
 from dashboard.runtime.fanout import fan_out
@@ -268,7 +268,13 @@ def build(
             Column("within_sla_share", "within_sla_share", "share"),
             Column("overdue_of_period", "col_overdue", "int"),
         ),
-        by_agency.head(AGENCIES_LISTED).rename(columns={"key": "agency"}).reset_index(drop=True),
+        by_agency.head(AGENCIES_LISTED)
+        .rename(columns={"key": "agency"})
+        .assign(
+            named=lambda rows: rows["agency"] != NO_AGENCY,  # «не указано» is no agency to rank (not a column)
+            agency=lambda rows: [service.name("agency", name, lang) for name in rows["agency"]],
+        )
+        .reset_index(drop=True),
     )
 
     heatmap = heatmap.assign(

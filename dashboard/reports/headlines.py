@@ -126,7 +126,8 @@ def _agencies(agencies: pd.DataFrame, lang: str) -> Headline | None:
     """The fastest and the slowest agency by median first answer, among those with enough messages to rank; said to
     be preliminary where either median can still move (messages still open are younger than it)."""
     ranked = agencies[(agencies["messages"] >= AGENCY_MIN_MESSAGES) & agencies["median_hours"].notna()]
-    ranked = ranked[ranked["agency"] != NO_AGENCY].sort_values(["median_hours", "agency"])
+    named = ranked["named"] if "named" in ranked else ranked["agency"] != NO_AGENCY
+    ranked = ranked[named].sort_values(["median_hours", "agency"])
     if len(ranked) < 2:
         return None
     best, worst = ranked.iloc[0], ranked.iloc[-1]
