@@ -62,3 +62,55 @@ window.dash_clientside.tsur = Object.assign({}, window.dash_clientside.tsur, {
   }).observe(document.documentElement, { childList: true, subtree: true });
   window.addEventListener("resize", fitTicker);
 })();
+
+/* The map is fitted to its panel by the server from the panel's measured size: the panel changes size after the page
+   opens (the strips under it appear, the window is resized), so it is measured again then and the map re-fitted. */
+(function () {
+  var last = null;
+  var timer = null;
+  function measure() {
+    var el = document.getElementById("wall-map");
+    if (!el || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
+    var box = el.getBoundingClientRect();
+    if (!box.width || !box.height) { return; }  // a hidden panel measures nothing
+    var size = [Math.round(box.width), Math.round(box.height), window.innerHeight || 1080];
+    if (last && Math.abs(size[0] - last[0]) < 8 && Math.abs(size[1] - last[1]) < 8 && size[2] === last[2]) { return; }
+    last = size;
+    window.dash_clientside.set_props("wall-size", { data: size });
+  }
+  function later() { clearTimeout(timer); timer = setTimeout(measure, 400); }
+  var watched = null;
+  new MutationObserver(function () {
+    var el = document.getElementById("wall-map");
+    if (el && el !== watched && window.ResizeObserver) {
+      watched = el;
+      new ResizeObserver(later).observe(el);
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();
+
+/* Town names on the wall's map: white on every colour of the scale, so each gets a dark halo — plotly draws them
+   with MapLibre but exposes no halo, so it is set on MapLibre's own text layers after each drawing. */
+(function () {
+  function halo(gd) {
+    var sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+    var map = sub && sub.map;
+    if (!map || !map.getStyle || !map.getStyle()) { return; }
+    var width = Math.max(1.5, (window.innerHeight || 1080) / 540);
+    (map.getStyle().layers || []).forEach(function (layer) {
+      if (layer.type !== "symbol") { return; }
+      map.setPaintProperty(layer.id, "text-halo-color", "rgba(11, 15, 20, 0.92)");
+      map.setPaintProperty(layer.id, "text-halo-width", width);
+      map.setPaintProperty(layer.id, "text-halo-blur", 0.5);
+    });
+  }
+  var hooked = null;
+  new MutationObserver(function () {
+    var gd = document.querySelector("#wall-map .js-plotly-plot");
+    if (gd && gd !== hooked && gd.on) {
+      hooked = gd;
+      gd.on("plotly_afterplot", function () { halo(gd); });
+      halo(gd);
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();

@@ -198,6 +198,7 @@ def test_deck_in_english_and_refuses_a_bad_filter(app):
     assert bad.status_code == 400
 
 
+@pytest.mark.sqlite  # LibreOffice reading the file, not the store: once, in the SQLite pass
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="no LibreOffice on this machine")
 def test_libreoffice_opens_the_deck_and_draws_every_slide(app, tmp_path):
     body, deck = _deck(app)

@@ -48,6 +48,7 @@ def test_kpi_tiles_show_the_period(dash_duo, dashboard):
     assert dash_duo.get_logs() == [], "browser console has errors"
 
 
+@pytest.mark.sqlite  # the address's switches, not the store: once, in the SQLite pass
 def test_the_response_panels_switches_are_in_the_address_and_a_shared_link_keeps_them(dash_duo, dashboard):
     dash_duo.start_server(dashboard)
     dash_duo.driver.get(dash_duo.server_url + VIEW)

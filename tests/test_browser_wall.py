@@ -15,6 +15,7 @@ from dashboard.loader.ingest import load_frame
 from dashboard.reports import alerts
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from geo.figure import region_geometry
 from tests.conftest import save_screenshot
 from tests.test_tension import NOW, build_region_frame
 
@@ -77,6 +78,7 @@ def test_wall_keeps_the_last_picture_when_the_database_goes_and_recovers(dash_du
     dash_duo.wait_for_text_to_equal("#wall-stale", "", timeout=15)  # the next good refresh clears it
 
 
+@pytest.mark.sqlite  # the screen's geometry, not the store: once, in the SQLite pass
 def test_the_trend_panel_shows_the_headers_period_in_type_sized_from_the_screen(dash_duo, wall_app):
     """It plotted 30 days under a header reading «7 дн.», in 26 px type on any screen, with ticks like «5,32»."""
     app, _ = wall_app
@@ -99,6 +101,7 @@ def test_the_trend_panel_shows_the_headers_period_in_type_sized_from_the_screen(
     save_screenshot(dash_duo.driver, "wall-trend-3840x2160.png")
 
 
+@pytest.mark.sqlite  # the screen's geometry, not the store: once, in the SQLite pass
 def test_the_critical_strip_shows_every_point_scrolling_or_wrapped(dash_duo, wall_app):
     """It was cut at «…4…» and never moved: now a strip longer than the screen scrolls to its end and back, and a
     screen that asks for no motion gets all of it on more lines."""
@@ -125,3 +128,43 @@ def test_the_critical_strip_shows_every_point_scrolling_or_wrapped(dash_duo, wal
         "return [getComputedStyle(x).animationName, inside];"
     )
     assert still == "none" and fits, point
+
+
+@pytest.mark.sqlite  # the screen's geometry, not the store: once, in the SQLite pass
+@pytest.mark.parametrize("screen", [(1920, 1080), (3840, 2160), (3840, 1080)])
+def test_the_map_fits_its_panel_and_uses_it_at_every_aspect_ratio(dash_duo, wall_app, region, screen):
+    """It was cut flat at the north and the south (fitted to the panel's size before the strips below it appeared):
+    the region's bounding box, projected by the map itself, lies inside the drawn map and fills one of its sides."""
+    app, _ = wall_app
+    dash_duo.start_server(app)
+    dash_duo.driver.set_window_size(*screen)
+    dash_duo.driver.get(dash_duo.server_url + "/wall?panels=map")
+    dash_duo.wait_for_element("#wall-map .maplibregl-canvas", timeout=30)
+    dash_duo.wait_for_contains_text("#wall-ticker", "ЖКХ", timeout=30)  # the strips are there: the panel's final size
+    west, south, east, north = region_geometry(region.boundaries_path).bounds
+    script = (
+        "const gd = document.querySelector('#wall-map .js-plotly-plot');"
+        "const map = gd._fullLayout.map._subplot.map;"
+        "const box = map.getCanvas().getBoundingClientRect();"
+        "const corners = arguments[0].map(c => map.project(c));"
+        "return [box.width, box.height, corners.map(p => [p.x, p.y])];"
+    )
+    corners = [[west, north], [east, south]]
+
+    def fitted(_driver) -> tuple | bool:
+        width, height, (top_left, bottom_right) = dash_duo.driver.execute_script(script, corners)
+        inside = (
+            top_left[0] >= -2 and top_left[1] >= -2 and bottom_right[0] <= width + 2 and bottom_right[1] <= height + 2
+        )
+        used = max((bottom_right[0] - top_left[0]) / width, (bottom_right[1] - top_left[1]) / height)
+        return (width, height, top_left, bottom_right, used) if inside and used >= 0.8 else False
+
+    found = WebDriverWait(dash_duo.driver, 30).until(fitted)
+    assert found[4] <= 1.0
+    halos = dash_duo.driver.execute_script(  # the town names: white, with a dark halo that reads on every colour
+        "const map = document.querySelector('#wall-map .js-plotly-plot')._fullLayout.map._subplot.map;"
+        "return map.getStyle().layers.filter(l => l.type === 'symbol')"
+        "  .map(l => [map.getPaintProperty(l.id, 'text-halo-width'), map.getPaintProperty(l.id, 'text-halo-color')]);"
+    )
+    assert halos and all(width >= 1.5 and colour.startswith("rgba(11, 15, 20") for width, colour in halos), halos
+    save_screenshot(dash_duo.driver, f"wall-map-{screen[0]}x{screen[1]}.png")
