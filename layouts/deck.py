@@ -258,23 +258,33 @@ def _legend(slide, fills, spec: dict, metric: str, lang: str, left, top) -> None
     _text(slide, missing, left + Inches(0.4), top + Inches(1.25), Inches(3), Inches(0.3), 10)
 
 
+def _values(series: pd.Series) -> list[float | None]:
+    """A chart series' values: numbers, and None where there is none (a gap, not a zero)."""
+    return [None if pd.isna(v) else float(v) for v in series]
+
+
+def _legend_and_ticks(chart, legend: int, ticks: int) -> None:
+    """The legend under the plot, and the type of the legend and both axes' ticks (points)."""
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.legend.font.size = Pt(legend)
+    chart.category_axis.tick_labels.font.size = Pt(ticks)
+    chart.value_axis.tick_labels.font.size = Pt(ticks)
+
+
 def _line_chart(slide, daily: pd.DataFrame, value: str, title: str, lang: str, left, top, width, height) -> None:
     data = CategoryChartData()
     data.categories = [fmt.day(d, lang)[:5] if lang == "ru" else f"{d:%m-%d}" for d in daily["day"]]
-    data.add_series(t("current_period", lang), [None if pd.isna(v) else float(v) for v in daily[value]])
+    data.add_series(t("current_period", lang), _values(daily[value]))
     previous = daily[f"previous_{value}"]
     if not previous.isna().all():
-        data.add_series(t("previous_period", lang), [None if pd.isna(v) else float(v) for v in previous])
+        data.add_series(t("previous_period", lang), _values(previous))
     chart = slide.shapes.add_chart(XL_CHART_TYPE.LINE, left, top, width, height, data).chart
     chart.has_title = True
     chart.chart_title.text_frame.text = title
     chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(14)
-    chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
-    chart.legend.font.size = Pt(11)
-    chart.category_axis.tick_labels.font.size = Pt(10)
-    chart.value_axis.tick_labels.font.size = Pt(10)
+    _legend_and_ticks(chart, legend=11, ticks=10)
     chart.value_axis.minimum_scale = 0
     chart.value_axis.has_major_gridlines = True
     chart.value_axis.major_gridlines.format.line.color.rgb = RGBColor(0xE6, 0xEA, 0xF0)
@@ -307,16 +317,11 @@ def _sectors_chart_slide(deck, briefing: Briefing, lang: str) -> None:
     data.categories = rows["sector"].tolist()
     data.add_series(t("current_period", lang), [float(v) for v in rows["messages"]])
     if rows["previous"].notna().any():
-        data.add_series(t("previous_period", lang), [None if pd.isna(v) else float(v) for v in rows["previous"]])
+        data.add_series(t("previous_period", lang), _values(rows["previous"]))
     chart = slide.shapes.add_chart(
         XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, Inches(1.2), WIDTH - 2 * MARGIN, Inches(5.7), data
     ).chart
-    chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
-    chart.legend.font.size = Pt(12)
-    chart.category_axis.tick_labels.font.size = Pt(12)
-    chart.value_axis.tick_labels.font.size = Pt(11)
+    _legend_and_ticks(chart, legend=12, ticks=12)
     chart.value_axis.tick_labels.number_format = "#,##0"
     chart.value_axis.tick_labels.number_format_is_linked = False
     plot = chart.plots[0]
