@@ -13,7 +13,13 @@ $(BIN)/tsur: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	@touch $@
 
-setup: $(BIN)/tsur
+# axe-core for the accessibility tests, pinned by its lock file and served to the page from disk (never fetched at run time)
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+$(AXE): tests/a11y/package-lock.json
+	npm ci --prefix tests/a11y --no-audit --no-fund --silent
+	@touch $@
+
+setup: $(BIN)/tsur $(AXE)
 
 # Runs the dashboard on the embedded default (SQLite + Chuvashia demo data), http://127.0.0.1:$(PORT)/
 run: setup

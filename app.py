@@ -7,11 +7,12 @@ from pathlib import Path
 
 import dash
 from dash import Dash, html
-from flask import Flask
+from flask import Flask, request
 
 from callbacks import register_all
 from callbacks.inputs import input_rules, refuse_bad_inputs
 from callbacks.pages import set_up_router
+from callbacks.urlstate import parse_search
 from dashboard.decisions.service import DecisionService
 from dashboard.i18n import t
 from dashboard.region import region_of
@@ -31,6 +32,18 @@ from web.security import init_security_headers
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 
+class Dashboard(Dash):
+    """Dash whose page says its language: ``<html lang>`` follows the address's ``?lang=`` (the deployment's
+    language otherwise), so a screen reader speaks a Russian page in Russian and an English one in English."""
+
+    default_lang = "ru"
+
+    def interpolate_index(self, **kwargs: str) -> str:
+        page = super().interpolate_index(**kwargs)
+        lang = parse_search("?" + request.query_string.decode("latin-1"), self.default_lang).lang
+        return page.replace("<html>", f'<html lang="{lang}">', 1)
+
+
 def create_app(settings: Settings | None = None, service: DashboardService | None = None) -> Dash:
     """The dashboard of ``settings`` (the environment's by default) over ``service`` (by default one over the
     settings' store, region and catalogues). Everything the core needs of the settings is handed to it here."""
@@ -47,7 +60,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
     server.json.ensure_ascii = False  # type: ignore[attr-defined]
     decisions = DecisionService(service, settings.decision_within_days)
     auth = routes.register(server, service, decisions, settings, region)
-    app = Dash(
+    app = Dashboard(
         __name__,
         server=server,
         title=t("title", settings.language),
@@ -61,6 +74,7 @@ def create_app(settings: Settings | None = None, service: DashboardService | Non
         pages_folder="",  # the pages are registered by callbacks.pages, not found in a folder
         include_pages_meta=False,  # no social-card tags: the dashboard is not shared as a preview
     )
+    app.default_lang = settings.language
     app.layout = html.Div([dash.page_container])
     register_all(app, service, decisions, settings)
     set_up_router(app)

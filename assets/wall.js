@@ -9,13 +9,15 @@ window.dash_clientside.tsur = Object.assign({}, window.dash_clientside.tsur, {
     return [Math.round(box.width) || 1800, Math.round(box.height) || 700, window.innerHeight || 1080];
   },
   wallRotate: function (n, config) {
-    var active = config.panels[(n || 0) % config.panels.length];
+    // a screen that asks for reduced motion keeps its first panel and says why the others do not come
+    var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    var active = config.panels[still ? 0 : (n || 0) % config.panels.length];
     var classes = config.layout_order.map(function (name) {
       if (config.panels.indexOf(name) < 0) { return "wall-panel off"; }
       return name === active ? "wall-panel active" : "wall-panel";
     });
     var dots = config.panels.map(function (name) { return name === active ? "●" : "○"; }).join(" ");
-    return [classes, dots];
+    return [classes, still && config.panels.length > 1 ? config.texts.still : dots];
   },
   wallGood: function (stamp) {
     return stamp ? Date.now() : window.dash_clientside.no_update;

@@ -20,6 +20,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
         Output(ids.KPIS, "children"),
         Output(ids.PERIOD_LABEL, "children"),
         Output(ids.STATUS, "children"),
+        Output(ids.ANNOUNCE, "children"),
         Output(ids.REFRESH, "interval"),
         Input(ids.URL, "search"),
         Input(ids.REFRESH, "n_intervals"),
@@ -35,10 +36,11 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             data = service.summary(filters)
             due_soon = len(service.due_soon(filters))
         except FilterError as exc:
-            return no_update, no_update, html.Div(exc.in_language(lang), className="banner warn"), REFRESH_MS
+            refused = exc.in_language(lang)
+            return no_update, no_update, html.Div(refused, className="banner warn"), refused, REFRESH_MS
         except SQLAlchemyError as exc:
             message = t("query_timeout" if is_timeout(exc) else "db_down", lang)
-            return no_update, no_update, html.Div(message, className="banner error"), RETRY_MS
+            return no_update, no_update, html.Div(message, className="banner error"), message, RETRY_MS
         label = t(
             "period_label",
             lang,
@@ -47,6 +49,7 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             days=filters.days,
         )
         tiles = kpi_tiles(data, lang, due_soon)
+        said = t("announce_view", lang, period=label, messages=fmt.number(data["current"]["messages"], lang))
         if not data["current"]["messages"]:
-            return tiles, label, html.Div(t("no_data", lang), className="banner info"), REFRESH_MS
-        return tiles, label, None, REFRESH_MS
+            return tiles, label, html.Div(t("no_data", lang), className="banner info"), said, REFRESH_MS
+        return tiles, label, None, said, REFRESH_MS

@@ -21,6 +21,7 @@ from dashboard.filters import SECTOR_PATH, sector_of_path
 from dashboard.i18n import t
 from dashboard.service import DashboardService
 from layouts import ids
+from layouts.accessible import CONTENT
 from layouts.briefing import briefing_page
 from layouts.decisions import decisions_page
 from layouts.shell import shell
@@ -131,5 +132,5 @@ def not_found_layout(**query: object) -> Component:
 def not_found(lang: str = "ru") -> html.Div:
     return html.Div(
         className="page",
-        children=[html.H1(t("not_found", lang)), html.A(t("title", lang), href="/")],
+        children=[html.Main([html.H1(t("not_found", lang)), html.A(t("title", lang), href="/")], id=CONTENT)],
     )

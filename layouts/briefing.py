@@ -16,6 +16,7 @@ from dashboard.region import Region
 from dashboard.reports.briefing import Briefing, Table
 from geo.figure import RegionGeometry
 from layouts import ids
+from layouts.accessible import CONTENT, skip_link
 from layouts.map_figure import METRICS
 from layouts.print_map import print_map
 from layouts.running import running_flags, with_provisional_tail
@@ -33,8 +34,9 @@ def briefing_page(lang: str = "ru") -> html.Div:
         className="briefing",
         lang=lang,
         children=[
+            skip_link(lang),
             dcc.Location(id=ids.BRIEFING_URL, refresh=False),
-            html.Div(
+            html.Nav(
                 className="briefing-toolbar",
                 children=[
                     html.A(t("back_to_dashboard", lang), id=ids.BRIEFING_BACK, href="/", className="back"),
@@ -45,7 +47,11 @@ def briefing_page(lang: str = "ru") -> html.Div:
                     html.Span(t("briefing_export_help", lang), className="hint"),
                 ],
             ),
-            dcc.Loading(html.Div(id=ids.BRIEFING_BODY, className="briefing-body"), type="dot", delay_show=300),
+            html.Main(
+                dcc.Loading(html.Div(id=ids.BRIEFING_BODY, className="briefing-body"), type="dot", delay_show=300),
+                id=CONTENT,
+                tabIndex="-1",
+            ),
         ],
     )
 

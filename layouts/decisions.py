@@ -13,6 +13,7 @@ from dashboard.decisions.records import STATUSES, TRANSITIONS
 from dashboard.i18n import t
 from dashboard.region import Region
 from layouts import ids
+from layouts.accessible import CONTENT, skip_link
 
 
 def decisions_page(region: Region, sectors: SectorCatalog, lang: str = "ru") -> html.Div:
@@ -20,6 +21,7 @@ def decisions_page(region: Region, sectors: SectorCatalog, lang: str = "ru") -> 
     return html.Div(
         className="page decisions-page",
         children=[
+            skip_link(lang),
             dcc.Location(id=ids.DECISIONS_URL, refresh=False),
             dcc.Store(id=ids.DECISION_CHANGED, data=0),
             dcc.Store(id=ids.DECISION_CANCEL_PENDING),
@@ -34,9 +36,11 @@ def decisions_page(region: Region, sectors: SectorCatalog, lang: str = "ru") -> 
                 ],
             ),
             html.Main(
+                id=CONTENT,
+                tabIndex="-1",
                 className="content",
                 children=[
-                    html.Section(id=ids.DECISION_KPIS, className="kpis decision-kpis", **{"aria-live": "polite"}),
+                    html.Section(id=ids.DECISION_KPIS, className="kpis decision-kpis"),
                     record_form(lang),
                     html.Div(id=ids.DECISION_SAVED, className="status", role="status"),
                     html.Section(

@@ -9,6 +9,7 @@ SOURCE = "filter-source"
 PERIOD_LABEL = "period-label"
 KPIS = "kpi-tiles"
 STATUS = "status-banner"
+ANNOUNCE = "view-announce"  # screen readers hear what a filter change shows
 REFRESH = "refresh-interval"
 MAP = "heat-map"
 MAP_METRIC = "map-metric"

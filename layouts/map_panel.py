@@ -13,6 +13,7 @@ from dashboard.i18n import t
 from dashboard.metrics.small_numbers import LOW_COUNT
 from dashboard.region import stale_population
 from layouts import ids
+from layouts.accessible import hidden_label
 from layouts.map_figure import DEFAULT_METRIC, METRICS, shown_column
 from layouts.tension_panel import place_tension
 
@@ -25,6 +26,9 @@ def map_panel(lang: str = "ru") -> html.Section:
                 className="panel-head",
                 children=[
                     html.H2(t("map_title", lang)),
+                    hidden_label(t("map_view_label", lang), ids.MAP_VIEW),
+                    hidden_label(t("map_metric_label", lang), ids.MAP_METRIC),
+                    hidden_label(t("map_density_label", lang), ids.MAP_DENSITY),
                     dcc.RadioItems(
                         id=ids.MAP_VIEW,
                         className="segmented view-switch",
@@ -72,7 +76,7 @@ def map_panel(lang: str = "ru") -> html.Section:
                             html.P(t("no_data_grey", lang), className="map-note"),
                         ],
                     ),
-                    html.Aside(id=ids.MAP_SIDE, className="map-side", **{"aria-live": "polite"}),
+                    html.Aside(id=ids.MAP_SIDE, className="map-side"),
                 ],
             ),
         ],

@@ -12,6 +12,7 @@ from dashboard import formatting as fmt
 from dashboard.catalog import Glossary, SectorCatalog, source_name
 from dashboard.i18n import t
 from layouts import ids
+from layouts.accessible import hidden_label
 from layouts.running import with_provisional_tail
 
 PALETTE = ["#1f5fa8", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207", "#4d7c0f"]
@@ -27,12 +28,19 @@ GRID_TEXT = {"ru": {"noRowsToShow": "Нет данных за период", "lo
 
 def response_panel(lang: str = "ru") -> html.Section:
     def radio(id_, options, value):
-        return dcc.RadioItems(
-            id=id_,
-            className="segmented",
-            inline=True,
-            value=value,
-            options=[{"label": t(label, lang), "value": v} for v, label in options],
+        names = {ids.RESP_MEASURE: "resp_measure_label", ids.RESP_SPLIT: "resp_split_label",
+                 ids.RESP_TABLE_BY: "resp_table_by_label"}  # fmt: skip
+        return html.Span(
+            [
+                hidden_label(t(names[id_], lang), id_),
+                dcc.RadioItems(
+                    id=id_,
+                    className="segmented",
+                    inline=True,
+                    value=value,
+                    options=[{"label": t(label, lang), "value": v} for v, label in options],
+                ),
+            ]
         )
 
     return html.Section(
@@ -90,9 +98,15 @@ def response_panel(lang: str = "ru") -> html.Section:
                             ),
                         ],
                     ),
-                    html.Div(
+                    html.Div(  # scrolls: the keyboard can scroll it too
                         className="resp-oldest",
-                        children=[html.H3(t("oldest_title", lang)), html.Ul(id=ids.RESP_OLDEST, className="latest")],
+                        tabIndex="0",
+                        role="region",
+                        **{"aria-labelledby": "resp-oldest-title"},
+                        children=[
+                            html.H3(t("oldest_title", lang), id="resp-oldest-title"),
+                            html.Ul(id=ids.RESP_OLDEST, className="latest"),
+                        ],
                     ),
                 ],
             ),

@@ -13,6 +13,7 @@ from dashboard.formatting import change as fmt_change
 from dashboard.i18n import t
 from dashboard.region import Region
 from layouts import ids
+from layouts.accessible import CONTENT, hidden_label, skip_link
 from layouts.map_panel import map_panel
 from layouts.response_panel import response_panel
 from layouts.tension_panel import tension_panel
@@ -43,6 +44,7 @@ def filter_bar(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: 
                 className="filter filter-period",
                 children=[
                     html.Label(t("period", lang), htmlFor=ids.PERIOD),
+                    hidden_label(t("period_dates", lang), ids.DATES),
                     dcc.RadioItems(
                         id=ids.PERIOD,
                         className="presets",
@@ -56,6 +58,8 @@ def filter_bar(region: Region, sectors: SectorCatalog, lang: str = "ru", scope: 
                         first_day_of_week=1,
                         className="dates",
                         clearable=False,
+                        start_date_placeholder_text=t("date_start", lang),
+                        end_date_placeholder_text=t("date_end", lang),
                     ),
                 ],
             ),
@@ -212,6 +216,7 @@ def shell(
     return html.Div(
         className="page",
         children=[
+            skip_link(lang),
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Interval(id=ids.REFRESH, interval=REFRESH_MS),
             html.Header(
@@ -241,15 +246,14 @@ def shell(
             ),
             filter_bar(region, sectors, lang, scope),
             html.Div(id=ids.STATUS, className="status", role="status"),
+            html.Div(id=ids.ANNOUNCE, className="sr-only", role="status"),  # a filter's result, said once
             html.Main(
+                id=CONTENT,
+                tabIndex="-1",
                 className="content",
                 children=[
-                    dcc.Loading(
-                        html.Section(id=ids.KPIS, className="kpis", **{"aria-live": "polite"}),
-                        type="dot",
-                        delay_show=300,
-                    ),
-                    html.Section(id=ids.TOP_POINTS, className="top-points", **{"aria-live": "polite"}),
+                    dcc.Loading(html.Section(id=ids.KPIS, className="kpis"), type="dot", delay_show=300),
+                    html.Section(id=ids.TOP_POINTS, className="top-points"),
                     map_panel(lang),
                     # right under the map: the first screen at 1366×768 keeps the whole map
                     html.Section(id=ids.DECISION_STRIP, className="decision-strip"),

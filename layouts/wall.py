@@ -16,6 +16,7 @@ from dashboard import formatting as fmt
 from dashboard.i18n import t
 from dashboard.region import Region
 from layouts import ids
+from layouts.accessible import CONTENT
 from layouts.map_figure import METRICS
 from layouts.running import with_provisional_tail
 from layouts.tension_panel import level_badge
@@ -71,7 +72,7 @@ def wall(region: Region, config: WallConfig, sector_name: str | None = None) -> 
                     html.Div(id=ids.WALL_CLOCK, className="wall-clock"),
                 ],
             ),
-            html.Main(panels, className="wall-stage"),
+            html.Main(panels, id=CONTENT, className="wall-stage"),
             html.Div(id=ids.WALL_CHANNELS, className="wall-channels", role="alert"),
             html.Div(id=ids.WALL_TICKER, className="wall-ticker", role="alert"),
             html.Footer(
@@ -84,7 +85,11 @@ def wall(region: Region, config: WallConfig, sector_name: str | None = None) -> 
                     **asdict(config),
                     "layout_order": list(WALL_PANELS),
                     "timezone": region.timezone.key,
-                    "texts": {"stale": t("wall_stale", lang), "waiting": t("wall_waiting", lang)},
+                    "texts": {
+                        "stale": t("wall_stale", lang),
+                        "waiting": t("wall_waiting", lang),
+                        "still": t("wall_still", lang),
+                    },
                 },
             ),
             dcc.Store(id=ids.WALL_SIZE),  # the map's size on this screen, measured in the browser

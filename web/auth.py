@@ -11,7 +11,7 @@ import re
 import secrets
 import time
 from html import escape
-from urllib.parse import unquote, urlencode
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from flask import Flask, Response, g, jsonify, redirect, request, session
 from limits import RateLimitItem, parse
@@ -267,8 +267,10 @@ class Auth:
     # --- pages -----------------------------------------------------------------------------------------------
 
     def login(self) -> Response:
-        lang = request.args.get("lang") if request.args.get("lang") in ("ru", "en") else self.settings.language
         target = _safe_next(request.values.get("next"))
+        # the page speaks the language of the page it leads to (``/login?next=/?lang=en``) unless asked otherwise
+        asked = request.args.get("lang") or parse_qs(urlsplit(target).query).get("lang", [""])[0]
+        lang = asked if asked in ("ru", "en") else self.settings.language
         if request.method == "GET":
             if not self.settings.auth_enabled:
                 return redirect(target)
