@@ -478,8 +478,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "overdue_at_start": {"ru": "Просрочено на начало периода", "en": "Overdue at the period's start"},
     "briefing_agencies": {"ru": "Ведомства", "en": "Agencies"},
     "briefing_agencies_heading": {
-        "ru": "Ведомства: 15 с наибольшим числом сообщений",
-        "en": "Agencies: the 15 with the most messages",
+        "ru": "Ведомства с наибольшим числом сообщений: {shown} из {total}",
+        "en": "Agencies with the most messages: {shown} of {total}",
     },
     "agency": {"ru": "Ведомство", "en": "Agency"},
     "briefing_sectors": {"ru": "Отрасли", "en": "Sectors"},

@@ -1,8 +1,8 @@
 """The briefing page ``/briefing``: a document for a meeting — A4 landscape sheets that print as they show.
 
-Sheet 1: «Главное» and the period against the previous one; sheet 2: the tension points and the centre's
-decisions; sheet 3: the map and the trends; sheets 4–5: sectors with agencies, and municipalities. The filters
-come from the address (the dashboard's «Справка» link).
+First «Главное», the period against the previous one and the centre's decisions; then the tension points,
+sectors, agencies and municipalities, as many to a sheet as fit, with the map and the trends on a sheet of their
+own after the points (``briefing_body``). The filters come from the address (the dashboard's «Справка» link).
 """
 
 from __future__ import annotations
@@ -189,6 +189,42 @@ def trend_figure(
     }
 
 
+def agencies_heading(briefing: Briefing, lang: str) -> str:
+    """«Ведомства с наибольшим числом сообщений: 10 из 14» — how many of how many, never a count the table lacks."""
+    shown = len(briefing.agencies.rows) if briefing.agencies is not None else 0
+    return t("briefing_agencies_heading", lang, shown=shown, total=max(briefing.agencies_total, shown))
+
+
+# How the sheets are filled. Each part (a heading with its table) is estimated in CSS pixels as printed: measured
+# in Chromium's print layout on the demo year, a heading is 40 px with its margins, a table's head at most 42 (its
+# labels wrap), a row 20–21 (22 here), a tension point's row 40 (its reason wraps), a sentence of «Главное» 21
+# (23). The parts are packed in order onto sheets of the A4 text height less a margin for the estimates
+# (tests/test_briefing.py::test_pdf_export_fills_its_sheets_and_none_spills).
+PAGE_PX = 718  # 190 mm at 96 px per inch: an A4 landscape sheet inside 10 mm margins (briefing.css @page)
+ROOM_PX = PAGE_PX - 40
+HEADING_PX, TABLE_HEAD_PX, ROW_PX, POINT_ROW_PX, HEADLINE_PX = 40, 42, 22, 40, 23
+SHEET_HEAD_PX = 108  # title, region, period, filters, time of making
+
+
+def _table_px(data: Table, row_px: int = ROW_PX) -> int:
+    return HEADING_PX + TABLE_HEAD_PX + row_px * len(data.rows)
+
+
+def _pack(parts: list[tuple[html.Div, int]]) -> list[list[html.Div]]:
+    """The parts in their order on as few sheets as hold them: a part goes onto the current sheet while the sheet's
+    estimate stays within ``ROOM_PX``, else it starts the next (a part taller than a sheet has sheets of its own:
+    its table breaks across them with its head repeated)."""
+    sheets: list[list[html.Div]] = []
+    used = ROOM_PX + 1
+    for part, height in parts:
+        if used + height > ROOM_PX:
+            sheets.append([])
+            used = 0
+        sheets[-1].append(part)
+        used += height
+    return sheets
+
+
 def briefing_body(
     briefing: Briefing,
     region: Region,
@@ -199,7 +235,11 @@ def briefing_body(
     lang: str = "ru",
     record: bool = False,
 ) -> list[html.Section]:
-    """The sheets; ``record``: the reader may record decisions — each point gets the link (not printed)."""
+    """The sheets; ``record``: the reader may record decisions — each point gets the link (not printed).
+
+    The first sheet opens with «Главное», the summary and the centre's figures side by side; the tension points,
+    sectors, agencies and municipalities follow in that order, as many to a sheet as fit (a quiet period's few
+    points join the first sheet); the map and the trends have a sheet of their own after the points."""
     f = briefing.filters
     previous = f.previous()
     period = t(
@@ -223,100 +263,100 @@ def briefing_body(
         if not briefing.points.rows.empty
         else html.P(t("briefing_no_points", lang), id=table_anchor(briefing.points.title), className="muted")
     )
-    return [
-        html.Section(
-            className="sheet",
-            id="sheet-summary",
-            children=[
-                html.Header(
-                    className="sheet-head",
-                    children=[
-                        html.H1(t("briefing_title", lang)),
-                        html.Div(region.name_ru if lang == "ru" else region.name_en, className="sheet-region"),
-                        html.Div(period, className="sheet-period"),
-                        html.Div(f"{t('briefing_filters', lang)}: {filters_text}", className="muted"),
-                        html.Div(stamp, className="muted"),
-                    ],
-                ),
-                headlines_block(briefing, lang),
-                html.H2(t("briefing_summary", lang)),
-                table(briefing.summary, lang),
-            ],
+    head = html.Header(
+        className="sheet-head",
+        children=[
+            html.H1(t("briefing_title", lang)),
+            html.Div(region.name_ru if lang == "ru" else region.name_en, className="sheet-region"),
+            html.Div(period, className="sheet-period"),
+            html.Div(f"{t('briefing_filters', lang)}: {filters_text}", className="muted"),
+            html.Div(stamp, className="muted"),
+        ],
+    )
+    summary = html.Div([html.H2(t("briefing_summary", lang)), table(briefing.summary, lang)])
+    centre = (
+        html.Div([html.H2(t("decisions_title", lang)), table(briefing.decisions, lang)])
+        if briefing.decisions is not None
+        else None
+    )
+    side_by_side = max(len(briefing.summary.rows), len(briefing.decisions.rows) if centre else 0)
+    opening = (
+        html.Div(
+            [head, headlines_block(briefing, lang), html.Div([summary, centre], className="sheet-pair")],
+            id="part-summary",
         ),
-        html.Section(
-            className="sheet",
-            id="sheet-points",
-            children=[
-                html.H2(t("tension_points", lang)),
-                points,
-                *(
-                    [html.H2(t("decisions_title", lang)), table(briefing.decisions, lang)]
-                    if briefing.decisions is not None
-                    else []
-                ),
-            ],
-        ),
-        html.Section(
-            className="sheet sheet-figures",
-            id="sheet-figures",
-            children=[
-                html.Div(
-                    [
-                        html.H2(t("briefing_map", lang, metric=METRICS[metric][lang])),
-                        _graph(
-                            print_map(briefing.heatmap, geometry, metric, labels, lang, size=MAP_SIZE),
-                            f"{stem}-map",
+        SHEET_HEAD_PX
+        + HEADING_PX
+        + HEADLINE_PX * sum(1 + len(line.text) // 150 for line in briefing.headlines)
+        + HEADING_PX
+        + TABLE_HEAD_PX
+        + ROW_PX * side_by_side,
+    )
+    tension = (
+        html.Div([html.H2(t("tension_points", lang)), points], id="part-points"),
+        _table_px(briefing.points, POINT_ROW_PX) if not cells.empty else HEADING_PX + ROW_PX,
+    )
+    later = [(html.Div([html.H2(t("briefing_sectors", lang)), table(briefing.sectors, lang)], id="part-sectors"),
+              _table_px(briefing.sectors))]  # fmt: skip
+    if briefing.agencies is not None:
+        heading = html.H2(agencies_heading(briefing, lang))
+        block = html.Div([heading, table(briefing.agencies, lang)], id="part-agencies")
+        later.append((block, _table_px(briefing.agencies)))
+    later.append(
+        (
+            html.Div(
+                [html.H2(t("briefing_municipalities", lang)), table(briefing.municipalities, lang)],
+                id="part-municipalities",
+            ),
+            _table_px(briefing.municipalities),
+        )
+    )
+    figures = html.Section(
+        className="sheet sheet-figures",
+        id="sheet-figures",
+        children=[
+            html.Div(
+                [
+                    html.H2(t("briefing_map", lang, metric=METRICS[metric][lang])),
+                    _graph(
+                        print_map(briefing.heatmap, geometry, metric, labels, lang, size=MAP_SIZE),
+                        f"{stem}-map",
+                        lang,
+                    ),
+                ]
+            ),
+            html.Div(
+                [
+                    html.H2(t("briefing_trends", lang)),
+                    _graph(
+                        trend_figure(
+                            briefing.daily,
+                            "messages",
+                            t("briefing_messages_per_day" if briefing.per_day else "briefing_messages_trend", lang),
                             lang,
+                            TREND_SIZE,
+                            briefing.running,
                         ),
-                    ]
-                ),
-                html.Div(
-                    [
-                        html.H2(t("briefing_trends", lang)),
-                        _graph(
-                            trend_figure(
-                                briefing.daily,
-                                "messages",
-                                t("briefing_messages_per_day" if briefing.per_day else "briefing_messages_trend", lang),
-                                lang,
-                                TREND_SIZE,
-                                briefing.running,
-                            ),
-                            f"{stem}-messages",
+                        f"{stem}-messages",
+                        lang,
+                    ),
+                    _graph(
+                        trend_figure(
+                            briefing.daily,
+                            "median_hours",
+                            t("briefing_median_trend", lang),
                             lang,
+                            TREND_SIZE,
+                            briefing.running,
                         ),
-                        _graph(
-                            trend_figure(
-                                briefing.daily,
-                                "median_hours",
-                                t("briefing_median_trend", lang),
-                                lang,
-                                TREND_SIZE,
-                                briefing.running,
-                            ),
-                            f"{stem}-median",
-                            lang,
-                        ),
-                    ]
-                ),
-            ],
-        ),
-        html.Section(
-            className="sheet",
-            id="sheet-sectors",
-            children=[
-                html.H2(t("briefing_sectors", lang)),
-                table(briefing.sectors, lang),
-                *(
-                    [html.H2(t("briefing_agencies_heading", lang)), table(briefing.agencies, lang)]
-                    if briefing.agencies is not None
-                    else []
-                ),
-            ],
-        ),
-        html.Section(
-            className="sheet",
-            id="sheet-municipalities",
-            children=[html.H2(t("briefing_municipalities", lang)), table(briefing.municipalities, lang)],
-        ),
-    ]
+                        f"{stem}-median",
+                        lang,
+                    ),
+                ]
+            ),
+        ],
+    )
+    packed = _pack([opening, tension, *later])
+    after = next(i for i, parts in enumerate(packed) if tension[0] in parts) + 1  # the figures follow the points
+    sheets = [html.Section(parts, className="sheet") for parts in packed]
+    return [*sheets[:after], figures, *sheets[after:]]

@@ -29,7 +29,7 @@ from dashboard.i18n import t
 from dashboard.region import Region
 from dashboard.reports.briefing import Briefing, Table
 from geo.figure import RegionGeometry
-from layouts.briefing import NUMERIC
+from layouts.briefing import NUMERIC, agencies_heading
 from layouts.label_placement import place
 from layouts.map_figure import METRICS, NO_DATA_COLOUR
 from layouts.print_map import fill_colours
@@ -372,7 +372,7 @@ def deck(
     slide = _slide(presentation, t("briefing_sectors", lang))
     _table(slide, briefing.sectors, lang, MARGIN, Inches(1.1), full, size=11)
     if briefing.agencies is not None and not briefing.agencies.rows.empty:
-        slide = _slide(presentation, t("briefing_agencies_heading", lang))
+        slide = _slide(presentation, agencies_heading(briefing, lang))
         _table(slide, briefing.agencies, lang, MARGIN, Inches(1.1), full, size=11)
     out = io.BytesIO()
     presentation.save(out)

@@ -158,7 +158,7 @@ def test_deck_holds_the_briefing_as_native_tables_charts_and_a_vector_map(app, s
     assert titles[0] == "Справка по обращениям граждан"
     assert titles[1:] == [
         "Главное", "Карта: На 10 000 жителей", "Сводка", "Точки напряжённости", "Динамика", "Отрасли", "Отрасли",
-        "Ведомства: 15 с наибольшим числом сообщений",
+        "Ведомства с наибольшим числом сообщений: 1 из 1",
     ]  # fmt: skip
     said = deck.slides[1].shapes[1].text_frame.paragraphs
     assert [p.runs[0].text.strip("• ").strip() for p in said] == [line.text for line in data.headlines]

@@ -59,8 +59,8 @@ def test_the_point_and_the_wall_say_the_decision(dash_duo, decided):
 
     # the briefing: the point's decision in its row, and a writer's link to record another (not printed)
     dash_duo.driver.get(dash_duo.server_url + "/briefing" + VIEW[1:])
-    dash_duo.wait_for_contains_text("#sheet-points", f"поручение №{decision_id}", timeout=20)
-    record = dash_duo.find_element("#sheet-points .point-record").get_attribute("href")
+    dash_duo.wait_for_contains_text("#part-points", f"поручение №{decision_id}", timeout=20)
+    record = dash_duo.find_element("#part-points .point-record").get_attribute("href")
     assert "sector=zhkh" in record and f"municipality={NOVOCHEB}" in record and "from=2026-11-13" in record
 
     dash_duo.driver.get(dash_duo.server_url + "/wall?panels=points,alerts&interval=5")
@@ -143,7 +143,7 @@ def test_a_decision_recorded_from_a_point_shows_everywhere(dash_duo, engine, reg
     dash_duo.driver.get(dash_duo.server_url + VIEW)
     dash_duo.wait_for_contains_text(".tension-point .point-decision", "поручение №1 · в работе", timeout=20)
     dash_duo.driver.get(dash_duo.server_url + "/briefing" + VIEW[1:])  # the briefing's points say it too
-    dash_duo.wait_for_contains_text("#sheet-points", "поручение №1 · в работе", timeout=20)
+    dash_duo.wait_for_contains_text("#part-points", "поручение №1 · в работе", timeout=20)
     dash_duo.driver.get(dash_duo.server_url + "/wall?panels=points,alerts&interval=5")  # and the wall
     dash_duo.wait_for_contains_text("#wall-ticker", "по всем есть поручения", timeout=30)
     dash_duo.driver.get(dash_duo.server_url + "/")  # 30 days to today: the decision and the alert are of them

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from itertools import pairwise
 
 import pytest
 
@@ -10,6 +11,7 @@ from app import create_app
 from dashboard.loader.ingest import load_frame
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
+from layouts.briefing import PAGE_PX
 from layouts.label_placement import overlapping
 from tests.conftest import save_screenshot
 from tests.test_tension import NOVOCHEB, NOW, build_region_frame
@@ -130,19 +132,17 @@ def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
     link = dash_duo.find_element("#briefing-link")
     assert "sector=zhkh" in link.get_attribute("href")  # the minister's sector goes with it as a filter
     link.click()
-    dash_duo.wait_for_element("#sheet-summary", timeout=15)
-    assert len(dash_duo.find_elements(".sheet")) == 5
-    assert len(dash_duo.find_elements("#sheet-summary .headlines li")) >= 3  # «Главное», each with its table's link
+    dash_duo.wait_for_element("#part-summary", timeout=15)
+    assert len(dash_duo.find_elements(".sheet")) == 4  # a quiet week: its points share the first sheet
+    assert len(dash_duo.find_elements("#part-summary .headlines li")) >= 3  # «Главное», each with its table's link
     assert (
-        dash_duo.find_element("#sheet-summary .headlines li a")
-        .get_attribute("href")
-        .endswith("#table-briefing-summary")
+        dash_duo.find_element("#part-summary .headlines li a").get_attribute("href").endswith("#table-briefing-summary")
     )
     assert "Отбор: ЖКХ" in dash_duo.find_element(".sheet-head").text
     assert "13.11.2026 — 19.11.2026 в сравнении с 06.11.2026 — 12.11.2026" in dash_duo.find_element(".sheet-head").text
-    first_row = dash_duo.find_element("#sheet-summary tbody tr").text
+    first_row = dash_duo.find_element("#part-summary tbody tr").text
     assert first_row.startswith("Сообщений 161 105")
-    assert "Новочебоксарск" in dash_duo.find_element("#sheet-points tbody tr").text
+    assert "Новочебоксарск" in dash_duo.find_element("#part-points tbody tr").text
     assert "/briefing/export.pptx?" in dash_duo.find_element("#briefing-pptx").get_attribute("href")
     back = dash_duo.find_element("#briefing-back").get_attribute("href")  # to the minister's page it came from
     assert "/sector/zhkh?" in back and "period=custom" in back
@@ -210,3 +210,25 @@ def test_a_sector_reads_the_same_on_the_main_page_and_the_ministers_page(dash_du
     assert zhkh["ЖКХ"] == everything["ЖКХ"]
     assert zhkh["ЖКХ · Новочебоксарск"] == everything["ЖКХ · Новочебоксарск"]
     assert everything["ЖКХ · Новочебоксарск"][1] == "критично"
+
+
+@pytest.mark.sqlite  # the print layout, not the store: once, in the SQLite pass
+def test_the_briefings_sheets_each_fill_a_printed_page_and_none_spills(dash_duo, dashboard):
+    """Measured in Chromium's print layout: no sheet is taller than an A4 landscape page's text, and no two sheets
+    in a row would have fitted on one page (the figures' sheet stands apart)."""
+    dash_duo.start_server(dashboard)
+    dash_duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        for search in (VIEW[2:], VIEW[2:] + "&sector=zhkh", "period=custom&from=2026-11-19&to=2026-11-19",
+                       "period=quarter&lang=en"):  # fmt: skip
+            dash_duo.driver.get(dash_duo.server_url + "/briefing?" + search)
+            dash_duo.wait_for_element("#sheet-figures .briefing-graph .main-svg", timeout=15)
+            heights = dash_duo.driver.execute_script(
+                "return [...document.querySelectorAll('.sheet:not(#sheet-figures)')]"
+                ".map(s => s.getBoundingClientRect().height)"
+            )
+            assert heights and max(heights) <= PAGE_PX, (search, heights)
+            pairs = [a + b for a, b in pairwise(heights)]
+            assert all(both > 0.8 * PAGE_PX for both in pairs), (search, heights)
+    finally:
+        dash_duo.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

@@ -28,7 +28,7 @@ from dashboard.runtime.fanout import fan_out
 from dashboard.service import DashboardService
 
 POINTS_LISTED = 15
-AGENCIES_LISTED = 15  # the busiest; the response page lists them all
+AGENCIES_LISTED = 10  # the busiest, as many as share a sheet with the sectors; the response page lists them all
 # how each kind of value is shown on the page and which number format it gets in Excel
 KINDS = {
     "text": (lambda v, lang: "—" if v is None or pd.isna(v) else str(v), "@"),
@@ -86,6 +86,7 @@ class Briefing:
     running: bool = False  # the period ends today: its last step is still running
     decisions: Table | None = None  # the centre's figures over the period (dashboard/decisions/kpi.py)
     agencies: Table | None = None
+    agencies_total: int = 0  # agencies with messages in the period, of which ``agencies`` lists the busiest
     headlines: tuple[Headline, ...] = ()  # «Главное», each sentence read from one of the tables
 
     @property
@@ -313,6 +314,7 @@ def build(
         if decisions
         else None,
         agencies=agencies_table,
+        agencies_total=len(by_agency),
         headlines=headlines(
             summary.rows,
             points_table.rows,
