@@ -6,19 +6,23 @@
       it here, named by the field's label and its value.
    3. The date range's wrapper carries popup attributes a plain box may not, and labels of ids that do not exist.
    4. Every chart gets a text alternative: a one-line summary as its name and its data as a table, one key away.
-   5. The municipality card: Escape goes back to the ranking, onto the place it was opened from.
+   5. The municipality card: Escape goes back to the ranking, onto the place it was opened from; a control redrawn
+      under the keyboard keeps the focus; a briefing sheet that scrolls sideways takes the keyboard; the map's
+      library's English names are given in the page's language, and icons are hidden from screen readers.
    A mutation observer reapplies 1–3 after React draws again (it sets the roles it owns on every change). */
 (function () {
   "use strict";
 
   var WORDS = {
     ru: {
-      data: "Данные графика", chart: "График", series: "ряд", from: "от", to: "до", last: "последнее",
-      values: "значений", empty: "нет данных", value: "Значение", name: "Название",
+      data: "Данные графика", chart: "График", from: "от", to: "до", last: "последнее", empty: "нет данных",
+      value: "Значение", name: "Название", highest: "больше всего", lowest: "меньше всего", missing: "без данных",
+      map: "Карта: муниципалитет выбирается в рейтинге рядом", attribution: "Источники карты",
     },
     en: {
-      data: "Chart data", chart: "Chart", series: "series", from: "from", to: "to", last: "latest",
-      values: "values", empty: "no data", value: "Value", name: "Name",
+      data: "Chart data", chart: "Chart", from: "from", to: "to", last: "latest", empty: "no data",
+      value: "Value", name: "Name", highest: "highest", lowest: "lowest", missing: "no data",
+      map: "Map: choose a municipality in the ranking beside it", attribution: "Map sources",
     },
   };
 
@@ -52,9 +56,9 @@
       if (!button.disabled && button.tabIndex !== 0) { button.tabIndex = 0; }
       var label = labelOf(button.id);
       var named = button.getAttribute("aria-labelledby") || "";
-      if (label && named.split(" ")[0] !== label.id) {
-        button.setAttribute("aria-labelledby", (label.id + " " + named).trim());
-      }
+      var existing = named.split(" ").filter(function (id) { return id && document.getElementById(id); });
+      if (label && existing[0] !== label.id) { existing.unshift(label.id); }
+      if (existing.join(" ") !== named) { button.setAttribute("aria-labelledby", existing.join(" ")); }
     });
   }
 
@@ -72,9 +76,18 @@
     });
   }
 
-  /* Charts: a summary («График: обращения по дням — 30 значений, от 12 до 340, последнее 210») and a table. */
+  /* Charts: a summary («Время ответа и сроки — часы: Медиана — 7 значений, от 1 до 4, последнее 2») and a table.
+     A figure may say what its table is (``layout.meta.a11y``: columns and rows — the maps do: a row per
+     municipality); otherwise the table is read off its data series, leaving out helpers and provisional tails. */
   function number(value) {
     return typeof value === "number" ? value.toLocaleString(lang() === "en" ? "en-GB" : "ru-RU", { maximumFractionDigits: 1 }) : String(value);
+  }
+
+  function count(n) {
+    if (lang() === "en") { return n + (n === 1 ? " value" : " values"); }
+    var tens = n % 100, ones = n % 10;
+    var word = tens >= 11 && tens <= 14 ? "значений" : ones === 1 ? "значение" : ones >= 2 && ones <= 4 ? "значения" : "значений";
+    return n + " " + word;
   }
 
   function category(value) {
@@ -90,6 +103,8 @@
     return box.textContent.trim();
   }
 
+  function finite(v) { return typeof v === "number" && isFinite(v); }
+
   function titleOf(gd) {
     var layout = gd.layout || {};
     var title = layout.title && (layout.title.text || layout.title);
@@ -101,67 +116,86 @@
     return (heading ? heading.textContent.trim() : words().chart) + (axis ? " — " + axis : "");
   }
 
-  function columnsOf(trace) {
+  function pairsOf(trace) {
     // [category, value] pairs of one trace, whatever its kind
     var categories, values;
     if (trace.type === "pie") {
       categories = trace.labels; values = trace.values;
-    } else if (trace.locations && trace.z) {
-      categories = trace.hovertext || trace.text || trace.locations; values = trace.z;
     } else if (trace.orientation === "h") {
       categories = trace.y; values = trace.x;
-    } else if (trace.x && trace.y) {
+    } else {
       categories = trace.x; values = trace.y;
-    } else if (trace.text && (trace.lat || trace.lon)) {
-      categories = trace.text; values = trace.customdata || [];
     }
     categories = Array.prototype.slice.call(categories || []);
     values = Array.prototype.slice.call(values || []);
     return categories.map(function (c, i) { return [category(c), values[i]]; });
   }
 
-  function seriesOf(gd) {
-    return (gd.data || [])
-      .filter(function (trace) {  // a helper trace (outlines, labels) takes no hover
-        return trace.visible !== false && trace.hoverinfo !== "skip" && trace.hoverinfo !== "none";
-      })
-      .map(function (trace, i) { return { name: plain(trace.name) || words().value + (i ? " " + (i + 1) : ""), rows: columnsOf(trace) }; })
-      .filter(function (series) { return series.rows.length; });
+  function seriesTable(gd) {
+    var seen = {};
+    var series = (gd.data || []).filter(function (trace) {
+      if (trace.visible === false || trace.legendgroup === "provisional") { return false; }
+      var helper = trace.hoverinfo === "skip" || trace.hoverinfo === "none";
+      return !helper || (trace.name && trace.showlegend !== false);  // a dashed «прошлый период» is data too
+    }).map(function (trace, i) {
+      return { name: plain(trace.name) || words().value + (i ? " " + (i + 1) : ""), rows: pairsOf(trace) };
+    }).filter(function (s) {
+      if (!s.rows.length || seen[s.name]) { return false; }
+      seen[s.name] = true;
+      return true;
+    });
+    var categories = [], known = {};
+    series.forEach(function (s) {
+      s.rows.forEach(function (r) { if (!known[r[0]]) { known[r[0]] = true; categories.push(r[0]); } });
+    });
+    var lookup = series.map(function (s) {
+      var map = {}; s.rows.forEach(function (r) { map[r[0]] = r[1]; }); return map;
+    });
+    return {
+      kind: "series",
+      columns: [words().name].concat(series.map(function (s) { return s.name; })),
+      rows: categories.map(function (c) { return [c].concat(lookup.map(function (map) { return map[c]; })); }),
+    };
   }
 
-  function summaryOf(title, series) {
-    if (!series.length) { return title + ": " + words().empty; }
-    var parts = series.slice(0, 3).map(function (s) {
-      var numbers = s.rows.map(function (r) { return r[1]; }).filter(function (v) { return typeof v === "number" && isFinite(v); });
-      if (!numbers.length) { return s.name + " — " + s.rows.length + " " + words().values; }
-      return s.name + " — " + s.rows.length + " " + words().values + ", " + words().from + " " +
-        number(Math.min.apply(null, numbers)) + " " + words().to + " " + number(Math.max.apply(null, numbers)) +
-        ", " + words().last + " " + number(numbers[numbers.length - 1]);
+  function tableOf(gd) {
+    var meta = gd.layout && gd.layout.meta && gd.layout.meta.a11y;
+    return meta && meta.columns ? meta : seriesTable(gd);
+  }
+
+  function summaryOf(title, data) {
+    if (!data.rows.length) { return title + ": " + words().empty; }
+    if (data.kind === "map") {
+      var known = data.rows.filter(function (r) { return finite(r[1]); });
+      if (!known.length) { return title + ": " + words().empty; }
+      var top = known[0], bottom = known[known.length - 1];
+      var text = title + " (" + data.columns[1] + "): " + words().highest + " — " + top[0] + ", " + number(top[1]) +
+        "; " + words().lowest + " — " + bottom[0] + ", " + number(bottom[1]);
+      var missing = data.rows.length - known.length;
+      return text + (missing ? "; " + words().missing + " — " + missing : "");
+    }
+    var parts = data.columns.slice(1, 5).map(function (name, k) {
+      var numbers = data.rows.map(function (r) { return r[k + 1]; }).filter(finite);
+      if (!numbers.length) { return name + " — " + words().empty; }
+      return name + " — " + count(numbers.length) + ", " + words().from + " " + number(Math.min.apply(null, numbers)) +
+        " " + words().to + " " + number(Math.max.apply(null, numbers)) + ", " + words().last + " " +
+        number(numbers[numbers.length - 1]);
     });
     return title + ": " + parts.join("; ");
   }
 
-  function tableOf(series) {
+  function tableElement(data) {
     var table = document.createElement("table");
-    var categories = [];
-    var seen = {};
-    series.forEach(function (s) {
-      s.rows.forEach(function (r) { if (!seen[r[0]]) { seen[r[0]] = true; categories.push(r[0]); } });
-    });
     var head = table.createTHead().insertRow();
-    [words().name].concat(series.map(function (s) { return s.name; })).forEach(function (text) {
+    data.columns.forEach(function (text) {
       var th = document.createElement("th"); th.scope = "col"; th.textContent = text; head.appendChild(th);
     });
     var body = table.createTBody();
-    var lookup = series.map(function (s) {
-      var map = {}; s.rows.forEach(function (r) { map[r[0]] = r[1]; }); return map;
-    });
-    categories.forEach(function (category) {
-      var row = body.insertRow();
-      var th = document.createElement("th"); th.scope = "row"; th.textContent = category; row.appendChild(th);
-      lookup.forEach(function (map) {
-        var value = map[category];
-        row.insertCell().textContent = value == null || value === "" ? "—" : number(value);
+    data.rows.forEach(function (row) {
+      var tr = body.insertRow();
+      var th = document.createElement("th"); th.scope = "row"; th.textContent = row[0]; tr.appendChild(th);
+      row.slice(1).forEach(function (value) {
+        tr.insertCell().textContent = value == null || value === "" ? "—" : number(value);
       });
     });
     return table;
@@ -171,10 +205,9 @@
     var holder = gd.closest(".dash-graph") || gd.parentElement;
     if (!holder) { return; }
     var title = titleOf(gd);
-    var series = seriesOf(gd);
-    var summary = summaryOf(title, series);
+    var data = tableOf(gd);
     holder.setAttribute("role", "figure");
-    holder.setAttribute("aria-label", summary);
+    holder.setAttribute("aria-label", summaryOf(title, data));
     gd.querySelectorAll("svg.main-svg").forEach(function (svg) { svg.setAttribute("aria-hidden", "true"); });
     var details = holder.querySelector(":scope > details.chart-data");
     if (!details) {
@@ -185,7 +218,7 @@
     }
     details.querySelector("summary").textContent = words().data + ": " + title;
     var old = details.querySelector("table");
-    var table = tableOf(series);
+    var table = tableElement(data);
     if (old) { details.replaceChild(table, old); } else { details.appendChild(table); }
   }
 
@@ -207,10 +240,109 @@
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
     var card = document.getElementById("municipality-card");
-    if (!card || document.querySelector(".dash-dropdown-content")) { return; }
+    // only where the card is what the keyboard is on: an Escape in a calendar or a dropdown is theirs
+    if (!card || !(card.contains(event.target) || event.target === document.body)) { return; }
     var back = card.querySelector("button.back");
     if (back) { event.preventDefault(); back.click(); }
   });
+
+  /* A control redrawn under the keyboard (a tile or a point filters the page, which draws them again) leaves focus
+     on nothing: it goes back to the control of the same id, if the new drawing has one. */
+  var lastFocused = null;
+  document.addEventListener("focusin", function (event) { lastFocused = event.target; });
+  function keepFocus() {
+    var active = document.activeElement;
+    if (!lastFocused || document.contains(lastFocused) || (active && active !== document.body)) { return; }
+    var again = lastFocused.id && document.getElementById(lastFocused.id);
+    if (again) { again.focus({ preventScroll: true }); }
+    lastFocused = again || null;
+  }
+
+  /* A briefing sheet that scrolls sideways (a narrow window, 200 % zoom) can be scrolled from the keyboard. */
+  function scrollableSheets(root) {
+    root.querySelectorAll(".sheet").forEach(function (sheet) {
+      var scrolls = sheet.scrollWidth > sheet.clientWidth + 1;
+      if (scrolls && sheet.getAttribute("tabindex") !== "0") {
+        var heading = sheet.querySelector("h1, h2");
+        sheet.setAttribute("tabindex", "0");
+        sheet.setAttribute("role", "region");
+        sheet.setAttribute("aria-label", heading ? heading.textContent.trim() : words().data);
+      } else if (!scrolls && sheet.hasAttribute("tabindex")) {
+        ["tabindex", "role", "aria-label"].forEach(function (name) { sheet.removeAttribute(name); });
+      }
+    });
+  }
+
+  /* Dash's calendar speaks English whatever the page's language (it takes no locale): on a Russian page its
+     months, weekdays and buttons are put into Russian, its year field named, and each day named by its full date. */
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December"];
+  var RU_MONTHS = ["Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август", "Сентябрь", "Октябрь",
+    "Ноябрь", "Декабрь"];
+  var RU_OF_MONTH = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+    "октября", "ноября", "декабря"];
+  var RU_DAYS = { Mo: "Пн", Tu: "Вт", We: "Ср", Th: "Чт", Fr: "Пт", Sa: "Сб", Su: "Вс" };
+  var RU_BUTTONS = { "Previous month": "Предыдущий месяц", "Next month": "Следующий месяц",
+    "Decrease value": "Год назад", "Increase value": "Год вперёд" };
+
+  function russianText(text) {
+    var month = MONTHS.indexOf(text);
+    if (month >= 0) { return RU_MONTHS[month]; }
+    var header = /^(\w+) (\d{4})$/.exec(text);
+    if (header && MONTHS.indexOf(header[1]) >= 0) { return RU_MONTHS[MONTHS.indexOf(header[1])] + " " + header[2]; }
+    return RU_DAYS[text] || null;
+  }
+
+  function fixCalendars(root) {
+    root.querySelectorAll(".dash-datepicker-content, .dash-dropdown-content")  // the month list is a dropdown's
+      .forEach(function (box) {
+        if (lang() === "ru") {
+          var walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+          for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+            var text = russianText(node.nodeValue.trim());
+            if (text && text !== node.nodeValue) { node.nodeValue = text; }
+          }
+          box.querySelectorAll("[aria-label]").forEach(function (el) {
+            var said = RU_BUTTONS[el.getAttribute("aria-label")];
+            if (said) { el.setAttribute("aria-label", said); }
+          });
+        }
+      });
+    root.querySelectorAll(".dash-datepicker-content input.dash-input-element").forEach(function (year) {
+      var name = lang() === "en" ? "Year" : "Год";
+      if (year.getAttribute("aria-label") !== name) { year.setAttribute("aria-label", name); }
+    });
+    root.querySelectorAll(".dash-datepicker-content table.dash-datepicker-calendar").forEach(function (month) {
+      var header = month.querySelector(".dash-datepicker-calendar-month-header");
+      var parts = header && /^(\S+) (\d{4})$/.exec(header.textContent.trim());
+      if (!parts) { return; }
+      var index = RU_MONTHS.indexOf(parts[1]) >= 0 ? RU_MONTHS.indexOf(parts[1]) : MONTHS.indexOf(parts[1]);
+      month.querySelectorAll("td[tabindex]").forEach(function (cell) {
+        var day = cell.textContent.trim();
+        var chosen = /selected|range|highlight/.test(cell.className);
+        var name = (lang() === "en" ? day + " " + MONTHS[index] + " " + parts[2]
+          : day + " " + RU_OF_MONTH[index] + " " + parts[2]) + (chosen ? (lang() === "en" ? ", chosen" : ", выбрано") : "");
+        if (cell.getAttribute("aria-label") !== name) { cell.setAttribute("aria-label", name); }
+      });
+    });
+  }
+
+  /* Names in the page's language for what the map library names in English; icons are not images to read. */
+  function nameTheRest(root) {
+    root.querySelectorAll(".maplibregl-canvas").forEach(function (canvas) {
+      if (canvas.getAttribute("aria-label") !== words().map) { canvas.setAttribute("aria-label", words().map); }
+    });
+    root.querySelectorAll(".maplibregl-ctrl-attrib-button").forEach(function (button) {
+      if (button.getAttribute("aria-label") !== words().attribution) {
+        button.setAttribute("aria-label", words().attribution);
+        button.setAttribute("title", words().attribution);
+      }
+    });
+    root.querySelectorAll("svg.dash-dropdown-trigger-icon, svg.dash-datepicker-range-arrow, .modebar-btn svg, #js-plotly-tester")
+      .forEach(function (icon) {
+        if (icon.getAttribute("aria-hidden") !== "true") { icon.setAttribute("aria-hidden", "true"); }
+      });
+  }
 
   var cardShown = false;
   function followCard() {
@@ -234,6 +366,10 @@
     fixDateRanges(document);
     watchCharts(document);
     followCard();
+    keepFocus();
+    scrollableSheets(document);
+    nameTheRest(document);
+    fixCalendars(document);
   }
   function schedule() {
     if (!pending) { pending = true; window.requestAnimationFrame(fixAll); }
@@ -241,9 +377,10 @@
   function start() {
     fixAll();
     new MutationObserver(schedule).observe(document.body, {
-      childList: true, subtree: true, attributes: true,
-      attributeFilter: ["role", "aria-selected", "aria-expanded", "tabindex", "aria-labelledby"],
+      childList: true, subtree: true, attributes: true, characterData: true,
+      attributeFilter: ["role", "aria-selected", "aria-expanded", "tabindex", "aria-labelledby", "aria-label"],
     });
+    window.addEventListener("resize", schedule);
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();

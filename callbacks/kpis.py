@@ -49,7 +49,13 @@ def register(app: Dash, service: DashboardService, default_lang: str = "ru") -> 
             days=filters.days,
         )
         tiles = kpi_tiles(data, lang, due_soon)
-        said = t("announce_view", lang, period=label, messages=fmt.number(data["current"]["messages"], lang))
+        said = t(
+            "announce_view",
+            lang,
+            period=label,
+            chosen=filters.describe(lang, service.name),
+            messages=fmt.number(data["current"]["messages"], lang),
+        )
         if not data["current"]["messages"]:
             return tiles, label, html.Div(t("no_data", lang), className="banner info"), said, REFRESH_MS
         return tiles, label, None, said, REFRESH_MS

@@ -8,13 +8,14 @@ Dash keeps its page registry for the whole process, so a layout finds the app it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlencode
 
 import dash
 from dash import Dash, ctx, html
 from dash.development.base_component import Component
 from dash.exceptions import MissingCallbackContextException
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 from callbacks.urlstate import parse_search, parse_wall
 from dashboard.filters import SECTOR_PATH, sector_of_path
@@ -47,7 +48,7 @@ def register(app: Dash, service: DashboardService, lang: str = "ru", accounts: b
         ("wall", {"path": "/wall"}, wall_layout),
         ("not_found_404", {"path": "/404"}, not_found_layout),
     ):
-        dash.register_page(module, **where, layout=layout, title=page_title, name=module)
+        dash.register_page(module, **where, layout=layout, title=partial(page_title, module), name=module)
 
 
 def set_up_router(app: Dash) -> None:
@@ -61,9 +62,30 @@ def set_up_router(app: Dash) -> None:
         hooks[0]()
 
 
-def page_title(**_path: object) -> str:
-    """The browser tab's title in the serving app's language (the registry is the process's, not an app's)."""
-    return t("title", _context().lang)
+TITLES = {"briefing": "briefing", "decisions": "decisions_page", "wall": "wall_page", "not_found_404": "not_found"}
+
+
+def page_title(module: str, **path: object) -> str:
+    """The browser tab's title: which page, and whose, in the page's language (WCAG 2.4.2) — «Справка к совещанию ·
+    ЦУР», «ЖКХ · ЦУР · обращения граждан». The registry is the process's, so the app is found through the request."""
+    context = _context()
+    lang = _page_lang(context.lang)
+    if module == "sector":
+        code = str(path.get("code", ""))
+        known = code in context.service.sectors.codes
+        return f"{context.service.sectors.name_of(code, lang) if known else t('not_found', lang)} · {t('title', lang)}"
+    if module in TITLES:
+        return f"{t(TITLES[module], lang)} · {t('title_short', lang)}"
+    return t("title", lang)
+
+
+def _page_lang(default: str) -> str:
+    """The language the address asks for: the router callback's search, or the page request's query."""
+    try:
+        search = ctx.inputs.get(f"{ids.PAGE_URL}.search")
+    except MissingCallbackContextException:
+        search = "?" + request.query_string.decode("latin-1") if has_request_context() else ""
+    return parse_search(search, default).lang
 
 
 def _context() -> PageContext:

@@ -107,7 +107,12 @@ def list_filters(region: Region, sectors: SectorCatalog, lang: str = "ru") -> ht
 def record_form(lang: str = "ru") -> html.Section:
     """Recording a decision on the cell the address names: hidden until a tension point's link opens the page; its
     cell and period, and whether the reader may write, are filled in by the page's callback."""
-    field = lambda label, control: html.Label([html.Span(label), control], className="decision-field")  # noqa: E731
+    def field(label: str, control) -> html.Label:
+        """A field; a required one says so to the eye (*) and, by its ``required``, to a screen reader."""
+        needed = getattr(control, "required", False)
+        mark = [html.Span(" *", className="required-mark", **{"aria-hidden": "true"})] if needed else []
+        return html.Label([html.Span([label, *mark]), control], className="decision-field")
+
     return html.Section(
         id=ids.DECISION_FORM,
         className="panel decision-form",
@@ -118,10 +123,11 @@ def record_form(lang: str = "ru") -> html.Section:
             html.Div(
                 id=ids.DECISION_FIELDS,
                 children=[
-                    field(t("decision_what", lang), dcc.Textarea(id=ids.DECISION_TITLE, maxLength=2000)),
-                    field(t("decision_agency", lang), dcc.Input(id=ids.DECISION_AGENCY, maxLength=300)),
+                    field(t("decision_what", lang), dcc.Textarea(id=ids.DECISION_TITLE, maxLength=2000, required=True)),
+                    field(t("decision_agency", lang), dcc.Input(id=ids.DECISION_AGENCY, maxLength=300, required=True)),
                     field(t("decision_person", lang), dcc.Input(id=ids.DECISION_PERSON, maxLength=200)),
-                    field(t("decision_due_label", lang), dcc.Input(id=ids.DECISION_DUE, type="date")),
+                    field(t("decision_due_label", lang), dcc.Input(id=ids.DECISION_DUE, type="date", required=True)),
+                    html.P(t("required_fields", lang), className="hint"),
                     html.Button(t("decision_save", lang), id=ids.DECISION_SAVE, n_clicks=0, className="primary"),
                 ],
             ),

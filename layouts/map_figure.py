@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from plotly.colors import get_colorscale
 
 from dashboard import formatting as fmt
+from dashboard.i18n import t
 from dashboard.metrics.small_numbers import LOW_COUNT, RANKED_BY
 from dashboard.region import stale_population
 from geo.figure import OUTLINE_ID, RegionGeometry
@@ -200,6 +203,20 @@ def colour_range(values: pd.Series, metric: str) -> tuple[float, float]:
     return low, high
 
 
+def text_alternative(names: Sequence[str], values: Sequence[float | None], metric: str, lang: str) -> dict:
+    """What a screen reader is given for a map (``layout.meta.a11y``, read by assets/a11y.js): a row per
+    municipality — its name and the value the map colours it by, none where it has no data — highest first."""
+    spec = METRICS[metric]
+    value = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
+    shown = pd.DataFrame({"name": [str(n) for n in names], "value": value})
+    shown = shown.sort_values("value", ascending=False, na_position="last")
+    return {
+        "kind": "map",
+        "columns": [t("municipality", lang), f"{spec[lang]}, {spec['unit'][lang]}"],
+        "rows": [[name, None if pd.isna(value) else round(float(value), 1)] for name, value in shown.itertuples(False)],
+    }
+
+
 def map_figure(
     frame: pd.DataFrame,
     geometry: RegionGeometry,
@@ -379,6 +396,7 @@ def map_figure(
             }
         ],
         "uirevision": "map",
+        "meta": {"a11y": text_alternative([c[0] for c in custom], values.tolist(), metric, lang)},
     }
     notes = []
     if metric == "change_pct" and frame.attrs.get("previous_covered") is False:  # why the map is all grey

@@ -111,6 +111,7 @@ def ranking(frame: pd.DataFrame, metric: str, selected: list[str], lang: str = "
                 id={"type": ids.RANK_ITEM, "oktmo": str(oktmo)},
                 className="rank-item" + (" selected" if oktmo in selected else "") + (" low-count" if few else ""),
                 n_clicks=0,
+                **({"aria-current": "true"} if oktmo in selected else {}),
                 title=t("low_count_hint", lang, count=LOW_COUNT) if few else None,
                 children=[
                     html.Span(row["name"], className="rank-name"),
@@ -303,7 +304,7 @@ def municipality_card(
                                 f"{source_name(row['source'], lang)}",
                                 className="meta",
                             ),
-                            html.Div(row["text"], className="text"),
+                            html.Div(row["text"], className="text", lang="ru"),  # citizens write Russian
                         ]
                     )
                     for _, row in latest.iterrows()

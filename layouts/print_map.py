@@ -16,7 +16,7 @@ from plotly.colors import get_colorscale, hex_to_rgb, sample_colorscale
 from dashboard import formatting as fmt
 from geo.figure import RegionGeometry
 from layouts.label_placement import place
-from layouts.map_figure import METRICS, NO_DATA_COLOUR, TENSION_SCALE, colour_range
+from layouts.map_figure import METRICS, NO_DATA_COLOUR, TENSION_SCALE, colour_range, text_alternative
 
 
 def _rgb_scale(scale: list) -> list:
@@ -84,7 +84,7 @@ def print_map(
         colour = colour_of.get(oktmo, NO_DATA_COLOUR)
         name = frame["name"].get(oktmo, oktmo) if "name" in frame else oktmo
         xs, ys = _rings(feature["geometry"])
-        shown = fmt.number(value, lang, 0 if metric == "tension" else 1) if value is not None else "—"
+        shown = _shown(value, metric, lang)
         traces.append(
             {
                 "type": "scatter",
@@ -157,8 +157,28 @@ def print_map(
             "plot_bgcolor": "#ffffff",
             "separators": ", " if lang == "ru" else ".,",
             "hovermode": "closest",
+            "meta": {
+                "a11y": text_alternative(
+                    [frame["name"].get(code, code) if "name" in frame else code for code in frame.index],
+                    [
+                        None if value is None else value * (100 if metric == "overdue_share" else 1)
+                        for value in (known_values.get(str(code)) for code in frame.index)
+                    ],
+                    metric,
+                    lang,
+                )
+            },
         },
     }
+
+
+def _shown(value: float | None, metric: str, lang: str) -> str:
+    """A municipality's value as its hover says it: a share in %, an index whole, a rate to one decimal."""
+    if value is None:
+        return "—"
+    if metric == "overdue_share":
+        return fmt.share(value, lang)
+    return fmt.number(value, lang, 0 if metric == "tension" else 1)
 
 
 MARGIN = {"l": 4, "r": 4, "t": 4, "b": 4}

@@ -23,7 +23,27 @@ HOURS_HOVER = {
     "ru": "%{x|%d.%m.%Y}: %{y:.1f} ч<extra>%{fullData.name}</extra>",
     "en": "%{x|%Y-%m-%d}: %{y:.1f} h<extra>%{fullData.name}</extra>",
 }
-GRID_TEXT = {"ru": {"noRowsToShow": "Нет данных за период", "loadingOoo": "Загрузка…"}}
+GRID_TEXT = {  # the grid's own words, Russian on a Russian page (its screen-reader names too)
+    "ru": {
+        "noRowsToShow": "Нет данных за период",
+        "loadingOoo": "Загрузка…",
+        "page": "Страница",
+        "of": "из",
+        "to": "—",
+        "more": "ещё",
+        "firstPage": "Первая страница",
+        "previousPage": "Предыдущая страница",
+        "nextPage": "Следующая страница",
+        "lastPage": "Последняя страница",
+        "pageSizeSelectorLabel": "Строк на странице:",
+        "ariaPageSizeSelectorLabel": "Строк на странице",
+        "ariaRowSelect": "Выбрать строку",
+        "ariaSortableColumn": "Нажмите Enter, чтобы отсортировать",
+        "ariaLabelColumnMenu": "Меню столбца",
+        "sortAscending": "По возрастанию",
+        "sortDescending": "По убыванию",
+    }
+}
 
 
 def response_panel(lang: str = "ru") -> html.Section:
@@ -93,6 +113,8 @@ def response_panel(lang: str = "ru") -> html.Section:
                                     "domLayout": "autoHeight",
                                     "animateRows": False,
                                     "localeText": GRID_TEXT.get(lang, {}),
+                                    # Tab leaves the grid (arrows move between its cells), not a stop per cell
+                                    "tabToNextCell": {"function": "false"},
                                 },
                                 style={"width": "100%"},
                             ),
@@ -325,7 +347,7 @@ def oldest_items(
                     ),
                     className="meta",
                 ),
-                html.Div(row["text"], className="text"),
+                html.Div(row["text"], className="text", lang="ru"),  # citizens write Russian
             ]
         )
         for _, row in frame.iterrows()

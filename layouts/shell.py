@@ -139,6 +139,8 @@ def kpi_tile(
         html.Div(
             [
                 html.Span(fmt_change(change, lang), className=f"kpi-change {tone}"),
+                # good or bad news said in words too, not by colour alone (WCAG 1.4.1)
+                html.Span(t(tone, lang), className=f"kpi-verdict {tone}") if tone != "neutral" else None,
                 html.Span(t(versus, lang), className="kpi-vs"),
             ]
         )

@@ -90,6 +90,7 @@ def sector_tiles(
                 n_clicks=0,
                 className=f"sector-tile tile-{row['level']}" + (" selected" if row["sector"] in selected else ""),
                 title=row["reason"],
+                **{"aria-pressed": "true" if row["sector"] in selected else "false"},  # it filters the page: a toggle
                 children=[
                     html.Div([html.Span(names[row["sector"]], className="tile-name"), level_badge(row["level"], lang)]),
                     html.Div(

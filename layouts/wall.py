@@ -60,7 +60,7 @@ def wall(region: Region, config: WallConfig, sector_name: str | None = None) -> 
                 children=[
                     html.Div(
                         [
-                            html.Div(t("title", lang), className="wall-title"),
+                            html.H1(t("title", lang), className="wall-title"),
                             html.Div(
                                 title + (f" · {sector_name}" if sector_name else ""),
                                 className="wall-region",
