@@ -107,6 +107,7 @@ def list_filters(region: Region, sectors: SectorCatalog, lang: str = "ru") -> ht
 def record_form(lang: str = "ru") -> html.Section:
     """Recording a decision on the cell the address names: hidden until a tension point's link opens the page; its
     cell and period, and whether the reader may write, are filled in by the page's callback."""
+
     def field(label: str, control) -> html.Label:
         """A field; a required one says so to the eye (*) and, by its ``required``, to a screen reader."""
         needed = getattr(control, "required", False)
