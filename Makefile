@@ -43,8 +43,10 @@ bench: setup
 	$(BIN)/python benchmarks/bench_callbacks.py --messages 1000000 --store sqlite --load
 	$(BIN)/python benchmarks/bench_callbacks.py --messages 1000000 --store postgres --load
 
-# The browser tests' screenshots into docs/screenshots (a plain test run keeps them in tests/__screenshots__)
+# The browser tests' screenshots into docs/screenshots (a plain test run keeps them in tests/__screenshots__): the set
+# is exactly what the tests draw now
 screenshots: setup
+	rm -f docs/screenshots/*.png
 	TSUR_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -n 2 --headless tests/test_browser*.py
 
 clean:

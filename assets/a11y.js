@@ -158,9 +158,25 @@
     };
   }
 
+  function mapRows(gd) {
+    // the traces a map marks as its places: a name (its hover's first field) and the value it is coloured by
+    var rows = [];
+    (gd.data || []).forEach(function (trace) {
+      if (trace.meta !== "a11y" && trace.meta !== "a11y-none") { return; }
+      (trace.customdata || []).forEach(function (custom, i) {
+        var value = trace.meta === "a11y" && trace.z ? trace.z[i] : null;
+        rows.push([plain(custom[0]), finite(value) ? value : null]);
+      });
+    });
+    return rows.sort(function (a, b) {
+      return (b[1] === null ? -Infinity : b[1]) - (a[1] === null ? -Infinity : a[1]);
+    });
+  }
+
   function tableOf(gd) {
     var meta = gd.layout && gd.layout.meta && gd.layout.meta.a11y;
-    return meta && meta.columns ? meta : seriesTable(gd);
+    if (!meta || !meta.columns) { return seriesTable(gd); }
+    return meta.rows ? meta : { kind: meta.kind, columns: meta.columns, rows: mapRows(gd) };
   }
 
   function summaryOf(title, data) {

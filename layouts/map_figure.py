@@ -203,18 +203,24 @@ def colour_range(values: pd.Series, metric: str) -> tuple[float, float]:
     return low, high
 
 
-def text_alternative(names: Sequence[str], values: Sequence[float | None], metric: str, lang: str) -> dict:
+def text_alternative(
+    metric: str, lang: str, names: Sequence[str] | None = None, values: Sequence[float | None] | None = None
+) -> dict:
     """What a screen reader is given for a map (``layout.meta.a11y``, read by assets/a11y.js): a row per
-    municipality — its name and the value the map colours it by, none where it has no data — highest first."""
+    municipality — its name and the value the map colours it by, none where it has no data — highest first.
+
+    With ``names`` and ``values`` the rows are here; without, the browser reads them off the traces marked
+    ``meta: "a11y"`` (name: ``customdata[0]``, value: ``z``) and ``"a11y-none"`` (no data): the interactive maps
+    carry each name once, in their hover data, not twice."""
     spec = METRICS[metric]
+    said = {"kind": "map", "columns": [t("municipality", lang), f"{spec[lang]}, {spec['unit'][lang]}"]}
+    if names is None or values is None:
+        return said
     value = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce")
     shown = pd.DataFrame({"name": [str(n) for n in names], "value": value})
     shown = shown.sort_values("value", ascending=False, na_position="last")
-    return {
-        "kind": "map",
-        "columns": [t("municipality", lang), f"{spec[lang]}, {spec['unit'][lang]}"],
-        "rows": [[name, None if pd.isna(value) else round(float(value), 1)] for name, value in shown.itertuples(False)],
-    }
+    rows = [[name, None if pd.isna(value) else round(float(value), 1)] for name, value in shown.itertuples(False)]
+    return {**said, "rows": rows}
 
 
 def map_figure(
@@ -267,6 +273,7 @@ def map_figure(
                 "hovertemplate": HOVER_TEXT[lang]["template"],
                 "marker": {"line": line},
                 "name": HOVER_TEXT[lang]["no_data"],
+                "meta": "a11y-none",
             }
         )
     solid = has & ~few
@@ -296,6 +303,7 @@ def map_figure(
             "tickformat": ",.0f" if metric == "tension" or not has.any() or np.nanmax(np.abs(values)) >= 20 else ",.1f",
         },
         "name": spec[lang],
+        "meta": "a11y",  # its places and values are the map's table for screen readers (``text_alternative``)
     }
     low, high = colour_range(values, metric)
     coloured.update(zmin=low, zmax=high, **({"zmid": 0} if metric == "change_pct" else {}))
@@ -396,7 +404,7 @@ def map_figure(
             }
         ],
         "uirevision": "map",
-        "meta": {"a11y": text_alternative([c[0] for c in custom], values.tolist(), metric, lang)},
+        "meta": {"a11y": text_alternative(metric, lang)},  # its rows: the traces marked "a11y"
     }
     notes = []
     if metric == "change_pct" and frame.attrs.get("previous_covered") is False:  # why the map is all grey

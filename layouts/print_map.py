@@ -159,13 +159,13 @@ def print_map(
             "hovermode": "closest",
             "meta": {
                 "a11y": text_alternative(
+                    metric,
+                    lang,
                     [frame["name"].get(code, code) if "name" in frame else code for code in frame.index],
                     [
                         None if value is None else value * (100 if metric == "overdue_share" else 1)
                         for value in (known_values.get(str(code)) for code in frame.index)
                     ],
-                    metric,
-                    lang,
                 )
             },
         },

@@ -138,9 +138,14 @@ def kpi_tile(
     compared = (
         html.Div(
             [
-                html.Span(fmt_change(change, lang), className=f"kpi-change {tone}"),
-                # good or bad news said in words too, not by colour alone (WCAG 1.4.1)
-                html.Span(t(tone, lang), className=f"kpi-verdict {tone}") if tone != "neutral" else None,
+                html.Span(
+                    [
+                        fmt_change(change, lang),
+                        # good or bad news said in words too, not by colour alone (WCAG 1.4.1)
+                        *([html.Span(t(tone, lang), className="kpi-verdict")] if tone != "neutral" else []),
+                    ],
+                    className=f"kpi-change {tone}",
+                ),
                 html.Span(t(versus, lang), className="kpi-vs"),
             ]
         )

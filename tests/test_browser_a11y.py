@@ -281,7 +281,7 @@ def test_charts_have_text_alternatives_and_results_are_announced(dash_duo, a11y_
     assert len(columns) == len(set(columns)) and "Медиана, прошлый период" in columns, columns
     # good or bad news is said in words as well as in colour
     for change in dash_duo.find_elements(".kpi-change.good, .kpi-change.bad"):
-        verdict = change.find_element("xpath", "following-sibling::span[1]")
+        verdict = change.find_element("css selector", ".kpi-verdict")
         tone = "good" if "good" in change.get_attribute("class") else "bad"
         assert verdict.text == {"good": "лучше", "bad": "хуже"}[tone]
     # the table opens from the keyboard, over the chart

@@ -166,6 +166,7 @@ def test_briefing_page_from_the_dashboards_link(dash_duo, dashboard):
     pdf = dash_duo.find_element("#briefing-pdf").get_attribute("href")
     assert "/briefing/export.pdf?" in pdf and "sector=zhkh" in pdf
     assert "/briefing/export.xlsx?" in dash_duo.find_element("#briefing-xlsx").get_attribute("href")
+    save_screenshot(dash_duo.driver, "briefing-1920x1080.png")
     dash_duo.driver.set_window_size(1366, 900)
     save_screenshot(dash_duo.driver, "briefing-1366.png")
     # every chart inside its sheet's text area (A4 landscape), on screen as on paper
