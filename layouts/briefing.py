@@ -17,7 +17,7 @@ from dashboard.reports.briefing import Briefing, Table
 from geo.figure import RegionGeometry
 from layouts import ids
 from layouts.accessible import CONTENT, skip_link
-from layouts.map_figure import METRICS
+from layouts.map_figure import map_title
 from layouts.print_map import print_map
 from layouts.running import running_flags, with_provisional_tail
 from layouts.tension_panel import record_link
@@ -317,7 +317,7 @@ def briefing_body(
         children=[
             html.Div(
                 [
-                    html.H2(t("briefing_map", lang, metric=METRICS[metric][lang])),
+                    html.H2(t("briefing_map", lang, metric=map_title(briefing.heatmap, metric, lang))),
                     _graph(
                         print_map(briefing.heatmap, geometry, metric, labels, lang, size=MAP_SIZE),
                         f"{stem}-map",

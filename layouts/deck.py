@@ -31,7 +31,7 @@ from dashboard.reports.briefing import Briefing, Table
 from geo.figure import RegionGeometry
 from layouts.briefing import NUMERIC, agencies_heading
 from layouts.label_placement import place
-from layouts.map_figure import METRICS, NO_DATA_COLOUR
+from layouts.map_figure import METRICS, NO_DATA_COLOUR, map_title
 from layouts.print_map import fill_colours
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
@@ -180,7 +180,8 @@ def _rings(geometry: dict) -> Iterable[list]:
 
 def _map_slide(deck, briefing: Briefing, geometry: RegionGeometry, labels, metric: str, lang: str) -> None:
     spec = METRICS[metric]
-    slide = _slide(deck, t("briefing_map", lang, metric=spec[lang]), t("attribution", lang))
+    title = t("briefing_map", lang, metric=map_title(briefing.heatmap, metric, lang))
+    slide = _slide(deck, title, t("attribution", lang))
     box = (MARGIN, Inches(1.1), Inches(8.2), HEIGHT - Inches(1.7))
     at = _projection(geometry, *box)
     fills = fill_colours(briefing.heatmap, metric)
@@ -198,7 +199,8 @@ def _map_slide(deck, briefing: Briefing, geometry: RegionGeometry, labels, metri
             shape.line.width = Pt(0.75)
             shape.name = str(feature["id"])
     _town_labels(slide, labels, at, box)
-    _legend(slide, fills, spec, metric, lang, left=MARGIN + Inches(8.5), top=Inches(1.3))
+    named = f"{map_title(briefing.heatmap, metric, lang)}, {spec['unit'][lang]}"
+    _legend(slide, fills, named, metric, lang, left=MARGIN + Inches(8.5), top=Inches(1.3))
     ranked = briefing.municipalities
     top = Table(ranked.title, tuple(c for c in ranked.columns if c.key in ("name", "messages", "per_10k_adjusted",
                 "tension")), ranked.rows)  # fmt: skip
@@ -236,26 +238,27 @@ def _town_labels(slide, labels, at, frame_box) -> None:
         plate.name = f"label: {placed.name}"
 
 
-def _legend(slide, fills, spec: dict, metric: str, lang: str, left, top) -> None:
-    _text(slide, f"{spec[lang]} ({spec['unit'][lang]})", left, top, Inches(3.8), Inches(0.4), 12, True)
+def _legend(slide, fills, named: str, metric: str, lang: str, left, top) -> None:
+    """The map's scale under its name (two lines' room: «… (с поправкой на малые числа), на 10 тыс.»)."""
+    _text(slide, named, left, top, Inches(3.8), Inches(0.6), 12, True)
     steps = 5
     digits = 0 if metric == "tension" or abs(fills.high) >= 20 else 1
     swatch = Inches(0.7)
     for i in range(steps):
         value = fills.low + (fills.high - fills.low) * i / (steps - 1)
         x = left + swatch * i
-        shape = _plain(slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, x, top + Inches(0.45), swatch, Inches(0.3)))
+        shape = _plain(slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, x, top + Inches(0.65), swatch, Inches(0.3)))
         shape.fill.solid()
         shape.fill.fore_color.rgb = _rgb(fills.colour_at(value))
         shape.line.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
-        _text(slide, fmt.number(value, lang, digits), x, top + Inches(0.78), swatch, Inches(0.3), 10,
+        _text(slide, fmt.number(value, lang, digits), x, top + Inches(0.98), swatch, Inches(0.3), 10,
               align=PP_ALIGN.CENTER)  # fmt: skip
-    none = _plain(slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, top + Inches(1.25), Inches(0.3), Inches(0.3)))
+    none = _plain(slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, top + Inches(1.4), Inches(0.3), Inches(0.3)))
     none.fill.solid()
     none.fill.fore_color.rgb = _rgb(NO_DATA_COLOUR)
     none.line.fill.background()
     missing = t("no_population_legend" if metric == "per_10k" else "no_data", lang)
-    _text(slide, missing, left + Inches(0.4), top + Inches(1.25), Inches(3), Inches(0.3), 10)
+    _text(slide, missing, left + Inches(0.4), top + Inches(1.4), Inches(3), Inches(0.3), 10)
 
 
 def _values(series: pd.Series) -> list[float | None]:

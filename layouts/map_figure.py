@@ -185,6 +185,13 @@ def shown_column(frame: pd.DataFrame, metric: str) -> str:
     return adjusted if adjusted in frame else metric
 
 
+def map_title(frame: pd.DataFrame, metric: str, lang: str) -> str:
+    """The metric as a map of ``frame`` shows it: «На 10 000 жителей (с поправкой на малые числа)» where it colours
+    by the shrunk value — as the page's ranking names it."""
+    name = METRICS[metric][lang]
+    return f"{name} ({t('adjusted', lang)})" if shown_column(frame, metric) != metric else name
+
+
 def colour_range(values: pd.Series, metric: str) -> tuple[float, float]:
     """The colour scale's ends: tension 0–100, change symmetric around zero (±10…±300 %), otherwise the data's
     range — from zero when the values are all alike (one region with data), not ticks «180, 180, 180»."""

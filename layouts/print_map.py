@@ -16,7 +16,7 @@ from plotly.colors import get_colorscale, hex_to_rgb, sample_colorscale
 from dashboard import formatting as fmt
 from geo.figure import RegionGeometry
 from layouts.label_placement import place
-from layouts.map_figure import METRICS, NO_DATA_COLOUR, TENSION_SCALE, colour_range, text_alternative
+from layouts.map_figure import METRICS, NO_DATA_COLOUR, TENSION_SCALE, colour_range, shown_column, text_alternative
 
 
 def _rgb_scale(scale: list) -> list:
@@ -53,9 +53,12 @@ class Fills:
 
 
 def fill_colours(frame: pd.DataFrame, metric: str) -> Fills:
-    """``frame``: one row per municipality (index OKTMO) with the metric's column."""
+    """``frame``: one row per municipality (index OKTMO) with the metric's column. Coloured by what the page's map
+    colours by — the metric's shrunk value where the frame has it (``shown_column``) — so a place with few messages
+    is not the darkest on paper while the screen calls it ordinary."""
     scale = _rgb_scale(TENSION_SCALE if metric == "tension" else get_colorscale(METRICS[metric]["scale"]))
-    values = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else pd.Series(dtype=float)
+    column = shown_column(frame, metric)
+    values = pd.to_numeric(frame[column], errors="coerce") if column in frame else pd.Series(dtype=float)
     low, high = colour_range(values, metric)
     known = {str(code): float(value) for code, value in values.dropna().items()}
     positions = [min(max((value - low) / ((high - low) or 1.0), 0.0), 1.0) for value in known.values()]

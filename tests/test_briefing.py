@@ -20,8 +20,8 @@ from dashboard.reports.render import find_chromium, offline_flags
 from dashboard.service import DashboardService
 from dashboard.settings import Settings
 from geo.figure import region_geometry
-from layouts.map_figure import colour_range
-from layouts.print_map import print_map
+from layouts.map_figure import colour_range, map_figure, map_title
+from layouts.print_map import fill_colours, print_map
 from tests.test_tension import NOW, PERIOD, loaded  # noqa: F401 - the fixture
 
 SHIPPED_SECTORS = load_sectors().codes  # the shipped catalogue the tests run with
@@ -232,3 +232,24 @@ def test_pdf_under_accounts_is_printed_as_the_asking_minister(service, tmp_path)
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
     first = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert "Отбор: ЖКХ" in first and "13.11.2026" in first
+
+
+def test_the_print_map_colours_and_names_what_the_pages_map_does(app, service, region):
+    """One truth: the page's map colours a rate by its value shrunk toward the region (few messages are not news);
+    the briefing's map and deck had coloured by the raw rate, so a place with two messages could be darkest on
+    paper and ordinary on screen."""
+    with app.server.app_context():
+        frame = service.heatmap(PERIOD)
+    geometry = region_geometry(region.boundaries_path)
+    page = map_figure(frame, geometry, "per_10k")
+    paper = print_map(frame, geometry, "per_10k")
+    on_page = {
+        code: z for trace in page["data"] if trace.get("meta") == "a11y" for code, z in zip(trace["locations"],
+        trace["z"], strict=True)
+    }  # fmt: skip
+    fills = fill_colours(frame, "per_10k")
+    assert on_page and {code: round(value, 3) for code, value in fills.values.items()} == on_page
+    assert fills.values != frame["per_10k"].dropna().to_dict()  # the shrink moves something in this data
+    table = paper["layout"]["meta"]["a11y"]
+    assert table["rows"][0][1] == round(max(on_page.values()), 1)  # the same place leads, with the same value
+    assert map_title(frame, "per_10k", "ru") == "На 10 000 жителей (с поправкой на малые числа)"

@@ -157,8 +157,8 @@ def test_deck_holds_the_briefing_as_native_tables_charts_and_a_vector_map(app, s
     titles = [_title(slide) for slide in deck.slides]
     assert titles[0] == "Справка по обращениям граждан"
     assert titles[1:] == [
-        "Главное", "Карта: На 10 000 жителей", "Сводка", "Точки напряжённости", "Динамика", "Отрасли", "Отрасли",
-        "Ведомства с наибольшим числом сообщений: 1 из 1",
+        "Главное", "Карта: На 10 000 жителей (с поправкой на малые числа)", "Сводка", "Точки напряжённости",
+        "Динамика", "Отрасли", "Отрасли", "Ведомства с наибольшим числом сообщений: 1 из 1",
     ]  # fmt: skip
     said = deck.slides[1].shapes[1].text_frame.paragraphs
     assert [p.runs[0].text.strip("• ").strip() for p in said] == [line.text for line in data.headlines]
