@@ -78,6 +78,20 @@ def settle(dash_duo, selector: str) -> None:
     )
 
 
+def open_main(dash_duo, app, ready: str = ".rank-item"):
+    """The main page of the last seven days, settled; its browser."""
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/" + VIEW)
+    settle(dash_duo, ready)
+    return dash_duo.driver
+
+
+def press(driver, element, key: str) -> None:
+    """``key`` on ``element`` as the keyboard gives it: focus first, then the key."""
+    driver.execute_script("arguments[0].focus()", element)
+    driver.switch_to.active_element.send_keys(key)
+
+
 def test_no_axe_violation_on_any_page(dash_duo, a11y_app):
     dash_duo.start_server(a11y_app())
     found = {}
@@ -145,10 +159,7 @@ def focused(driver) -> dict:
 
 
 def test_the_keyboard_reaches_every_control_in_order_with_a_visible_ring(dash_duo, a11y_app):
-    dash_duo.start_server(a11y_app())
-    driver = dash_duo.driver
-    driver.get(dash_duo.server_url + "/" + VIEW)
-    settle(dash_duo, ".rank-item")
+    driver = open_main(dash_duo, a11y_app())
     body = driver.find_element("css selector", "body")
     body.send_keys(Keys.TAB)  # the first stop: the skip link, shown when focused
     first = focused(driver)
@@ -183,10 +194,7 @@ def test_the_keyboard_reaches_every_control_in_order_with_a_visible_ring(dash_du
 
 
 def test_the_ranking_is_the_maps_keyboard_path(dash_duo, a11y_app):
-    dash_duo.start_server(a11y_app())
-    driver = dash_duo.driver
-    driver.get(dash_duo.server_url + "/" + VIEW)
-    settle(dash_duo, ".rank-item")
+    driver = open_main(dash_duo, a11y_app())
     items = dash_duo.find_elements(".rank-item")
     drawn = dash_duo.driver.execute_script(
         "return new Set(document.querySelector('#heat-map .js-plotly-plot').data"
@@ -196,8 +204,7 @@ def test_the_ranking_is_the_maps_keyboard_path(dash_duo, a11y_app):
     assert len(items) == drawn  # every municipality of the map is in the list
     third = items[2]
     name = third.find_element("css selector", ".rank-name").text
-    driver.execute_script("arguments[0].focus()", third)
-    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    press(driver, third, Keys.ENTER)
     dash_duo.wait_for_text_to_equal("#municipality-card .card-title", name, timeout=15)
     WebDriverWait(driver, 5).until(lambda d: focused(d)["cls"] == "card-title")  # the card is read from its name
     driver.switch_to.active_element.send_keys(Keys.ESCAPE)
@@ -214,15 +221,11 @@ def test_the_ranking_is_the_maps_keyboard_path(dash_duo, a11y_app):
 
 
 def test_a_tile_pressed_from_the_keyboard_keeps_the_focus_and_says_it_is_pressed(dash_duo, a11y_app):
-    dash_duo.start_server(a11y_app())
-    driver = dash_duo.driver
-    driver.get(dash_duo.server_url + "/" + VIEW)
-    settle(dash_duo, ".sector-tile")
+    driver = open_main(dash_duo, a11y_app(), ".sector-tile")
     tile = dash_duo.find_element(".sector-tile")
     tile_id = tile.get_attribute("id")
     assert tile.get_attribute("aria-pressed") == "false"
-    driver.execute_script("arguments[0].focus()", tile)
-    driver.switch_to.active_element.send_keys(Keys.ENTER)  # filters the page to the sector: the tiles are drawn again
+    press(driver, tile, Keys.ENTER)  # filters the page to the sector: the tiles are drawn again
     WebDriverWait(driver, 15).until(lambda d: "sector=" in d.current_url)
     WebDriverWait(driver, 10).until(
         lambda d: d.execute_script("return document.activeElement.id") == tile_id
@@ -231,16 +234,12 @@ def test_a_tile_pressed_from_the_keyboard_keeps_the_focus_and_says_it_is_pressed
 
 
 def test_a_dropdown_opens_and_chooses_from_the_keyboard(dash_duo, a11y_app):
-    dash_duo.start_server(a11y_app())
-    driver = dash_duo.driver
-    driver.get(dash_duo.server_url + "/" + VIEW)
-    settle(dash_duo, ".rank-item")
+    driver = open_main(dash_duo, a11y_app())
     button = dash_duo.find_element("#filter-sector")
     assert button.get_attribute("tabindex") == "0"
     names = button.get_attribute("aria-labelledby").split()
     assert driver.find_element("id", names[0]).text == "Отрасль"  # small capitals to the eye, a word to the ear
-    driver.execute_script("arguments[0].focus()", button)
-    driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    press(driver, button, Keys.ARROW_DOWN)
     search = dash_duo.wait_for_element("input.dash-dropdown-search", timeout=10)
     search.send_keys("ЖКХ")
     search.send_keys(Keys.ENTER)
@@ -250,10 +249,7 @@ def test_a_dropdown_opens_and_chooses_from_the_keyboard(dash_duo, a11y_app):
 
 
 def test_charts_have_text_alternatives_and_results_are_announced(dash_duo, a11y_app):
-    dash_duo.start_server(a11y_app())
-    driver = dash_duo.driver
-    driver.get(dash_duo.server_url + "/" + VIEW)
-    settle(dash_duo, "#resp-trend .js-plotly-plot .main-svg")
+    driver = open_main(dash_duo, a11y_app(), "#resp-trend .js-plotly-plot .main-svg")
     rows = "#resp-trend details.chart-data tbody tr"
     WebDriverWait(driver, 10).until(lambda d: d.find_elements("css selector", rows))
     graphs = driver.execute_script(
